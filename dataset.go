@@ -1,0 +1,183 @@
+package sluice
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// A Grade is a data grade under the Data Security Law (Art. 21).
+type Grade string
+
+// Grades, from lowest to highest.
+const (
+	GradeGeneral   Grade = "general"
+	GradeImportant Grade = "important"
+	GradeCore      Grade = "core"
+)
+
+// Rank orders grades: general 0, important 1, core 2, unknown -1.
+func (g Grade) Rank() int {
+	switch g {
+	case GradeGeneral:
+		return 0
+	case GradeImportant:
+		return 1
+	case GradeCore:
+		return 2
+	}
+	return -1
+}
+
+// A Dataset is a set of records owned by an org, stored in one region and
+// collected for one declared purpose.
+type Dataset struct {
+	ID           int64     `json:"id"`
+	OrgID        int64     `json:"org_id"`
+	Name         string    `json:"name"`
+	Purpose      string    `json:"purpose"`
+	SubjectField string    `json:"subject_field"` // field whose value identifies the person a record is about
+	Region       Region    `json:"region"`
+	RecordCount  int64     `json:"record_count"`
+	Grade        Grade     `json:"grade"`
+	Fields       []*Field  `json:"fields"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Validate returns EINVALID if d is not fit to be created.
+func (d *Dataset) Validate() error {
+	switch {
+	case strings.TrimSpace(d.Name) == "":
+		return Errorf(EINVALID, "Dataset name required.")
+	case len(d.Name) > 200:
+		return Errorf(EINVALID, "Dataset name is longer than 200 bytes.")
+	case strings.TrimSpace(d.Purpose) == "":
+		return Errorf(EINVALID, "Dataset purpose required: say why the data is processed.")
+	case strings.TrimSpace(d.SubjectField) == "":
+		return Errorf(EINVALID, "Dataset subject_field required: name the field that identifies the person a record is about.")
+	}
+	return d.Region.Validate()
+}
+
+// Field returns the field named name, or nil.
+func (d *Dataset) Field(name string) *Field {
+	for _, f := range d.Fields {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// A Field is a column or dotted JSON path of a dataset, with what is known
+// about its content.
+type Field struct {
+	Name       string          `json:"name"`
+	Categories []FieldCategory `json:"categories"`
+	Sensitive  bool            `json:"sensitive"`
+	Grade      Grade           `json:"grade"`
+	NonEmpty   int64           `json:"non_empty"`
+	Confirmed  bool            `json:"confirmed"` // categories set or confirmed by a person
+}
+
+// A FieldCategory is a data category found in a field: its key (a
+// fideslang-style dotted key such as user.contact.phone_number), the number
+// of values that matched and the share of non-empty values that did.
+type FieldCategory struct {
+	Key     string  `json:"key"`
+	Matches int64   `json:"matches"`
+	Ratio   float64 `json:"ratio"`
+}
+
+// DatasetFilter selects datasets. Nil fields do not filter.
+type DatasetFilter struct {
+	ID    *int64
+	OrgID *int64
+	Name  *string
+
+	Offset int
+	Limit  int
+}
+
+// DatasetService manages datasets and their field metadata in the control
+// store. Records live in regional stores; see [RecordService].
+type DatasetService interface {
+	// FindDatasetByID returns ENOTFOUND if the dataset does not exist or
+	// belongs to another org than the actor's.
+	FindDatasetByID(ctx context.Context, id int64) (*Dataset, error)
+
+	// FindDatasets returns the datasets matching filter that the actor may
+	// see, and how many match in all.
+	FindDatasets(ctx context.Context, filter DatasetFilter) ([]*Dataset, int, error)
+
+	// CreateDataset creates d for the actor's org in the org's home region.
+	// It returns ECONFLICT if the org has a dataset of that name.
+	CreateDataset(ctx context.Context, d *Dataset) error
+}
+
+// MergeFields folds the fields observed in one ingest into a dataset's
+// known fields and returns the result in order: known fields first, new
+// ones after in the order observed. Counts add up and ratios are
+// recomputed; a field whose categories a person confirmed keeps them.
+func MergeFields(known, observed []*Field) []*Field {
+	out := make([]*Field, 0, len(known)+len(observed))
+	index := make(map[string]*Field, len(known))
+	for _, f := range known {
+		c := *f
+		c.Categories = append([]FieldCategory(nil), f.Categories...)
+		out = append(out, &c)
+		index[f.Name] = &c
+	}
+	for _, o := range observed {
+		f := index[o.Name]
+		if f == nil {
+			c := *o
+			c.Categories = append([]FieldCategory(nil), o.Categories...)
+			if c.Grade == "" {
+				c.Grade = GradeGeneral
+			}
+			out = append(out, &c)
+			index[o.Name] = &c
+			continue
+		}
+		f.NonEmpty += o.NonEmpty
+		if f.Confirmed {
+			continue
+		}
+		for _, oc := range o.Categories {
+			found := false
+			for i := range f.Categories {
+				if f.Categories[i].Key == oc.Key {
+					f.Categories[i].Matches += oc.Matches
+					found = true
+				}
+			}
+			if !found {
+				f.Categories = append(f.Categories, FieldCategory{Key: oc.Key, Matches: oc.Matches})
+			}
+		}
+		for i := range f.Categories {
+			f.Categories[i].Ratio = 0
+			if f.NonEmpty > 0 {
+				f.Categories[i].Ratio = float64(f.Categories[i].Matches) / float64(f.NonEmpty)
+			}
+		}
+		f.Sensitive = f.Sensitive || o.Sensitive
+		if o.Grade.Rank() > f.Grade.Rank() {
+			f.Grade = o.Grade
+		}
+	}
+	return out
+}
+
+// HighestGrade returns the highest grade among fields, general if none.
+func HighestGrade(fields []*Field) Grade {
+	g := GradeGeneral
+	for _, f := range fields {
+		if f.Grade.Rank() > g.Rank() {
+			g = f.Grade
+		}
+	}
+	return g
+}

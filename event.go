@@ -1,0 +1,96 @@
+package sluice
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Audit actions.
+const (
+	ActionOrgCreate     = "org.create"
+	ActionKeyCreate     = "key.create"
+	ActionKeyRevoke     = "key.revoke"
+	ActionDatasetCreate = "dataset.create"
+	ActionIngest        = "dataset.ingest"
+	ActionFieldUpdate   = "field.update"
+)
+
+// An Event is one audit record: who did what to which objects, and the
+// decision with its reason. Events are published in the transparency log,
+// so they never hold personal data in the clear: people appear only as
+// subject keys, fields only by name.
+type Event struct {
+	Action   string         `json:"action"`
+	Actor    EventActor     `json:"actor"`
+	Decision string         `json:"decision,omitempty"`
+	Details  map[string]any `json:"details,omitempty"` // maps, strings, numbers, bools and slices of them only
+	Fields   []string       `json:"fields,omitempty"`
+	Object   map[string]any `json:"object,omitempty"` // e.g. {"dataset": 3, "ingest": 12}
+	Reason   string         `json:"reason,omitempty"`
+	Subjects []string       `json:"subjects,omitempty"` // subject keys
+	Time     time.Time      `json:"time"`
+}
+
+// An EventActor names who acted: an org and its role, or the operator.
+type EventActor struct {
+	Org  string `json:"org,omitempty"`
+	Role string `json:"role"` // owner, consumer, auditor, or operator
+}
+
+// EventActorFromContext describes the actor ctx carries.
+func EventActorFromContext(ctx context.Context) EventActor {
+	a := ActorFromContext(ctx)
+	if a == nil || a.Org == nil {
+		return EventActor{Role: "operator"}
+	}
+	return EventActor{Org: a.Org.Name, Role: string(a.Role)}
+}
+
+// MaxEventSize is the largest encoded event: the C2SP tlog-tiles entry
+// bundle format limits an entry to 65,535 bytes.
+const MaxEventSize = 65535
+
+// MarshalCanonical encodes e as canonical JSON: object keys sorted, no
+// insignificant white space, no HTML escaping, time in RFC 3339 UTC with
+// nanoseconds. It returns EINVALID if the result is over MaxEventSize.
+func (e *Event) MarshalCanonical() ([]byte, error) {
+	c := *e
+	c.Time = c.Time.UTC()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&c); err != nil { // struct fields are declared in key order
+		return nil, err
+	}
+	b := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if len(b) > MaxEventSize {
+		return nil, Errorf(EINVALID, "Audit event %s is %d bytes, over the %d-byte entry limit.", e.Action, len(b), MaxEventSize)
+	}
+	return b, nil
+}
+
+// NewIngestEvent returns the audit event of a finished ingest: the
+// dataset, the number of records, the fields observed and the categories
+// found in them.
+func NewIngestEvent(d *Dataset, in *Ingest, observed []*Field) *Event {
+	names := make([]string, len(observed))
+	summary := map[string]any{}
+	for i, f := range observed {
+		names[i] = f.Name
+		if len(f.Categories) > 0 {
+			keys := make([]any, len(f.Categories))
+			for j, c := range f.Categories {
+				keys[j] = c.Key
+			}
+			summary[f.Name] = keys
+		}
+	}
+	return &Event{
+		Action:  ActionIngest,
+		Object:  map[string]any{"dataset": d.ID, "ingest": in.ID},
+		Fields:  names,
+		Details: map[string]any{"records": in.RecordCount, "region": string(in.Region), "categories": summary, "grade": string(d.Grade)},
+	}
+}

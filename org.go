@@ -1,0 +1,142 @@
+package sluice
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// An Org is a tenant: an organisation whose datasets sluice holds, or which
+// consumes data that others share.
+type Org struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Region    Region    `json:"region"` // home region: where its datasets are stored
+	Sector    string    `json:"sector,omitempty"`
+	CIIO      bool      `json:"ciio"` // critical-information-infrastructure operator
+	CreatedAt time.Time `json:"created_at"`
+}
+
+var orgNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
+
+// Validate returns EINVALID if o is not fit to be stored.
+func (o *Org) Validate() error {
+	if o.Name == "" {
+		return Errorf(EINVALID, "Org name required.")
+	} else if !orgNameRE.MatchString(o.Name) {
+		return Errorf(EINVALID, "Org name %q must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.", o.Name)
+	}
+	return o.Region.Validate()
+}
+
+// OrgFilter selects orgs. Nil fields do not filter.
+type OrgFilter struct {
+	ID   *int64
+	Name *string
+
+	Offset int
+	Limit  int
+}
+
+// OrgService manages orgs.
+type OrgService interface {
+	// FindOrgByID returns ENOTFOUND if the org does not exist.
+	FindOrgByID(ctx context.Context, id int64) (*Org, error)
+
+	// FindOrgs returns the orgs matching filter and the number matching in
+	// all, regardless of Offset and Limit.
+	FindOrgs(ctx context.Context, filter OrgFilter) ([]*Org, int, error)
+
+	// CreateOrg stores o and sets its ID and CreatedAt. It returns
+	// ECONFLICT if the name is taken and EINVALID if o is not valid.
+	CreateOrg(ctx context.Context, o *Org) error
+}
+
+// A Role is what an API key may do within its org.
+type Role string
+
+// Roles.
+const (
+	RoleOwner    Role = "owner"    // holds datasets: creates, ingests, reads its own records
+	RoleConsumer Role = "consumer" // asks for and reads data that other orgs share
+	RoleAuditor  Role = "auditor"  // reads metadata and the audit trail, never records
+)
+
+// Validate returns EINVALID unless r is a known role.
+func (r Role) Validate() error {
+	switch r {
+	case RoleOwner, RoleConsumer, RoleAuditor:
+		return nil
+	}
+	return Errorf(EINVALID, "Role %q is not one of owner, consumer, auditor.", string(r))
+}
+
+// An APIKey authenticates calls to the API for one org and role. Only a
+// hash of its secret is stored; the secret is shown once, at creation.
+type APIKey struct {
+	ID        string     `json:"id"` // public part of the key, e.g. "k3f9a2c1d"
+	OrgID     int64      `json:"org_id"`
+	Role      Role       `json:"role"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+
+	Org *Org `json:"-"` // attached by FindKey and Authenticate
+}
+
+// KeyFilter selects API keys. Nil fields do not filter.
+type KeyFilter struct {
+	OrgID *int64
+
+	Offset int
+	Limit  int
+}
+
+// KeyService manages API keys.
+type KeyService interface {
+	// CreateKey makes a new key for k.OrgID and k.Role, stores its hash,
+	// sets k.ID and k.CreatedAt and returns the secret token, which is not
+	// stored anywhere and cannot be recovered.
+	CreateKey(ctx context.Context, k *APIKey) (token string, err error)
+
+	// Authenticate returns the live key whose token this is, with its Org
+	// attached. It returns EUNAUTHORIZED for an unknown, malformed or
+	// revoked token; secrets are compared in constant time.
+	Authenticate(ctx context.Context, token string) (*APIKey, error)
+
+	// FindKeys returns the keys matching filter (never their secrets).
+	FindKeys(ctx context.Context, filter KeyFilter) ([]*APIKey, int, error)
+
+	// RevokeKey revokes a key. Revoking twice is not an error.
+	// It returns ENOTFOUND for an unknown key id.
+	RevokeKey(ctx context.Context, id string) error
+}
+
+// NewKeyToken makes a new API key token "sk_<id>_<secret>" and returns its
+// parts: id is public and names the key; secret is 32 random bytes,
+// base64url-encoded, and is kept by sluice only as a hash.
+func NewKeyToken() (id, secret, token string) {
+	var b [37]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	id = "k" + hex.EncodeToString(b[:5])
+	secret = base64.RawURLEncoding.EncodeToString(b[5:])
+	return id, secret, "sk_" + id + "_" + secret
+}
+
+// ParseKeyToken splits a token made by NewKeyToken into its id and secret.
+func ParseKeyToken(token string) (id, secret string, ok bool) {
+	rest, ok := strings.CutPrefix(token, "sk_")
+	if !ok {
+		return "", "", false
+	}
+	id, secret, ok = strings.Cut(rest, "_")
+	if !ok || len(id) != 11 || len(secret) != 43 {
+		return "", "", false
+	}
+	return id, secret, true
+}

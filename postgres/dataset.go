@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"sluice"
+)
+
+// Ensure DatasetService implements the interface.
+var _ sluice.DatasetService = (*DatasetService)(nil)
+
+// DatasetService stores datasets and their fields in the control database.
+type DatasetService struct{ db *DB }
+
+// NewDatasetService returns a DatasetService over db.
+func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db} }
+
+// FindDatasetByID returns the dataset if the actor may see it.
+func (s *DatasetService) FindDatasetByID(ctx context.Context, id int64) (*sluice.Dataset, error) {
+	return findDatasetByID(ctx, s.db.pool, id)
+}
+
+// FindDatasets returns the datasets matching filter that the actor may see.
+func (s *DatasetService) FindDatasets(ctx context.Context, filter sluice.DatasetFilter) ([]*sluice.Dataset, int, error) {
+	return findDatasets(ctx, s.db.pool, filter)
+}
+
+// CreateDataset creates d in the acting org's home region.
+func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) error {
+	actor := sluice.ActorFromContext(ctx)
+	if actor == nil || actor.Org == nil {
+		return sluice.Errorf(sluice.EUNAUTHORIZED, "Only an org can own a dataset.")
+	}
+	d.OrgID, d.Region, d.Grade, d.RecordCount, d.Fields = actor.Org.ID, actor.Org.Region, sluice.GradeGeneral, 0, nil
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	d.CreatedAt, d.UpdatedAt = tx.now, tx.now
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
+		d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.now).Scan(&d.ID); err != nil {
+		if sluice.ErrorCode(FormatError(err)) == sluice.ECONFLICT {
+			return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
+		}
+		return FormatError(err)
+	}
+	if _, err := appendEvent(ctx, tx, &sluice.Event{
+		Action:  sluice.ActionDatasetCreate,
+		Object:  map[string]any{"dataset": d.ID},
+		Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
+	}); err != nil {
+		return err
+	}
+	return FormatError(tx.Commit(ctx))
+}
+
+func findDatasetByID(ctx context.Context, q dbtx, id int64) (*sluice.Dataset, error) {
+	ds, _, err := findDatasets(ctx, q, sluice.DatasetFilter{ID: &id})
+	if err != nil {
+		return nil, err
+	} else if len(ds) == 0 {
+		return nil, sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", id)
+	}
+	return ds[0], nil
+}
+
+// findDatasets applies the tenant rule: an org sees only its own datasets;
+// the operator sees all.
+func findDatasets(ctx context.Context, q dbtx, filter sluice.DatasetFilter) ([]*sluice.Dataset, int, error) {
+	where, args := []string{"TRUE"}, []any{}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if orgID := sluice.OrgIDFromContext(ctx); orgID != 0 {
+		add("org_id = $%d", orgID)
+	}
+	if v := filter.ID; v != nil {
+		add("id = $%d", *v)
+	}
+	if v := filter.OrgID; v != nil {
+		add("org_id = $%d", *v)
+	}
+	if v := filter.Name; v != nil {
+		add("name = $%d", *v)
+	}
+	rows, err := q.Query(ctx, `
+		SELECT id, org_id, name, purpose, subject_field, region, record_count, grade, created_at, updated_at, COUNT(*) OVER ()
+		FROM datasets WHERE `+strings.Join(where, " AND ")+` ORDER BY id`+limitClause(filter.Limit, filter.Offset), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var ds []*sluice.Dataset
+	var n int
+	for rows.Next() {
+		var d sluice.Dataset
+		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Grade,
+			&d.CreatedAt, &d.UpdatedAt, &n); err != nil {
+			return nil, 0, err
+		}
+		d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+		ds = append(ds, &d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for _, d := range ds {
+		if d.Fields, err = findFields(ctx, q, d.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return ds, n, nil
+}
+
+func findFields(ctx context.Context, q dbtx, datasetID int64) ([]*sluice.Field, error) {
+	rows, err := q.Query(ctx, `
+		SELECT name, categories, sensitive, grade, non_empty, confirmed FROM fields WHERE dataset_id = $1 ORDER BY position`, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	fields := []*sluice.Field{}
+	for rows.Next() {
+		var f sluice.Field
+		var cats string
+		if err := rows.Scan(&f.Name, &cats, &f.Sensitive, &f.Grade, &f.NonEmpty, &f.Confirmed); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(cats), &f.Categories); err != nil {
+			return nil, err
+		}
+		fields = append(fields, &f)
+	}
+	return fields, rows.Err()
+}

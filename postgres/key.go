@@ -1,0 +1,135 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"time"
+
+	"sluice"
+)
+
+// Ensure KeyService implements the interface.
+var _ sluice.KeyService = (*KeyService)(nil)
+
+// KeyService stores API keys in the control database: the key id in the
+// clear, the secret only as a SHA-256 hash.
+type KeyService struct{ db *DB }
+
+// NewKeyService returns a KeyService over db.
+func NewKeyService(db *DB) *KeyService { return &KeyService{db: db} }
+
+// CreateKey makes a key for k.OrgID and k.Role and returns its token.
+func (s *KeyService) CreateKey(ctx context.Context, k *sluice.APIKey) (string, error) {
+	if err := k.Role.Validate(); err != nil {
+		return "", err
+	}
+	id, secret, token := sluice.NewKeyToken()
+	hash := sha256.Sum256([]byte(secret))
+
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback(ctx)
+	org, err := findOrgByID(ctx, tx, k.OrgID)
+	if err != nil {
+		return "", err
+	}
+	k.ID, k.CreatedAt, k.Org = id, tx.now, org
+	if _, err := tx.Exec(ctx, `INSERT INTO api_keys (id, org_id, role, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		k.ID, k.OrgID, k.Role, hash[:], k.CreatedAt); err != nil {
+		return "", FormatError(err)
+	}
+	if _, err := appendEvent(ctx, tx, &sluice.Event{
+		Action:  sluice.ActionKeyCreate,
+		Object:  map[string]any{"org": org.Name, "key": k.ID},
+		Details: map[string]any{"role": string(k.Role)},
+	}); err != nil {
+		return "", err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return "", FormatError(err)
+	}
+	return token, nil
+}
+
+// Authenticate returns the live key whose token this is.
+func (s *KeyService) Authenticate(ctx context.Context, token string) (*sluice.APIKey, error) {
+	id, secret, ok := sluice.ParseKeyToken(token)
+	if !ok {
+		return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "Malformed API key.")
+	}
+	var k sluice.APIKey
+	var hash []byte
+	err := s.db.pool.QueryRow(ctx, `SELECT id, org_id, role, secret_hash, created_at, revoked_at FROM api_keys WHERE id = $1`, id).
+		Scan(&k.ID, &k.OrgID, &k.Role, &hash, &k.CreatedAt, &k.RevokedAt)
+	if err != nil && !isNoRows(err) {
+		return nil, err
+	}
+	want := sha256.Sum256([]byte(secret))
+	if err != nil || subtle.ConstantTimeCompare(hash, want[:]) != 1 {
+		return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "Invalid API key.")
+	}
+	if k.RevokedAt != nil {
+		return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "API key %s was revoked.", k.ID)
+	}
+	if k.Org, err = findOrgByID(ctx, s.db.pool, k.OrgID); err != nil {
+		return nil, err
+	}
+	k.CreatedAt = k.CreatedAt.UTC()
+	return &k, nil
+}
+
+// FindKeys returns the keys matching filter.
+func (s *KeyService) FindKeys(ctx context.Context, filter sluice.KeyFilter) ([]*sluice.APIKey, int, error) {
+	where, args := "TRUE", []any{}
+	if v := filter.OrgID; v != nil {
+		where, args = where+" AND org_id = $1", append(args, *v)
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT id, org_id, role, created_at, revoked_at, COUNT(*) OVER ()
+		FROM api_keys WHERE `+where+` ORDER BY created_at, id`+limitClause(filter.Limit, filter.Offset), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var keys []*sluice.APIKey
+	var n int
+	for rows.Next() {
+		var k sluice.APIKey
+		if err := rows.Scan(&k.ID, &k.OrgID, &k.Role, &k.CreatedAt, &k.RevokedAt, &n); err != nil {
+			return nil, 0, err
+		}
+		k.CreatedAt = k.CreatedAt.UTC()
+		keys = append(keys, &k)
+	}
+	return keys, n, rows.Err()
+}
+
+// RevokeKey revokes a key.
+func (s *KeyService) RevokeKey(ctx context.Context, id string) error {
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var orgName string
+	var revoked *time.Time
+	if err := tx.QueryRow(ctx, `SELECT o.name, k.revoked_at FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = $1 FOR UPDATE OF k`, id).Scan(&orgName, &revoked); isNoRows(err) {
+		return sluice.Errorf(sluice.ENOTFOUND, "API key %q not found.", id)
+	} else if err != nil {
+		return err
+	} else if revoked != nil {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2`, tx.now, id); err != nil {
+		return FormatError(err)
+	}
+	if _, err := appendEvent(ctx, tx, &sluice.Event{
+		Action: sluice.ActionKeyRevoke,
+		Object: map[string]any{"org": orgName, "key": id},
+	}); err != nil {
+		return err
+	}
+	return FormatError(tx.Commit(ctx))
+}

@@ -1,0 +1,196 @@
+// Package postgres implements sluice's stores on PostgreSQL through pgx:
+// the control store (orgs, keys, datasets, ingests, audit events) and the
+// record store of a region, each in its own database (or the same one:
+// their tables do not clash). Migrations are embedded and applied at open.
+//
+// The SQL stays within what PostgreSQL-compatible distributed databases
+// accept: no extensions, no LISTEN/NOTIFY, identity columns and COPY.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"sluice"
+)
+
+//go:embed migration/*/*.sql
+var migrationFS embed.FS
+
+// Schemas: which set of migrations a database gets.
+const (
+	SchemaControl = "control"
+	SchemaRegion  = "region"
+)
+
+// A DB is a pool of connections to one PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+
+	// DSN is the database's URL.
+	DSN string
+	// Schema is SchemaControl or SchemaRegion.
+	Schema string
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// NewControlDB returns the control database at dsn. Call Open before use.
+func NewControlDB(dsn string) *DB {
+	return &DB{DSN: dsn, Schema: SchemaControl, Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// NewRegionDB returns a region's record database at dsn. Call Open before use.
+func NewRegionDB(dsn string) *DB {
+	return &DB{DSN: dsn, Schema: SchemaRegion, Now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Open connects and applies pending migrations.
+func (db *DB) Open(ctx context.Context) (err error) {
+	cfg, err := pgxpool.ParseConfig(db.DSN)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if db.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if err := db.pool.Ping(ctx); err != nil {
+		db.pool.Close()
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.pool.Close()
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error {
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return nil
+}
+
+// migrationLock is the advisory lock key that serialises migrations of
+// replicas starting at once.
+const migrationLock = 0x51_1c_e0
+
+func (db *DB) migrate(ctx context.Context) error {
+	if db.Schema != SchemaControl && db.Schema != SchemaRegion {
+		return fmt.Errorf("unknown schema %q", db.Schema)
+	}
+	names, err := fs.Glob(migrationFS, "migration/"+db.Schema+"/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+		return err
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLock)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (schema, name))`); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := migrateFile(ctx, conn.Conn(), db.Schema, name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func migrateFile(ctx context.Context, conn *pgx.Conn, schema, name string) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE schema = $1 AND name = $2`, schema, name).Scan(&n); err != nil {
+		return err
+	} else if n > 0 {
+		return nil
+	}
+	buf, err := fs.ReadFile(migrationFS, name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, string(buf)); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (schema, name) VALUES ($1, $2)`, schema, name); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// Tx wraps a transaction and fixes the time at its start.
+type Tx struct {
+	pgx.Tx
+	db  *DB
+	now time.Time
+}
+
+// BeginTx starts a transaction.
+func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, FormatError(err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+}
+
+// FormatError translates PostgreSQL errors into sluice errors where a user
+// can act on them: a unique violation is ECONFLICT, a serialization
+// failure or deadlock EUNAVAILABLE. Others pass through unchanged.
+func FormatError(err error) error {
+	var e *pgconn.PgError
+	if err == nil || !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code {
+	case "23505":
+		return sluice.Errorf(sluice.ECONFLICT, "Already exists (%s).", e.ConstraintName)
+	case "40001", "40P01":
+		return sluice.Errorf(sluice.EUNAVAILABLE, "The database is busy; try again.")
+	}
+	return err
+}
+
+// dbtx is what *pgxpool.Pool and pgx.Tx have in common.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+
+// limitClause returns a LIMIT/OFFSET clause, or "" when neither is set.
+func limitClause(limit, offset int) string {
+	s := ""
+	if limit > 0 {
+		s += fmt.Sprintf(" LIMIT %d", limit)
+	}
+	if offset > 0 {
+		s += fmt.Sprintf(" OFFSET %d", offset)
+	}
+	return s
+}

@@ -1,0 +1,144 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"sluice"
+)
+
+// Ensure RecordStore implements the interface.
+var _ sluice.RecordStore = (*RecordStore)(nil)
+
+// RecordStore holds one region's records in a region database.
+type RecordStore struct {
+	db     *DB
+	region sluice.Region
+}
+
+// NewRecordStore returns the record store of region over db.
+func NewRecordStore(db *DB, region sluice.Region) *RecordStore {
+	return &RecordStore{db: db, region: region}
+}
+
+// Region returns the store's region.
+func (s *RecordStore) Region() sluice.Region { return s.region }
+
+// WriteRecords writes a pending ingest's records with COPY, in one
+// transaction: PostgreSQL does not block other writers while it runs, and
+// a failure leaves nothing behind.
+func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator) (int64, error) {
+	if in.Region != s.region {
+		return 0, fmt.Errorf("postgres: ingest %d is for region %s, not %s", in.ID, in.Region, s.region)
+	}
+	tx, err := s.db.pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO record_ingests (id, dataset_id, state) VALUES ($1, $2, $3)`,
+		in.ID, in.DatasetID, sluice.IngestPending); err != nil {
+		return 0, FormatError(err)
+	}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"dataset_id", "ingest_id", "subject_key", "data"},
+		&copySource{it: it, datasetID: in.DatasetID, ingestID: in.ID})
+	if err != nil {
+		if e := it.Err(); e != nil {
+			return 0, e
+		}
+		return 0, FormatError(err)
+	}
+	if err := it.Err(); err != nil {
+		return 0, err
+	}
+	return n, FormatError(tx.Commit(ctx))
+}
+
+// copySource adapts a RecordIterator to pgx.CopyFromSource.
+type copySource struct {
+	it                  sluice.RecordIterator
+	datasetID, ingestID int64
+	row                 [4]any
+}
+
+func (c *copySource) Next() bool { return c.it.Next() }
+
+func (c *copySource) Values() ([]any, error) {
+	r := c.it.Record()
+	c.row = [4]any{c.datasetID, c.ingestID, r.SubjectKey, string(r.Data)}
+	return c.row[:], nil
+}
+
+func (c *copySource) Err() error { return c.it.Err() }
+
+// CommitIngest makes an ingest's records visible.
+func (s *RecordStore) CommitIngest(ctx context.Context, id int64) error {
+	var state string
+	err := s.db.pool.QueryRow(ctx, `
+		INSERT INTO record_ingests (id, dataset_id, state) VALUES ($1, 0, $2)
+		ON CONFLICT (id) DO UPDATE SET state = CASE WHEN record_ingests.state = $3 THEN record_ingests.state ELSE excluded.state END
+		RETURNING state`, id, sluice.IngestCommitted, sluice.IngestAborted).Scan(&state)
+	if err != nil {
+		return FormatError(err)
+	} else if state == string(sluice.IngestAborted) {
+		return sluice.Errorf(sluice.ECONFLICT, "Ingest %d was aborted.", id)
+	}
+	return nil
+}
+
+// AbortIngest removes an ingest's records.
+func (s *RecordStore) AbortIngest(ctx context.Context, id int64) error {
+	tx, err := s.db.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `DELETE FROM records WHERE ingest_id = $1`, id); err != nil {
+		return FormatError(err)
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO record_ingests (id, dataset_id, state) VALUES ($1, 0, $2)
+		ON CONFLICT (id) DO UPDATE SET state = excluded.state`, id, sluice.IngestAborted); err != nil {
+		return FormatError(err)
+	}
+	return FormatError(tx.Commit(ctx))
+}
+
+// PendingIngests lists ingests neither committed nor aborted.
+func (s *RecordStore) PendingIngests(ctx context.Context) ([]int64, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT id FROM record_ingests WHERE state = $1 ORDER BY id`, sluice.IngestPending)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// FindRecords returns visible records of a dataset in ID order.
+func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([]*sluice.Record, error) {
+	limit := any(nil)
+	if f.Limit > 0 {
+		limit = f.Limit
+	}
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
+		ORDER BY r.id LIMIT $4`, f.DatasetID, f.After, sluice.IngestCommitted, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*sluice.Record
+	for rows.Next() {
+		var r sluice.Record
+		var data string
+		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &data); err != nil {
+			return nil, err
+		}
+		r.Data = []byte(data)
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,215 @@
+package residency
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"sluice"
+)
+
+// batchSize is the number of records the parsing goroutine hands to the
+// writing goroutine at a time.
+const batchSize = 1024
+
+// A pipeline parses, keys and encodes records in one goroutine while the
+// store writes them in another: on two cores, ingest runs at the speed of
+// the slower of the two rather than their sum. It is the RecordIterator
+// the store reads from.
+type pipeline struct {
+	cancel  context.CancelFunc
+	batches chan *batch
+	free    chan *batch
+	wg      sync.WaitGroup
+	err     error // set by the producer before it closes batches
+
+	cur *batch
+	i   int
+}
+
+type batch struct {
+	recs []sluice.Record
+	ends []int
+	buf  []byte
+}
+
+func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs FieldObserver) *pipeline {
+	ctx, cancel := context.WithCancel(ctx)
+	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4), free: make(chan *batch, 6)}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer close(p.batches)
+		p.err = p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs)
+	}()
+	return p
+}
+
+func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs FieldObserver) error {
+	b := p.newBatch()
+	var lastNames []string
+	subject := -1
+	for {
+		rec, err := src.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return err
+		}
+		if len(rec.Names) != len(lastNames) || len(rec.Names) > 0 && &rec.Names[0] != &lastNames[0] {
+			lastNames, subject = rec.Names, -1
+			for i, name := range rec.Names {
+				if name == subjectField {
+					subject = i
+				}
+			}
+		}
+		if subject < 0 {
+			return &sluice.Error{Code: sluice.EINVALID, Line: rec.Line, Field: subjectField,
+				Message: "line " + strconv.Itoa(rec.Line) + ": the record has no field \"" + subjectField + "\", the dataset's subject field."}
+		}
+		key := keyer.Key(rec.Values[subject])
+		if key == "" {
+			return &sluice.Error{Code: sluice.EINVALID, Line: rec.Line, Field: subjectField,
+				Message: "line " + strconv.Itoa(rec.Line) + ", field \"" + subjectField + "\": the subject field is empty, so the record cannot be tied to a person."}
+		}
+		obs.Add(rec.Names, rec.Values)
+		b.buf = appendJSONObject(b.buf, rec.Names, rec.Values)
+		b.recs = append(b.recs, sluice.Record{SubjectKey: key})
+		b.ends = append(b.ends, len(b.buf))
+		if len(b.recs) == batchSize {
+			if !p.send(ctx, b) {
+				return ctx.Err()
+			}
+			b = p.newBatch()
+		}
+	}
+	if len(b.recs) > 0 && !p.send(ctx, b) {
+		return ctx.Err()
+	}
+	return nil
+}
+
+func (p *pipeline) newBatch() *batch {
+	select {
+	case b := <-p.free:
+		b.recs, b.ends, b.buf = b.recs[:0], b.ends[:0], b.buf[:0]
+		return b
+	default:
+		return &batch{recs: make([]sluice.Record, 0, batchSize), ends: make([]int, 0, batchSize)}
+	}
+}
+
+// send finishes b (its buffer no longer grows, so records can point into
+// it) and hands it over.
+func (p *pipeline) send(ctx context.Context, b *batch) bool {
+	start := 0
+	for i := range b.recs {
+		b.recs[i].Data = b.buf[start:b.ends[i]:b.ends[i]]
+		start = b.ends[i]
+	}
+	select {
+	case p.batches <- b:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Next implements sluice.RecordIterator.
+func (p *pipeline) Next() bool {
+	if p.cur != nil {
+		p.i++
+		if p.i < len(p.cur.recs) {
+			return true
+		}
+		select {
+		case p.free <- p.cur:
+		default:
+		}
+		p.cur = nil
+	}
+	b, ok := <-p.batches
+	if !ok {
+		return false
+	}
+	p.cur, p.i = b, 0
+	return true
+}
+
+// Record implements sluice.RecordIterator.
+func (p *pipeline) Record() *sluice.Record { return &p.cur.recs[p.i] }
+
+// Err implements sluice.RecordIterator. It is final only once Next has
+// returned false.
+func (p *pipeline) Err() error { return p.err }
+
+// stop ends the producer, whatever state it is in, and waits for it.
+func (p *pipeline) stop() {
+	p.cancel()
+	for range p.batches {
+	}
+	p.wg.Wait()
+}
+
+// appendJSONObject appends {"name":"value",…} to dst.
+func appendJSONObject(dst []byte, names, values []string) []byte {
+	dst = append(dst, '{')
+	for i, name := range names {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, name)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, values[i])
+	}
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+

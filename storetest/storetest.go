@@ -1,0 +1,485 @@
+// Package storetest is the contract test suite that every sluice store
+// adapter runs: the SQLite and PostgreSQL packages each call [Run] with a
+// function that opens fresh, empty stores.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+
+	"sluice"
+	"sluice/residency"
+)
+
+// Stores are the services of one freshly opened set of stores: a control
+// store and the record stores of regions CN and EU.
+type Stores struct {
+	Orgs     sluice.OrgService
+	Keys     sluice.KeyService
+	Datasets sluice.DatasetService
+	Ingests  sluice.IngestService
+	Events   EventReader
+	Regions  map[sluice.Region]sluice.RecordStore
+
+	// RawRecordCount counts every row of a region's records table,
+	// visible or not, bypassing the adapter's queries: it is how the suite
+	// checks where bytes were written.
+	RawRecordCount func(region sluice.Region) (int64, error)
+}
+
+// EventReader reads the audit events of a control store.
+type EventReader interface {
+	CountEvents(ctx context.Context) (int64, error)
+	ReadEvents(ctx context.Context, start, n int64) ([][]byte, error)
+}
+
+// Run runs the contract suite. open must return new, empty stores each time
+// it is called, and close them when the test ends.
+func Run(t *testing.T, open func(t *testing.T) *Stores) {
+	t.Run("Org", func(t *testing.T) { testOrg(t, open(t)) })
+	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
+	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
+	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
+	t.Run("Recover", func(t *testing.T) { testRecover(t, open(t)) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
+}
+
+func testOrg(t *testing.T, s *Stores) {
+	ctx := context.Background()
+	t.Run("OK", func(t *testing.T) {
+		o := &sluice.Org{Name: "cn-rides", Region: "CN", Sector: "transport", CIIO: true}
+		if err := s.Orgs.CreateOrg(ctx, o); err != nil {
+			t.Fatal(err)
+		} else if o.ID == 0 || o.CreatedAt.IsZero() {
+			t.Fatalf("id %d, created_at %v not set", o.ID, o.CreatedAt)
+		}
+		got, err := s.Orgs.FindOrgByID(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != o.Name || got.Region != "CN" || got.Sector != "transport" || !got.CIIO || !got.CreatedAt.Equal(o.CreatedAt) {
+			t.Fatalf("got %+v, want %+v", got, o)
+		}
+		name := "cn-rides"
+		if orgs, n, err := s.Orgs.FindOrgs(ctx, sluice.OrgFilter{Name: &name}); err != nil || n != 1 || len(orgs) != 1 {
+			t.Fatalf("FindOrgs by name: %v, %d, %v", orgs, n, err)
+		}
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		err := s.Orgs.CreateOrg(ctx, &sluice.Org{Name: "cn-rides", Region: "EU"})
+		wantCode(t, err, sluice.ECONFLICT)
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		wantCode(t, s.Orgs.CreateOrg(ctx, &sluice.Org{Name: "", Region: "CN"}), sluice.EINVALID)
+		wantCode(t, s.Orgs.CreateOrg(ctx, &sluice.Org{Name: "Bad Name", Region: "CN"}), sluice.EINVALID)
+		wantCode(t, s.Orgs.CreateOrg(ctx, &sluice.Org{Name: "x", Region: "cn"}), sluice.EINVALID)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := s.Orgs.FindOrgByID(ctx, 9999)
+		wantCode(t, err, sluice.ENOTFOUND)
+	})
+}
+
+func testKey(t *testing.T, s *Stores) {
+	ctx := context.Background()
+	org := MustCreateOrg(t, s, "eu-shop", "EU")
+	k := &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleOwner}
+	token, err := s.Keys.CreateKey(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OK", func(t *testing.T) {
+		got, err := s.Keys.Authenticate(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != k.ID || got.Role != sluice.RoleOwner || got.Org == nil || got.Org.Name != "eu-shop" {
+			t.Fatalf("got %+v", got)
+		}
+		keys, n, err := s.Keys.FindKeys(ctx, sluice.KeyFilter{OrgID: &org.ID})
+		if err != nil || n != 1 || keys[0].ID != k.ID {
+			t.Fatalf("FindKeys: %v %d %v", keys, n, err)
+		}
+	})
+	t.Run("ErrUnauthorized", func(t *testing.T) {
+		id, _, _ := sluice.ParseKeyToken(token)
+		_, other, _ := sluice.NewKeyToken()
+		for _, bad := range []string{"", "nope", "sk_" + id + "_" + other, token + "x", token[:len(token)-1]} {
+			_, err := s.Keys.Authenticate(ctx, bad)
+			wantCode(t, err, sluice.EUNAUTHORIZED)
+		}
+	})
+	t.Run("ErrInvalidRole", func(t *testing.T) {
+		_, err := s.Keys.CreateKey(ctx, &sluice.APIKey{OrgID: org.ID, Role: "admin"})
+		wantCode(t, err, sluice.EINVALID)
+	})
+	t.Run("ErrUnknownOrg", func(t *testing.T) {
+		_, err := s.Keys.CreateKey(ctx, &sluice.APIKey{OrgID: 9999, Role: sluice.RoleOwner})
+		wantCode(t, err, sluice.ENOTFOUND)
+	})
+	t.Run("Revoke", func(t *testing.T) {
+		if err := s.Keys.RevokeKey(ctx, k.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Keys.RevokeKey(ctx, k.ID); err != nil {
+			t.Fatalf("second revoke: %v", err)
+		}
+		_, err := s.Keys.Authenticate(ctx, token)
+		wantCode(t, err, sluice.EUNAUTHORIZED)
+		wantCode(t, s.Keys.RevokeKey(ctx, "k0000000000"), sluice.ENOTFOUND)
+	})
+}
+
+func testDataset(t *testing.T, s *Stores) {
+	cn := MustCreateOrg(t, s, "cn-rides", "CN")
+	eu := MustCreateOrg(t, s, "eu-shop", "EU")
+	cnCtx, euCtx := OwnerContext(cn), OwnerContext(eu)
+	d := &sluice.Dataset{Name: "trips", Purpose: "ride-hailing", SubjectField: "phone"}
+	t.Run("OK", func(t *testing.T) {
+		if err := s.Datasets.CreateDataset(cnCtx, d); err != nil {
+			t.Fatal(err)
+		}
+		if d.ID == 0 || d.Region != "CN" || d.OrgID != cn.ID || d.Grade != sluice.GradeGeneral {
+			t.Fatalf("got %+v", d)
+		}
+		got, err := s.Datasets.FindDatasetByID(cnCtx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "trips" || got.Purpose != "ride-hailing" || got.SubjectField != "phone" || got.Region != "CN" || len(got.Fields) != 0 {
+			t.Fatalf("got %+v", got)
+		}
+	})
+	t.Run("ErrConflict", func(t *testing.T) {
+		wantCode(t, s.Datasets.CreateDataset(cnCtx, &sluice.Dataset{Name: "trips", Purpose: "x", SubjectField: "phone"}), sluice.ECONFLICT)
+		// Another org may use the same name.
+		if err := s.Datasets.CreateDataset(euCtx, &sluice.Dataset{Name: "trips", Purpose: "x", SubjectField: "email"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		wantCode(t, s.Datasets.CreateDataset(cnCtx, &sluice.Dataset{Name: "x", SubjectField: "phone"}), sluice.EINVALID)
+		wantCode(t, s.Datasets.CreateDataset(cnCtx, &sluice.Dataset{Name: "x", Purpose: "y"}), sluice.EINVALID)
+		wantCode(t, s.Datasets.CreateDataset(context.Background(), &sluice.Dataset{Name: "x", Purpose: "y", SubjectField: "z"}), sluice.EUNAUTHORIZED)
+	})
+	t.Run("TenantIsolation", func(t *testing.T) {
+		_, err := s.Datasets.FindDatasetByID(euCtx, d.ID)
+		wantCode(t, err, sluice.ENOTFOUND)
+		ds, n, err := s.Datasets.FindDatasets(euCtx, sluice.DatasetFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range ds {
+			if x.OrgID != eu.ID {
+				t.Fatalf("eu-shop sees dataset %d of org %d", x.ID, x.OrgID)
+			}
+		}
+		if n != 1 {
+			t.Fatalf("eu-shop sees %d datasets, want 1", n)
+		}
+	})
+}
+
+func testIngest(t *testing.T, s *Stores) {
+	cn := MustCreateOrg(t, s, "cn-rides", "CN")
+	ctx := OwnerContext(cn)
+	d := MustCreateDataset(t, s, ctx, "trips", "phone")
+	rs := RecordService(s)
+
+	t.Run("OK", func(t *testing.T) {
+		src := Rows(5000, nil)
+		in, err := rs.IngestRecords(ctx, d.ID, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in.RecordCount != 5000 || in.State != sluice.IngestCommitted {
+			t.Fatalf("ingest %+v", in)
+		}
+		got, err := s.Datasets.FindDatasetByID(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.RecordCount != 5000 || len(got.Fields) != 3 || got.Fields[0].Name != "phone" || got.Fields[2].NonEmpty != 2500 {
+			t.Fatalf("dataset after ingest: count %d, fields %v", got.RecordCount, fieldNames(got.Fields))
+		}
+		recs, err := rs.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 10 || !sluice.IsSubjectKey(recs[0].SubjectKey) || string(recs[0].Data) != `{"phone":"13800000000","name":"张三 0","note":"first \"quoted\""}` {
+			t.Fatalf("first record %+v %s", recs[0], recs[0].Data)
+		}
+		// Paging: the cursor is the last id.
+		next, err := rs.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, After: recs[9].ID, Limit: 5000})
+		if err != nil {
+			t.Fatal(err)
+		} else if len(next) != 4990 || next[0].ID <= recs[9].ID {
+			t.Fatalf("second page: %d records", len(next))
+		}
+	})
+	t.Run("Residency", func(t *testing.T) {
+		cnRows, err := s.RawRecordCount("CN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		euRows, err := s.RawRecordCount("EU")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cnRows != 5000 || euRows != 0 {
+			t.Fatalf("CN store holds %d rows, EU store %d; want 5000 and 0", cnRows, euRows)
+		}
+	})
+	t.Run("ErrAllOrNothing", func(t *testing.T) {
+		before, _ := s.RawRecordCount("CN")
+		bad := errors.New("broken upload")
+		_, err := rs.IngestRecords(ctx, d.ID, Rows(45000, bad)) // fails after several committed batches
+		if !errors.Is(err, bad) {
+			t.Fatalf("err = %v, want the source's error", err)
+		}
+		after, _ := s.RawRecordCount("CN")
+		if after != before {
+			t.Fatalf("failed ingest left %d rows behind", after-before)
+		}
+		got, _ := s.Datasets.FindDatasetByID(ctx, d.ID)
+		if got.RecordCount != 5000 {
+			t.Fatalf("record count %d after failed ingest, want 5000", got.RecordCount)
+		}
+	})
+	t.Run("ErrSubjectMissing", func(t *testing.T) {
+		src := &SliceSource{Records: []sluice.InputRecord{
+			{Line: 2, Names: []string{"phone", "name"}, Values: []string{"13800000001", "a"}},
+			{Line: 3, Names: []string{"phone", "name"}, Values: []string{"", "b"}},
+		}}
+		_, err := rs.IngestRecords(ctx, d.ID, src)
+		var e *sluice.Error
+		if !errors.As(err, &e) || e.Code != sluice.EINVALID || e.Line != 3 || e.Field != "phone" {
+			t.Fatalf("err = %#v, want EINVALID at line 3, field phone", err)
+		}
+		src = &SliceSource{Records: []sluice.InputRecord{{Line: 2, Names: []string{"name"}, Values: []string{"a"}}}}
+		_, err = rs.IngestRecords(ctx, d.ID, src)
+		if !errors.As(err, &e) || e.Code != sluice.EINVALID || e.Line != 2 || e.Field != "phone" {
+			t.Fatalf("err = %#v, want EINVALID at line 2, field phone", err)
+		}
+	})
+	t.Run("ErrNotYours", func(t *testing.T) {
+		eu := MustCreateOrg(t, s, "eu-shop", "EU")
+		_, err := rs.IngestRecords(OwnerContext(eu), d.ID, Rows(1, nil))
+		wantCode(t, err, sluice.ENOTFOUND)
+		_, err = rs.FindRecords(OwnerContext(eu), sluice.RecordFilter{DatasetID: d.ID})
+		wantCode(t, err, sluice.ENOTFOUND)
+	})
+}
+
+func testRecover(t *testing.T, s *Stores) {
+	cn := MustCreateOrg(t, s, "cn-rides", "CN")
+	ctx := OwnerContext(cn)
+	d := MustCreateDataset(t, s, ctx, "trips", "phone")
+	store := s.Regions["CN"]
+	rs := RecordService(s)
+
+	// Crash after the records were written, before the control store
+	// committed: Recover removes them.
+	lost := &sluice.Ingest{DatasetID: d.ID, Region: "CN"}
+	if err := s.Ingests.BeginIngest(ctx, lost); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.WriteRecords(ctx, lost, iterate(Rows(100, nil))); err != nil {
+		t.Fatal(err)
+	}
+	// Crash after the control store committed, before the records were
+	// made visible: Recover shows them.
+	kept := &sluice.Ingest{DatasetID: d.ID, Region: "CN"}
+	if err := s.Ingests.BeginIngest(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	n, err := store.WriteRecords(ctx, kept, iterate(Rows(7, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept.RecordCount = n
+	if _, err := s.Ingests.FinishIngest(ctx, kept, nil); err != nil {
+		t.Fatal(err)
+	}
+	if recs, _ := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID}); len(recs) != 0 {
+		t.Fatalf("%d records visible before recovery", len(recs))
+	}
+
+	if err := rs.Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 7 {
+		t.Fatalf("%d records visible after recovery, want 7", len(recs))
+	}
+	if raw, _ := s.RawRecordCount("CN"); raw != 7 {
+		t.Fatalf("%d rows in CN store after recovery, want 7", raw)
+	}
+	if in, err := s.Ingests.FindIngestByID(ctx, lost.ID); err != nil || in.State != sluice.IngestAborted {
+		t.Fatalf("lost ingest: %+v, %v", in, err)
+	}
+	if pending, err := store.PendingIngests(ctx); err != nil || len(pending) != 0 {
+		t.Fatalf("pending after recovery: %v, %v", pending, err)
+	}
+}
+
+func testEvents(t *testing.T, s *Stores) {
+	ctx := context.Background()
+	org := MustCreateOrg(t, s, "cn-rides", "CN")
+	if _, err := s.Keys.CreateKey(ctx, &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleOwner}); err != nil {
+		t.Fatal(err)
+	}
+	d := MustCreateDataset(t, s, OwnerContext(org), "trips", "phone")
+	if _, err := RecordService(s).IngestRecords(OwnerContext(org), d.ID, Rows(3, nil)); err != nil {
+		t.Fatal(err)
+	}
+	// A failed change leaves no event.
+	_ = s.Orgs.CreateOrg(ctx, &sluice.Org{Name: "cn-rides", Region: "CN"})
+
+	n, err := s.Events.CountEvents(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events.ReadEvents(ctx, 0, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"action":"org.create","actor":{"role":"operator"},"details":{"ciio":false,"region":"CN","sector":""},"object":{"org":"cn-rides"},"time":`,
+		`{"action":"key.create","actor":{"role":"operator"},"details":{"role":"owner"},"object":{"key":`,
+		`{"action":"dataset.create","actor":{"org":"cn-rides","role":"owner"},"details":{"name":"trips","purpose":"purpose of trips","region":"CN","subject_field":"phone"},"object":{"dataset":`,
+		`{"action":"dataset.ingest","actor":{"org":"cn-rides","role":"owner"},"details":{"categories":{},"grade":"general","records":3,"region":"CN"},"fields":["phone","name","note"],"object":{"dataset":`,
+	}
+	if len(evs) != len(want) {
+		t.Fatalf("%d events, want %d: %q", len(evs), len(want), evs)
+	}
+	for i, w := range want {
+		if got := string(evs[i]); len(got) < len(w) || got[:len(w)] != w {
+			t.Errorf("event %d:\n got %s\nwant %s…", i, got, w)
+		}
+	}
+}
+
+// MustCreateOrg creates an org or fails the test.
+func MustCreateOrg(tb testing.TB, s *Stores, name string, region sluice.Region) *sluice.Org {
+	tb.Helper()
+	o := &sluice.Org{Name: name, Region: region}
+	if err := s.Orgs.CreateOrg(context.Background(), o); err != nil {
+		tb.Fatal(err)
+	}
+	return o
+}
+
+// MustCreateDataset creates a dataset for the org in ctx or fails the test.
+func MustCreateDataset(tb testing.TB, s *Stores, ctx context.Context, name, subjectField string) *sluice.Dataset {
+	tb.Helper()
+	d := &sluice.Dataset{Name: name, Purpose: "purpose of " + name, SubjectField: subjectField}
+	if err := s.Datasets.CreateDataset(ctx, d); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+// OwnerContext returns a context in which org acts as owner.
+func OwnerContext(org *sluice.Org) context.Context {
+	return sluice.NewContextWithActor(context.Background(), &sluice.Actor{Org: org, Role: sluice.RoleOwner, Key: "ktest"})
+}
+
+// RecordService returns the residency service over s.
+func RecordService(s *Stores) *residency.RecordService {
+	return &residency.RecordService{Datasets: s.Datasets, Ingests: s.Ingests, Stores: s.Regions, Secret: []byte("test secret")}
+}
+
+// Rows returns a source of n records with fields phone, name and note
+// (note empty on odd rows); if err is set, the source fails with it after
+// n records.
+func Rows(n int, err error) sluice.RecordSource {
+	return &rowSource{n: n, err: err, rec: sluice.InputRecord{Names: []string{"phone", "name", "note"}, Values: make([]string, 3)}}
+}
+
+type rowSource struct {
+	i, n int
+	err  error
+	rec  sluice.InputRecord
+}
+
+func (s *rowSource) Read() (*sluice.InputRecord, error) {
+	if s.i == s.n {
+		if s.err != nil {
+			return nil, s.err
+		}
+		return nil, io.EOF
+	}
+	s.rec.Line = s.i + 2
+	s.rec.Values[0] = fmt.Sprintf("138%08d", s.i)
+	s.rec.Values[1] = fmt.Sprintf("张三 %d", s.i)
+	s.rec.Values[2] = ""
+	if s.i%2 == 0 {
+		s.rec.Values[2] = `first "quoted"`
+	}
+	s.i++
+	return &s.rec, nil
+}
+
+// SliceSource yields the records it holds.
+type SliceSource struct {
+	Records []sluice.InputRecord
+	i       int
+}
+
+// Read implements sluice.RecordSource.
+func (s *SliceSource) Read() (*sluice.InputRecord, error) {
+	if s.i == len(s.Records) {
+		return nil, io.EOF
+	}
+	s.i++
+	return &s.Records[s.i-1], nil
+}
+
+// iterate turns a source into a RecordIterator for direct store writes.
+func iterate(src sluice.RecordSource) sluice.RecordIterator {
+	return &iter{src: src, keyer: sluice.NewSubjectKeyer([]byte("k"))}
+}
+
+type iter struct {
+	src   sluice.RecordSource
+	keyer *sluice.SubjectKeyer
+	rec   sluice.Record
+	err   error
+}
+
+func (it *iter) Next() bool {
+	r, err := it.src.Read()
+	if err != nil {
+		if err != io.EOF {
+			it.err = err
+		}
+		return false
+	}
+	it.rec = sluice.Record{SubjectKey: it.keyer.Key(r.Values[0]), Data: []byte(`{"phone":"` + r.Values[0] + `"}`)}
+	return true
+}
+
+func (it *iter) Record() *sluice.Record { return &it.rec }
+func (it *iter) Err() error             { return it.err }
+
+func fieldNames(fs []*sluice.Field) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+func wantCode(tb testing.TB, err error, code string) {
+	tb.Helper()
+	if got := sluice.ErrorCode(err); got != code {
+		tb.Fatalf("error %v: code %q, want %q", err, got, code)
+	}
+}
