@@ -1,0 +1,164 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// The fuzz tests check properties that hold for any input: validators never
+// panic and agree with their own check-character functions, and every span
+// FindAll reports lies within the text and validates on its own.
+//
+//	go test ./classify -run '^$' -fuzz FuzzFindAll -fuzztime 30s
+
+func FuzzResidentID(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "11010519491231002x", "110105491231002", "110105194912310021", "", "X", "999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ok := ValidResidentID(s)
+		if ok && len(s) == 18 && ResidentIDCheck(s[:17]) != upper(s[17]) {
+			t.Fatalf("ValidResidentID(%q) accepts a wrong check character", s)
+		}
+		if ok && len(s) != 18 && len(s) != 15 {
+			t.Fatalf("ValidResidentID(%q) accepts length %d", s, len(s))
+		}
+	})
+}
+
+func FuzzPhone(f *testing.F) {
+	for _, s := range []string{"13812345678", "+86 138 1234 5678", "(0755)81234567", "0086-13812345678", "+8", "(0", "0-0 0-0"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidMobile(s) && !ValidPhone(s) {
+			t.Fatalf("ValidMobile(%q) but not ValidPhone", s)
+		}
+		ValidLandline(s, s)
+	})
+}
+
+func FuzzCard(f *testing.F) {
+	for _, s := range []string{"4111111111111111", "6217001234567890122", "378282246310005", "0", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if CardIssuer(s) != IssuerNone && !ValidLuhn(s) {
+			t.Fatalf("CardIssuer(%q) accepts a number failing Luhn", s)
+		}
+		ValidIMEI(s)
+	})
+}
+
+func FuzzEmail(f *testing.F) {
+	for _, s := range []string{"a@b.cn", "a..b@c.com", "@", "a@", "x@y.z1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidEmail(s) && strings.Count(s, "@") != 1 {
+			t.Fatalf("ValidEmail(%q) with %d @", s, strings.Count(s, "@"))
+		}
+	})
+}
+
+func FuzzIP(f *testing.F) {
+	for _, s := range []string{"1.2.3.4", "::1", "fe80::1%eth0", "1.2.3", "256.1.1.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ValidIPv4(s)
+		ValidIPv6(s)
+		ValidMAC(s)
+		ValidUUID(s)
+		ValidAndroidID(s)
+	})
+}
+
+func FuzzVIN(f *testing.F) {
+	for _, s := range []string{"LSVAM4187C2184847", "1HGCM82633A004352", "WVWZZZ1JZXW000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidVIN(s) && (len(s) != 17 || strings.ContainsAny(s, "IOQ")) {
+			t.Fatalf("ValidVIN(%q) accepts a bad shape", s)
+		}
+	})
+}
+
+func FuzzUSCC(f *testing.F) {
+	for _, s := range []string{"91350100M000100Y43", "91350100M000100Y44", "ZZZZZZZZZZZZZZZZZZ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if ValidUSCC(s) && USCCCheck(s[:17]) != s[17] {
+			t.Fatalf("ValidUSCC(%q) accepts a wrong check character", s)
+		}
+	})
+}
+
+func FuzzPlate(f *testing.F) {
+	for _, s := range []string{"京A12345", "粤BD12345", "苏A1234学", "沪B·6C789", "京", "京A"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ValidPlate(s)
+		ValidPassport(s)
+		ValidTravelPermit(s)
+	})
+}
+
+func FuzzFindAll(f *testing.F) {
+	for _, s := range []string{
+		"客户张三 电话 +86 138-1234-5678，身份证11010519491231002X，邮箱 zhang.san@example.com。",
+		"(0755)8123-4567 6217 0012 3456 7890 122 39.904211,116.407394 粤BD12345",
+		"fe80::1 00:1A:2B:3C:4D:5E 192.168.1.1 a@b@c.d", "++86 (0", "1-2-3-4-5-6-7-8-9-0-1", "\xe4\xb8", "京A·",
+	} {
+		f.Add(s)
+	}
+	validators := map[string]func(string) bool{
+		"cn_resident_id": ValidResidentID, "cn_phone": ValidPhone, "email": ValidEmail, "ipv4": ValidIPv4,
+		"ipv6": ValidIPv6, "mac": ValidMAC, "cn_plate": ValidPlate, "vin": ValidVIN, "cn_uscc": ValidUSCC,
+		"cn_passport": ValidPassport, "cn_travel_permit": ValidTravelPermit, "imei": ValidIMEI,
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, h := range FindAll(s) {
+			if h.Start < 0 || h.End > len(s) || h.Start >= h.End {
+				t.Fatalf("FindAll(%q): bad span %d..%d", s, h.Start, h.End)
+			}
+			m := s[h.Start:h.End]
+			if v := validators[h.Detector]; v != nil && !v(m) {
+				t.Fatalf("FindAll(%q): %s %q does not validate alone", s, h.Detector, m)
+			}
+			if h.Start > 0 && isWord(s[h.Start-1]) && isWord(s[h.Start]) || h.End < len(s) && isWord(s[h.End]) && isWord(s[h.End-1]) {
+				t.Fatalf("FindAll(%q): %s %q is not at a word boundary", s, h.Detector, m)
+			}
+		}
+	})
+}
+
+func FuzzScanner(f *testing.F) {
+	f.Add("phone", "13812345678", "身份证", "11010519491231002X")
+	f.Add("", "", "x", "\xff\xfe")
+	f.Add("lat", "39.904211", "lng", "116.407394")
+	f.Fuzz(func(t *testing.T, n1, v1, n2, v2 string) {
+		if n1 == n2 {
+			n2 += "_2"
+		}
+		s := DefaultCatalog().NewScanner()
+		names := []string{n1, n2}
+		for i := 0; i < 3; i++ {
+			s.Add(names, []string{v1, v2})
+		}
+		for _, fr := range s.Fields() {
+			for _, m := range fr.Categories {
+				if m.Matches > fr.NonEmpty || m.Ratio < 0 || m.Ratio > 1 {
+					t.Fatalf("field %q: %+v over %d non-empty values", fr.Name, m, fr.NonEmpty)
+				}
+			}
+			if !utf8.ValidString(fr.Name) && fr.Name != n1 && fr.Name != n2 {
+				t.Fatalf("unexpected field %q", fr.Name)
+			}
+		}
+	})
+}

@@ -1,0 +1,176 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidResidentID(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     bool
+	}{
+		{"OK", "11010519491231002X", true},
+		{"OKLowerX", "11010519491231002x", true},
+		{"OKDigitCheck", "440305199001011248", true},
+		{"OKLegacy15", "110105491231002", true},
+		{"ErrCheckChar", "110105194912310021", false},
+		{"ErrRegion", "99010519491231002X", false},
+		{"ErrPrefecture", "119905194912310029", false},
+		{"ErrCountyZero", "110100194912310020", false},
+		{"ErrDate", "110105194902300027", false},
+		{"ErrFuture", "110105299912310027", false},
+		{"ErrLength", "11010519491231002", false},
+		{"ErrLetter", "1101051949123100AX", false},
+		{"ErrLegacyDate", "110105491331002", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ValidResidentID(tc.in); got != tc.want {
+				t.Errorf("ValidResidentID(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidPhone(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     bool
+	}{
+		{"OKMobile", "13812345678", true},
+		{"OKPlus86", "+86 138 1234 5678", true},
+		{"OK0086", "0086-13812345678", true},
+		{"OK86", "8613812345678", true},
+		{"OKDashes", "138-1234-5678", true},
+		{"OKLandline", "010-62345678", true},
+		{"OKLandline4", "0755 8123456", true},
+		{"OKBrackets", "(0755)81234567", true},
+		{"OKPlusArea", "+86 755 8123 4567", true},
+		{"ErrUnallocated", "12812345678", false},
+		{"ErrPrefix154", "15412345678", false},
+		{"ErrTooLong", "138123456789", false},
+		{"ErrForeign", "+1 415 555 2671", false},
+		{"ErrSubscriberStartsWith1", "010-12345678", false},
+		{"ErrTimestamp", "1700000000000", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ValidPhone(tc.in); got != tc.want {
+				t.Errorf("ValidPhone(%q) = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCardIssuer(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, want string
+	}{
+		{"OKVisa", "4111111111111111", IssuerCredit},
+		{"OKMastercard", "5555555555554444", IssuerCredit},
+		{"OKAmex", "378282246310005", IssuerCredit},
+		{"OKUnionPayDebit19", "6217001234567890122", IssuerUnionPay},
+		{"OKUnionPayCredit", "6258021234567891", IssuerCredit},
+		{"ErrLuhn", "4111111111111112", IssuerNone},
+		{"ErrIssuer", "9111111111111111", IssuerNone},
+		{"ErrShort", "411111111111", IssuerNone},
+		{"ErrLetters", "41111111111111a1", IssuerNone},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := CardIssuer(tc.in); got != tc.want {
+				t.Errorf("CardIssuer(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidators(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		fn   func(string) bool
+		in   string
+		want bool
+	}{
+		{"EmailOK", ValidEmail, "zhang.san+news@mail.example.com.cn", true},
+		{"EmailErrNoDot", ValidEmail, "root@localhost", false},
+		{"EmailErrDoubleDot", ValidEmail, "a..b@example.com", false},
+		{"EmailErrNumericTLD", ValidEmail, "build@1.2", false},
+		{"IPv4OK", ValidIPv4, "192.168.1.20", true},
+		{"IPv4ErrRange", ValidIPv4, "10.0.19041.1", false},
+		{"IPv4ErrLeadingZero", ValidIPv4, "01.2.3.4", false},
+		{"IPv4ErrThreeParts", ValidIPv4, "3.2.1", false},
+		{"IPv6OK", ValidIPv6, "240e:3a1:2c4:1::8", true},
+		{"IPv6ErrTime", ValidIPv6, "12:30:45", false},
+		{"MACOK", ValidMAC, "00:1A:2B:3C:4D:5E", true},
+		{"MACOKDashes", ValidMAC, "00-1a-2b-3c-4d-5e", true},
+		{"MACErrMixed", ValidMAC, "00:1A-2B:3C:4D:5E", false},
+		{"IMEIOK", ValidIMEI, "490154203237518", true},
+		{"IMEIErrLuhn", ValidIMEI, "490154203237519", false},
+		{"UUIDOK", ValidUUID, "6F9619FF-8B86-D011-B42D-00C04FC964FF", true},
+		{"UUIDErrZero", ValidUUID, "00000000-0000-0000-0000-000000000000", false},
+		{"VINOK", ValidVIN, "LSVAM4187C2184847", true},
+		{"VINOKNorthAmerica", ValidVIN, "1HGCM82633A004352", true},
+		{"VINErrCheck", ValidVIN, "1HGCM82634A004352", false},
+		{"VINErrLetterI", ValidVIN, "1HGCM8263IA004352", false},
+		{"USCCOK", ValidUSCC, "91350100M000100Y43", true},
+		{"USCCErrCheck", ValidUSCC, "91350100M000100Y44", false},
+		{"USCCErrRegion", ValidUSCC, "91990100M000100Y43", false},
+		{"PassportOK", ValidPassport, "E12345678", true},
+		{"PassportOKLetter", ValidPassport, "EA1234567", true},
+		{"PassportErrPrefix", ValidPassport, "X12345678", false},
+		{"PermitOKHK", ValidTravelPermit, "C12345678", true},
+		{"PermitOKHomeReturn", ValidTravelPermit, "H1234567890", true},
+		{"PermitErr", ValidTravelPermit, "Q12345678", false},
+		{"PlateOK", ValidPlate, "京A12345", true},
+		{"PlateOKDot", ValidPlate, "沪B·6C789", true},
+		{"PlateOKNewEnergy", ValidPlate, "粤BD12345", true},
+		{"PlateOKCoach", ValidPlate, "苏A1234学", true},
+		{"PlateErrProvince", ValidPlate, "中A12345", false},
+		{"PlateErrLetterO", ValidPlate, "京O12345", false},
+		{"PlateErrTooFewDigits", ValidPlate, "京AABCD1", false},
+		{"LuhnOK", ValidLuhn, "79927398713", true},
+		{"LuhnErr", ValidLuhn, "79927398710", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.fn(tc.in); got != tc.want {
+				t.Errorf("%s(%q) = %v, want %v", tc.name, tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestFindAll(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string // detector:text
+	}{
+		{"OKMixed", "客户张三 电话 +86 138-1234-5678，身份证11010519491231002X，邮箱 zhang.san@example.com。",
+			[]string{"cn_phone:+86 138-1234-5678", "cn_resident_id:11010519491231002X", "email:zhang.san@example.com"}},
+		{"OKTwoPhones", "138 1234 5678 139 1234 5678", []string{"cn_phone:138 1234 5678", "cn_phone:139 1234 5678"}},
+		{"OKCoordinates", "位置 39.904211,116.407394 附近", []string{"coordinates_precise:39.904211,116.407394"}},
+		{"OKImpreciseCoordinates", "at 39.90, 116.41", []string{"coordinates_imprecise:39.90, 116.41"}},
+		{"OKPlateInText", "车牌粤BD12345违章", []string{"cn_plate:粤BD12345"}},
+		{"OKCardGroups", "卡号 6217 0012 3456 7890 122", []string{"bank_card:6217 0012 3456 7890 122"}},
+		{"OKIPv6", "from 240e:3a1:2c4:1::8 at noon", []string{"ipv6:240e:3a1:2c4:1::8"}},
+		{"OKAfterDateTime", "2024-01-15 13:45:00 手机13812345678", []string{"cn_phone:13812345678"}},
+		{"OKDashedCard", "4111-1111-1111-1111", []string{"credit_card:4111-1111-1111-1111"}},
+		{"ErrPhoneInLongerRun", "订单13812345678901", nil},
+		{"ErrPhoneAfterLetter", "A13812345678", nil},
+		{"ErrPhoneInDecimal", "0.13812345678", nil},
+		{"ErrIDWrongCheck", "订单号110105194912310021", nil},
+		{"ErrTimestamp", "ts=1700000000000", nil},
+		{"ErrVersion", "v1.2.3.4 and 10.0.19041.1", nil},
+		{"ErrOutOfRange", "95.123456,200.123456", nil},
+		{"ErrPlateProvince", "中A12345", nil},
+		{"ErrUnderscore", "user_13812345678", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, h := range FindAll(tc.in) {
+				got = append(got, h.Detector+":"+tc.in[h.Start:h.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("FindAll(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,630 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+	"unsafe"
+
+	"sluice/recordio"
+)
+
+// The fast path reads UTF-8 CSV and TSV in large chunks cut at record
+// boundaries, and parses and classifies the chunks on several goroutines.
+// It accepts exactly what recordio's CSV and TSV readers accept and reports
+// bad input with the same messages; FuzzFastCSV checks the two against each
+// other.
+
+// chunkSize is how much input one chunk holds (more when a record is
+// longer). Tests lower it to exercise chunk boundaries.
+var chunkSize = 4 << 20
+
+// A sink receives parsed records; *classify.Scanner is one.
+type sink interface {
+	Add(names, values []string)
+}
+
+type chunk struct {
+	buf  []byte // the pooled buffer that data lies in
+	data []byte // whole records
+	line int    // line number of data[0]
+
+	// The first NUL byte or invalid UTF-8 in data, found by the reader
+	// (so that workers=1 still validates on a second core): its offset,
+	// or -1, and the error to report when the worker reaches it.
+	bad     int
+	textErr *recordio.Error
+}
+
+type fastResult struct {
+	names   []string
+	records int64
+	sinks   []sink // one per worker
+}
+
+// fastScan reads CSV (sep ',') or TSV (sep '\t') from r with workers
+// goroutines. prefix is input already read from r. sample > 0 stops after
+// that many records (and uses one worker).
+func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, workers int, sample int64, limits recordio.Options, read *atomic.Int64) (*fastResult, error) {
+	if sample > 0 || workers < 1 {
+		workers = 1
+	}
+	limits = withDefaults(limits)
+	parent := ctx
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	free := make(chan []byte, 2*workers+2)
+	for i := 0; i < cap(free); i++ {
+		free <- make([]byte, chunkSize)
+	}
+	work := make(chan chunk, workers)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		errLine  = int(^uint(0) >> 1)
+	)
+	fail := func(line int, err error) {
+		mu.Lock()
+		if line < errLine {
+			firstErr, errLine = err, line
+		}
+		mu.Unlock()
+		cancel()
+	}
+
+	// Header: the first record, parsed here before any worker starts.
+	var names []string
+	var pending []byte // input read but not yet handed out
+	line := 1
+	{
+		buf := <-free
+		n, eof, err := fill(r, buf, 0, read)
+		if err != nil {
+			return nil, err
+		}
+		p := newParser(sep, nil, limits)
+		data := buf[:n]
+		for {
+			end, ok := p.headerEnd(data, eof)
+			if ok || eof || len(data) >= limits.MaxRecordBytes+1 {
+				if !ok {
+					if eof {
+						return &fastResult{}, nil // no header: an empty file
+					}
+					return nil, &recordio.Error{Kind: recordio.KindTooLarge, Line: 1, Msg: "record is over the limit of " + formatBytes(limits.MaxRecordBytes)}
+				}
+				hdr, lines, err := p.header(data[:end], limits.MaxFields)
+				if err != nil {
+					return nil, err
+				}
+				names = hdr
+				line += lines
+				pending = append([]byte(nil), data[end:]...)
+				break
+			}
+			// The header is longer than the buffer: grow it.
+			if len(buf) == chunkSize {
+				free <- buf
+			}
+			nb := make([]byte, 2*len(buf))
+			copy(nb, data)
+			buf = nb
+			n2, eof2, err := fill(r, buf, len(data), read)
+			if err != nil {
+				return nil, err
+			}
+			data, eof = buf[:n2], eof2
+		}
+		if len(buf) == chunkSize {
+			free <- buf
+		}
+		if len(names) == 0 {
+			return &fastResult{}, nil
+		}
+	}
+
+	res := &fastResult{names: names}
+	sinks := make([]sink, workers)
+	counts := make([]int64, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		sinks[w] = newSink()
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			p := newParser(sep, names, limits)
+			sc := sinks[w]
+			for c := range work {
+				if ctx.Err() == nil {
+					n, line, err := p.parseChunk(c.data, c.line, c.bad, c.textErr, sample-counts[w], func(vals []string) { sc.Add(names, vals) })
+					counts[w] += n
+					if err != nil {
+						fail(line, err)
+					} else if sample > 0 && counts[w] >= sample {
+						cancel()
+					}
+				}
+				if cap(c.buf) == chunkSize {
+					free <- c.buf[:chunkSize]
+				}
+			}
+		}(w)
+	}
+
+	// Reader: cut the input into chunks of whole records.
+	readErr := func() error {
+		defer close(work)
+		eof := false
+		for !eof {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return nil
+			}
+			if len(pending) > len(buf)/2 {
+				free <- buf
+				buf = make([]byte, 2*len(pending)+chunkSize)
+			}
+			k := copy(buf, pending)
+			n, e, err := fill(r, buf, k, read)
+			if err != nil {
+				return err
+			}
+			eof = e
+			data := buf[:n]
+			cut := len(data)
+			if !eof {
+				cut = lastBoundary(data, sep)
+				if cut < 0 {
+					if len(data) > limits.MaxRecordBytes {
+						return &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Msg: "record is over the limit of " + formatBytes(limits.MaxRecordBytes)}
+					}
+					pending = append(pending[:0:0], data...) // keep reading: the record goes on
+					if cap(buf) == chunkSize {
+						free <- buf
+					}
+					continue
+				}
+			}
+			pending = append(pending[:0], data[cut:]...)
+			c := chunk{buf: buf, data: data[:cut], line: line}
+			c.bad, c.textErr = checkText(c.data, line, names, sep)
+			line += bytes.Count(c.data, nl)
+			select {
+			case work <- c:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		return nil
+	}()
+	wg.Wait()
+	if readErr != nil {
+		return nil, readErr
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := parent.Err(); err != nil {
+		return nil, err
+	}
+	res.sinks = sinks
+	for _, n := range counts {
+		res.records += n
+	}
+	if sample > 0 && res.records > sample {
+		res.records = sample
+	}
+	return res, nil
+}
+
+var nl = []byte{'\n'}
+
+// fill reads into buf[k:] until it is full or the input ends.
+func fill(r io.Reader, buf []byte, k int, read *atomic.Int64) (int, bool, error) {
+	for k < len(buf) {
+		n, err := r.Read(buf[k:])
+		k += n
+		if read != nil {
+			read.Add(int64(n))
+		}
+		if err == io.EOF {
+			return k, true, nil
+		}
+		if err != nil {
+			return k, false, err
+		}
+	}
+	return k, false, nil
+}
+
+// lastBoundary returns the offset just after the last newline of data that
+// lies outside quotes (for TSV, after the last newline), or -1. Chunks always
+// start outside quotes, so a newline is outside quotes when the quotes
+// before it are even in number.
+func lastBoundary(data []byte, sep byte) int {
+	i := bytes.LastIndexByte(data, '\n')
+	if sep != ',' || i < 0 {
+		if i < 0 {
+			return -1
+		}
+		return i + 1
+	}
+	q := bytes.Count(data[:i], quote)
+	for q%2 != 0 {
+		j := bytes.LastIndexByte(data[:i], '\n')
+		if j < 0 {
+			return -1
+		}
+		q -= bytes.Count(data[j:i], quote)
+		i = j
+	}
+	return i + 1
+}
+
+var quote = []byte{'"'}
+
+// hasQuote reports whether ln holds a quote.
+func hasQuote(ln []byte) bool { return bytes.IndexByte(ln, '"') >= 0 }
+
+// parser splits records. It keeps its value slice between records.
+type parser struct {
+	start  int // line where the last record parsed starts
+	sep    byte
+	names  []string
+	limits recordio.Options
+	vals   []string
+}
+
+func newParser(sep byte, names []string, limits recordio.Options) *parser {
+	return &parser{sep: sep, names: names, limits: limits}
+}
+
+func (p *parser) field(i int) string {
+	if i < len(p.names) {
+		return p.names[i]
+	}
+	return ""
+}
+
+// headerEnd returns the end of the first record in data (skipping blank
+// lines), and false if data does not hold a whole record yet.
+func (p *parser) headerEnd(data []byte, eof bool) (int, bool) {
+	if c := firstRecordEnd(data, p.sep == ','); c >= 0 {
+		return c, true
+	}
+	if eof {
+		return len(data), len(bytes.Trim(data, "\r\n")) > 0
+	}
+	return 0, false
+}
+
+// firstRecordEnd returns the offset after the newline that ends the first
+// non-blank record (outside quotes, when quoting applies), or -1.
+func firstRecordEnd(data []byte, quoting bool) int {
+	q := 0
+	blank := true
+	for i, c := range data {
+		switch c {
+		case '"':
+			if quoting {
+				q++
+			}
+			blank = false
+		case '\n':
+			if q%2 == 0 && !blank {
+				return i + 1
+			}
+		case '\r':
+		default:
+			blank = false
+		}
+	}
+	return -1
+}
+
+// header parses the header record and returns the names and the number of
+// lines it took.
+func (p *parser) header(data []byte, maxFields int) ([]string, int, error) {
+	var names []string
+	lines := 0
+	bad, textErr := checkText(data, 1, nil, p.sep)
+	_, _, err := p.parseChunk(data, 1, bad, textErr, 1, func(vals []string) {
+		names = make([]string, len(vals))
+		for i, v := range vals {
+			names[i] = string([]byte(v))
+		}
+	})
+	lines = bytes.Count(data, nl)
+	if err != nil {
+		return nil, 0, err
+	}
+	last := p.start
+	if len(names) > maxFields {
+		return nil, 0, &recordio.Error{Kind: recordio.KindTooLarge, Line: last, Msg: fmt.Sprintf("header has %d columns, over the limit of %d", len(names), maxFields)}
+	}
+	seen := make(map[string]int, len(names))
+	for i, name := range names {
+		if name == "" {
+			return nil, 0, &recordio.Error{Kind: recordio.KindMalformed, Line: last, Msg: fmt.Sprintf("column %d of the header has no name", i+1)}
+		}
+		if j, ok := seen[name]; ok {
+			return nil, 0, &recordio.Error{Kind: recordio.KindMalformed, Line: last, Field: name, Msg: fmt.Sprintf("header names columns %d and %d alike", j+1, i+1)}
+		}
+		seen[name] = i
+	}
+	return names, lines, nil
+}
+
+func str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// parseChunk parses the records in data, whose first byte is on line, and
+// calls emit for each (the strings alias data and are valid during the
+// call). With limit > 0 it stops after limit records. It returns the number of
+// records and, on error, the line of the record at fault.
+func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error, limit int64, emit func([]string)) (int64, int, error) {
+	// Bad bytes (at offset bad, see checkText) are reported when the
+	// record holding them is reached, so that an earlier record's syntax
+	// error comes first, as in recordio.
+	var n int64
+	pos := 0
+	for pos < len(data) {
+		if bad >= 0 && bad < pos {
+			return n, textErr.Line, textErr
+		}
+		if limit > 0 && n >= limit {
+			break
+		}
+		start := line
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += pos
+			next = end + 1
+		}
+		ln := data[pos:end]
+		if p.sep == ',' && hasQuote(ln) {
+			np, nl, err := p.quoted(data, pos, line)
+			if err != nil {
+				if bad >= 0 && bad < np {
+					return n, textErr.Line, textErr
+				}
+				return n, err.(*recordio.Error).Line, err
+			}
+			pos, line = np, nl
+			if bad >= 0 && bad < pos {
+				return n, textErr.Line, textErr
+			}
+			if err := p.check(start); err != nil {
+				return n, start, err
+			}
+		} else {
+			line++
+			pos = next
+			if len(ln) > 0 && ln[len(ln)-1] == '\r' {
+				ln = ln[:len(ln)-1]
+			}
+			if len(ln) == 0 {
+				continue
+			}
+			p.vals = p.vals[:0]
+			f, maxField := 0, 0
+			sep := p.sep
+			for i, c := range ln {
+				if c == sep {
+					p.vals = append(p.vals, str(ln[f:i]))
+					maxField = max(maxField, i-f)
+					f = i + 1
+				}
+			}
+			p.vals = append(p.vals, str(ln[f:]))
+			maxField = max(maxField, len(ln)-f)
+			if bad >= 0 && bad < pos {
+				return n, textErr.Line, textErr
+			}
+			if len(p.vals) != len(p.names) || maxField > p.limits.MaxFieldBytes || len(ln) > p.limits.MaxRecordBytes {
+				if err := p.check(start); err != nil {
+					return n, start, err
+				}
+			}
+		}
+		p.start = start
+		if p.names != nil || n == 0 {
+			emit(p.vals)
+		}
+		n++
+	}
+	if bad >= 0 {
+		return n, textErr.Line, textErr
+	}
+	return n, line, nil
+}
+
+// check applies the field-count and value-size rules to p.vals.
+func (p *parser) check(line int) error {
+	if p.names != nil && len(p.vals) != len(p.names) {
+		return &recordio.Error{Kind: recordio.KindMalformed, Line: line, Msg: fmt.Sprintf("expected %d fields (as in the header), got %d", len(p.names), len(p.vals))}
+	}
+	total := 0
+	for i, v := range p.vals {
+		total += len(v)
+		if len(v) > p.limits.MaxFieldBytes {
+			return &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Field: p.field(i), Msg: "value is over the limit of " + formatBytes(p.limits.MaxFieldBytes)}
+		}
+	}
+	if total > p.limits.MaxRecordBytes {
+		return &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Msg: "record is over the limit of " + formatBytes(p.limits.MaxRecordBytes)}
+	}
+	return nil
+}
+
+// quoted parses one CSV record that has quotes, starting at data[pos] on
+// line, into p.vals. It returns the position after the record and the line
+// there; on error, the position where the error was found.
+func (p *parser) quoted(data []byte, pos, line int) (int, int, error) {
+	p.vals = p.vals[:0]
+	k := pos
+	for col := 0; ; col++ {
+		if k < len(data) && data[k] == '"' {
+			qline := line
+			k++
+			seg := k
+			var esc []byte
+			for {
+				q := bytes.IndexByte(data[k:], '"')
+				if q < 0 {
+					return len(data), 0, &recordio.Error{Kind: recordio.KindMalformed, Line: qline, Field: p.field(col),
+						Msg: fmt.Sprintf("quoted value (column %d) opened on line %d is never closed", col+1, qline)}
+				}
+				line += bytes.Count(data[k:k+q], nl)
+				k += q
+				if k+1 < len(data) && data[k+1] == '"' {
+					esc = append(esc, data[seg:k+1]...)
+					k += 2
+					seg = k
+					continue
+				}
+				break
+			}
+			v := data[seg:k]
+			if esc != nil {
+				esc = append(esc, v...)
+				p.vals = append(p.vals, string(esc))
+			} else {
+				p.vals = append(p.vals, str(v))
+			}
+			k++ // closing quote
+			switch {
+			case k == len(data):
+				return k, line, nil
+			case data[k] == ',':
+				k++
+				continue
+			case data[k] == '\n':
+				return k + 1, line + 1, nil
+			case data[k] == '\r' && (k+1 == len(data) || data[k+1] == '\n'):
+				if k+1 == len(data) {
+					return k + 1, line, nil
+				}
+				return k + 2, line + 1, nil
+			default:
+				what := fmt.Sprintf("%q", runeAt(data[k:]))
+				return k, 0, &recordio.Error{Kind: recordio.KindMalformed, Line: line, Field: p.field(col),
+					Msg: fmt.Sprintf("unexpected %s after the closing quote of a value (column %d, quote opened on line %d); a quote inside a quoted value must be doubled", what, col+1, qline)}
+			}
+		}
+		// Unquoted value: up to the next comma or newline.
+		s := k
+		for k < len(data) && data[k] != ',' && data[k] != '\n' {
+			if data[k] == '"' {
+				return k, 0, &recordio.Error{Kind: recordio.KindMalformed, Line: line, Field: p.field(col),
+					Msg: fmt.Sprintf("bare quote in unquoted value (column %d); a value with quotes must be quoted, with each quote doubled", col+1)}
+			}
+			k++
+		}
+		v := data[s:k]
+		if k == len(data) || data[k] == '\n' {
+			if len(v) > 0 && v[len(v)-1] == '\r' {
+				v = v[:len(v)-1]
+			}
+			p.vals = append(p.vals, str(v))
+			if k == len(data) {
+				return k, line, nil
+			}
+			return k + 1, line + 1, nil
+		}
+		p.vals = append(p.vals, str(v))
+		k++
+	}
+}
+
+func runeAt(p []byte) rune {
+	r, _ := utf8.DecodeRune(p)
+	return r
+}
+
+// checkText finds the first NUL byte or invalid UTF-8 in a chunk and returns
+// its offset and an error naming the line and, where it can tell, the field;
+// or -1 and nil.
+func checkText(data []byte, line int, names []string, sep byte) (int, *recordio.Error) {
+	nul := bytes.IndexByte(data, 0)
+	if utf8.Valid(data) {
+		if nul >= 0 {
+			return nul, &recordio.Error{Kind: recordio.KindMalformed, Line: line + bytes.Count(data[:nul], nl), Msg: "NUL byte in text (binary file, or UTF-16 without a byte-order mark?)"}
+		}
+		return -1, nil
+	}
+	i := 0
+	for i < len(data) {
+		if data[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		i += size
+	}
+	if nul >= 0 && nul < i {
+		return nul, &recordio.Error{Kind: recordio.KindMalformed, Line: line + bytes.Count(data[:nul], nl), Msg: "NUL byte in text (binary file, or UTF-16 without a byte-order mark?)"}
+	}
+	end := i + 1
+	for end < len(data) && end < i+4 && !utf8.RuneStart(data[end]) {
+		end++
+	}
+	var b bytes.Buffer
+	for j, c := range data[i:end] {
+		if j > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "0x%02X", c)
+	}
+	ls := bytes.LastIndexByte(data[:i], '\n') + 1
+	field := ""
+	if col := bytes.Count(data[ls:i], []byte{sep}); col < len(names) {
+		field = names[col]
+	}
+	return i, &recordio.Error{Kind: recordio.KindMalformed, Line: line + bytes.Count(data[:i], nl), Field: field, Msg: "invalid UTF-8: bytes " + b.String()}
+}
+
+func withDefaults(o recordio.Options) recordio.Options {
+	if o.MaxFieldBytes <= 0 {
+		o.MaxFieldBytes = recordio.DefaultMaxFieldBytes
+	}
+	if o.MaxRecordBytes <= 0 {
+		o.MaxRecordBytes = recordio.DefaultMaxRecordBytes
+	}
+	if o.MaxFields <= 0 {
+		o.MaxFields = recordio.DefaultMaxFields
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = recordio.DefaultMaxDepth
+	}
+	return o
+}
+
+// formatBytes writes a size limit as recordio does: "1 MiB", "512 KiB",
+// "100 bytes".
+func formatBytes(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

@@ -1,0 +1,301 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"sluice/recordio"
+)
+
+// collector is a sink that keeps copies of the records.
+type collector struct{ recs [][]string }
+
+func (c *collector) Add(names, values []string) {
+	c.recs = append(c.recs, append([]string(nil), values...))
+}
+
+// fastRecords reads data with the fast path (one worker, so records keep
+// their order) and returns the header and the records.
+func fastRecords(data []byte, sep byte, limits recordio.Options) ([]string, [][]string, error) {
+	var c *collector
+	fr, err := fastScan(context.Background(), bytes.NewReader(data), sep, func() sink { c = &collector{}; return c }, 1, 0, limits, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c == nil {
+		return fr.names, nil, nil
+	}
+	return fr.names, c.recs, nil
+}
+
+// recordioRecords reads data with recordio.
+func recordioRecords(data []byte, format recordio.Format, limits recordio.Options) ([]string, [][]string, error) {
+	limits.Format, limits.Charset = format, recordio.CharsetUTF8
+	rd, err := recordio.NewReader(bytes.NewReader(data), limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	var names []string
+	var recs [][]string
+	for {
+		rec, err := rd.Read()
+		if err == io.EOF {
+			return names, recs, nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		names = append(names[:0], rec.Names...)
+		recs = append(recs, append([]string(nil), rec.Values...))
+	}
+}
+
+// compareReaders checks that the fast path and recordio agree on data.
+func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options) {
+	t.Helper()
+	format := recordio.FormatCSV
+	if sep == '\t' {
+		format = recordio.FormatTSV
+	}
+	_, want, werr := recordioRecords(data, format, limits)
+	_, got, gerr := fastRecords(data, sep, limits)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("%q: recordio error %v, fast path error %v", data, werr, gerr)
+	}
+	if werr != nil {
+		var we, ge *recordio.Error
+		if errors.As(werr, &we) && errors.As(gerr, &ge) && (we.Line != ge.Line || we.Kind != ge.Kind) {
+			t.Fatalf("%q: recordio error %v (kind %v), fast path error %v (kind %v)", data, werr, we.Kind, gerr, ge.Kind)
+		}
+		return
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%q: %d records, recordio %d", data, len(got), len(want))
+	}
+	for i := range want {
+		if strings.Join(got[i], "\x00") != strings.Join(want[i], "\x00") {
+			t.Fatalf("%q: record %d = %q, recordio %q", data, i, got[i], want[i])
+		}
+	}
+}
+
+func TestFastScan(t *testing.T) {
+	old := chunkSize
+	chunkSize = 64
+	defer func() { chunkSize = old }()
+	for _, tc := range []struct {
+		name string
+		data string
+		sep  byte
+	}{
+		{"OK", "a,b\n1,2\n3,4\n", ','},
+		{"OKQuoted", "a,b\n\"x,y\",\"he said \"\"hi\"\"\"\n\"multi\nline\",2\n", ','},
+		{"OKCRLF", "a,b\r\n1,2\r\n\r\n3,4\r\n", ','},
+		{"OKNoFinalNewline", "a,b\n1,2", ','},
+		{"OKLongRecords", "a,b\n" + strings.Repeat("\""+strings.Repeat("q,\n", 40)+"\",x\n", 5), ','},
+		{"OKTSV", "a\tb\n1\t\"2\n", '\t'},
+		{"OKBlankLinesFirst", "\n\na,b\n1,2\n", ','},
+		{"ErrRagged", "a,b\n1,2\n3\n", ','},
+		{"ErrBareQuote", "a,b\n1,x\"y\n", ','},
+		{"ErrUnterminated", "a,b\n1,\"open\n2,3\n", ','},
+		{"ErrAfterQuote", "a,b\n\"x\"y,2\n", ','},
+		{"ErrNUL", "a,b\n1,\x002\n", ','},
+		{"ErrInvalidUTF8", "a,b\n1,\xff\n", ','},
+		{"ErrDuplicateHeader", "a,a\n1,2\n", ','},
+		{"ErrEmptyHeaderName", "a,\n1,2\n", ','},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			compareReaders(t, []byte(tc.data), tc.sep, recordio.Options{})
+		})
+	}
+	t.Run("ErrRecordTooLarge", func(t *testing.T) {
+		lim := recordio.Options{MaxRecordBytes: 1 << 10, MaxFieldBytes: 512}
+		data := []byte("a,b\n1," + strings.Repeat("x", 4000) + "\n")
+		_, _, err := fastRecords(data, ',', lim)
+		var re *recordio.Error
+		if !errors.As(err, &re) || re.Kind != recordio.KindTooLarge || re.Line != 2 {
+			t.Fatalf("error %v, want a too-large error on line 2", err)
+		}
+	})
+}
+
+func FuzzFastCSV(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "a,b\n\"x\ny\",2\r\n", "a\n\"\"\"\"\n", "a,b\n1\n", "a,b\n\"1,2\n", "\n\na\nb", "a,b\n1,x\"y\n"} {
+		f.Add([]byte(s), false, uint8(16))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, tsv bool, chunk uint8) {
+		old := chunkSize
+		chunkSize = 8 + int(chunk)
+		defer func() { chunkSize = old }()
+		sep := byte(',')
+		if tsv {
+			sep = '\t'
+		}
+		compareReaders(t, data, sep, recordio.Options{MaxRecordBytes: 1 << 12, MaxFieldBytes: 1 << 11})
+	})
+}
+
+// write puts files into a temporary directory.
+func write(t *testing.T, files map[string][]byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const people = "姓名,手机,身份证\n张伟,13812345678,11010519491231002X\n李娜,+86 139 1234 5678,\n王芳,15012345678,440305199001011248\n"
+
+func TestPaths(t *testing.T) {
+	gb, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(people))
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range people {
+		utf16 = append(utf16, byte(r), byte(r>>8))
+	}
+	dir := write(t, map[string][]byte{
+		"a/people.csv":     []byte(people),
+		"a/people.tsv":     bytes.ReplaceAll([]byte(people), []byte(","), []byte("\t")),
+		"a/people_bom.csv": append([]byte("\xef\xbb\xbf"), people...),
+		"b/gb18030.csv":    gb,
+		"b/utf16.csv":      utf16,
+		"b/people.jsonl":   []byte(`{"name":"张伟","contact":{"phone":"13812345678"}}` + "\n" + `{"name":"李娜","contact":{"phone":"13912345678"}}` + "\n"),
+		"b/readme.txt":     []byte("not scanned"),
+		"c/binary.csv":     {0x00, 0x01, 0x02, 0xff, 'a', ',', 'b', '\n'},
+		"c/ragged.csv":     []byte("a,b\n1,2\n3\n"),
+		"c/deep.jsonl":     []byte(strings.Repeat(`{"a":`, 100) + "1" + strings.Repeat("}", 100) + "\n"),
+	})
+	got := map[string]string{}
+	err = Paths(context.Background(), []string{dir}, nil, Options{Workers: 2}, func(r *Result, err error) {
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a *FileError", err)
+			}
+			rel, _ := filepath.Rel(dir, fe.Path)
+			got[rel] = "error: " + fe.Err.Error()
+			return
+		}
+		rel, _ := filepath.Rel(dir, r.Path)
+		var parts []string
+		for _, f := range r.Fields {
+			parts = append(parts, fmt.Sprintf("%s=%s", f.Name, strings.Join(f.Keys(), "+")))
+		}
+		got[rel] = fmt.Sprintf("%s %d %s", r.Format, r.Records, strings.Join(parts, " "))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fields = "姓名=user.name 手机=user.contact.phone_number 身份证=user.government_id.national_identification_number"
+	want := map[string]string{
+		"a/people.csv":     "csv 3 " + fields,
+		"a/people.tsv":     "tsv 3 " + fields,
+		"a/people_bom.csv": "csv 3 " + fields,
+		"b/gb18030.csv":    "csv 3 " + fields,
+		"b/utf16.csv":      "csv 3 " + fields,
+		"b/people.jsonl":   "jsonl 2 name=user.name contact.phone=user.contact.phone_number",
+		"c/ragged.csv":     "error: line 3: expected 2 fields (as in the header), got 1",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s:\n got %s\nwant %s", k, got[k], w)
+		}
+	}
+	if g := got["c/binary.csv"]; !strings.HasPrefix(g, "error: line 1: ") {
+		t.Errorf("c/binary.csv: %s; want an error on line 1", g)
+	}
+	if g := got["c/deep.jsonl"]; !strings.HasPrefix(g, "error: line 1") || !strings.Contains(g, "nest") {
+		t.Errorf("c/deep.jsonl: %s; want a nesting error on line 1", g)
+	}
+	if _, ok := got["b/readme.txt"]; ok {
+		t.Error("b/readme.txt scanned")
+	}
+}
+
+func TestReader_Stdin(t *testing.T) {
+	t.Run("OKSample", func(t *testing.T) {
+		r, err := Reader(context.Background(), Stdin, strings.NewReader(people), "", Options{Sample: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Records != 2 || !r.Sampled || r.Format != recordio.FormatCSV {
+			t.Errorf("records %d, sampled %v, format %s", r.Records, r.Sampled, r.Format)
+		}
+	})
+	t.Run("ErrParquetStream", func(t *testing.T) {
+		_, err := Reader(context.Background(), Stdin, strings.NewReader("PAR1xxxx"), "", Options{})
+		if err == nil || !strings.Contains(err.Error(), "random access") {
+			t.Errorf("error %v", err)
+		}
+	})
+}
+
+func TestFile_Workers(t *testing.T) {
+	old := chunkSize
+	chunkSize = 4096
+	defer func() { chunkSize = old }()
+	var b strings.Builder
+	b.WriteString("id,phone,note\n")
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, "%d,1381234%04d,\"line %d, with comma\nand newline\"\n", i, i, i)
+	}
+	dir := write(t, map[string][]byte{"w.csv": []byte(b.String())})
+	var res [3]*Result
+	for i, w := range []int{1, 2, 3} {
+		r, err := File(context.Background(), filepath.Join(dir, "w.csv"), Options{Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[i] = r
+	}
+	for i := 1; i < 3; i++ {
+		if res[i].Records != 5000 || fmt.Sprint(res[i].Fields) != fmt.Sprint(res[0].Fields) {
+			t.Errorf("workers=%d: %d records, %v; want %v", i+1, res[i].Records, res[i].Fields, res[0].Fields)
+		}
+	}
+	if res[0].Fields[1].Categories[0].Matches != 5000 {
+		t.Errorf("phone matches %+v", res[0].Fields[1].Categories)
+	}
+}
+
+func TestFile_Parquet(t *testing.T) {
+	type row struct {
+		Name  string `parquet:"name"`
+		Phone string `parquet:"phone"`
+		Age   int32  `parquet:"age"`
+	}
+	p := filepath.Join(t.TempDir(), "people.parquet")
+	if err := parquet.WriteFile(p, []row{{"张伟", "13812345678", 30}, {"李娜", "13912345678", 41}}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := File(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts []string
+	for _, f := range r.Fields {
+		parts = append(parts, f.Name+"="+strings.Join(f.Keys(), "+"))
+	}
+	if got := strings.Join(parts, " "); r.Format != recordio.FormatParquet || r.Records != 2 || got != "name=user.name phone=user.contact.phone_number age=" {
+		t.Errorf("%s %d records: %s", r.Format, r.Records, got)
+	}
+}
