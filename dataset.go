@@ -39,6 +39,7 @@ type Dataset struct {
 	SubjectField string    `json:"subject_field"` // field whose value identifies the person a record is about
 	Region       Region    `json:"region"`
 	RecordCount  int64     `json:"record_count"`
+	Subjects     int64     `json:"subjects"` // distinct people the records concern, as last counted (0: not counted)
 	Grade        Grade     `json:"grade"`
 	Fields       []*Field  `json:"fields"`
 	CreatedAt    time.Time `json:"created_at"`
@@ -75,7 +76,8 @@ func (d *Dataset) Field(name string) *Field {
 type Field struct {
 	Name       string          `json:"name"`
 	Categories []FieldCategory `json:"categories"`
-	Sensitive  bool            `json:"sensitive"`
+	Personal   bool            `json:"personal"`  // personal information (PIPL Art. 4)
+	Sensitive  bool            `json:"sensitive"` // sensitive personal information (PIPL Art. 28)
 	Grade      Grade           `json:"grade"`
 	NonEmpty   int64           `json:"non_empty"`
 	Confirmed  bool            `json:"confirmed"` // categories set or confirmed by a person
@@ -114,6 +116,13 @@ type DatasetService interface {
 	// CreateDataset creates d for the actor's org in the org's home region.
 	// It returns ECONFLICT if the org has a dataset of that name.
 	CreateDataset(ctx context.Context, d *Dataset) error
+
+	// UpdateField replaces the categories, personal and sensitive flags
+	// and grade of the dataset's field f.Name with f's, marks them
+	// confirmed by a person, sets the dataset's grade, and records the
+	// change in the audit log. It returns ENOTFOUND for an unknown
+	// dataset or field.
+	UpdateField(ctx context.Context, datasetID int64, f *Field, datasetGrade Grade) error
 }
 
 // MergeFields folds the fields observed in one ingest into a dataset's
@@ -125,7 +134,7 @@ func MergeFields(known, observed []*Field) []*Field {
 	index := make(map[string]*Field, len(known))
 	for _, f := range known {
 		c := *f
-		c.Categories = append([]FieldCategory(nil), f.Categories...)
+		c.Categories = append([]FieldCategory{}, f.Categories...)
 		out = append(out, &c)
 		index[f.Name] = &c
 	}
@@ -133,7 +142,7 @@ func MergeFields(known, observed []*Field) []*Field {
 		f := index[o.Name]
 		if f == nil {
 			c := *o
-			c.Categories = append([]FieldCategory(nil), o.Categories...)
+			c.Categories = append([]FieldCategory{}, o.Categories...)
 			if c.Grade == "" {
 				c.Grade = GradeGeneral
 			}
@@ -163,12 +172,29 @@ func MergeFields(known, observed []*Field) []*Field {
 				f.Categories[i].Ratio = float64(f.Categories[i].Matches) / float64(f.NonEmpty)
 			}
 		}
+		f.Personal = f.Personal || o.Personal
 		f.Sensitive = f.Sensitive || o.Sensitive
 		if o.Grade.Rank() > f.Grade.Rank() {
 			f.Grade = o.Grade
 		}
 	}
 	return out
+}
+
+// A DatasetGrader grades a dataset under the Data Security Law (Art. 21)
+// from its fields, the number of distinct people its records concern (0 if
+// not counted) and its owner's sector. It may raise the grade of fields
+// that a volume rule reaches. Classification implements it.
+type DatasetGrader interface {
+	GradeDataset(fields []*Field, subjects int64, sector string) Grade
+}
+
+// GradeDataset grades with g, or takes the highest field grade if g is nil.
+func GradeDataset(g DatasetGrader, fields []*Field, subjects int64, sector string) Grade {
+	if g == nil {
+		return HighestGrade(fields)
+	}
+	return g.GradeDataset(fields, subjects, sector)
 }
 
 // HighestGrade returns the highest grade among fields, general if none.

@@ -14,7 +14,7 @@ const (
 	ActionKeyRevoke     = "key.revoke"
 	ActionDatasetCreate = "dataset.create"
 	ActionIngest        = "dataset.ingest"
-	ActionFieldUpdate   = "field.update"
+	ActionFieldUpdate   = "dataset.field.update"
 )
 
 // An Event is one audit record: who did what to which objects, and the
@@ -29,8 +29,22 @@ type Event struct {
 	Fields   []string       `json:"fields,omitempty"`
 	Object   map[string]any `json:"object,omitempty"` // e.g. {"dataset": 3, "ingest": 12}
 	Reason   string         `json:"reason,omitempty"`
-	Subjects []string       `json:"subjects,omitempty"` // subject keys
-	Time     time.Time      `json:"time"`
+	// SubjectSet commits to the subject keys of the people the event
+	// concerns when they are too many to list in Subjects.
+	SubjectSet *SubjectSet `json:"subject_set,omitempty"`
+	Subjects   []string    `json:"subjects,omitempty"` // subject keys, sorted
+	Time       time.Time   `json:"time"`
+}
+
+// A SubjectSet is a commitment to a set of subject keys: the RFC 6962
+// Merkle tree hash over the keys in sorted order, each leaf the key's 64
+// hex characters. The entry holds only Count and Root; the keys are kept
+// in the control store beside the event, so that one person's presence
+// can be proven without publishing the others.
+type SubjectSet struct {
+	Count int64    `json:"count"`
+	Root  string   `json:"root"` // base64 of the 32-byte tree hash
+	Keys  []string `json:"-"`    // the keys, sorted; stored, never logged
 }
 
 // An EventActor names who acted: an org and its role, or the operator.
@@ -92,5 +106,27 @@ func NewIngestEvent(d *Dataset, in *Ingest, observed []*Field) *Event {
 		Object:  map[string]any{"dataset": d.ID, "ingest": in.ID},
 		Fields:  names,
 		Details: map[string]any{"records": in.RecordCount, "region": string(in.Region), "categories": summary, "grade": string(d.Grade)},
+	}
+}
+
+// NewFieldUpdateEvent returns the audit event of a person's correction of
+// a field's categories.
+func NewFieldUpdateEvent(datasetID int64, before, after *Field, datasetGrade Grade) *Event {
+	keys := func(f *Field) []any {
+		out := []any{}
+		for _, c := range f.Categories {
+			out = append(out, c.Key)
+		}
+		return out
+	}
+	return &Event{
+		Action: ActionFieldUpdate,
+		Object: map[string]any{"dataset": datasetID},
+		Fields: []string{after.Name},
+		Details: map[string]any{
+			"before":        map[string]any{"categories": keys(before), "sensitive": before.Sensitive, "grade": string(before.Grade)},
+			"after":         map[string]any{"categories": keys(after), "sensitive": after.Sensitive, "grade": string(after.Grade)},
+			"dataset_grade": string(datasetGrade),
+		},
 	}
 }

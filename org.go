@@ -13,12 +13,36 @@ import (
 // An Org is a tenant: an organisation whose datasets sluice holds, or which
 // consumes data that others share.
 type Org struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Region    Region    `json:"region"` // home region: where its datasets are stored
-	Sector    string    `json:"sector,omitempty"`
-	CIIO      bool      `json:"ciio"` // critical-information-infrastructure operator
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Region Region `json:"region"` // home region: where its datasets are stored
+	Sector string `json:"sector,omitempty"`
+	CIIO   bool   `json:"ciio"` // critical-information-infrastructure operator
+	// Kind says whether the org is a company or an authority; authorities
+	// are decided by their own rules (DSL Arts. 35-36, PIPL Art. 41). ""
+	// is stored as company.
+	Kind      OrgKind   `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// An OrgKind says what kind of body an org is.
+type OrgKind string
+
+// Org kinds.
+const (
+	OrgCompany               OrgKind = "company"                 // any organisation that is not an authority
+	OrgDomesticAuthority     OrgKind = "domestic_authority"      // a public body of the data's own jurisdiction
+	OrgForeignJudicial       OrgKind = "foreign_judicial"        // a foreign court
+	OrgForeignLawEnforcement OrgKind = "foreign_law_enforcement" // a foreign police or enforcement body
+)
+
+// Validate returns EINVALID unless k is a known kind or "" (company).
+func (k OrgKind) Validate() error {
+	switch k {
+	case "", OrgCompany, OrgDomesticAuthority, OrgForeignJudicial, OrgForeignLawEnforcement:
+		return nil
+	}
+	return Errorf(EINVALID, "Org kind %q is not one of company, domestic_authority, foreign_judicial, foreign_law_enforcement.", string(k))
 }
 
 var orgNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
@@ -29,6 +53,8 @@ func (o *Org) Validate() error {
 		return Errorf(EINVALID, "Org name required.")
 	} else if !orgNameRE.MatchString(o.Name) {
 		return Errorf(EINVALID, "Org name %q must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.", o.Name)
+	} else if err := o.Kind.Validate(); err != nil {
+		return err
 	}
 	return o.Region.Validate()
 }

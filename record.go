@@ -38,6 +38,9 @@ type Ingest struct {
 	Region      Region      `json:"region"`
 	State       IngestState `json:"state"`
 	RecordCount int64       `json:"record_count"`
+	// Subjects is the number of distinct people the dataset's records
+	// concern with this ingest's added, when counted for a volume rule.
+	Subjects int64 `json:"-"`
 	CreatedAt   time.Time   `json:"created_at"`
 }
 
@@ -51,9 +54,17 @@ const (
 	IngestAborted   IngestState = "aborted"   // records removed
 )
 
+// A FieldObserver watches the records of an ingest go by and reports what
+// it saw of each field. Classification plugs in here.
+type FieldObserver interface {
+	Add(names, values []string)
+	Fields() []*Field
+}
+
 // A RecordIterator feeds records to a store. Next advances and reports
-// whether there is a record; Record returns it (valid until the next call to
-// Next); Err reports why iteration stopped early.
+// whether there is a record; Record returns it (it stays valid after Next,
+// so a store may gather several before writing them); Err reports why
+// iteration stopped early. Err may be called from another goroutine.
 type RecordIterator interface {
 	Next() bool
 	Record() *Record
@@ -92,6 +103,10 @@ type RecordStore interface {
 
 	// FindRecords returns visible records in ID order.
 	FindRecords(ctx context.Context, filter RecordFilter) ([]*Record, error)
+
+	// CountSubjects counts the distinct subject keys of a dataset's
+	// visible records and, if ingestID is not 0, of that ingest's.
+	CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error)
 }
 
 // An IngestService records ingests in the control store: the first and

@@ -5,12 +5,14 @@ import (
 	"fmt"
 
 	"sluice"
+	"sluice/auditlog"
 )
 
 // appendEvent adds e to the audit log within tx, so that the event commits
-// if and only if the change it records does. The index comes from the
-// event_seq row, whose lock is held to the end of tx: indexes are handed
-// out in commit order, with no gaps, across every replica.
+// if and only if the change it records does, and records beside it the
+// subject keys it concerns (see auditlog.SetSubjects). The index comes
+// from the event_seq row, whose lock is held to the end of tx: indexes are
+// handed out in commit order, with no gaps, across every replica.
 func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if e.Time.IsZero() {
 		e.Time = tx.now
@@ -22,21 +24,41 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	keys, err := auditlog.SubjectKeys(e)
+	if err != nil {
+		return 0, err
+	}
+	// One round trip: take the next index and insert.
 	var idx int64
-	if err := tx.QueryRow(ctx, `UPDATE event_seq SET next = next + 1 RETURNING next - 1`).Scan(&idx); err != nil {
+	if err := tx.QueryRow(ctx, `
+		WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx)
+		INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx`, data).Scan(&idx); err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO events (idx, data) VALUES ($1, $2)`, idx, data); err != nil {
-		return 0, fmt.Errorf("append event: %w", err)
+	if len(keys) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO event_subjects (subject_key, idx) SELECT unnest($1::text[]), $2`, keys, idx); err != nil {
+			return 0, fmt.Errorf("append event: subject keys: %w", err)
+		}
 	}
 	return idx, nil
 }
 
-// EventService reads the audit events of the control store.
+// EventService reads and appends the audit events of the control store.
 type EventService struct{ db *DB }
 
 // NewEventService returns an EventService over db.
 func NewEventService(db *DB) *EventService { return &EventService{db: db} }
+
+// AppendEvent appends an event that records no change of the control
+// store, such as a read of records, and returns its index once it is
+// durable.
+func (s *EventService) AppendEvent(ctx context.Context, e *sluice.Event) (idx int64, err error) {
+	err = s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		idx, err = appendEvent(ctx, tx, e)
+		return err
+	})
+	return idx, err
+}
 
 // ReadEvents returns the encoded events with index in [start, start+n).
 func (s *EventService) ReadEvents(ctx context.Context, start, n int64) ([][]byte, error) {

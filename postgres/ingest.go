@@ -12,7 +12,13 @@ import (
 var _ sluice.IngestService = (*IngestService)(nil)
 
 // IngestService records ingests in the control database.
-type IngestService struct{ db *DB }
+type IngestService struct {
+	db *DB
+
+	// Grader grades datasets as ingests change them; nil takes the
+	// highest field grade.
+	Grader sluice.DatasetGrader
+}
 
 // NewIngestService returns an IngestService over db.
 func NewIngestService(db *DB) *IngestService { return &IngestService{db: db} }
@@ -27,48 +33,52 @@ func (s *IngestService) BeginIngest(ctx context.Context, in *sluice.Ingest) erro
 
 // FinishIngest commits a pending ingest with its metadata and audit event.
 func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, observed []*sluice.Field) (*sluice.Dataset, error) {
-	tx, err := s.db.BeginTx(ctx)
+	var d *sluice.Dataset
+	err := s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		var state sluice.IngestState
+		if err := tx.QueryRow(ctx, `SELECT state FROM ingests WHERE id = $1 FOR UPDATE`, in.ID).Scan(&state); isNoRows(err) {
+			return sluice.Errorf(sluice.ENOTFOUND, "Ingest %d not found.", in.ID)
+		} else if err != nil {
+			return err
+		} else if state != sluice.IngestPending {
+			return sluice.Errorf(sluice.ECONFLICT, "Ingest %d is %s, not pending.", in.ID, state)
+		}
+		// Lock the dataset row: concurrent ingests into one dataset merge their
+		// field metadata one after the other.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM datasets WHERE id = $1 FOR UPDATE`, in.DatasetID); err != nil {
+			return err
+		}
+		var err error
+		if d, err = findDatasetByID(ctx, tx, in.DatasetID); err != nil {
+			return err
+		}
+		org, err := findOrgByID(ctx, tx, d.OrgID)
+		if err != nil {
+			return err
+		}
+		d.Fields = sluice.MergeFields(d.Fields, observed)
+		if in.Subjects > 0 {
+			d.Subjects = in.Subjects
+		}
+		d.Grade = sluice.GradeDataset(s.Grader, d.Fields, d.Subjects, org.Sector)
+		d.RecordCount += in.RecordCount
+		d.UpdatedAt = tx.now
+		if _, err := tx.Exec(ctx, `UPDATE ingests SET state = $1, record_count = $2 WHERE id = $3`,
+			sluice.IngestCommitted, in.RecordCount, in.ID); err != nil {
+			return FormatError(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE datasets SET record_count = $1, subjects = $2, grade = $3, updated_at = $4 WHERE id = $5`,
+			d.RecordCount, d.Subjects, d.Grade, tx.now, d.ID); err != nil {
+			return FormatError(err)
+		}
+		if err := saveFields(ctx, tx, d); err != nil {
+			return err
+		}
+		_, err = appendEvent(ctx, tx, sluice.NewIngestEvent(d, in, observed))
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer tx.Rollback(ctx)
-	var state sluice.IngestState
-	if err := tx.QueryRow(ctx, `SELECT state FROM ingests WHERE id = $1 FOR UPDATE`, in.ID).Scan(&state); isNoRows(err) {
-		return nil, sluice.Errorf(sluice.ENOTFOUND, "Ingest %d not found.", in.ID)
-	} else if err != nil {
-		return nil, err
-	} else if state != sluice.IngestPending {
-		return nil, sluice.Errorf(sluice.ECONFLICT, "Ingest %d is %s, not pending.", in.ID, state)
-	}
-	// Lock the dataset row: concurrent ingests into one dataset merge their
-	// field metadata one after the other.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM datasets WHERE id = $1 FOR UPDATE`, in.DatasetID); err != nil {
-		return nil, err
-	}
-	d, err := findDatasetByID(ctx, tx, in.DatasetID)
-	if err != nil {
-		return nil, err
-	}
-	d.Fields = sluice.MergeFields(d.Fields, observed)
-	d.Grade = sluice.HighestGrade(d.Fields)
-	d.RecordCount += in.RecordCount
-	d.UpdatedAt = tx.now
-	if _, err := tx.Exec(ctx, `UPDATE ingests SET state = $1, record_count = $2 WHERE id = $3`,
-		sluice.IngestCommitted, in.RecordCount, in.ID); err != nil {
-		return nil, FormatError(err)
-	}
-	if _, err := tx.Exec(ctx, `UPDATE datasets SET record_count = $1, grade = $2, updated_at = $3 WHERE id = $4`,
-		d.RecordCount, d.Grade, tx.now, d.ID); err != nil {
-		return nil, FormatError(err)
-	}
-	if err := saveFields(ctx, tx, d); err != nil {
-		return nil, err
-	}
-	if _, err := appendEvent(ctx, tx, sluice.NewIngestEvent(d, in, observed)); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, FormatError(err)
 	}
 	in.State = sluice.IngestCommitted
 	return d, nil
@@ -85,8 +95,8 @@ func saveFields(ctx context.Context, tx *Tx, d *sluice.Dataset) error {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO fields (dataset_id, position, name, categories, sensitive, grade, non_empty, confirmed)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, d.ID, i, f.Name, string(cats), f.Sensitive, f.Grade, f.NonEmpty, f.Confirmed); err != nil {
+			INSERT INTO fields (dataset_id, position, name, categories, personal, sensitive, grade, non_empty, confirmed)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, d.ID, i, f.Name, string(cats), f.Personal, f.Sensitive, f.Grade, f.NonEmpty, f.Confirmed); err != nil {
 			return FormatError(err)
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sluice"
+	"sluice/internal/groupcommit"
 )
 
 //go:embed migration/*/*.sql
@@ -43,6 +44,12 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// MaxBatch is the largest number of Update calls that share one
+	// transaction; 0 means DefaultMaxBatch. Set it before Open.
+	MaxBatch int
+
+	committer *groupcommit.Committer[pgx.Tx] // runs Update calls
 }
 
 // NewControlDB returns the control database at dsn. Call Open before use.
@@ -72,11 +79,13 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		db.pool.Close()
 		return fmt.Errorf("migrate: %w", err)
 	}
+	db.startCommitter()
 	return nil
 }
 
 // Close closes the pool.
 func (db *DB) Close() error {
+	db.stopCommitter()
 	if db.pool != nil {
 		db.pool.Close()
 	}
@@ -144,11 +153,14 @@ func migrateFile(ctx context.Context, conn *pgx.Conn, schema, name string) error
 // Tx wraps a transaction and fixes the time at its start.
 type Tx struct {
 	pgx.Tx
-	db  *DB
-	now time.Time
+	db      *DB
+	now     time.Time
+	batched bool // within Update: the committer commits; see Update
 }
 
-// BeginTx starts a transaction.
+// BeginTx starts a transaction of its own, outside group commit: for
+// writes that append no audit event, such as a region's record batches.
+// Changes that append events go through Update.
 func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {

@@ -142,3 +142,14 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 	}
 	return out, rows.Err()
 }
+
+// CountSubjects counts the distinct subject keys of a dataset's visible
+// records and of one pending ingest's.
+func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
+	var n int64
+	err := s.db.pool.QueryRow(ctx, `
+		SELECT COUNT(DISTINCT r.subject_key)
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND (i.state = $2 OR r.ingest_id = $3)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
+	return n, err
+}

@@ -22,9 +22,10 @@ const batchSize = 1024
 type pipeline struct {
 	cancel  context.CancelFunc
 	batches chan *batch
-	free    chan *batch
 	wg      sync.WaitGroup
-	err     error // set by the producer before it closes batches
+
+	mu  sync.Mutex
+	err error // set by the producer before it closes batches
 
 	cur *batch
 	i   int
@@ -36,19 +37,22 @@ type batch struct {
 	buf  []byte
 }
 
-func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs FieldObserver) *pipeline {
+func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs sluice.FieldObserver) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
-	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4), free: make(chan *batch, 6)}
+	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4)}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
-		p.err = p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs)
+		err := p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs)
+		p.mu.Lock()
+		p.err = err
+		p.mu.Unlock()
 	}()
 	return p
 }
 
-func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs FieldObserver) error {
+func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs sluice.FieldObserver) error {
 	b := p.newBatch()
 	var lastNames []string
 	subject := -1
@@ -93,14 +97,11 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 	return nil
 }
 
+// newBatch returns an empty batch. Batches are not reused: a store may
+// keep records (and their Data) after moving past them, until it writes
+// them.
 func (p *pipeline) newBatch() *batch {
-	select {
-	case b := <-p.free:
-		b.recs, b.ends, b.buf = b.recs[:0], b.ends[:0], b.buf[:0]
-		return b
-	default:
-		return &batch{recs: make([]sluice.Record, 0, batchSize), ends: make([]int, 0, batchSize)}
-	}
+	return &batch{recs: make([]sluice.Record, 0, batchSize), ends: make([]int, 0, batchSize), buf: make([]byte, 0, 64<<10)}
 }
 
 // send finishes b (its buffer no longer grows, so records can point into
@@ -126,10 +127,6 @@ func (p *pipeline) Next() bool {
 		if p.i < len(p.cur.recs) {
 			return true
 		}
-		select {
-		case p.free <- p.cur:
-		default:
-		}
 		p.cur = nil
 	}
 	b, ok := <-p.batches
@@ -144,8 +141,12 @@ func (p *pipeline) Next() bool {
 func (p *pipeline) Record() *sluice.Record { return &p.cur.recs[p.i] }
 
 // Err implements sluice.RecordIterator. It is final only once Next has
-// returned false.
-func (p *pipeline) Err() error { return p.err }
+// returned false; stores may call it earlier, from another goroutine.
+func (p *pipeline) Err() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
 
 // stop ends the producer, whatever state it is in, and waits for it.
 func (p *pipeline) stop() {

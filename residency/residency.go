@@ -26,11 +26,15 @@ import (
 // Ensure RecordService implements the interface.
 var _ sluice.RecordService = (*RecordService)(nil)
 
-// A FieldObserver watches the records of an ingest go by and reports
-// what it saw of each field. Classification plugs in here.
-type FieldObserver interface {
-	Add(names, values []string)
-	Fields() []*sluice.Field
+// A Classifier makes the FieldObserver of each ingest, and says when a
+// dataset's grade depends on how many people its records concern.
+type Classifier interface {
+	NewObserver() sluice.FieldObserver
+
+	// CountsSubjects reports whether a volume rule could grade a dataset of
+	// an org in sector with these fields, so that its distinct subjects
+	// must be counted.
+	CountsSubjects(sector string, fields []*sluice.Field) bool
 }
 
 // RecordService implements sluice.RecordService over the control store's
@@ -43,9 +47,9 @@ type RecordService struct {
 	// Secret keys the subject keys (HMAC-SHA-256).
 	Secret []byte
 
-	// NewObserver returns the observer for one ingest; nil counts
-	// non-empty values only.
-	NewObserver func() FieldObserver
+	// Classifier classifies every field of every ingest, in the pass that
+	// stores the records; nil counts non-empty values only.
+	Classifier Classifier
 
 	Logger *slog.Logger
 }
@@ -84,9 +88,9 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	if err := s.Ingests.BeginIngest(ctx, in); err != nil {
 		return nil, fmt.Errorf("begin ingest: %w", err)
 	}
-	var obs FieldObserver = &countObserver{}
-	if s.NewObserver != nil {
-		obs = s.NewObserver()
+	var obs sluice.FieldObserver = &countObserver{}
+	if s.Classifier != nil {
+		obs = s.Classifier.NewObserver()
 	}
 	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs)
 	n, err := store.WriteRecords(ctx, in, p)
@@ -99,7 +103,15 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 		return nil, err
 	}
 	in.RecordCount = n
-	if _, err := s.Ingests.FinishIngest(ctx, in, obs.Fields()); err != nil {
+	fields := obs.Fields()
+	if a := sluice.ActorFromContext(ctx); s.Classifier != nil && a != nil && a.Org != nil &&
+		s.Classifier.CountsSubjects(a.Org.Sector, sluice.MergeFields(d.Fields, fields)) {
+		if in.Subjects, err = store.CountSubjects(ctx, d.ID, in.ID); err != nil {
+			s.abort(in)
+			return nil, fmt.Errorf("count subjects: %w", err)
+		}
+	}
+	if _, err := s.Ingests.FinishIngest(ctx, in, fields); err != nil {
 		s.abort(in)
 		return nil, fmt.Errorf("finish ingest: %w", err)
 	}
@@ -111,17 +123,40 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	return in, nil
 }
 
-// abort undoes a failed ingest in both stores. If it cannot, Recover will.
+// abort undoes a failed ingest in both stores, unless the control store
+// committed it after all (a commit that reported an error may have
+// happened): then its records are made visible. If the control store
+// cannot be reached, the records stay pending for Recover.
 func (s *RecordService) abort(in *sluice.Ingest) {
-	ctx := context.Background()
-	if err := s.Ingests.FailIngest(ctx, in.ID); err != nil {
-		s.logger().Error("mark ingest failed", slog.Int64("ingest", in.ID), slog.Any("err", err))
+	if err := s.settle(context.Background(), in.Region, in.ID); err != nil {
+		s.logger().Error("undo failed ingest; Recover will finish it", slog.Int64("ingest", in.ID), slog.Any("err", err))
 	}
-	if st, ok := s.Stores[in.Region]; ok {
-		if err := st.AbortIngest(ctx, in.ID); err != nil {
-			s.logger().Error("remove records of failed ingest", slog.Int64("ingest", in.ID), slog.Any("err", err))
-		}
+}
+
+// settle makes an ingest's records agree with the control store: it marks
+// the ingest aborted there unless it is committed (the control store does
+// so atomically, so a FinishIngest running at the same time either
+// commits first or fails), then reads which it is, and only then shows or
+// removes the records. Removing records on the strength of an older read
+// could delete those of an ingest that committed in between.
+func (s *RecordService) settle(ctx context.Context, region sluice.Region, id int64) error {
+	store, ok := s.Stores[region]
+	if !ok {
+		return fmt.Errorf("no record store for region %s", region)
 	}
+	if err := s.Ingests.FailIngest(ctx, id); err != nil {
+		return fmt.Errorf("mark ingest %d failed: %w", id, err)
+	}
+	in, err := s.Ingests.FindIngestByID(ctx, id)
+	if err != nil && sluice.ErrorCode(err) != sluice.ENOTFOUND {
+		return err
+	}
+	if in != nil && in.State == sluice.IngestCommitted {
+		s.logger().InfoContext(ctx, "making committed ingest visible", slog.Int64("ingest", id), slog.String("region", string(region)))
+		return store.CommitIngest(ctx, id)
+	}
+	s.logger().InfoContext(ctx, "removing records of unfinished ingest", slog.Int64("ingest", id), slog.String("region", string(region)))
+	return store.AbortIngest(ctx, id)
 }
 
 // Recover finishes or undoes the ingests a crash left half done: for each
@@ -129,29 +164,12 @@ func (s *RecordService) abort(in *sluice.Ingest) {
 // control store committed it, and removes them otherwise.
 func (s *RecordService) Recover(ctx context.Context) error {
 	for _, region := range s.Regions() {
-		store := s.Stores[region]
-		ids, err := store.PendingIngests(ctx)
+		ids, err := s.Stores[region].PendingIngests(ctx)
 		if err != nil {
 			return fmt.Errorf("pending ingests in %s: %w", region, err)
 		}
 		for _, id := range ids {
-			in, err := s.Ingests.FindIngestByID(ctx, id)
-			if err != nil && sluice.ErrorCode(err) != sluice.ENOTFOUND {
-				return err
-			}
-			if in != nil && in.State == sluice.IngestCommitted {
-				s.logger().InfoContext(ctx, "recover: making committed ingest visible", slog.Int64("ingest", id), slog.String("region", string(region)))
-				err = store.CommitIngest(ctx, id)
-			} else {
-				s.logger().InfoContext(ctx, "recover: removing records of unfinished ingest", slog.Int64("ingest", id), slog.String("region", string(region)))
-				if in != nil && in.State == sluice.IngestPending {
-					if err := s.Ingests.FailIngest(ctx, id); err != nil {
-						return err
-					}
-				}
-				err = store.AbortIngest(ctx, id)
-			}
-			if err != nil {
+			if err := s.settle(ctx, region, id); err != nil {
 				return fmt.Errorf("recover ingest %d: %w", id, err)
 			}
 		}

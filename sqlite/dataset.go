@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"sluice"
@@ -47,29 +48,24 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	d.CreatedAt, d.UpdatedAt = tx.now, tx.now
-	if err := tx.QueryRowContext(ctx, `
-		INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, formatTime(tx.now), formatTime(tx.now)).Scan(&d.ID); err != nil {
-		if sluice.ErrorCode(FormatError(err)) == sluice.ECONFLICT {
-			return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		d.CreatedAt, d.UpdatedAt = tx.now, tx.now
+		if err := tx.QueryRowContext(ctx, `
+			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, formatTime(tx.now), formatTime(tx.now)).Scan(&d.ID); err != nil {
+			if sluice.ErrorCode(FormatError(err)) == sluice.ECONFLICT {
+				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
+			}
+			return FormatError(err)
 		}
-		return FormatError(err)
-	}
-	if _, err := appendEvent(ctx, tx, &sluice.Event{
-		Action:  sluice.ActionDatasetCreate,
-		Object:  map[string]any{"dataset": d.ID},
-		Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
-	}); err != nil {
+		_, err := appendEvent(ctx, tx, &sluice.Event{
+			Action:  sluice.ActionDatasetCreate,
+			Object:  map[string]any{"dataset": d.ID},
+			Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
+		})
 		return err
-	}
-	return FormatError(tx.Commit())
+	})
 }
 
 func findDatasetByID(ctx context.Context, q dbtx, id int64) (*sluice.Dataset, error) {
@@ -99,7 +95,7 @@ func findDatasets(ctx context.Context, q dbtx, filter sluice.DatasetFilter) ([]*
 		where, args = append(where, "name = ?"), append(args, *v)
 	}
 	rows, err := q.QueryContext(ctx, `
-		SELECT id, org_id, name, purpose, subject_field, region, record_count, grade, created_at, updated_at, COUNT(*) OVER ()
+		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at, COUNT(*) OVER ()
 		FROM datasets WHERE `+strings.Join(where, " AND ")+` ORDER BY id`+limitClause(filter.Limit, filter.Offset), args...)
 	if err != nil {
 		return nil, 0, err
@@ -109,7 +105,7 @@ func findDatasets(ctx context.Context, q dbtx, filter sluice.DatasetFilter) ([]*
 	var n int
 	for rows.Next() {
 		var d sluice.Dataset
-		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Grade,
+		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
 			timeCol{&d.CreatedAt}, timeCol{&d.UpdatedAt}, &n); err != nil {
 			return nil, 0, err
 		}
@@ -129,7 +125,7 @@ func findDatasets(ctx context.Context, q dbtx, filter sluice.DatasetFilter) ([]*
 
 func findFields(ctx context.Context, q dbtx, datasetID int64) ([]*sluice.Field, error) {
 	rows, err := q.QueryContext(ctx, `
-		SELECT name, categories, sensitive, grade, non_empty, confirmed FROM fields WHERE dataset_id = ? ORDER BY position`, datasetID)
+		SELECT name, categories, personal, sensitive, grade, non_empty, confirmed FROM fields WHERE dataset_id = ? ORDER BY position`, datasetID)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +134,7 @@ func findFields(ctx context.Context, q dbtx, datasetID int64) ([]*sluice.Field, 
 	for rows.Next() {
 		var f sluice.Field
 		var cats []byte
-		if err := rows.Scan(&f.Name, &cats, &f.Sensitive, &f.Grade, &f.NonEmpty, &f.Confirmed); err != nil {
+		if err := rows.Scan(&f.Name, &cats, &f.Personal, &f.Sensitive, &f.Grade, &f.NonEmpty, &f.Confirmed); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(cats, &f.Categories); err != nil {
@@ -147,4 +143,32 @@ func findFields(ctx context.Context, q dbtx, datasetID int64) ([]*sluice.Field, 
 		fields = append(fields, &f)
 	}
 	return fields, rows.Err()
+}
+
+// UpdateField sets a field's categories as confirmed by a person.
+func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sluice.Field, datasetGrade sluice.Grade) error {
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		d, err := findDatasetByID(ctx, tx, datasetID)
+		if err != nil {
+			return err
+		}
+		before := d.Field(f.Name)
+		if before == nil {
+			return &sluice.Error{Code: sluice.ENOTFOUND, Field: f.Name, Message: fmt.Sprintf("Dataset %d has no field %q.", datasetID, f.Name)}
+		}
+		cats, err := json.Marshal(f.Categories)
+		if err != nil {
+			return err
+		}
+		f.Confirmed = true
+		if _, err := tx.ExecContext(ctx, `UPDATE fields SET categories = ?, personal = ?, sensitive = ?, grade = ?, confirmed = 1 WHERE dataset_id = ? AND name = ?`,
+			cats, f.Personal, f.Sensitive, f.Grade, datasetID, f.Name); err != nil {
+			return FormatError(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE datasets SET grade = ?, updated_at = ? WHERE id = ?`, datasetGrade, formatTime(tx.now), datasetID); err != nil {
+			return FormatError(err)
+		}
+		_, err = appendEvent(ctx, tx, sluice.NewFieldUpdateEvent(datasetID, before, f, datasetGrade))
+		return err
+	})
 }

@@ -6,11 +6,13 @@ import (
 	"fmt"
 
 	"sluice"
+	"sluice/auditlog"
 )
 
 // appendEvent adds e to the audit log within tx, so that the event commits
-// if and only if the change it records does. It sets e.Time to the
-// transaction's time and the actor from ctx if unset, and returns the
+// if and only if the change it records does, and records beside it the
+// subject keys it concerns (see auditlog.SetSubjects). It sets e.Time to
+// the transaction's time and the actor from ctx if unset, and returns the
 // event's index in the log.
 func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if e.Time.IsZero() {
@@ -23,20 +25,51 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var idx int64
-	if err := tx.QueryRowContext(ctx, `
-		INSERT INTO events (idx, data) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?)
-		RETURNING idx`, data).Scan(&idx); err != nil {
+	keys, err := auditlog.SubjectKeys(e)
+	if err != nil {
+		return 0, err
+	}
+	// idx is the table's rowid: Exec and LastInsertId cost less than
+	// RETURNING, and this runs once per change.
+	res, err := tx.ExecContext(ctx, `INSERT INTO events (idx, data) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?)`, data)
+	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
+	}
+	idx, err := res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("append event: %w", err)
+	}
+	if len(keys) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO event_subjects (subject_key, idx) VALUES (?, ?)`)
+		if err != nil {
+			return 0, fmt.Errorf("append event: %w", err)
+		}
+		defer stmt.Close()
+		for _, k := range keys {
+			if _, err := stmt.ExecContext(ctx, k, idx); err != nil {
+				return 0, fmt.Errorf("append event: subject keys: %w", err)
+			}
+		}
 	}
 	return idx, nil
 }
 
-// EventService reads the audit events of the control store.
+// EventService reads and appends the audit events of the control store.
 type EventService struct{ db *DB }
 
 // NewEventService returns an EventService over db.
 func NewEventService(db *DB) *EventService { return &EventService{db: db} }
+
+// AppendEvent appends an event that records no change of the control
+// store, such as a read of records, and returns its index once it is
+// durable.
+func (s *EventService) AppendEvent(ctx context.Context, e *sluice.Event) (idx int64, err error) {
+	err = s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		idx, err = appendEvent(ctx, tx, e)
+		return err
+	})
+	return idx, err
+}
 
 // ReadEvents returns the encoded events with index in [start, start+n).
 func (s *EventService) ReadEvents(ctx context.Context, start, n int64) ([][]byte, error) {

@@ -11,66 +11,70 @@ import (
 var _ sluice.IngestService = (*IngestService)(nil)
 
 // IngestService records ingests in the control database.
-type IngestService struct{ db *DB }
+type IngestService struct {
+	db *DB
+
+	// Grader grades datasets as ingests change them; nil takes the
+	// highest field grade.
+	Grader sluice.DatasetGrader
+}
 
 // NewIngestService returns an IngestService over db.
 func NewIngestService(db *DB) *IngestService { return &IngestService{db: db} }
 
 // BeginIngest records a pending ingest and sets in.ID and in.CreatedAt.
 func (s *IngestService) BeginIngest(ctx context.Context, in *sluice.Ingest) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	in.State, in.CreatedAt = sluice.IngestPending, tx.now
-	if err := tx.QueryRowContext(ctx, `
-		INSERT INTO ingests (dataset_id, region, state, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		in.DatasetID, in.Region, in.State, formatTime(in.CreatedAt)).Scan(&in.ID); err != nil {
-		return FormatError(err)
-	}
-	return FormatError(tx.Commit())
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		in.State, in.CreatedAt = sluice.IngestPending, tx.now
+		return FormatError(tx.QueryRowContext(ctx, `
+			INSERT INTO ingests (dataset_id, region, state, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			in.DatasetID, in.Region, in.State, formatTime(in.CreatedAt)).Scan(&in.ID))
+	})
 }
 
 // FinishIngest commits a pending ingest with its metadata and audit event.
 func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, observed []*sluice.Field) (*sluice.Dataset, error) {
-	tx, err := s.db.BeginTx(ctx)
+	var d *sluice.Dataset
+	err := s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		var state sluice.IngestState
+		if err := tx.QueryRowContext(ctx, `SELECT state FROM ingests WHERE id = ?`, in.ID).Scan(&state); isNoRows(err) {
+			return sluice.Errorf(sluice.ENOTFOUND, "Ingest %d not found.", in.ID)
+		} else if err != nil {
+			return err
+		} else if state != sluice.IngestPending {
+			return sluice.Errorf(sluice.ECONFLICT, "Ingest %d is %s, not pending.", in.ID, state)
+		}
+		var err error
+		if d, err = findDatasetByID(ctx, tx, in.DatasetID); err != nil {
+			return err
+		}
+		org, err := findOrgByID(ctx, tx, d.OrgID)
+		if err != nil {
+			return err
+		}
+		d.Fields = sluice.MergeFields(d.Fields, observed)
+		if in.Subjects > 0 {
+			d.Subjects = in.Subjects
+		}
+		d.Grade = sluice.GradeDataset(s.Grader, d.Fields, d.Subjects, org.Sector)
+		d.RecordCount += in.RecordCount
+		d.UpdatedAt = tx.now
+		if _, err := tx.ExecContext(ctx, `UPDATE ingests SET state = ?, record_count = ? WHERE id = ?`,
+			sluice.IngestCommitted, in.RecordCount, in.ID); err != nil {
+			return FormatError(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE datasets SET record_count = ?, subjects = ?, grade = ?, updated_at = ? WHERE id = ?`,
+			d.RecordCount, d.Subjects, d.Grade, formatTime(tx.now), d.ID); err != nil {
+			return FormatError(err)
+		}
+		if err := saveFields(ctx, tx, d); err != nil {
+			return err
+		}
+		_, err = appendEvent(ctx, tx, sluice.NewIngestEvent(d, in, observed))
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	defer tx.Rollback()
-	var state sluice.IngestState
-	if err := tx.QueryRowContext(ctx, `SELECT state FROM ingests WHERE id = ?`, in.ID).Scan(&state); isNoRows(err) {
-		return nil, sluice.Errorf(sluice.ENOTFOUND, "Ingest %d not found.", in.ID)
-	} else if err != nil {
-		return nil, err
-	} else if state != sluice.IngestPending {
-		return nil, sluice.Errorf(sluice.ECONFLICT, "Ingest %d is %s, not pending.", in.ID, state)
-	}
-	d, err := findDatasetByID(ctx, tx, in.DatasetID)
-	if err != nil {
-		return nil, err
-	}
-	d.Fields = sluice.MergeFields(d.Fields, observed)
-	d.Grade = sluice.HighestGrade(d.Fields)
-	d.RecordCount += in.RecordCount
-	d.UpdatedAt = tx.now
-	if _, err := tx.ExecContext(ctx, `UPDATE ingests SET state = ?, record_count = ? WHERE id = ?`,
-		sluice.IngestCommitted, in.RecordCount, in.ID); err != nil {
-		return nil, FormatError(err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE datasets SET record_count = ?, grade = ?, updated_at = ? WHERE id = ?`,
-		d.RecordCount, d.Grade, formatTime(tx.now), d.ID); err != nil {
-		return nil, FormatError(err)
-	}
-	if err := saveFields(ctx, tx, d); err != nil {
-		return nil, err
-	}
-	if _, err := appendEvent(ctx, tx, sluice.NewIngestEvent(d, in, observed)); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, FormatError(err)
 	}
 	in.State = sluice.IngestCommitted
 	return d, nil
@@ -87,8 +91,8 @@ func saveFields(ctx context.Context, tx *Tx, d *sluice.Dataset) error {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO fields (dataset_id, position, name, categories, sensitive, grade, non_empty, confirmed)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, i, f.Name, cats, f.Sensitive, f.Grade, f.NonEmpty, f.Confirmed); err != nil {
+			INSERT INTO fields (dataset_id, position, name, categories, personal, sensitive, grade, non_empty, confirmed)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, i, f.Name, cats, f.Personal, f.Sensitive, f.Grade, f.NonEmpty, f.Confirmed); err != nil {
 			return FormatError(err)
 		}
 	}
@@ -97,8 +101,10 @@ func saveFields(ctx context.Context, tx *Tx, d *sluice.Dataset) error {
 
 // FailIngest marks a pending ingest aborted.
 func (s *IngestService) FailIngest(ctx context.Context, id int64) error {
-	_, err := s.db.wdb.ExecContext(ctx, `UPDATE ingests SET state = ? WHERE id = ? AND state = ?`, sluice.IngestAborted, id, sluice.IngestPending)
-	return FormatError(err)
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE ingests SET state = ? WHERE id = ? AND state = ?`, sluice.IngestAborted, id, sluice.IngestPending)
+		return FormatError(err)
+	})
 }
 
 // FindIngestByID returns ENOTFOUND for an unknown ingest.

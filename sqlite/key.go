@@ -26,29 +26,25 @@ func (s *KeyService) CreateKey(ctx context.Context, k *sluice.APIKey) (string, e
 	id, secret, token := sluice.NewKeyToken()
 	hash := sha256.Sum256([]byte(secret))
 
-	tx, err := s.db.BeginTx(ctx)
+	err := s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		org, err := findOrgByID(ctx, tx, k.OrgID)
+		if err != nil {
+			return err
+		}
+		k.ID, k.CreatedAt, k.Org = id, tx.now, org
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+			k.ID, k.OrgID, k.Role, hash[:], formatTime(k.CreatedAt)); err != nil {
+			return FormatError(err)
+		}
+		_, err = appendEvent(ctx, tx, &sluice.Event{
+			Action:  sluice.ActionKeyCreate,
+			Object:  map[string]any{"org": org.Name, "key": k.ID},
+			Details: map[string]any{"role": string(k.Role)},
+		})
+		return err
+	})
 	if err != nil {
 		return "", err
-	}
-	defer tx.Rollback()
-	org, err := findOrgByID(ctx, tx, k.OrgID)
-	if err != nil {
-		return "", err
-	}
-	k.ID, k.CreatedAt, k.Org = id, tx.now, org
-	if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, org_id, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		k.ID, k.OrgID, k.Role, hash[:], formatTime(k.CreatedAt)); err != nil {
-		return "", FormatError(err)
-	}
-	if _, err := appendEvent(ctx, tx, &sluice.Event{
-		Action:  sluice.ActionKeyCreate,
-		Object:  map[string]any{"org": org.Name, "key": k.ID},
-		Details: map[string]any{"role": string(k.Role)},
-	}); err != nil {
-		return "", err
-	}
-	if err := tx.Commit(); err != nil {
-		return "", FormatError(err)
 	}
 	return token, nil
 }
@@ -105,28 +101,23 @@ func (s *KeyService) FindKeys(ctx context.Context, filter sluice.KeyFilter) ([]*
 
 // RevokeKey revokes a key.
 func (s *KeyService) RevokeKey(ctx context.Context, id string) error {
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		var orgName string
+		var revoked *string
+		if err := tx.QueryRowContext(ctx, `SELECT o.name, k.revoked_at FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = ?`, id).Scan(&orgName, &revoked); isNoRows(err) {
+			return sluice.Errorf(sluice.ENOTFOUND, "API key %q not found.", id)
+		} else if err != nil {
+			return err
+		} else if revoked != nil {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, formatTime(tx.now), id); err != nil {
+			return FormatError(err)
+		}
+		_, err := appendEvent(ctx, tx, &sluice.Event{
+			Action: sluice.ActionKeyRevoke,
+			Object: map[string]any{"org": orgName, "key": id},
+		})
 		return err
-	}
-	defer tx.Rollback()
-	var orgName string
-	var revoked *string
-	if err := tx.QueryRowContext(ctx, `SELECT o.name, k.revoked_at FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = ?`, id).Scan(&orgName, &revoked); isNoRows(err) {
-		return sluice.Errorf(sluice.ENOTFOUND, "API key %q not found.", id)
-	} else if err != nil {
-		return err
-	} else if revoked != nil {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ?`, formatTime(tx.now), id); err != nil {
-		return FormatError(err)
-	}
-	if _, err := appendEvent(ctx, tx, &sluice.Event{
-		Action: sluice.ActionKeyRevoke,
-		Object: map[string]any{"org": orgName, "key": id},
-	}); err != nil {
-		return err
-	}
-	return FormatError(tx.Commit())
+	})
 }

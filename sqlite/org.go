@@ -28,31 +28,32 @@ func (s *OrgService) FindOrgs(ctx context.Context, filter sluice.OrgFilter) ([]*
 
 // CreateOrg stores o.
 func (s *OrgService) CreateOrg(ctx context.Context, o *sluice.Org) error {
+	if o.Kind == "" {
+		o.Kind = sluice.OrgCompany
+	}
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	o.CreatedAt = tx.now
-	if err := tx.QueryRowContext(ctx, `
-		INSERT INTO orgs (name, region, sector, ciio, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		o.Name, o.Region, o.Sector, o.CIIO, formatTime(o.CreatedAt)).Scan(&o.ID); err != nil {
-		if sluice.ErrorCode(FormatError(err)) == sluice.ECONFLICT {
-			return sluice.Errorf(sluice.ECONFLICT, "An org named %q already exists.", o.Name)
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		o.CreatedAt = tx.now
+		res, err := tx.ExecContext(ctx, `INSERT INTO orgs (name, region, sector, ciio, kind, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			o.Name, o.Region, o.Sector, o.CIIO, o.Kind, formatTime(o.CreatedAt))
+		if err != nil {
+			if sluice.ErrorCode(FormatError(err)) == sluice.ECONFLICT {
+				return sluice.Errorf(sluice.ECONFLICT, "An org named %q already exists.", o.Name)
+			}
+			return FormatError(err)
 		}
-		return FormatError(err)
-	}
-	if _, err := appendEvent(ctx, tx, &sluice.Event{
-		Action:  sluice.ActionOrgCreate,
-		Object:  map[string]any{"org": o.Name},
-		Details: map[string]any{"region": string(o.Region), "sector": o.Sector, "ciio": o.CIIO},
-	}); err != nil {
+		if o.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		_, err = appendEvent(ctx, tx, &sluice.Event{
+			Action:  sluice.ActionOrgCreate,
+			Object:  map[string]any{"org": o.Name},
+			Details: map[string]any{"region": string(o.Region), "sector": o.Sector, "ciio": o.CIIO, "kind": string(o.Kind)},
+		})
 		return err
-	}
-	return FormatError(tx.Commit())
+	})
 }
 
 func findOrgByID(ctx context.Context, q dbtx, id int64) (*sluice.Org, error) {
@@ -74,7 +75,7 @@ func findOrgs(ctx context.Context, q dbtx, filter sluice.OrgFilter) ([]*sluice.O
 		where, args = append(where, "name = ?"), append(args, *v)
 	}
 	rows, err := q.QueryContext(ctx, `
-		SELECT id, name, region, sector, ciio, created_at, COUNT(*) OVER ()
+		SELECT id, name, region, sector, ciio, kind, created_at, COUNT(*) OVER ()
 		FROM orgs WHERE `+strings.Join(where, " AND ")+` ORDER BY id`+limitClause(filter.Limit, filter.Offset), args...)
 	if err != nil {
 		return nil, 0, err
@@ -84,7 +85,7 @@ func findOrgs(ctx context.Context, q dbtx, filter sluice.OrgFilter) ([]*sluice.O
 	var n int
 	for rows.Next() {
 		var o sluice.Org
-		if err := rows.Scan(&o.ID, &o.Name, &o.Region, &o.Sector, &o.CIIO, timeCol{&o.CreatedAt}, &n); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Region, &o.Sector, &o.CIIO, &o.Kind, timeCol{&o.CreatedAt}, &n); err != nil {
 			return nil, 0, err
 		}
 		orgs = append(orgs, &o)

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 
 	"sluice"
 )
@@ -44,35 +46,76 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 	var n int64
 	for more := true; more; {
 		var err error
-		if more, err = s.writeBatch(ctx, in, it, &n); err != nil {
+		if more, err = s.writeBatch(ctx, in, it, &n, more); err != nil {
 			return n, err
 		}
 	}
 	return n, it.Err()
 }
 
-func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64) (more bool, err error) {
+// rowsPerInsert is how many records one INSERT statement carries: one
+// statement per record would spend more time crossing into SQLite than
+// SQLite spends storing the record.
+const rowsPerInsert = 128
+
+func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64, more bool) (bool, error) {
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES (?, ?, ?, ?)`)
+	many, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", rowsPerInsert), ", "))
 	if err != nil {
 		return false, err
 	}
-	defer stmt.Close()
-	for i := 0; i < s.BatchSize; i++ {
-		if !it.Next() {
-			return false, tx.Commit()
+	defer many.Close()
+	args := make([]any, 0, 4*rowsPerInsert)
+	var first, last int64 = -1, -1
+	flush := func(stmt *sql.Stmt) error {
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
+			return FormatError(err)
 		}
-		r := it.Record()
-		if _, err := stmt.ExecContext(ctx, in.DatasetID, in.ID, r.SubjectKey, r.Data); err != nil {
-			return false, FormatError(err)
+		// One writer, one statement: the rows got consecutive ids.
+		if last, err = res.LastInsertId(); err != nil {
+			return err
 		}
-		*n++
+		if first < 0 {
+			first = last - int64(len(args)/4) + 1
+		}
+		*n += int64(len(args) / 4)
+		args = args[:0]
+		return nil
 	}
-	return true, tx.Commit()
+	for i := 0; i < s.BatchSize && more; i++ {
+		if more = it.Next(); more {
+			r := it.Record()
+			args = append(args, in.DatasetID, in.ID, r.SubjectKey, r.Data)
+			if len(args) == cap(args) {
+				if err := flush(many); err != nil {
+					return false, err
+				}
+			}
+		}
+	}
+	if len(args) > 0 { // the rest, in one statement of its own size
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(args)/4), ", "))
+		if err != nil {
+			return false, err
+		}
+		defer stmt.Close()
+		if err := flush(stmt); err != nil {
+			return false, err
+		}
+	}
+	if first >= 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO record_batches (ingest_id, first_id, last_id) VALUES (?, ?, ?)`, in.ID, first, last); err != nil {
+			return false, err
+		}
+	}
+	return more, tx.Commit()
 }
 
 // CommitIngest makes an ingest's records visible.
@@ -97,16 +140,32 @@ func (s *RecordStore) CommitIngest(ctx context.Context, id int64) error {
 	return nil
 }
 
-// AbortIngest removes an ingest's records, in batches so that other
-// writers are not held up by a large delete.
+// AbortIngest removes an ingest's records, one write batch at a time (each
+// batch's rows have consecutive ids), so that other writers are not held up
+// by a large delete.
 func (s *RecordStore) AbortIngest(ctx context.Context, id int64) error {
 	for {
-		res, err := s.db.wdb.ExecContext(ctx, `DELETE FROM records WHERE id IN (SELECT id FROM records WHERE ingest_id = ? LIMIT ?)`, id, s.BatchSize)
+		var first, last int64
+		err := s.db.wdb.QueryRowContext(ctx, `SELECT first_id, last_id FROM record_batches WHERE ingest_id = ? LIMIT 1`, id).Scan(&first, &last)
+		if isNoRows(err) {
+			break
+		} else if err != nil {
+			return err
+		}
+		tx, err := s.db.BeginTx(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM records WHERE id BETWEEN ? AND ? AND ingest_id = ?`, first, last, id)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, `DELETE FROM record_batches WHERE ingest_id = ? AND first_id = ?`, id, first)
+		}
+		if err == nil {
+			err = tx.Commit()
+		}
+		tx.Rollback()
 		if err != nil {
 			return FormatError(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			break
 		}
 	}
 	_, err := s.db.wdb.ExecContext(ctx, `
@@ -157,4 +216,23 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 		out = append(out, &r)
 	}
 	return out, rows.Err()
+}
+
+// CountAllRows counts every row of the records table, visible or not. It is
+// for checks of where bytes were written.
+func (s *RecordStore) CountAllRows(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
+	return n, err
+}
+
+// CountSubjects counts the distinct subject keys of a dataset's visible
+// records and of one pending ingest's.
+func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
+	var n int64
+	err := s.db.rdb.QueryRowContext(ctx, `
+		SELECT COUNT(DISTINCT r.subject_key)
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = ? AND (i.state = ? OR r.ingest_id = ?)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
+	return n, err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"sluice"
+	"sluice/internal/groupcommit"
 )
 
 //go:embed migration/*/*.sql
@@ -43,6 +44,12 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// MaxBatch is the largest number of Update calls that share one
+	// transaction; 0 means DefaultMaxBatch. Set it before Open.
+	MaxBatch int
+
+	committer *groupcommit.Committer[*sql.Tx] // runs Update calls
 }
 
 // NewControlDB returns a control database at path. Call Open before use.
@@ -62,7 +69,9 @@ func (db *DB) Open() (err error) {
 	}
 	// FULL synchronous in WAL mode: a commit survives power loss, not only a
 	// crash of the process. Acknowledged changes must never be lost.
-	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on"
+	// Prepared statements are cached per connection: the writer runs the
+	// same few statements for every change.
+	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000"
 	if db.wdb, err = sql.Open("sqlite3", "file:"+db.Path+"?"+opts+"&_txlock=immediate"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
@@ -77,11 +86,13 @@ func (db *DB) Open() (err error) {
 		db.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
+	db.startCommitter()
 	return nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopCommitter()
 	var errs []error
 	if db.rdb != nil {
 		errs = append(errs, db.rdb.Close())
@@ -141,11 +152,14 @@ func (db *DB) migrateFile(name string) error {
 // row it writes carries the same timestamp.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db      *DB
+	now     time.Time
+	batched bool // within Update: the committer commits; see Update
 }
 
-// BeginTx starts a write transaction.
+// BeginTx starts a write transaction of its own, outside group commit:
+// for long writes such as a region's record batches. Changes to the
+// control store go through Update.
 func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	tx, err := db.wdb.BeginTx(ctx, nil)
 	if err != nil {

@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
+	"time"
 
 	"sluice"
+	"sluice/auditlog"
 	"sluice/residency"
 )
 
@@ -22,7 +25,19 @@ type Stores struct {
 	Datasets sluice.DatasetService
 	Ingests  sluice.IngestService
 	Events   EventReader
+	Log      auditlog.Store
 	Regions  map[sluice.Region]sluice.RecordStore
+
+	// Governed sharing (see sharing.go).
+	Purposes sluice.PurposeService
+	Grants   sluice.GrantService
+	Consents sluice.ConsentService
+	Policies sluice.PolicyService
+
+	// Cross-border transfers and their counters (see transfer.go).
+	Transfers sluice.TransferStore
+	// SetNow replaces the control store's clock.
+	SetNow func(now func() time.Time)
 
 	// RawRecordCount counts every row of a region's records table,
 	// visible or not, bypassing the adapter's queries: it is how the suite
@@ -30,10 +45,11 @@ type Stores struct {
 	RawRecordCount func(region sluice.Region) (int64, error)
 }
 
-// EventReader reads the audit events of a control store.
+// EventReader reads and appends the audit events of a control store.
 type EventReader interface {
 	CountEvents(ctx context.Context) (int64, error)
 	ReadEvents(ctx context.Context, start, n int64) ([][]byte, error)
+	AppendEvent(ctx context.Context, e *sluice.Event) (int64, error)
 }
 
 // Run runs the contract suite. open must return new, empty stores each time
@@ -43,8 +59,14 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
+	t.Run("UpdateField", func(t *testing.T) { testUpdateField(t, open(t)) })
 	t.Run("Recover", func(t *testing.T) { testRecover(t, open(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
+	t.Run("GroupCommit", func(t *testing.T) { testGroupCommit(t, open(t)) })
+	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
+	t.Run("IngestInDoubt", func(t *testing.T) { testIngestInDoubt(t, open(t)) })
+	t.Run("Sharing", func(t *testing.T) { testSharing(t, open) })
+	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open) })
 }
 
 func testOrg(t *testing.T, s *Stores) {
@@ -190,19 +212,19 @@ func testIngest(t *testing.T, s *Stores) {
 	rs := RecordService(s)
 
 	t.Run("OK", func(t *testing.T) {
-		src := Rows(5000, nil)
+		src := Rows(25000, nil) // more than one write batch of any store
 		in, err := rs.IngestRecords(ctx, d.ID, src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if in.RecordCount != 5000 || in.State != sluice.IngestCommitted {
+		if in.RecordCount != 25000 || in.State != sluice.IngestCommitted {
 			t.Fatalf("ingest %+v", in)
 		}
 		got, err := s.Datasets.FindDatasetByID(ctx, d.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.RecordCount != 5000 || len(got.Fields) != 3 || got.Fields[0].Name != "phone" || got.Fields[2].NonEmpty != 2500 {
+		if got.RecordCount != 25000 || len(got.Fields) != 3 || got.Fields[0].Name != "phone" || got.Fields[2].NonEmpty != 12500 {
 			t.Fatalf("dataset after ingest: count %d, fields %v", got.RecordCount, fieldNames(got.Fields))
 		}
 		recs, err := rs.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, Limit: 10})
@@ -213,11 +235,19 @@ func testIngest(t *testing.T, s *Stores) {
 			t.Fatalf("first record %+v %s", recs[0], recs[0].Data)
 		}
 		// Paging: the cursor is the last id.
-		next, err := rs.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, After: recs[9].ID, Limit: 5000})
+		next, err := rs.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, After: recs[9].ID, Limit: 30000})
 		if err != nil {
 			t.Fatal(err)
-		} else if len(next) != 4990 || next[0].ID <= recs[9].ID {
+		} else if len(next) != 24990 || next[0].ID <= recs[9].ID {
 			t.Fatalf("second page: %d records", len(next))
+		}
+		// Every record arrived whole and in order.
+		keyer := sluice.NewSubjectKeyer([]byte("test secret"))
+		for i, r := range append(recs, next...) {
+			phone := fmt.Sprintf("138%08d", i)
+			if want := fmt.Sprintf(`{"phone":%q,`, phone); !strings.HasPrefix(string(r.Data), want) || r.SubjectKey != keyer.Key(phone) {
+				t.Fatalf("record %d: %s %s, want %s…", i, r.SubjectKey, r.Data, want)
+			}
 		}
 	})
 	t.Run("Residency", func(t *testing.T) {
@@ -229,8 +259,8 @@ func testIngest(t *testing.T, s *Stores) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cnRows != 5000 || euRows != 0 {
-			t.Fatalf("CN store holds %d rows, EU store %d; want 5000 and 0", cnRows, euRows)
+		if cnRows != 25000 || euRows != 0 {
+			t.Fatalf("CN store holds %d rows, EU store %d; want 25000 and 0", cnRows, euRows)
 		}
 	})
 	t.Run("ErrAllOrNothing", func(t *testing.T) {
@@ -245,8 +275,8 @@ func testIngest(t *testing.T, s *Stores) {
 			t.Fatalf("failed ingest left %d rows behind", after-before)
 		}
 		got, _ := s.Datasets.FindDatasetByID(ctx, d.ID)
-		if got.RecordCount != 5000 {
-			t.Fatalf("record count %d after failed ingest, want 5000", got.RecordCount)
+		if got.RecordCount != 25000 {
+			t.Fatalf("record count %d after failed ingest, want 25000", got.RecordCount)
 		}
 	})
 	t.Run("ErrSubjectMissing", func(t *testing.T) {
@@ -351,7 +381,7 @@ func testEvents(t *testing.T, s *Stores) {
 		t.Fatal(err)
 	}
 	want := []string{
-		`{"action":"org.create","actor":{"role":"operator"},"details":{"ciio":false,"region":"CN","sector":""},"object":{"org":"cn-rides"},"time":`,
+		`{"action":"org.create","actor":{"role":"operator"},"details":{"ciio":false,"kind":"company","region":"CN","sector":""},"object":{"org":"cn-rides"},"time":`,
 		`{"action":"key.create","actor":{"role":"operator"},"details":{"role":"owner"},"object":{"key":`,
 		`{"action":"dataset.create","actor":{"org":"cn-rides","role":"owner"},"details":{"name":"trips","purpose":"purpose of trips","region":"CN","subject_field":"phone"},"object":{"dataset":`,
 		`{"action":"dataset.ingest","actor":{"org":"cn-rides","role":"owner"},"details":{"categories":{},"grade":"general","records":3,"region":"CN"},"fields":["phone","name","note"],"object":{"dataset":`,

@@ -15,4 +15,12 @@ CREATE TABLE records (
 );
 
 CREATE INDEX records_dataset_id ON records (dataset_id, id);
-CREATE INDEX records_ingest_id ON records (ingest_id);
+
+-- The id ranges an ingest wrote, one row per write transaction, so that a
+-- failed ingest is removed by range without an index on ingest_id.
+CREATE TABLE record_batches (
+	ingest_id INTEGER NOT NULL,
+	first_id  INTEGER NOT NULL,
+	last_id   INTEGER NOT NULL,
+	PRIMARY KEY (ingest_id, first_id)
+);

@@ -1,0 +1,230 @@
+package auditlog_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"sluice"
+	"sluice/auditlog"
+	"sluice/postgres"
+	"sluice/sqlite"
+)
+
+// A benchStore is a control store under benchmark: a change with its
+// audit event (CreateOrg: one row and one event in one transaction), and
+// the same insert bare, without the event, through the same group commit.
+type benchStore struct {
+	orgs sluice.OrgService
+	bare func(ctx context.Context, name string) error
+	log  auditlog.Store
+}
+
+func openBenchSQLite(b *testing.B) *benchStore {
+	db := sqlite.NewControlDB(filepath.Join(b.TempDir(), "control.db"))
+	if err := db.Open(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return &benchStore{
+		orgs: sqlite.NewOrgService(db),
+		bare: func(ctx context.Context, name string) error {
+			return db.Update(ctx, func(ctx context.Context, tx *sqlite.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO orgs (name, region, sector, ciio, created_at) VALUES (?, 'CN', '', 0, ?)`,
+					name, time.Now().UTC().Format(time.RFC3339Nano))
+				return err
+			})
+		},
+		log: sqlite.NewLogStore(db),
+	}
+}
+
+func openBenchPostgres(b *testing.B) *benchStore {
+	admin := os.Getenv("SLUICE_TEST_POSTGRES")
+	if admin == "" {
+		b.Skip("SLUICE_TEST_POSTGRES is unset")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	name := "sluice_bench_" + hex.EncodeToString([]byte(rand.Text()[:6]))
+	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		conn.Exec(ctx, `DROP DATABASE `+name+` WITH (FORCE)`)
+	})
+	u, _ := url.Parse(admin)
+	u.Path = "/" + name
+	q := u.Query()
+	q.Set("pool_max_conns", "16")
+	u.RawQuery = q.Encode()
+	db := postgres.NewControlDB(u.String())
+	if err := db.Open(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return &benchStore{
+		orgs: postgres.NewOrgService(db),
+		bare: func(ctx context.Context, name string) error {
+			return db.Update(ctx, func(ctx context.Context, tx *postgres.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO orgs (name, region, created_at) VALUES ($1, 'CN', $2)`, name, time.Now())
+				return err
+			})
+		},
+		log: postgres.NewLogStore(db),
+	}
+}
+
+var benchBackends = []struct {
+	name string
+	open func(*testing.B) *benchStore
+}{
+	{"sqlite", openBenchSQLite},
+	{"postgres", openBenchPostgres},
+}
+
+// op returns the operation benchmarked: a change with its event, or the
+// bare insert.
+func (s *benchStore) op(kind string) func(ctx context.Context, i int64) error {
+	if kind == "bare" {
+		return func(ctx context.Context, i int64) error { return s.bare(ctx, fmt.Sprintf("bare-%d", i)) }
+	}
+	return func(ctx context.Context, i int64) error {
+		return s.orgs.CreateOrg(ctx, &sluice.Org{Name: fmt.Sprintf("org-%d", i), Region: "CN"})
+	}
+}
+
+// integrate runs the log's integrator for the length of the benchmark,
+// as sluice serve does.
+func (s *benchStore) integrate(b *testing.B) {
+	l := auditlog.New(s.log, MustKey(b, "bench.example/log"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.Run(ctx) }()
+	b.Cleanup(func() { cancel(); <-done })
+}
+
+// BenchmarkAuditLog_Append measures durable changes per second, each
+// committed with its audit event (op=event), against the same inserts
+// without events (op=bare), with 1, 8 and 64 concurrent writers. Every
+// operation returns only once durable (SQLite: WAL, synchronous=FULL).
+// The integrator runs meanwhile.
+//
+//	go test -run '^$' -bench 'AuditLog_Append' -benchtime 20000x -count 6 ./auditlog/ | tee new.txt
+//	benchstat old.txt new.txt
+//
+// bench/auditlog.sh runs it on both stores and prints the figures.
+func BenchmarkAuditLog_Append(b *testing.B) {
+	for _, be := range benchBackends {
+		for _, kind := range []string{"event", "bare"} {
+			for _, writers := range []int{1, 8, 64} {
+				b.Run(fmt.Sprintf("backend=%s/op=%s/writers=%d", be.name, kind, writers), func(b *testing.B) {
+					s := be.open(b)
+					if kind == "event" {
+						s.integrate(b)
+					}
+					op := s.op(kind)
+					b.ReportAllocs()
+					ctx := context.Background()
+					var n atomic.Int64
+					var failed atomic.Value
+					work := make(chan struct{}, writers)
+					var wg sync.WaitGroup
+					for range writers {
+						wg.Go(func() {
+							for range work {
+								if err := op(ctx, n.Add(1)); err != nil {
+									failed.Store(err)
+								}
+							}
+						})
+					}
+					for b.Loop() {
+						work <- struct{}{}
+					}
+					close(work)
+					wg.Wait()
+					if err, _ := failed.Load().(error); err != nil {
+						b.Fatal(err)
+					}
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkAuditLog_Latency measures the latency of each operation at a
+// steady 1,000 operations per second (open loop: an operation starts every
+// millisecond, whether or not the ones before it are done): p50 and p99 of
+// a change with its event (op=event) and of the bare insert (op=bare);
+// the difference is the latency the audit log adds.
+//
+//	go test -run '^$' -bench 'AuditLog_Latency' -benchtime 3000x ./auditlog/
+func BenchmarkAuditLog_Latency(b *testing.B) {
+	const rate = 1000
+	for _, be := range benchBackends {
+		for _, kind := range []string{"event", "bare"} {
+			b.Run(fmt.Sprintf("backend=%s/op=%s/rate=%d", be.name, kind, rate), func(b *testing.B) {
+				s := be.open(b)
+				if kind == "event" {
+					s.integrate(b)
+				}
+				op := s.op(kind)
+				ctx := context.Background()
+				var mu sync.Mutex
+				var lat []time.Duration
+				var failed atomic.Value
+				var wg sync.WaitGroup
+				var i int64
+				begin := time.Now()
+				for b.Loop() {
+					// Operation i starts i ms after the first, late ones at once.
+					time.Sleep(time.Until(begin.Add(time.Duration(i) * time.Second / rate)))
+					i++
+					n := i
+					wg.Go(func() {
+						start := time.Now()
+						if err := op(ctx, n); err != nil {
+							failed.Store(err)
+						}
+						d := time.Since(start)
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+					})
+				}
+				wg.Wait()
+				if err, _ := failed.Load().(error); err != nil {
+					b.Fatal(err)
+				}
+				slices.Sort(lat)
+				q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+				b.ReportMetric(q(0.50), "p50-ms")
+				b.ReportMetric(q(0.99), "p99-ms")
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+			})
+		}
+	}
+}

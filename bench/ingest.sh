@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Ingest throughput: sluice (HTTP body to committed rows) against a raw
+# prepared INSERT (SQLite) and COPY (PostgreSQL) of the same rows into the
+# same engine, side by side. Prints rows/s and the ratio sluice/raw.
+#
+#   bench/ingest.sh               # 1,000,000 rows, 3 runs each
+#   BENCH_ROWS=200000 COUNT=1 bench/ingest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/postgres.sh
+start_postgres
+
+rows=${BENCH_ROWS:-1000000}
+out=$(mktemp)
+BENCH_ROWS=$rows go test -run '^$' -bench 'BenchmarkIngest' -benchtime 1x -count "${COUNT:-3}" ./bench/ | tee "$out"
+
+echo
+echo "ingest of $rows rows of 8 text columns (median of runs, rows/s):"
+awk '
+	/^BenchmarkIngest\// {
+		split($1, p, "/"); engine = p[2]; path = p[3]; sub(/-[0-9]+$/, "", path)
+		for (i = 1; i <= NF; i++) if ($(i+1) == "rows/s") v[engine "," path] = v[engine "," path] " " $i
+	}
+	function median(s,   a, n, i, j, t) {
+		n = split(s, a, " ")
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return a[int((n + 1) / 2)]
+	}
+	END {
+		for (e in engines) ;
+		split("engine=sqlite engine=postgres", es, " ")
+		for (k = 1; k <= 2; k++) {
+			e = es[k]
+			if (!((e ",path=raw") in v)) continue
+			raw = median(v[e ",path=raw"]); sl = median(v[e ",path=sluice"])
+			printf "  %-16s raw %9.0f   sluice %9.0f   ratio %.2fx\n", substr(e, 8), raw, sl, sl / raw
+		}
+	}' "$out"
+rm -f "$out"

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"text/tabwriter"
+
+	"sluice"
+)
+
+func runOrgCreate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "org create", "org create --name NAME --region CODE [--sector S] [--ciio] [--kind K]", `
+sluice org create --name cn-rides --region CN --sector transport
+sluice org create --name grid-co --region CN --sector energy --ciio`)
+	var o sluice.Org
+	var region string
+	var c StoreConfig
+	fs.StringVar(&o.Name, "name", "", "org name: lower-case letters, digits, '.', '_', '-' (required)")
+	fs.StringVar(&region, "region", "", "home region, where the org's datasets are stored, e.g. CN (required)")
+	fs.StringVar(&o.Sector, "sector", "", "sector, e.g. transport, finance, health, automotive, energy")
+	fs.BoolVar(&o.CIIO, "ciio", false, "the org is a critical-information-infrastructure operator")
+	fs.StringVar((*string)(&o.Kind), "kind", "company", "company, domestic_authority, foreign_judicial or foreign_law_enforcement: authorities are decided by their own rules (DSL Arts. 35-36)")
+	addStoreFlags(fs, env, &c, false)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if o.Name == "" || region == "" {
+		fmt.Fprintln(env.Stderr, "sluice org create: --name and --region are required")
+		return errUsage
+	}
+	o.Region = sluice.Region(region)
+	s, err := openStores(ctx, &c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if !slices.Contains(c.Regions, o.Region) {
+		return sluice.Errorf(sluice.EINVALID, "Region %s is not served (--regions %s).", o.Region, joinRegions(c.Regions))
+	}
+	if err := s.Orgs.CreateOrg(ctx, &o); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Created org %s (id %d) in region %s.\n", o.Name, o.ID, o.Region)
+	return nil
+}
+
+func runOrgList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "org list", "org list [--json]", `sluice org list`)
+	asJSON := fs.Bool("json", false, "print JSON")
+	var c StoreConfig
+	addStoreFlags(fs, env, &c, false)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	s, err := openStores(ctx, &c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	orgs, _, err := s.Orgs.FindOrgs(ctx, sluice.OrgFilter{})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if orgs == nil {
+			orgs = []*sluice.Org{}
+		}
+		return printJSON(env, map[string]any{"orgs": orgs})
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tREGION\tSECTOR\tCIIO\tKIND\tCREATED")
+	for _, o := range orgs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%v\t%s\t%s\n", o.ID, o.Name, o.Region, dash(o.Sector), o.CIIO, o.Kind, o.CreatedAt.Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+func runKeyCreate(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "key create", "key create --org NAME --role owner|consumer|auditor", `
+sluice key create --org cn-rides --role owner`)
+	org := fs.String("org", "", "org name (required)")
+	role := fs.String("role", "", "owner (holds datasets), consumer (reads shared data) or auditor (reads metadata and the audit trail) (required)")
+	var c StoreConfig
+	addStoreFlags(fs, env, &c, false)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *org == "" || *role == "" {
+		fmt.Fprintln(env.Stderr, "sluice key create: --org and --role are required")
+		return errUsage
+	}
+	s, err := openStores(ctx, &c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	o, err := findOrgByName(ctx, s, *org)
+	if err != nil {
+		return err
+	}
+	k := &sluice.APIKey{OrgID: o.ID, Role: sluice.Role(*role)}
+	token, err := s.Keys.CreateKey(ctx, k)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, token)
+	fmt.Fprintf(env.Stderr, "Created %s key %s for %s. The key is shown only this once: sluice keeps only a hash of it.\n", k.Role, k.ID, o.Name)
+	return nil
+}
+
+func runKeyList(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "key list", "key list [--org NAME] [--json]", `sluice key list --org cn-rides`)
+	org := fs.String("org", "", "only this org's keys")
+	asJSON := fs.Bool("json", false, "print JSON")
+	var c StoreConfig
+	addStoreFlags(fs, env, &c, false)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	s, err := openStores(ctx, &c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var filter sluice.KeyFilter
+	if *org != "" {
+		o, err := findOrgByName(ctx, s, *org)
+		if err != nil {
+			return err
+		}
+		filter.OrgID = &o.ID
+	}
+	keys, _, err := s.Keys.FindKeys(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if keys == nil {
+			keys = []*sluice.APIKey{}
+		}
+		return printJSON(env, map[string]any{"keys": keys})
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEY\tORG\tROLE\tCREATED\tREVOKED")
+	for _, k := range keys {
+		revoked := "-"
+		if k.RevokedAt != nil {
+			revoked = k.RevokedAt.Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", k.ID, k.OrgID, k.Role, k.CreatedAt.Format("2006-01-02 15:04"), revoked)
+	}
+	return tw.Flush()
+}
+
+func runKeyRevoke(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "key revoke", "key revoke KEY-ID", `sluice key revoke k3f9a2c1d07`)
+	var c StoreConfig
+	addStoreFlags(fs, env, &c, false)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "sluice key revoke: give one key id (see sluice key list)")
+		return errUsage
+	}
+	s, err := openStores(ctx, &c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	id := fs.Arg(0)
+	if kid, _, ok := sluice.ParseKeyToken(id); ok {
+		id = kid // a whole token works too
+	}
+	if err := s.Keys.RevokeKey(ctx, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "Revoked key %s.\n", id)
+	return nil
+}
+
+func findOrgByName(ctx context.Context, s *Stores, name string) (*sluice.Org, error) {
+	orgs, _, err := s.Orgs.FindOrgs(ctx, sluice.OrgFilter{Name: &name})
+	if err != nil {
+		return nil, err
+	} else if len(orgs) == 0 {
+		return nil, sluice.Errorf(sluice.ENOTFOUND, "No org named %q (see sluice org list).", name)
+	}
+	return orgs[0], nil
+}
+
+func printJSON(env *Env, v any) error {
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

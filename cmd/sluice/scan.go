@@ -1,0 +1,419 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+	"golang.org/x/text/width"
+
+	"sluice/classify"
+	"sluice/recordio"
+	"sluice/scan"
+)
+
+// exitFailOn is the exit status of `sluice scan --fail-on` when the
+// threshold is met: distinct from 1 (errors) and 2 (usage), so that a
+// pipeline can tell "found" from "broken".
+const exitFailOn = 3
+
+// progressDelay is how long a scan runs before a progress bar appears.
+const progressDelay = time.Second
+
+// scanJSON is the `sluice scan --format json` contract (see DESIGN.md).
+type scanJSON struct {
+	Files []scanFileJSON `json:"files"`
+}
+
+type scanFileJSON struct {
+	Path    string          `json:"path"`
+	Format  string          `json:"format"`
+	Records int64           `json:"records"`
+	Fields  []scanFieldJSON `json:"fields"`
+}
+
+type scanFieldJSON struct {
+	Name       string                   `json:"name"`
+	Categories []classify.CategoryMatch `json:"categories"`
+	Sensitive  bool                     `json:"sensitive"`
+	Grade      string                   `json:"grade"`
+}
+
+func runScan(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "scan",
+		"scan [--format table|json|html] [--sample N] [--workers N] [--catalog FILE] [--sector NAME] [--fail-on sensitive|important] PATH...",
+		`sluice scan customers.csv
+sluice scan --format json --workers 2 exports/ > report.json
+sluice scan --format html -o report.html exports/
+cat orders.jsonl | sluice scan -
+sluice scan --fail-on sensitive build/output/   # exit 3 if any field is sensitive
+
+Exit status: 0 when the scan completes, whatever it finds; 1 when a file
+could not be read (the others are still reported); 2 on a usage error;
+3 when --fail-on's threshold is met.`)
+	format := fs.String("format", "table", "output `format`: table, json or html")
+	sample := fs.Int64("sample", 0, "classify only the first `N` records of each file (0: all)")
+	workers := fs.Int("workers", 1, "`N` goroutines parse and classify each UTF-8 CSV/TSV file")
+	catalogPath := fs.String("catalog", "", "merge the categories and rules of `FILE` (JSON) into the built-in catalog")
+	sector := fs.String("sector", "", "the organisation's `sector` for grading rules, e.g. automotive")
+	failOn := fs.String("fail-on", "", "exit with status 3 if any field is `sensitive`, or any file's grade is important or core (important)")
+	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	switch *format {
+	case "table", "json", "html":
+	default:
+		fmt.Fprintf(env.Stderr, "sluice scan: --format must be table, json or html, not %q\n", *format)
+		return errUsage
+	}
+	switch *failOn {
+	case "", "sensitive", "important":
+	default:
+		fmt.Fprintf(env.Stderr, "sluice scan: --fail-on must be sensitive or important, not %q\n", *failOn)
+		return errUsage
+	}
+	if *sample < 0 || *workers < 1 {
+		fmt.Fprintln(env.Stderr, "sluice scan: --sample must be 0 or more and --workers 1 or more")
+		return errUsage
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		fmt.Fprintln(env.Stderr, "sluice scan: name at least one file, directory or - (standard input)")
+		return errUsage
+	}
+
+	cat := classify.DefaultCatalog()
+	if *catalogPath != "" {
+		data, err := os.ReadFile(*catalogPath)
+		if err != nil {
+			return fmt.Errorf("read catalog: %w", err)
+		}
+		if cat, err = classify.LoadCatalog(*catalogPath, data); err != nil {
+			return err
+		}
+	}
+
+	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress)}
+	stop := startProgress(env, opts.Progress)
+	var results []*scan.Result
+	failed := 0
+	err := scan.Paths(ctx, paths, env.Stdin, opts, func(r *scan.Result, err error) {
+		if err != nil {
+			stop(false)
+			fmt.Fprintf(env.Stderr, "sluice scan: skipped %s\n", fileErrorText(err))
+			failed++
+			return
+		}
+		results = append(results, r)
+	})
+	stop(true)
+	if err != nil {
+		return err
+	}
+
+	w := env.Stdout
+	if *out != "" {
+		f, err := os.Create(*out)
+		if err != nil {
+			return fmt.Errorf("create report: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	switch *format {
+	case "json":
+		err = writeScanJSON(w, results)
+	case "html":
+		err = writeScanHTML(w, results, cat)
+	default:
+		err = writeScanTable(w, results)
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		return exitError{1}
+	}
+	if hit := failOnHit(*failOn, results); hit != "" {
+		fmt.Fprintf(env.Stderr, "sluice scan: --fail-on %s: %s\n", *failOn, hit)
+		return exitError{exitFailOn}
+	}
+	return nil
+}
+
+// fileErrorText names the file, line and field of a scan error.
+func fileErrorText(err error) string {
+	var fe *scan.FileError
+	var re *recordio.Error
+	switch {
+	case errors.As(err, &re) && errors.As(err, &fe):
+		return fe.Path + ": " + re.Error() // "line 3, field "x": …"
+	case errors.As(err, &fe):
+		return fe.Path + ": " + errorText(fe.Err)
+	}
+	return errorText(err)
+}
+
+func failOnHit(failOn string, results []*scan.Result) string {
+	for _, r := range results {
+		switch failOn {
+		case "sensitive":
+			for _, f := range r.Fields {
+				if f.Sensitive {
+					return fmt.Sprintf("%s: field %q holds sensitive personal information", r.Path, f.Name)
+				}
+			}
+		case "important":
+			if r.Grade == classify.GradeImportant || r.Grade == classify.GradeCore {
+				return fmt.Sprintf("%s is graded %s", r.Path, r.Grade)
+			}
+		}
+	}
+	return ""
+}
+
+func toJSON(results []*scan.Result) scanJSON {
+	out := scanJSON{Files: []scanFileJSON{}}
+	for _, r := range results {
+		f := scanFileJSON{Path: r.Path, Format: string(r.Format), Records: r.Records, Fields: []scanFieldJSON{}}
+		for _, fr := range r.Fields {
+			cats := fr.Categories
+			if cats == nil {
+				cats = []classify.CategoryMatch{}
+			}
+			f.Fields = append(f.Fields, scanFieldJSON{Name: fr.Name, Categories: cats, Sensitive: fr.Sensitive, Grade: fr.Grade})
+		}
+		out.Files = append(out.Files, f)
+	}
+	return out
+}
+
+func writeScanJSON(w io.Writer, results []*scan.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(toJSON(results))
+}
+
+func writeScanTable(w io.Writer, results []*scan.Result) error {
+	var b strings.Builder
+	for i, r := range results {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		sampled := ""
+		if r.Sampled {
+			sampled = " (sample)"
+		}
+		fmt.Fprintf(&b, "%s  %s, %d records%s, grade %s", r.Path, r.Format, r.Records, sampled, r.Grade)
+		if r.DistinctSubjects > 0 {
+			fmt.Fprintf(&b, ", about %d people", r.DistinctSubjects)
+		}
+		b.WriteString("\n")
+		rows := [][]string{{"FIELD", "CATEGORY", "MATCHES", "RATIO", "SENSITIVE", "GRADE"}}
+		for _, f := range r.Fields {
+			sens := "-"
+			if f.Sensitive {
+				sens = "yes"
+			}
+			if len(f.Categories) == 0 {
+				rows = append(rows, []string{f.Name, "-", "", "", sens, f.Grade})
+				continue
+			}
+			for j, m := range f.Categories {
+				name := f.Name
+				if j > 0 {
+					name = ""
+				}
+				rows = append(rows, []string{name, m.Key, strconv.FormatInt(m.Matches, 10), fmt.Sprintf("%.1f%%", 100*m.Ratio), sens, f.Grade})
+			}
+		}
+		writeAligned(&b, rows, "  ")
+		for _, re := range r.Reasons {
+			if re.Rule != "default" {
+				fmt.Fprintf(&b, "  grade %s: %s (%s %s)\n", re.Grade, re.Text, re.Instrument, re.Article)
+			}
+		}
+	}
+	if len(results) == 0 {
+		b.WriteString("no files scanned\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeAligned writes rows as columns padded to their display width (a
+// Chinese character takes two cells of a terminal).
+func writeAligned(b *strings.Builder, rows [][]string, indent string) {
+	var widths []int
+	for _, row := range rows {
+		for i, c := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(c))
+		}
+	}
+	for _, row := range rows {
+		b.WriteString(indent)
+		for i, c := range row {
+			b.WriteString(c)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-displayWidth(c)+2))
+			}
+		}
+		b.WriteString("\n")
+	}
+}
+
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+var scanHTML = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct": func(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" },
+	"catName": func(cat *classify.Catalog, key string) string {
+		if c, ok := cat.Category(key); ok {
+			if c.NameZH != "" {
+				return c.Name + " · " + c.NameZH
+			}
+			return c.Name
+		}
+		return key
+	},
+	"ref": func(cat *classify.Catalog, key string) string {
+		c, ok := cat.Category(key)
+		if !ok {
+			return ""
+		}
+		var parts []string
+		for _, j := range cat.Jurisdictions() {
+			r, ok := c.Jurisdictions[j]
+			if !ok {
+				continue
+			}
+			s := "PI"
+			if r.Sensitive {
+				s = "sensitive PI"
+			} else if !r.PI {
+				s = "not PI"
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s (%s %s %s)", j, s, r.Instrument, r.Article, r.Confidence))
+		}
+		return strings.Join(parts, "; ")
+	},
+}).Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>sluice scan report</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI","Microsoft YaHei",sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1e293b}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .25rem;word-break:break-all}
+.meta{color:#64748b;margin:0 0 .75rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #e2e8f0;vertical-align:top}
+th{background:#f1f5f9;font-weight:600}
+.key{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
+.ref{color:#64748b;font-size:12px}
+.badge{display:inline-block;border-radius:4px;padding:0 .4rem;font-size:12px;font-weight:600}
+.general{background:#e2e8f0}.important{background:#fde68a}.core{background:#fca5a5}.sens{background:#fecaca;color:#7f1d1d}
+.num{text-align:right;font-variant-numeric:tabular-nums}
+ul.reasons{margin:.25rem 0 0 1rem;padding:0;color:#334155}
+</style></head><body>
+<h1>sluice scan report</h1>
+<p class="meta">{{len .Results}} file(s) · catalog {{.Catalog.Version}} · generated {{.Time}}</p>
+{{range .Results}}{{$r := .}}
+<h2>{{.Path}}</h2>
+<p class="meta">{{.Format}} · {{.Records}} records{{if .Sampled}} (sample){{end}}{{if .DistinctSubjects}} · about {{.DistinctSubjects}} people{{end}} · dataset grade <span class="badge {{.Grade}}">{{.Grade}}</span></p>
+{{if .Reasons}}<ul class="reasons">{{range .Reasons}}<li>{{.Grade}}: {{.Text}} <span class="ref">({{.Instrument}} {{.Article}}{{if .Confidence}} {{.Confidence}}{{end}})</span></li>{{end}}</ul>{{end}}
+<table><thead><tr><th>Field</th><th>Category</th><th class="num">Matches</th><th class="num">Ratio</th><th>Sensitive</th><th>Grade</th></tr></thead><tbody>
+{{range .Fields}}{{$f := .}}{{if .Categories}}{{range $i, $m := .Categories}}<tr>
+<td>{{if eq $i 0}}{{$f.Name}}{{end}}</td>
+<td>{{catName $.Catalog $m.Key}}<br><span class="key">{{$m.Key}}</span><br><span class="ref">{{ref $.Catalog $m.Key}}</span></td>
+<td class="num">{{$m.Matches}}</td><td class="num">{{pct $m.Ratio}}</td>
+<td>{{if $f.Sensitive}}<span class="badge sens">sensitive</span>{{else}}–{{end}}</td>
+<td><span class="badge {{$f.Grade}}">{{$f.Grade}}</span></td></tr>
+{{end}}{{else}}<tr><td>{{.Name}}</td><td>–</td><td></td><td></td><td>–</td><td><span class="badge {{.Grade}}">{{.Grade}}</span></td></tr>
+{{end}}{{end}}</tbody></table>
+{{else}}<p>No files scanned.</p>{{end}}
+</body></html>
+`))
+
+func writeScanHTML(w io.Writer, results []*scan.Result, cat *classify.Catalog) error {
+	return scanHTML.Execute(w, struct {
+		Results []*scan.Result
+		Catalog *classify.Catalog
+		Time    string
+	}{results, cat, time.Now().UTC().Format(time.RFC3339)})
+}
+
+// startProgress shows a progress bar on standard error when it is a
+// terminal and the scan takes longer than progressDelay. The returned
+// function stops it (clearing the line); pause=false clears the line for a
+// warning and lets the bar resume.
+func startProgress(env *Env, p *scan.Progress) func(final bool) {
+	f, ok := env.Stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return func(bool) {}
+	}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	shown := false
+	start := time.Now()
+	go func() {
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			if time.Since(start) < progressDelay {
+				continue
+			}
+			mu.Lock()
+			total, n := p.Total.Load(), p.Done.Load()
+			secs := time.Since(start).Seconds()
+			rate := float64(n) / secs / 1e6
+			if total > 0 {
+				frac := min(float64(n)/float64(total), 1)
+				bar := strings.Repeat("█", int(frac*30)) + strings.Repeat("░", 30-int(frac*30))
+				fmt.Fprintf(f, "\r%s %5.1f%%  %.0f MB/s ", bar, 100*frac, rate)
+			} else {
+				fmt.Fprintf(f, "\r%.0f MB read  %.0f MB/s ", float64(n)/1e6, rate)
+			}
+			shown = true
+			mu.Unlock()
+		}
+	}()
+	var once sync.Once
+	return func(final bool) {
+		mu.Lock()
+		if shown {
+			fmt.Fprint(f, "\r\033[K")
+			shown = false
+		}
+		mu.Unlock()
+		if final {
+			once.Do(func() { close(done) })
+		}
+	}
+}

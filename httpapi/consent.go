@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"sluice"
+)
+
+// CreateConsentRequest is the body of POST /v1/consents: one entry of the
+// owner's consent ledger. The subject is given either as the identifier
+// (a resident ID, phone number, e-mail …), which is turned into its
+// subject key at once and not kept, or as the subject key itself. The
+// purpose is named, or taken from the grant the consent was asked for.
+type CreateConsentRequest struct {
+	Subject    string             `json:"subject,omitempty"`
+	SubjectKey string             `json:"subject_key,omitempty"`
+	Purpose    string             `json:"purpose,omitempty"`
+	Grant      int64              `json:"grant,omitempty"`
+	Kind       sluice.ConsentKind `json:"kind"`
+	Evidence   string             `json:"evidence,omitempty"`
+}
+
+// ConsentList is the body of GET /v1/consents.
+type ConsentList struct {
+	Consents []*sluice.Consent `json:"consents"`
+	Total    int               `json:"total"`
+}
+
+func (s *Server) handleCreateConsent(w http.ResponseWriter, r *http.Request) {
+	var req CreateConsentRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	key, err := s.subjectKey(req.Subject, req.SubjectKey)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if req.Purpose == "" && req.Grant == 0 {
+		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Name the purpose, or the grant the consent is for."))
+		return
+	}
+	c := &sluice.Consent{SubjectKey: key, Purpose: req.Purpose, GrantID: req.Grant, Kind: req.Kind, Evidence: req.Evidence}
+	if err := s.Consents.CreateConsent(r.Context(), c); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+// subjectKey returns the subject key of an identifier, or key itself;
+// exactly one of them must be given.
+func (s *Server) subjectKey(identifier, key string) (string, error) {
+	switch {
+	case identifier != "" && key != "":
+		return "", sluice.Errorf(sluice.EINVALID, "Give subject or subject_key, not both.")
+	case key != "":
+		if !sluice.IsSubjectKey(key) {
+			return "", sluice.Errorf(sluice.EINVALID, "subject_key is not a subject key (64 lower-case hex characters).")
+		}
+		return key, nil
+	case identifier != "":
+		k := sluice.NewSubjectKeyer(s.Sharing.SubjectSecret).Key(identifier)
+		if k == "" {
+			return "", sluice.Errorf(sluice.EINVALID, "subject is empty.")
+		}
+		return k, nil
+	}
+	return "", sluice.Errorf(sluice.EINVALID, "subject (the identifier) or subject_key required.")
+}
+
+// handleListConsents serves GET /v1/consents?subject=…|subject_key=…&purpose=…&grant=…:
+// the entries of the org's ledger, in the order they were recorded.
+func (s *Server) handleListConsents(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	q := r.URL.Query()
+	filter := sluice.ConsentFilter{Limit: limit, Offset: offset}
+	if q.Get("subject") != "" || q.Get("subject_key") != "" {
+		key, err := s.subjectKey(q.Get("subject"), q.Get("subject_key"))
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		filter.SubjectKey = &key
+	}
+	if v := q.Get("purpose"); v != "" {
+		filter.Purpose = &v
+	}
+	if v := q.Get("grant"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "grant must be a grant id."))
+			return
+		}
+		filter.GrantID = &id
+	}
+	cs, n, err := s.Consents.FindConsents(r.Context(), filter)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if cs == nil {
+		cs = []*sluice.Consent{}
+	}
+	writeJSON(w, http.StatusOK, ConsentList{Consents: cs, Total: n})
+}

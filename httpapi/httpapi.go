@@ -1,0 +1,91 @@
+// Package httpapi serves sluice's JSON API under /v1/ and provides a Client
+// for it.
+//
+// # Errors
+//
+// Every error is a JSON object {"error": {"code", "message"}}, with "line"
+// and "field" added when the error points into an uploaded file, and the
+// HTTP status that fits the code (see [ErrorStatus]).
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"sluice"
+)
+
+// codes maps sluice error codes to HTTP statuses.
+var codes = map[string]int{
+	sluice.EINVALID:      http.StatusBadRequest,
+	sluice.EUNAUTHORIZED: http.StatusUnauthorized,
+	sluice.EFORBIDDEN:    http.StatusForbidden,
+	sluice.ENOTFOUND:     http.StatusNotFound,
+	sluice.ECONFLICT:     http.StatusConflict,
+	sluice.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	sluice.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	sluice.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	sluice.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for a sluice error code.
+func ErrorStatus(code string) int {
+	if s, ok := codes[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorCode returns the HTTP status's sluice code, for a client reading a
+// response without a JSON error.
+func errorCode(status int) string {
+	for code, s := range codes {
+		if s == status {
+			return code
+		}
+	}
+	return sluice.EINTERNAL
+}
+
+// ErrorResponse is the JSON body of every error response.
+type ErrorResponse struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody describes an error.
+type ErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Line    int    `json:"line,omitempty"`
+	Field   string `json:"field,omitempty"`
+}
+
+// writeError writes err as JSON with its status. Internal errors are
+// logged with their details and shown as "Internal error.".
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = sluice.Errorf(sluice.ETOOLARGE, "The request body is over the %d-byte limit.", mbe.Limit)
+	}
+	code, body := sluice.ErrorCode(err), ErrorBody{}
+	var e *sluice.Error
+	if errors.As(err, &e) {
+		body = ErrorBody{Code: e.Code, Message: e.Message, Line: e.Line, Field: e.Field}
+	} else {
+		body = ErrorBody{Code: code, Message: sluice.ErrorMessage(err)}
+	}
+	if code == sluice.EINTERNAL {
+		logger.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	writeJSON(w, ErrorStatus(code), ErrorResponse{Error: body})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

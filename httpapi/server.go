@@ -1,0 +1,400 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"sluice"
+	"sluice/recordio"
+)
+
+// DefaultMaxBodyBytes bounds an upload. Uploads stream, so the limit is
+// about disk, not memory.
+const DefaultMaxBodyBytes = 16 << 30
+
+// DefaultPageSize and MaxPageSize bound a page of records.
+const (
+	DefaultPageSize = 100
+	MaxPageSize     = 10000
+)
+
+// Server is the HTTP API. Set the services, then use Handler.
+type Server struct {
+	Keys     sluice.KeyService
+	Datasets sluice.DatasetService
+	Records  sluice.RecordService
+
+	// Catalog describes data categories, for corrections of a field's
+	// categories.
+	Catalog Catalog
+
+	// Extra routes mounted beside the API, e.g. the audit log under /log/.
+	Mounts map[string]http.Handler
+
+	// MaxBodyBytes bounds an upload; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// TempDir holds Parquet uploads while they are read; "" is os.TempDir.
+	TempDir string
+
+	// Governed sharing (sharing.go): served when Sharing is set.
+	Orgs     sluice.OrgService
+	Purposes sluice.PurposeService
+	Grants   sluice.GrantService
+	Consents sluice.ConsentService
+	Policies sluice.PolicyService
+	Events   EventAppender
+	Sharing  *Sharing
+
+	// Cross-border transfers (transfer.go): served when set.
+	Transfers sluice.TransferService
+
+	Logger *slog.Logger
+}
+
+// Handler returns the API's routes.
+func (s *Server) Handler() http.Handler {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.Handle("POST /v1/datasets", s.auth(s.handleCreateDataset, sluice.RoleOwner))
+	mux.Handle("GET /v1/datasets", s.auth(s.handleListDatasets, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
+	mux.Handle("GET /v1/datasets/{id}", s.auth(s.handleGetDataset, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
+	mux.Handle("PATCH /v1/datasets/{id}/fields/{name}", s.auth(s.handleUpdateField, sluice.RoleOwner))
+	mux.Handle("POST /v1/datasets/{id}/records", s.auth(s.handleIngest, sluice.RoleOwner))
+	mux.Handle("GET /v1/datasets/{id}/records", s.auth(s.handleReadRecords, sluice.RoleOwner, sluice.RoleConsumer))
+	if s.Sharing != nil {
+		s.sharingRoutes(mux)
+	}
+	s.transferRoutes(mux)
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
+	})
+	for pattern, h := range s.Mounts {
+		mux.Handle(pattern, h)
+	}
+	return mux
+}
+
+// auth authenticates the bearer key and checks its role.
+func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="sluice"`)
+			writeError(w, r, s.Logger, sluice.Errorf(sluice.EUNAUTHORIZED, "Send an API key: Authorization: Bearer <key>."))
+			return
+		}
+		key, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			if sluice.ErrorCode(err) == sluice.EUNAUTHORIZED {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="sluice", error="invalid_token"`)
+			}
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		allowed := false
+		for _, role := range roles {
+			allowed = allowed || key.Role == role
+		}
+		if !allowed {
+			writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN, "A %s key cannot do this.", key.Role))
+			return
+		}
+		ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID})
+		h(w, r.WithContext(ctx))
+	})
+}
+
+// CreateDatasetRequest is the body of POST /v1/datasets.
+type CreateDatasetRequest struct {
+	Name         string `json:"name"`
+	Purpose      string `json:"purpose"`
+	SubjectField string `json:"subject_field"`
+}
+
+func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
+	var req CreateDatasetRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	d := &sluice.Dataset{Name: req.Name, Purpose: req.Purpose, SubjectField: req.SubjectField}
+	if err := s.Datasets.CreateDataset(r.Context(), d); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, d)
+}
+
+// DatasetList is the body of GET /v1/datasets.
+type DatasetList struct {
+	Datasets []*sluice.Dataset `json:"datasets"`
+	Total    int               `json:"total"`
+}
+
+func (s *Server) handleListDatasets(w http.ResponseWriter, r *http.Request) {
+	limit, offset, err := pageParams(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	ds, n, err := s.Datasets.FindDatasets(r.Context(), sluice.DatasetFilter{Limit: limit, Offset: offset})
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if ds == nil {
+		ds = []*sluice.Dataset{}
+	}
+	writeJSON(w, http.StatusOK, DatasetList{Datasets: ds, Total: n})
+}
+
+func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {
+	d, err := s.dataset(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) dataset(r *http.Request) (*sluice.Dataset, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, sluice.Errorf(sluice.ENOTFOUND, "Dataset %q not found.", r.PathValue("id"))
+	}
+	return s.Datasets.FindDatasetByID(r.Context(), id)
+}
+
+// IngestResponse is the body of a successful POST /v1/datasets/{id}/records.
+type IngestResponse struct {
+	Ingest  *sluice.Ingest  `json:"ingest"`
+	Charset string          `json:"charset"`
+	Format  string          `json:"format"`
+	Dataset *sluice.Dataset `json:"dataset"`
+}
+
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.dataset(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	opts, err := readOptions(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	max := s.MaxBodyBytes
+	if max <= 0 {
+		max = DefaultMaxBodyBytes
+	}
+	body := http.MaxBytesReader(w, r.Body, max)
+	rd, cleanup, err := s.newReader(body, opts)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	defer cleanup()
+	in, err := s.Records.IngestRecords(ctx, d.ID, recordSource{rd})
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if d, err = s.Datasets.FindDatasetByID(ctx, d.ID); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, IngestResponse{Ingest: in, Charset: string(rd.Charset()), Format: string(rd.Format()), Dataset: d})
+}
+
+// readOptions takes the format from ?format= or Content-Type, and the
+// charset from ?charset= or Content-Type's charset parameter.
+func readOptions(r *http.Request) (recordio.Options, error) {
+	var opts recordio.Options
+	q, ct := r.URL.Query(), r.Header.Get("Content-Type")
+	var err error
+	switch {
+	case q.Get("format") != "":
+		opts.Format, err = recordio.ParseFormat(q.Get("format"))
+	case ct != "" && !strings.HasPrefix(ct, "application/octet-stream"):
+		opts.Format, err = recordio.ParseFormat(ct)
+	default:
+		return opts, sluice.Errorf(sluice.EUNSUPPORTED, "Say the format: Content-Type text/csv, text/tab-separated-values, application/x-ndjson or application/vnd.apache.parquet, or ?format=csv|tsv|jsonl|parquet.")
+	}
+	if err != nil {
+		return opts, err
+	}
+	switch {
+	case q.Get("charset") != "":
+		opts.Charset, err = recordio.ParseCharset(q.Get("charset"))
+	case ct != "":
+		opts.Charset, err = recordio.CharsetFromMediaType(ct)
+	}
+	return opts, err
+}
+
+// newReader returns a reader of body. Parquet needs random access, so a
+// Parquet body is spooled to a temporary file first.
+func (s *Server) newReader(body io.Reader, opts recordio.Options) (recordio.Reader, func(), error) {
+	if opts.Format != recordio.FormatParquet {
+		rd, err := recordio.NewReader(body, opts)
+		return rd, func() {}, err
+	}
+	f, err := os.CreateTemp(s.TempDir, "sluice-upload-*.parquet")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { f.Close(); os.Remove(f.Name()) }
+	if _, err := io.Copy(f, body); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	rd, err := recordio.NewReader(f, opts)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return rd, cleanup, nil
+}
+
+// recordSource adapts a recordio.Reader to sluice.RecordSource.
+type recordSource struct{ rd recordio.Reader }
+
+func (s recordSource) Read() (*sluice.InputRecord, error) {
+	rec, err := s.rd.Read()
+	if err != nil {
+		return nil, err
+	}
+	return (*sluice.InputRecord)(rec), nil
+}
+
+// RecordPage is the body of GET /v1/datasets/{id}/records.
+type RecordPage struct {
+	Records    []RecordView `json:"records"`
+	NextCursor string       `json:"next_cursor,omitempty"`
+}
+
+// RecordView is one record as the API shows it.
+type RecordView struct {
+	ID         int64           `json:"id"`
+	SubjectKey string          `json:"subject_key"`
+	Data       json.RawMessage `json:"data"`
+}
+
+func (s *Server) handleReadRecords(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.URL.Query().Has("grant") && s.Sharing != nil {
+		s.handleConsumerRead(w, r) // read.go
+		return
+	} else if sluice.ActorFromContext(ctx).Role != sluice.RoleOwner {
+		writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN, "A consumer reads another org's dataset through a grant: add ?grant=ID."))
+		return
+	}
+	d, err := s.dataset(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	q := r.URL.Query()
+	limit := DefaultPageSize
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxPageSize {
+			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "limit must be a number from 1 to %d.", MaxPageSize))
+			return
+		}
+	}
+	var after int64
+	if v := q.Get("cursor"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "cursor %q is not a cursor from a previous page.", v))
+			return
+		}
+	}
+	var fields []string
+	if v := q.Get("fields"); v != "" {
+		for _, name := range strings.Split(v, ",") {
+			if d.Field(name) == nil {
+				writeError(w, r, s.Logger, &sluice.Error{Code: sluice.EINVALID, Field: name, Message: fmt.Sprintf("Dataset %d has no field %q.", d.ID, name)})
+				return
+			}
+			fields = append(fields, name)
+		}
+	}
+	recs, err := s.Records.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, After: after, Limit: limit + 1})
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	page := RecordPage{Records: make([]RecordView, 0, min(len(recs), limit))}
+	for i, rec := range recs {
+		if i == limit {
+			page.NextCursor = strconv.FormatInt(recs[i-1].ID, 10)
+			break
+		}
+		data := json.RawMessage(rec.Data)
+		if fields != nil {
+			if data, err = project(rec.Data, fields); err != nil {
+				writeError(w, r, s.Logger, err)
+				return
+			}
+		}
+		page.Records = append(page.Records, RecordView{ID: rec.ID, SubjectKey: rec.SubjectKey, Data: data})
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// project keeps only the named fields of a stored record.
+func project(data []byte, fields []string) (json.RawMessage, error) {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, fmt.Errorf("stored record: %w", err)
+	}
+	out := make(map[string]json.RawMessage, len(fields))
+	for _, f := range fields {
+		if v, ok := all[f]; ok {
+			out[f] = v
+		}
+	}
+	return json.Marshal(out)
+}
+
+// decodeJSON reads a JSON request body of at most 1 MiB into v, refusing
+// unknown fields.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return sluice.Errorf(sluice.EINVALID, "Invalid JSON body: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+func pageParams(r *http.Request) (limit, offset int, err error) {
+	q := r.URL.Query()
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 {
+			return 0, 0, sluice.Errorf(sluice.EINVALID, "limit must be a positive number.")
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, sluice.Errorf(sluice.EINVALID, "offset must be a number ≥ 0.")
+		}
+	}
+	return limit, offset, nil
+}

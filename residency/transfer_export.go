@@ -1,0 +1,485 @@
+package residency
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"sluice"
+	"sluice/auditlog"
+	"sluice/policy/route"
+)
+
+// Export formats.
+const (
+	FormatCSV   = "csv"
+	FormatJSONL = "jsonl"
+)
+
+// scanPage is how many records a scan reads from a region store at a time.
+const scanPage = 10000
+
+// A SubjectLister is a record store that can list the ids and subject keys
+// of a dataset's visible records without reading their data, in id order:
+// the records with id in (after, through] (through 0: no upper bound), at
+// most limit of them. Scans use it when a store offers it, and page
+// through FindRecords otherwise.
+type SubjectLister interface {
+	ListSubjects(ctx context.Context, datasetID, after, through int64, limit int) (ids []int64, keys []string, err error)
+}
+
+// subjectScan is what a scan found: the ids and subject keys of the
+// records, in id order, and the last id.
+type subjectScan struct {
+	ids  []int64
+	keys []string
+	last int64
+}
+
+// scanSubjects lists the records of a dataset up to through (0: all
+// visible now).
+func scanSubjects(ctx context.Context, store sluice.RecordStore, datasetID, through int64) (*subjectScan, error) {
+	sc := &subjectScan{}
+	var after int64
+	lister, fast := store.(SubjectLister)
+	for done := false; !done; {
+		if fast {
+			ids, keys, err := lister.ListSubjects(ctx, datasetID, after, through, scanPage)
+			if err != nil {
+				return nil, err
+			}
+			sc.ids, sc.keys = append(sc.ids, ids...), append(sc.keys, keys...)
+			done = len(ids) < scanPage
+		} else {
+			recs, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: datasetID, After: after, Limit: scanPage})
+			if err != nil {
+				return nil, err
+			}
+			done = len(recs) < scanPage
+			for _, r := range recs {
+				if through > 0 && r.ID > through {
+					done = true
+					break
+				}
+				sc.ids, sc.keys = append(sc.ids, r.ID), append(sc.keys, r.SubjectKey)
+			}
+		}
+		if len(sc.ids) > 0 {
+			after = sc.ids[len(sc.ids)-1]
+		}
+	}
+	sc.last = through
+	if through == 0 && len(sc.ids) > 0 {
+		sc.last = sc.ids[len(sc.ids)-1]
+	}
+	return sc, nil
+}
+
+// distinctKeys returns the distinct subject keys of the scan, sorted.
+func (sc *subjectScan) distinctKeys() []string {
+	keys := slices.Clone(sc.keys)
+	slices.Sort(keys)
+	return slices.Compact(keys)
+}
+
+// ExportTransfer releases the records of a transfer that may go. See the
+// type's documentation for the order of things.
+func (s *TransferService) ExportTransfer(ctx context.Context, id int64, opts sluice.TransferExportOptions, start func(x *sluice.TransferExport) (io.Writer, error)) (*sluice.TransferExport, error) {
+	org, err := s.actorOrg(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.FindTransferByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	today := s.today()
+	if err := exportable(t); err != nil {
+		return nil, err
+	}
+	fields, err := exportScope(t, &opts)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.Datasets.FindDatasetByID(ctx, t.DatasetID)
+	if err != nil {
+		return nil, err
+	}
+	store, err := s.store(d.Region)
+	if err != nil {
+		return nil, err
+	}
+	needConsent := t.LegalBasis == sluice.LegalBasisConsent && t.Decision.Needs(reqSeparateConsent) || t.Decision.Needs(reqExplicitConsent)
+	if needConsent && s.Consents == nil {
+		return nil, sluice.Errorf(sluice.EUNAVAILABLE, "Transfer %d rests on consent, and this server has no consent ledger to check each person's separate consent against.", t.ID)
+	}
+
+	// Which records go: those the transfer covers, of people with
+	// separate consent where it is needed.
+	sc := &subjectScan{}
+	if t.ThroughRecord > 0 { // 0: the dataset had no records when the transfer was decided
+		if sc, err = scanSubjects(ctx, store, d.ID, t.ThroughRecord); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	}
+	keys := sc.distinctKeys()
+	ids := sc.ids
+	var withheld int64
+	if needConsent {
+		allowed, err := s.consented(ctx, org.ID, t.Purpose, keys)
+		if err != nil {
+			return nil, err
+		}
+		ids = make([]int64, 0, len(sc.ids))
+		for i, k := range sc.keys {
+			if _, ok := slices.BinarySearch(allowed, k); ok {
+				ids = append(ids, sc.ids[i])
+			} else {
+				withheld++
+			}
+		}
+		keys = allowed
+	}
+
+	// The facts on the export's day, for these fields and people.
+	f := s.fieldFacts(org, d, fields)
+	f.Records = int64(len(ids))
+	s.personFacts(&f, int64(len(keys)))
+	x := &sluice.TransferExport{
+		TransferID: t.ID, Date: today.String(), Format: opts.Format, Fields: fields,
+		Records: f.Records, Withheld: withheld, Subjects: f.Subjects, Counted: []string{},
+	}
+	for _, c := range []string{sluice.CounterPI, sluice.CounterSPI} {
+		if counted(&f, c) {
+			x.Counted = append(x.Counted, c)
+		}
+	}
+	if w, err := s.rules().CountingWindow(d.Region, today); err == nil && w.PreviousYear {
+		// Not reached under the rules in force since 2024-03-22; counted
+		// outside the export's transaction should the rules ever go back.
+		if err := s.countFacts(ctx, &f, org.ID, d.Region, today, keys); err != nil {
+			return nil, err
+		}
+	}
+	e := &sluice.Event{
+		Action: sluice.ActionTransferExport,
+		Object: map[string]any{"dataset": d.ID, "transfer": t.ID},
+		Fields: slices.Clone(fields),
+		Details: map[string]any{
+			"exporter": org.ID, "year": today.Year(), "date": today.String(), "format": opts.Format,
+			"region": string(d.Region), "destination_country": t.DestinationCountry,
+			"records": x.Records, "withheld": withheld, "subjects": x.Subjects, "counted": anySlice(x.Counted),
+			"consent_checked": needConsent,
+		},
+	}
+	if err := auditlog.SetSubjects(e, keys); err != nil {
+		return nil, err
+	}
+	held := route.Route(t.Decision.Route)
+	check := func(cur *sluice.Transfer, x *sluice.TransferExport) error {
+		s.present(cur)
+		if err := exportable(cur); err != nil {
+			return err
+		}
+		f.YTD = x.YTD
+		dec, err := s.rules().Decide(s.input(cur, &f, today), s.now())
+		if err != nil {
+			return err
+		}
+		if dec.Route != held && routeRank(dec.Route) >= routeRank(held) {
+			return sluice.Errorf(sluice.ECONFLICT,
+				"Transfer %d holds route %s, but with this export the counts since %s would be %d (pi) and %d (spi), and the route would be %s (%s: %s). Nothing was exported or counted; create a new transfer.",
+				cur.ID, held, f.WindowFrom, x.YTD.PI, x.YTD.SPI, dec.Route, dec.Reasons[0].Rule, dec.Reasons[0].Ref)
+		}
+		e.Decision = string(dec.Route)
+		e.Reason = dec.Reasons[0].Rule + " (" + dec.Reasons[0].Ref + ")"
+		e.Details["ytd"] = map[string]any{"pi": x.YTD.PI, "spi": x.YTD.SPI}
+		e.Details["added"] = map[string]any{"pi": x.Added.PI, "spi": x.Added.SPI}
+		return nil
+	}
+	if err := s.Transfers.RecordExport(ctx, x, today.Year(), keys, e, check); err != nil {
+		return nil, err
+	}
+
+	// Counted and logged: now the records go.
+	w, err := start(x)
+	if err != nil {
+		return x, err
+	}
+	if err := writeExport(ctx, store, d.ID, t.ThroughRecord, ids, fields, opts.Format, w); err != nil {
+		s.logger().WarnContext(ctx, "export interrupted after it was counted and logged",
+			"transfer", t.ID, "export", x.ID, "err", err)
+		return x, err
+	}
+	return x, nil
+}
+
+// exportable returns ECONFLICT unless records may go under t today.
+func exportable(t *sluice.Transfer) error {
+	if !t.Status.Exportable() {
+		return sluice.Errorf(sluice.ECONFLICT, "Transfer %d is %s: records go only under a ready or approved transfer.", t.ID, t.Status)
+	}
+	if t.Status != sluice.TransferApproved {
+		return nil
+	}
+	var notYet []string
+	for _, ev := range t.Evidence {
+		switch ev.Status {
+		case string(route.Valid), string(route.RenewalDue):
+			return nil
+		case string(route.NotYetValid):
+			notYet = append(notYet, ev.Kind+" "+ev.Reference+" from "+ev.ValidFrom)
+		}
+	}
+	if len(notYet) > 0 {
+		return sluice.Errorf(sluice.ECONFLICT, "Transfer %d's evidence is not valid yet (%s).", t.ID, strings.Join(notYet, "; "))
+	}
+	return sluice.Errorf(sluice.ECONFLICT, "Transfer %d has no evidence valid today.", t.ID)
+}
+
+// exportScope checks that an export asks for no more than t approves,
+// sets the default format and returns the fields that go.
+func exportScope(t *sluice.Transfer, opts *sluice.TransferExportOptions) ([]string, error) {
+	switch opts.Format {
+	case "":
+		opts.Format = FormatCSV
+	case FormatCSV, FormatJSONL:
+	default:
+		return nil, &sluice.Error{Code: sluice.EINVALID, Field: "format", Message: fmt.Sprintf("format: %q is not csv or jsonl.", opts.Format)}
+	}
+	if opts.Purpose != "" && opts.Purpose != t.Purpose {
+		return nil, &sluice.Error{Code: sluice.EINVALID, Field: "purpose",
+			Message: fmt.Sprintf("purpose: transfer %d is approved for purpose %q, not %q.", t.ID, t.Purpose, opts.Purpose)}
+	}
+	if opts.Recipient != "" && opts.Recipient != t.Recipient {
+		return nil, &sluice.Error{Code: sluice.EINVALID, Field: "recipient",
+			Message: fmt.Sprintf("recipient: transfer %d is approved for recipient %q only.", t.ID, t.Recipient)}
+	}
+	if len(opts.Fields) == 0 {
+		return slices.Clone(t.Fields), nil
+	}
+	seen := map[string]bool{}
+	for _, name := range opts.Fields {
+		if !slices.Contains(t.Fields, name) {
+			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "fields",
+				Message: fmt.Sprintf("fields: %q is outside transfer %d's approval (%s).", name, t.ID, strings.Join(t.Fields, ", "))}
+		} else if seen[name] {
+			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "fields", Message: fmt.Sprintf("fields: %q is named twice.", name)}
+		}
+		seen[name] = true
+	}
+	return slices.Clone(opts.Fields), nil
+}
+
+// consented returns those of keys (sorted) whose person gave separate
+// consent to purpose in org's ledger, not withdrawn, now; sorted.
+func (s *TransferService) consented(ctx context.Context, orgID int64, purpose string, keys []string) ([]string, error) {
+	now := s.now()
+	out := make([]string, 0, len(keys))
+	for start := 0; start < len(keys); start += sluice.MaxConsentLookup {
+		chunk := keys[start:min(start+sluice.MaxConsentLookup, len(keys))]
+		states, err := s.Consents.FindConsentStates(ctx, orgID, purpose, chunk, now)
+		if err != nil {
+			return nil, fmt.Errorf("consent lookup: %w", err)
+		}
+		for _, k := range chunk {
+			if st, ok := states[k]; ok && st.Active(sluice.ConsentSeparate) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out, nil
+}
+
+func anySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// writeExport writes the records ids (sorted) of a dataset, up to
+// through, with fields, to w.
+func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, through int64, ids []int64, fields []string, format string, w io.Writer) error {
+	var (
+		cw   *csv.Writer
+		row  = make([]string, len(fields))
+		raw  = make([][]byte, len(fields))
+		line []byte
+	)
+	if format == FormatCSV {
+		cw = csv.NewWriter(w)
+		if err := cw.Write(fields); err != nil {
+			return err
+		}
+	}
+	var after int64
+	j := 0
+	for j < len(ids) {
+		recs, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: datasetID, After: after, Limit: scanPage})
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			for j < len(ids) && ids[j] < r.ID {
+				j++ // gone since it was counted
+			}
+			if j == len(ids) || r.ID > through {
+				break
+			}
+			if ids[j] != r.ID {
+				continue
+			}
+			j++
+			if err := flatFields(r.Data, fields, raw); err != nil {
+				return fmt.Errorf("record %d: %w", r.ID, err)
+			}
+			if cw != nil {
+				for i, v := range raw {
+					if row[i], err = unquote(v); err != nil {
+						return fmt.Errorf("record %d: %w", r.ID, err)
+					}
+				}
+				if err := cw.Write(row); err != nil {
+					return err
+				}
+				continue
+			}
+			line = append(line[:0], '{')
+			for i, name := range fields {
+				if i > 0 {
+					line = append(line, ',')
+				}
+				line = appendJSONString(line, name)
+				line = append(line, ':')
+				if raw[i] == nil {
+					line = append(line, `""`...)
+				} else {
+					line = append(line, raw[i]...)
+				}
+			}
+			line = append(line, '}', '\n')
+			if _, err := w.Write(line); err != nil {
+				return err
+			}
+		}
+		if len(recs) < scanPage || recs[len(recs)-1].ID >= through {
+			break
+		}
+		after = recs[len(recs)-1].ID
+	}
+	if cw != nil {
+		cw.Flush()
+		return cw.Error()
+	}
+	return nil
+}
+
+// flatFields finds in data, a JSON object of string values as records are
+// stored, the raw JSON string (quotes included) of each of names, and
+// sets out[i] to it, or to nil when the record lacks the field. Other
+// shapes are decoded with encoding/json.
+func flatFields(data []byte, names []string, out [][]byte) error {
+	clear(out)
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return flatFieldsSlow(data, names, out)
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		return nil
+	}
+	for i < len(data) {
+		kEnd, ok := stringEnd(data, i)
+		if !ok {
+			return flatFieldsSlow(data, names, out)
+		}
+		key := data[i:kEnd]
+		i = skipSpace(data, kEnd)
+		if i >= len(data) || data[i] != ':' {
+			return flatFieldsSlow(data, names, out)
+		}
+		i = skipSpace(data, i+1)
+		vEnd, ok := stringEnd(data, i)
+		if !ok {
+			return flatFieldsSlow(data, names, out)
+		}
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return flatFieldsSlow(data, names, out)
+		}
+		name := key[1 : len(key)-1]
+		for n, want := range names {
+			if string(name) == want {
+				out[n] = data[i:vEnd]
+			}
+		}
+		i = skipSpace(data, vEnd)
+		if i < len(data) && data[i] == '}' {
+			return nil
+		}
+		if i >= len(data) || data[i] != ',' {
+			return flatFieldsSlow(data, names, out)
+		}
+		i = skipSpace(data, i+1)
+	}
+	return flatFieldsSlow(data, names, out)
+}
+
+func flatFieldsSlow(data []byte, names []string, out [][]byte) error {
+	clear(out)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("stored record is not a JSON object: %w", err)
+	}
+	for i, name := range names {
+		if v, ok := m[name]; ok {
+			if len(v) > 0 && v[0] != '"' { // not a string: export its JSON text as a string
+				v = appendJSONString(nil, string(v))
+			}
+			out[i] = v
+		}
+	}
+	return nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string starting at i.
+func stringEnd(b []byte, i int) (int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return 0, false
+	}
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+// unquote returns the value of a raw JSON string, "" for nil.
+func unquote(raw []byte) (string, error) {
+	if raw == nil {
+		return "", nil
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err
+}
