@@ -101,5 +101,6 @@ type Tile struct {
 	Hashes []byte // 32 bytes per hash; TileWidth hashes when full
 }
 
-// errConflict reports that another integrator extended the tree first.
+// isConflict reports whether err says that another integrator extended
+// the tree first.
 func isConflict(err error) bool { return sluice.ErrorCode(err) == sluice.ECONFLICT }

@@ -3,7 +3,6 @@ package auditlog
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -280,6 +279,7 @@ type ConsistencyError struct {
 // Rollback reports whether the log went back to a smaller tree.
 func (e *ConsistencyError) Rollback() bool { return e.New.Size < e.Old.Size }
 
+// Error says what does not verify, and where.
 func (e *ConsistencyError) Error() string {
 	switch {
 	case e.Rollback():
@@ -299,6 +299,7 @@ type RootError struct {
 	Tiles      []string
 }
 
+// Error says what does not verify, and where.
 func (e *RootError) Error() string {
 	return fmt.Sprintf("root: the tiles hash to %s, but the checkpoint of size %d says %s (computed from %s: one of them was altered)",
 		e.Got, e.Checkpoint.Size, e.Checkpoint.Root, strings.Join(e.Tiles, ", "))
@@ -311,6 +312,7 @@ type TileError struct {
 	Reason string
 }
 
+// Error says what does not verify, and where.
 func (e *TileError) Error() string { return e.Path + " " + e.Reason }
 
 // An EntryError reports an entry that does not hash to the leaf hash the
@@ -321,6 +323,7 @@ type EntryError struct {
 	Reason string
 }
 
+// Error says what does not verify, and where.
 func (e *EntryError) Error() string {
 	return fmt.Sprintf("entry %d (%s, position %d) %s", e.Index, e.Path, e.Index%TileWidth, e.Reason)
 }
@@ -357,15 +360,4 @@ func (c *Client) concurrency() int {
 		return DefaultConcurrency
 	}
 	return c.Concurrency
-}
-
-// IsVerificationError reports whether err is evidence against the log (a
-// checkpoint, tile or entry that does not verify) rather than a failure to
-// reach it.
-func IsVerificationError(err error) bool {
-	var ce *ConsistencyError
-	var re *RootError
-	var te *TileError
-	var ee *EntryError
-	return errors.As(err, &ce) || errors.As(err, &re) || errors.As(err, &te) || errors.As(err, &ee)
 }

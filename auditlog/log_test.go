@@ -86,3 +86,35 @@ func (m memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	}
 	return out, nil
 }
+
+func TestLog_Prove(t *testing.T) {
+	ctx := context.Background()
+	l := MustOpenLog(t, nil)
+	l.Append(t, 300)
+	old := l.MustIntegrate(t)
+	l.Append(t, 100)
+	cp := l.MustIntegrate(t)
+	entries, err := l.Store.ReadEntries(ctx, 0, cp.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, idx := range []int64{0, 255, 256, 399} {
+		p, err := l.ProveInclusion(ctx, cp, idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckRecord(p, cp.Size, cp.Root, idx, tlog.RecordHash(entries[idx])); err != nil {
+			t.Fatalf("entry %d: %v", idx, err)
+		}
+	}
+	if _, err := l.ProveInclusion(ctx, cp, cp.Size); err == nil {
+		t.Fatal("proof for an entry beyond the tree")
+	}
+	p, err := l.ProveConsistency(ctx, cp, old.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tlog.CheckTree(p, cp.Size, cp.Root, old.Size, old.Root); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
+	"math/rand/v2"
 	"regexp"
 	"sort"
 	"strings"
@@ -183,7 +183,7 @@ type Catalog struct {
 	user   []userDetector
 	rules  []GradeRule
 	grades map[string]LegalRef
-	seed   maphash.Seed
+	seed   uint64 // keys the hash of identifying values
 
 	lexicalCats uint64 // categories decided by share only
 	dobCats     uint64
@@ -386,7 +386,7 @@ var errEOF = errors.New("EOF")
 
 // build merges the files in order and compiles the result.
 func build(files []loadedFile) (*Catalog, error) {
-	c := &Catalog{byKey: map[string]int{}, grades: map[string]LegalRef{}, seed: maphash.MakeSeed(), preciseCat: -1, vagueCat: -1}
+	c := &Catalog{byKey: map[string]int{}, grades: map[string]LegalRef{}, seed: rand.Uint64(), preciseCat: -1, vagueCat: -1}
 	var versions []string
 	ruleIdx := map[string]int{}
 	for _, f := range files {
@@ -777,6 +777,9 @@ func ApplyGrade(fields []FieldResult, reasons []Reason) {
 // four Han characters opening with a known surname (or a compound surname),
 // none of them a character that marks a thing or a place.
 func isHanName(v string) bool {
+	if name, ok := hanNameFast(v); ok {
+		return name
+	}
 	n := utf8.RuneCountInString(v)
 	if n < 2 || n > 4 {
 		return false
@@ -805,6 +808,27 @@ func isHanName(v string) bool {
 		i += sz
 	}
 	return true
+}
+
+// hanNameFast decides isHanName for the common case, a single surname and
+// runes of three bytes; ok is false when it cannot tell.
+func hanNameFast(v string) (name, ok bool) {
+	if len(v)%3 != 0 || len(v) < 6 || len(v) > 12 {
+		return false, false
+	}
+	if r, ok := rune3(v, 0); !ok || !surnameSet.has(r) {
+		return false, false
+	}
+	for i := 3; i < len(v); i += 3 {
+		r, ok := rune3(v, i)
+		if !ok {
+			return false, false
+		}
+		if !(r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF) || notNameSet.has(r) {
+			return false, true
+		}
+	}
+	return true, true
 }
 
 // notNameRunes are characters common in product, place and organisation

@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"hash/maphash"
 	"math/bits"
 	"sort"
 	"strconv"
@@ -63,6 +62,76 @@ type colStats struct {
 	precise          int64 // decimals with 4 or more fraction digits
 
 	hll *hll // distinct identifying values
+
+	// masks counts values by the detectors that tried and matched them,
+	// for the first few distinct pairs seen since the last flush: a
+	// column's values mostly repeat one shape, so a value costs one
+	// comparison here instead of a category lookup per detector bit.
+	masks  [maskSlots]maskCount
+	nmasks int
+}
+
+// maskSlots is how many distinct detector patterns a column counts
+// before flushing; values of other patterns are counted directly.
+const maskSlots = 4
+
+// A maskCount counts values that the detectors attempt tried and det
+// matched.
+type maskCount struct {
+	attempt, det uint64
+	n            int64
+}
+
+// addDistinct adds the hash of an identifying value to the field's sketch.
+func (c *colStats) addDistinct(h uint64) {
+	if c.hll == nil {
+		c.hll = new(hll)
+	}
+	c.hll.add(h)
+}
+
+// count records a value that the detectors att tried and det matched.
+func (c *colStats) count(cat *Catalog, att, det uint64) {
+	for k := 0; k < c.nmasks; k++ {
+		if m := &c.masks[k]; m.attempt == att && m.det == det {
+			m.n++
+			return
+		}
+	}
+	if c.nmasks < maskSlots {
+		c.masks[c.nmasks] = maskCount{att, det, 1}
+		c.nmasks++
+		return
+	}
+	c.addCategories(cat.categories(att), cat.categories(det), 1)
+}
+
+// flush moves the pattern counts into the category counts.
+func (c *colStats) flush(cat *Catalog) {
+	for _, m := range c.masks[:c.nmasks] {
+		c.addCategories(cat.categories(m.attempt), cat.categories(m.det), m.n)
+	}
+	c.nmasks = 0
+}
+
+// addCategories counts n values in which the categories ca were
+// attempted and cm matched.
+func (c *colStats) addCategories(ca, cm uint64, n int64) {
+	for m := ca; m != 0; m &= m - 1 {
+		c.attempt[bits.TrailingZeros64(m)] += n
+	}
+	for m := cm; m != 0; m &= m - 1 {
+		c.match[bits.TrailingZeros64(m)] += n
+	}
+}
+
+// categories returns the categories of the detectors in mask.
+func (c *Catalog) categories(mask uint64) uint64 {
+	var cats uint64
+	for m := mask; m != 0; m &= m - 1 {
+		cats |= c.detCat[bits.TrailingZeros64(m)]
+	}
+	return cats
 }
 
 // A Scanner classifies the fields of one dataset as its records stream
@@ -77,13 +146,12 @@ type Scanner struct {
 	last  []string // the names slice the column mapping was built for
 	lastP unsafe.Pointer
 	tf    textFinder
-	cur   int // order of the field being classified
 }
 
 // NewScanner returns a scanner that classifies with c.
 func (c *Catalog) NewScanner() *Scanner {
 	s := &Scanner{cat: c, named: map[string]*colStats{}}
-	s.tf.hash = s.hashIdentifier
+	s.tf.seed = c.seed
 	return s
 }
 
@@ -148,16 +216,18 @@ func (s *Scanner) Field(name string) Field { return s.column(name) }
 // AddValue classifies one value of field f, which must come from this
 // scanner's Field or Add. Like Add it keeps no reference to v.
 func (s *Scanner) AddValue(f Field, v string) {
-	v = trimSpace(v)
-	if len(v) == 0 || isNull(v) {
+	if len(v) == 0 || v[0] <= ' ' || v[len(v)-1] <= ' ' {
+		v = trimSpace(v)
+	}
+	if len(v) <= 4 && (len(v) == 0 || isNull(v)) {
 		return
 	}
 	col := f
 	col.nonEmpty++
-	s.cur = col.order
 	tf := &s.tf
 	tf.reset()
 	tf.devices = col.devices
+	tf.sketch = col
 	tf.scan(v)
 	c0 := v[0]
 	if tf.high {
@@ -175,30 +245,23 @@ func (s *Scanner) AddValue(f Field, v string) {
 			s.lexical(col, lx)
 		}
 	}
-	if isDigit(c0) || c0 == '-' && len(v) > 1 {
+	// Dates (8 to 17 bytes) and decimals, which the scan marked.
+	if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
 		s.wholeNumber(col, v)
 	}
 	det := tf.match
 	att := tf.attempt | det
-	if det == 0 && att == 0 && len(s.cat.user) == 0 {
+	if len(s.cat.user) == 0 {
+		if att != 0 {
+			col.count(s.cat, att, det)
+		}
 		return
 	}
-	var cm, ca uint64
-	for m := att; m != 0; m &= m - 1 {
-		ca |= s.cat.detCat[bits.TrailingZeros64(m)]
-	}
-	for m := det; m != 0; m &= m - 1 {
-		cm |= s.cat.detCat[bits.TrailingZeros64(m)]
-	}
+	cm, ca := s.cat.categories(det), s.cat.categories(att)
 	for _, u := range s.cat.user {
 		s.userDetect(u, v, &cm, &ca)
 	}
-	for m := ca; m != 0; m &= m - 1 {
-		col.attempt[bits.TrailingZeros64(m)]++
-	}
-	for m := cm; m != 0; m &= m - 1 {
-		col.match[bits.TrailingZeros64(m)]++
-	}
+	col.addCategories(ca, cm, 1)
 }
 
 func (s *Scanner) userDetect(u userDetector, v string, cm, ca *uint64) {
@@ -257,9 +320,14 @@ func (s *Scanner) wholeNumber(col *colStats, v string) {
 	if !s.tf.decimal && !(v[0] == '-' && len(v) > 2 && isDigit(v[1])) {
 		return
 	}
-	x, frac, ok := parseDecimal(v)
-	if !ok {
+	x, frac, ok := s.tf.decX, s.tf.decFrac, s.tf.decOK
+	if s.tf.decNo {
 		return
+	}
+	if !ok {
+		if x, frac, ok = parseDecimal(v); !ok {
+			return
+		}
 	}
 	col.decimals++
 	if x >= -90 && x <= 90 {
@@ -364,18 +432,17 @@ func isNull(v string) bool {
 	return false
 }
 
-// hashIdentifier adds an identifying value to the current field's sketch.
-func (s *Scanner) hashIdentifier(det int, v string) {
-	col := s.order[s.cur]
-	if col.hll == nil {
-		col.hll = new(hll)
+// flushAll moves every field's pattern counts into its category counts.
+func (s *Scanner) flushAll() {
+	for _, c := range s.order {
+		c.flush(s.cat)
 	}
-	col.hll.add(maphash.String(s.cat.seed, v))
 }
 
 // Merge adds o's counts to s. Both must come from the same catalog. o must
 // not be used afterwards.
 func (s *Scanner) Merge(o *Scanner) {
+	o.flushAll()
 	for _, oc := range o.order {
 		c := s.column(oc.name)
 		c.nonEmpty += oc.nonEmpty
@@ -413,6 +480,7 @@ func (s *Scanner) DistinctSubjects() int64 {
 // Fields returns the classification of every field seen, in the order
 // fields first appeared.
 func (s *Scanner) Fields() []FieldResult {
+	s.flushAll()
 	out := make([]FieldResult, 0, len(s.order))
 	coord := make([]int, len(s.order)) // 1 latitude-like, 2 longitude-like
 	for i, c := range s.order {
@@ -570,6 +638,9 @@ func axisHints(header string) (lat, lng bool) {
 
 // firstRune returns the first rune of v if it is in the BMP, else 0.
 func firstRune(v string) rune {
+	if r, ok := rune3(v, 0); ok {
+		return r
+	}
 	r, _ := decodeRune(v, 0)
 	if r >= 65536 {
 		return 0

@@ -109,7 +109,62 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-func isWord(c byte) bool { k := byteClass[c]; return k == cDigit || k == cAlpha || k == cUnder }
+func isWord(c byte) bool { return wordBits[c] != 0 }
+
+// wordBits classifies the bytes of a word: bit 0 marks a digit, bit 1 a
+// letter, bit 2 an underscore; 0 is a byte that ends the word.
+var wordBits = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 1
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = 2
+		t[c-32] = 2
+	}
+	t['_'] = 4
+	return t
+}()
+
+// wordCount is what each byte of a word adds to the token loop's count: 1
+// for a digit, 1<<32 for a letter, and for an underscore a bit above both
+// counts; 0 is a byte that ends the word.
+var wordCount = func() (t [256]uint64) {
+	for c := range t {
+		switch wordBits[c] {
+		case 1:
+			t[c] = 1
+		case 2:
+			t[c] = 1 << 32
+		case 4:
+			t[c] = 1 << 62
+		}
+	}
+	return t
+}()
+
+// rune3 decodes the three-byte UTF-8 sequence at v[i] (U+0800 to U+FFFF,
+// as the scanner reads it), if there is one.
+func rune3(v string, i int) (rune, bool) {
+	if i+2 >= len(v) {
+		return 0, false
+	}
+	b := v[i : i+3]
+	x := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
+	if x&0xC0C0F0 != 0x8080E0 {
+		return 0, false
+	}
+	return rune(x&0x0F)<<12 | rune(x>>2)&0xFC0 | rune(x>>16)&0x3F, true
+}
+
+// digits8 reports whether the first eight bytes of s are ASCII digits.
+func digits8(s string) bool {
+	_ = s[7]
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	// Every byte is 0x30-0x39: its high nibble is 3, and adding 6 does
+	// not carry into it.
+	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 && (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
+}
 
 // textFinder finds candidates in one value. It keeps no state across values
 // except its hits buffer, which it reuses.
@@ -118,17 +173,29 @@ type textFinder struct {
 	high           bool      // the value has non-ASCII bytes
 	addr           addrParts // parts of an address seen
 	decimal        bool      // the whole value is a decimal number d+.d+
-	devices        bool      // field header names a device ID: UUIDs count
-	collect        bool      // record hits
-	hits           []Hit
-	norm           [40]byte // normalised digits of the last phone or card
-	hash           func(det int, s string)
+
+	// The whole value (with an optional minus) as parseDecimal reads it,
+	// when dotted found it so (decOK), or decNo when dotted found that
+	// parseDecimal would reject it.
+	decOK   bool
+	decNo   bool
+	decX    float64
+	decFrac int
+	devices bool // field header names a device ID: UUIDs count
+	collect bool // record hits
+	hits    []Hit
+	norm    [40]byte // normalised digits of the last phone or card
+
+	// sketch, when set, receives the hash of each identifying value found
+	// (the field's distinct values); seed keys the hash.
+	sketch *colStats
+	seed   uint64
 }
 
 func (f *textFinder) reset() {
 	f.match, f.attempt, f.high = 0, 0, false
-	f.addr = addrParts{}
-	f.decimal = false
+	f.addr = 0
+	f.decimal, f.decOK, f.decNo = false, false, false
 	f.hits = f.hits[:0]
 }
 
@@ -137,8 +204,8 @@ func (f *textFinder) hit(det, start, end int, v string) {
 	if f.collect {
 		f.hits = append(f.hits, Hit{Detector: detectorNames[det], Start: start, End: end, det: det})
 	}
-	if f.hash != nil && identifyingDetectors&(1<<det) != 0 {
-		f.hash(det, v[start:end])
+	if f.sketch != nil && identifyingDetectors&(1<<det) != 0 {
+		f.sketch.addDistinct(hashString(f.seed, v[start:end]))
 	}
 }
 
@@ -151,18 +218,47 @@ func (f *textFinder) scan(v string) {
 		case cNone:
 			i++
 		case cHigh:
+			// A run of non-ASCII text; three-byte runes (Han
+			// characters) are looked up as they come.
+			// The parts of an address are gathered without a branch
+			// per rune (in an address, every other rune is one);
+			// only the runes that may open a licence plate or a
+			// health term need a closer look.
 			f.high = true
-			c := v[i]
-			if c >= 0xE0 && c < 0xF0 && i+2 < n && v[i+1]&0xC0 == 0x80 && v[i+2]&0xC0 == 0x80 {
-				r := rune(c&0x0F)<<12 | rune(v[i+1]&0x3F)<<6 | rune(v[i+2]&0x3F)
-				if hotRunes[r>>6]&(1<<(uint(r)&63)) != 0 {
-					i = f.highRune(v, i, r, runeFlags[r])
-				} else {
+			addr := f.addr
+			// A unit (号, 室, …) counts after a digit, so only the
+			// first rune of a run can be one.
+			if i > 0 && isDigit(v[i-1]) {
+				if r, ok := rune3(v, i); ok && runeFlags[r]&rfUnit != 0 {
+					addr |= addrParts(rfUnit)
+				}
+			}
+			for i < n && v[i] >= utf8.RuneSelf {
+				for i+2 < n {
+					b := v[i : i+3]
+					x := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
+					if x&0xC0C0F0 != 0x8080E0 {
+						break // not a three-byte sequence
+					}
+					r := rune(x&0x0F)<<12 | rune(x>>2)&0xFC0 | rune(x>>16)&0x3F
+					fl := runeFlags[r]
+					addr |= addrParts(fl & (rfAdmin | rfRoad))
+					if fl&(rfPlate|rfHealth) != 0 {
+						i = f.highRune(v, i, r, fl)
+						if i < n && v[i] < utf8.RuneSelf {
+							break
+						}
+						continue
+					}
 					i += 3
 				}
-				continue
+				if i < n && v[i] >= utf8.RuneSelf {
+					if _, ok := rune3(v, i); !ok {
+						i++ // another lead byte, or a stray one
+					}
+				}
 			}
-			i++
+			f.addr = addr
 		case cPlus:
 			if i+1 < n && isDigit(v[i+1]) && (i == 0 || !isWord(v[i-1])) {
 				i = f.number(v, i)
@@ -178,22 +274,23 @@ func (f *textFinder) scan(v string) {
 			}
 			i++
 		default:
-			// A word: a maximal run of [0-9A-Za-z_].
-			j, digits, alpha := i, 0, 0
+			// A word: a maximal run of [0-9A-Za-z_]. Digits go eight at
+			// a time while they last; then each byte adds its class to
+			// a count of digits (low 32 bits) and letters (high bits).
+			j := i
+			for j+8 <= n && digits8(v[j:]) {
+				j += 8
+			}
+			cnt := uint64(j - i)
 			for j < n {
-				switch byteClass[v[j]] {
-				case cDigit:
-					digits++
-				case cAlpha:
-					alpha++
-				case cUnder:
-				default:
-					goto end
+				k := wordCount[v[j]]
+				if k == 0 {
+					break
 				}
+				cnt += k
 				j++
 			}
-		end:
-			i = f.word(v, i, j, digits, alpha)
+			i = f.word(v, i, j, int(cnt&0xFFFFFFFF), int(cnt>>32&0x3FFFFFFF))
 		}
 	}
 }
@@ -249,7 +346,9 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 	}
 	if digits == L {
 		// A leading "(0xx)" was handled by bracketLandline; a lone digit run.
-		f.digitRun(v, i, j)
+		if L >= 11 && L <= 19 {
+			f.digitRun(v, i, j)
+		}
 		return j
 	}
 	f.alnum(v, i, j, digits, alpha)
@@ -294,26 +393,26 @@ func (f *textFinder) digitRun(v string, i, j int) {
 		}
 	case L == 15:
 		f.attempt |= 1<<detResidentID | 1<<detIMEI
-		if ValidResidentID(s) {
+		if residentID15(s) {
 			f.hit(detResidentID, i, j, v)
 		}
-		if ValidIMEI(s) {
+		if imeiDigits(s) {
 			f.hit(detIMEI, i, j, v)
 		}
-		if (s[0] == '3' && (s[1] == '4' || s[1] == '7')) && CardIssuer(s) == IssuerCredit {
+		if (s[0] == '3' && (s[1] == '4' || s[1] == '7')) && cardKind(s) == cardCredit {
 			f.attempt |= 1 << detCreditCard
 			f.hit(detCreditCard, i, j, v)
 		}
 	case L >= 16 && L <= 19:
 		if L == 18 {
 			f.attempt |= 1 << detResidentID
-			if ValidResidentID(s) {
+			if residentID18(s) {
 				f.hit(detResidentID, i, j, v)
 				return
 			}
 			if s[0] >= '1' && s[0] <= '9' {
 				f.attempt |= 1 << detUSCC
-				if ValidUSCC(s) {
+				if usccDigits(s) {
 					f.hit(detUSCC, i, j, v)
 					return
 				}
@@ -323,14 +422,15 @@ func (f *textFinder) digitRun(v string, i, j int) {
 	}
 }
 
+// card classifies digits, 16 to 19 of them, as a card number.
 func (f *textFinder) card(v string, i, j int, digits string) {
 	f.attempt |= 1<<detBankCard | 1<<detCreditCard
-	switch CardIssuer(digits) {
-	case IssuerUnionPay:
+	switch cardKind(digits) {
+	case cardUnionPay:
 		if len(digits) >= 16 {
 			f.hit(detBankCard, i, j, v)
 		}
-	case IssuerCredit:
+	case cardCredit:
 		f.hit(detCreditCard, i, j, v)
 	}
 }
@@ -340,8 +440,8 @@ func (f *textFinder) hitPhone(v string, i, j int, norm string) {
 	if f.collect {
 		f.hits = append(f.hits, Hit{Detector: detectorNames[detPhone], Start: i, End: j, det: detPhone})
 	}
-	if f.hash != nil {
-		f.hash(detPhone, norm)
+	if f.sketch != nil {
+		f.sketch.addDistinct(hashString(f.seed, norm))
 	}
 }
 
@@ -423,8 +523,68 @@ func isHexWord(s string) bool {
 }
 
 // isLocal reports whether c may appear in the local part of an address.
-func isLocal(c byte) bool {
-	return isWord(c) || c == '.' || c == '%' || c == '+' || c == '-'
+func isLocal(c byte) bool { return emailBits[c]&emLocal != 0 }
+
+// emailBits classifies bytes for e-mail addresses.
+const (
+	emLocal  = 1 << iota // may appear in a local part: [0-9A-Za-z_.%+-]
+	emDomain             // may appear in a domain: [0-9A-Za-z.-]
+	emAlpha              // a letter, for the top-level domain
+)
+
+var emailBits = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if isAlnum(b) || b == '_' || b == '.' || b == '%' || b == '+' || b == '-' {
+			t[c] |= emLocal
+		}
+		if isAlnum(b) || b == '.' || b == '-' {
+			t[c] |= emDomain
+		}
+		if isAlpha(b) {
+			t[c] |= emAlpha
+		}
+	}
+	return t
+}()
+
+// validEmailSpan is [ValidEmail] for the address v[start:end] with its @ at
+// at, as email finds it: the local part is made of local-part characters
+// and does not open with a dot, the domain of domain characters and does
+// not end with a dot or dash.
+func validEmailSpan(v string, start, at, end int) bool {
+	if at-start > 64 || end-start > 254 || v[at-1] == '.' {
+		return false
+	}
+	for k := start + 1; k < at-1; k++ {
+		if v[k] == '.' && v[k+1] == '.' {
+			return false
+		}
+	}
+	d := v[at+1 : end]
+	if len(d) < 4 || len(d) > 253 {
+		return false
+	}
+	label := 0 // start of the current label
+	for k := 0; k < len(d); k++ {
+		if d[k] != '.' {
+			continue
+		}
+		if k == label || k-label > 63 || d[label] == '-' || d[k-1] == '-' {
+			return false
+		}
+		label = k + 1
+	}
+	// The last label, the top-level domain: two or more letters.
+	if label == 0 || len(d)-label < 2 || len(d)-label > 63 {
+		return false
+	}
+	for k := label; k < len(d); k++ {
+		if emailBits[d[k]]&emAlpha == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // emailAhead reports whether an @ follows position j within local-part
@@ -456,7 +616,7 @@ func (f *textFinder) email(v string, i, j int) int {
 		start++
 	}
 	end := at + 1
-	for end < len(v) && (isAlnum(v[end]) || v[end] == '-' || v[end] == '.') {
+	for end < len(v) && emailBits[v[end]]&emDomain != 0 {
 		end++
 	}
 	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
@@ -469,7 +629,7 @@ func (f *textFinder) email(v string, i, j int) int {
 		return end
 	}
 	f.attempt |= 1 << detEmail
-	if ValidEmail(v[start:end]) {
+	if validEmailSpan(v, start, at, end) {
 		f.hit(detEmail, start, end, v)
 	}
 	return end
@@ -479,12 +639,17 @@ func (f *textFinder) email(v string, i, j int) int {
 // decimal number, or a latitude,longitude pair.
 func (f *textFinder) dotted(v string, i int) int {
 	n := len(v)
-	j, dots := i, 0
-	for j < n && (isDigit(v[j]) || v[j] == '.' && j+1 < n && isDigit(v[j+1])) {
-		if v[j] == '.' {
-			dots++
+	j, dots, dot := i, 0, 0
+	for j < n {
+		if c := v[j]; isDigit(c) {
+			j++
+			continue
+		} else if c != '.' || j+1 == n || !isDigit(v[j+1]) {
+			break
 		}
-		j++
+		dots++
+		dot = j
+		j += 2
 	}
 	if j < n && (isAlpha(v[j]) || v[j] == '_') || i > 0 && (v[i-1] == '.' || isAlpha(v[i-1])) {
 		// part of a longer token (a version, a host name)
@@ -496,16 +661,58 @@ func (f *textFinder) dotted(v string, i int) int {
 	switch dots {
 	case 3:
 		f.attempt |= 1 << detIPv4
-		if ValidIPv4(v[i:j]) {
+		if ipv4Span(v[i:j]) {
 			f.hit(detIPv4, i, j, v)
 		}
 	case 1:
 		if i == 0 && j == n {
 			f.decimal = true
 		}
+		if j == n && (i == 0 || i == 1 && v[0] == '-') {
+			// What parseDecimal would make of the whole value.
+			switch {
+			case j-i > 24 || dot-i > 3:
+				f.decNo = true
+			case j-dot-1 <= 15:
+				f.decOK, f.decFrac = true, j-dot-1
+				f.decX = float64(atoiN(v[i:dot])) + float64(atoiN(v[dot+1:j]))/pow10[j-dot-1]
+				if i == 1 {
+					f.decX = -f.decX
+				}
+			}
+		}
 		return f.coordPair(v, i, j)
 	}
 	return j
+}
+
+// ipv4Span is [ValidIPv4] for four groups of digits joined by single dots,
+// as dotted reads them.
+func ipv4Span(s string) bool {
+	for k := 0; k < 4; k++ {
+		d := 0
+		for d < len(s) && s[d] != '.' {
+			d++
+		}
+		switch d {
+		case 1:
+		case 2:
+			if s[0] == '0' {
+				return false
+			}
+		case 3:
+			if s[0] == '0' || int(s[0]-'0')*100+int(s[1]-'0')*10+int(s[2]-'0') > 255 {
+				return false
+			}
+		default:
+			return false
+		}
+		if d == len(s) {
+			return k == 3
+		}
+		s = s[d+1:]
+	}
+	return false
 }
 
 // coordPair checks whether the decimal v[i:j] starts a "lat,lng" pair.
@@ -575,33 +782,44 @@ func parseDecimal(s string) (x float64, frac int, ok bool) {
 	if len(s) < 3 || len(s) > 24 {
 		return 0, 0, false
 	}
-	var ip, fp, scale float64 = 0, 0, 1
-	dot := -1
-	for k := 0; k < len(s); k++ {
-		c := s[k]
-		switch {
-		case c == '.' && dot < 0:
-			dot = k
-		case isDigit(c):
-			if dot < 0 {
-				ip = ip*10 + float64(c-'0')
-			} else {
-				fp = fp*10 + float64(c-'0')
-				scale *= 10
-			}
-		default:
-			return 0, 0, false
-		}
+	// The integer part has one to three digits.
+	dot := 0
+	for dot < len(s) && dot < 4 && isDigit(s[dot]) {
+		dot++
 	}
-	if dot <= 0 || dot == len(s)-1 || dot > 3 {
+	if dot == 0 || dot > 3 || dot >= len(s)-1 || s[dot] != '.' {
 		return 0, 0, false
 	}
-	x = ip + fp/scale
+	ip := atoiN(s[:dot])
+	fs := s[dot+1:]
+	var fp uint64
+	for k := 0; k < len(fs); k++ {
+		c := fs[k]
+		if !isDigit(c) {
+			return 0, 0, false
+		}
+		fp = fp*10 + uint64(c-'0')
+	}
+	// Up to 15 fraction digits, fp and 10^len(fs) are exact in a
+	// float64, so x is the correctly rounded quotient; longer fractions
+	// are summed digit by digit in floating point.
+	if len(fs) <= 15 {
+		x = float64(ip) + float64(fp)/pow10[len(fs)]
+	} else {
+		var f, scale float64 = 0, 1
+		for k := 0; k < len(fs); k++ {
+			f = f*10 + float64(fs[k]-'0')
+			scale *= 10
+		}
+		x = float64(ip) + f/scale
+	}
 	if neg {
 		x = -x
 	}
-	return x, len(s) - dot - 1, true
+	return x, len(fs), true
 }
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 // colonHex reads a MAC address or an IPv6 address starting at i.
 func (f *textFinder) colonHex(v string, i int) (int, bool) {
@@ -767,13 +985,13 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 	}
 cards:
 	if cc == 0 && len(d) >= 15 && len(d) <= 19 && first >= 4 && first <= 6 {
-		switch CardIssuer(string(d)) {
-		case IssuerUnionPay:
+		switch cardKind(string(d)) {
+		case cardUnionPay:
 			if len(d) >= 16 {
 				f.hit(detBankCard, start, end, v)
 				return true
 			}
-		case IssuerCredit:
+		case cardCredit:
 			f.hit(detCreditCard, start, end, v)
 			return true
 		}
@@ -815,9 +1033,17 @@ func (f *textFinder) bracketLandline(v string, i int) (int, bool) {
 	return k, true
 }
 
-// highRune handles the non-ASCII rune r, flagged fl, at v[i] (licence
-// plates, health terms and the parts of an address) and returns where
-// scanning resumes. Terms already found are not looked for again.
+// digitMask is 0xFF for ASCII digits, 0 for other bytes.
+var digitMask = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = 0xFF
+	}
+	return t
+}()
+
+// highRune handles the non-ASCII rune r, flagged fl, at v[i] that may open
+// a licence plate or a health term, and returns where scanning resumes.
+// Terms already found are not looked for again.
 func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
 	n := len(v)
 	if fl&rfPlate != 0 && i+3 < n && isUpper(v[i+3]) {
@@ -835,29 +1061,19 @@ func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
 			}
 		}
 	}
-	switch {
-	case fl&rfAdmin != 0:
-		f.addr.admin = true
-	case fl&rfRoad != 0:
-		f.addr.road = true
-	case fl&rfUnit != 0:
-		if i > 0 && isDigit(v[i-1]) {
-			f.addr.unit = true
-		}
-	}
 	return i + 3
 }
 
-// addrParts records which parts of an address a value contains.
-type addrParts struct {
-	region, admin, road, unit bool
-}
+// addrParts records which parts of an address a value contains: the rune
+// flags rfAdmin (市, 区, …), rfRoad (路, 街, …) and rfUnit (号, 室, …, after a
+// digit).
+type addrParts uint8
 
 // isAddress reports whether v, whose parts are a, is an address: a road
 // and a number, and an administrative division (a suffix such as 市 or 区, or
 // the name of a province or prefecture, looked for only when needed).
 func (a addrParts) isAddress(v string) bool {
-	return a.road && a.unit && (a.admin || hasRegionName(v))
+	return uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0 && (uint8(a)&rfAdmin != 0 || hasRegionName(v))
 }
 
 func hasRegionName(v string) bool {

@@ -21,34 +21,37 @@ var maxBirthYear = time.Now().Year()
 func ValidResidentID(s string) bool {
 	switch len(s) {
 	case 18:
-		for i := 0; i < 17; i++ {
-			if !isDigit(s[i]) {
-				return false
-			}
-		}
-		if !validRegion(s[:6]) || !validDate(atoiN(s[6:10]), atoiN(s[10:12]), atoiN(s[12:14])) {
-			return false
-		}
-		return residentCheck(s[:17]) == upper(s[17])
+		return allDigits(s[:17]) && residentID18(s)
 	case 15:
-		for i := 0; i < 15; i++ {
-			if !isDigit(s[i]) {
-				return false
-			}
-		}
-		return validRegion(s[:6]) && validDate(1900+atoiN(s[6:8]), atoiN(s[8:10]), atoiN(s[10:12]))
+		return allDigits(s) && residentID15(s)
 	}
 	return false
+}
+
+// residentID18 checks an 18-character identity number whose first 17
+// characters are known to be digits.
+func residentID18(s string) bool {
+	if len(s) != 18 || !validRegion(s[:6]) || !validDate(atoi4(s[6:]), atoi2(s[10:]), atoi2(s[12:])) {
+		return false
+	}
+	return residentCheck(s[:17]) == upper(s[17])
+}
+
+// residentID15 checks a 15-digit legacy identity number known to be
+// digits.
+func residentID15(s string) bool {
+	return len(s) == 15 && validRegion(s[:6]) && validDate(1900+atoi2(s[6:]), atoi2(s[8:]), atoi2(s[10:]))
 }
 
 // residentCheck returns the ISO 7064 MOD 11-2 check character of the first
 // 17 digits of a resident identity number.
 func residentCheck(d string) byte {
-	var weights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		sum += int(d[i]-'0') * weights[i]
-	}
+	// The weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 sum to 100, so the
+	// digits' '0' offsets add up to 100*'0'.
+	_ = d[16]
+	sum := int(d[0])*7 + int(d[1])*9 + int(d[2])*10 + int(d[3])*5 + int(d[4])*8 + int(d[5])*4 +
+		int(d[6])*2 + int(d[7]) + int(d[8])*6 + int(d[9])*3 + int(d[10])*7 + int(d[11])*9 +
+		int(d[12])*10 + int(d[13])*5 + int(d[14])*8 + int(d[15])*4 + int(d[16])*2 - 100*'0'
 	return "10X98765432"[sum%11]
 }
 
@@ -65,7 +68,7 @@ func ResidentIDCheck(d string) byte {
 // validRegion checks a six-digit region code against GB/T 2260 at the
 // prefecture level; the county digits must not be 00.
 func validRegion(code string) bool {
-	p := atoiN(code[:4])
+	p := atoi4(code)
 	return provinceCodes[p/100] && prefectureCodes[p] && code[4:6] != "00"
 }
 
@@ -140,20 +143,26 @@ func ValidPhone(s string) bool {
 
 // luhn reports whether the digit string d passes the Luhn check.
 func luhn(d string) bool {
-	sum, alt := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if alt {
-			n *= 2
-			if n > 9 {
-				n -= 9
-			}
-		}
-		sum += n
-		alt = !alt
+	sum := 0
+	i := len(d) - 1
+	for ; i >= 1; i -= 2 {
+		sum += int(luhnSingle[d[i]]) + int(luhnDouble[d[i-1]])
+	}
+	if i == 0 {
+		sum += int(luhnSingle[d[0]])
 	}
 	return sum%10 == 0
 }
+
+// luhnSingle and luhnDouble give a digit's Luhn contribution in an odd
+// and an even position from the right (doubled, less 9 when over 9).
+var luhnSingle, luhnDouble = func() (s, d [256]uint8) {
+	for n := 0; n < 10; n++ {
+		s['0'+n] = uint8(n)
+		d['0'+n] = uint8(2*n - 9*(2*n/10))
+	}
+	return s, d
+}()
 
 // ValidLuhn reports whether s is a string of digits that passes the Luhn
 // (ISO/IEC 7812-1) check.
@@ -172,28 +181,51 @@ const (
 // UnionPay credit BINs 625 and 628, and IssuerNone if s is not a card number
 // of 15 to 19 digits passing Luhn.
 func CardIssuer(s string) string {
-	n := len(s)
-	if n < 15 || n > 19 || !allDigits(s) {
+	if !allDigits(s) {
 		return IssuerNone
 	}
-	p2, p3, p4 := atoiN(s[:2]), atoiN(s[:3]), atoiN(s[:4])
-	issuer := IssuerNone
+	switch cardKind(s) {
+	case cardUnionPay:
+		return IssuerUnionPay
+	case cardCredit:
+		return IssuerCredit
+	}
+	return IssuerNone
+}
+
+// Card kinds, as cardKind returns them.
+const (
+	cardNone = iota
+	cardUnionPay
+	cardCredit
+)
+
+// cardKind is [CardIssuer] for a string known to be digits.
+func cardKind(s string) int {
+	n := len(s)
+	if n < 15 || n > 19 {
+		return cardNone
+	}
+	p2 := int(s[0]-'0')*10 + int(s[1]-'0')
+	p3 := p2*10 + int(s[2]-'0')
+	p4 := p3*10 + int(s[3]-'0')
+	kind := cardNone
 	switch {
 	case n == 15:
 		if p2 == 34 || p2 == 37 {
-			issuer = IssuerCredit
+			kind = cardCredit
 		}
 	case s[0] == '4', p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720,
 		p4 >= 3528 && p4 <= 3589, p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65,
 		p3 == 625, p3 == 628:
-		issuer = IssuerCredit
+		kind = cardCredit
 	case p2 == 62, p2 == 60, p2 == 81, p2 == 95:
-		issuer = IssuerUnionPay
+		kind = cardUnionPay
 	}
-	if issuer == IssuerNone || !luhn(s) {
-		return IssuerNone
+	if kind == cardNone || !luhn(s) {
+		return cardNone
 	}
-	return issuer
+	return kind
 }
 
 // ValidBankCard reports whether s is a domestic bank card number (16 to 19
@@ -206,16 +238,20 @@ func ValidCreditCard(s string) bool { return CardIssuer(s) == IssuerCredit }
 
 // ValidIMEI reports whether s is a 15-digit IMEI with a known reporting-body
 // prefix and a valid Luhn check digit.
-func ValidIMEI(s string) bool {
-	if len(s) != 15 || !allDigits(s) {
-		return false
-	}
-	switch s[:2] {
-	case "01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53", "54", "86", "91", "98", "99":
-		return luhn(s)
-	}
-	return false
+func ValidIMEI(s string) bool { return len(s) == 15 && allDigits(s) && imeiDigits(s) }
+
+// imeiDigits is [ValidIMEI] for 15 characters known to be digits.
+func imeiDigits(s string) bool {
+	return len(s) == 15 && imeiBodies[int(s[0]-'0')*10+int(s[1]-'0')] && luhn(s)
 }
+
+// imeiBodies marks the two-digit reporting-body prefixes of an IMEI.
+var imeiBodies = func() (t [100]bool) {
+	for _, p := range []int{1, 10, 30, 33, 35, 44, 45, 49, 50, 51, 52, 53, 54, 86, 91, 98, 99} {
+		t[p] = true
+	}
+	return t
+}()
 
 // ValidEmail reports whether s is an e-mail address: a local part of
 // letters, digits and ._%+- (no leading, trailing or doubled dot), and a
@@ -507,6 +543,19 @@ func ValidUSCC(s string) bool {
 	return c != 0 && c == s[17]
 }
 
+// usccDigits is [ValidUSCC] for 18 characters known to be digits.
+func usccDigits(s string) bool {
+	if len(s) != 18 || s[0] == '0' || !provinceCodes[atoi2(s[2:])] {
+		return false
+	}
+	// The weights 1 3 9 27 19 26 16 17 20 29 25 13 8 24 10 30 28 sum to
+	// 305, so the digits' '0' offsets add up to 305*'0'.
+	sum := int(s[0]) + int(s[1])*3 + int(s[2])*9 + int(s[3])*27 + int(s[4])*19 + int(s[5])*26 +
+		int(s[6])*16 + int(s[7])*17 + int(s[8])*20 + int(s[9])*29 + int(s[10])*25 + int(s[11])*13 +
+		int(s[12])*8 + int(s[13])*24 + int(s[14])*10 + int(s[15])*30 + int(s[16])*28 - 305*'0'
+	return usccChars[(31-sum%31)%31] == s[17]
+}
+
 // ValidPassport reports whether s is a mainland passport number: E followed
 // by 8 digits or by a letter and 7 digits (ordinary e-passports), G plus 8
 // digits (earlier ordinary), or D, S or P plus E and 7 digits (diplomatic,
@@ -578,6 +627,13 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// atoi2 and atoi4 parse the two and four ASCII digits that s starts with.
+func atoi2(s string) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
+func atoi4(s string) int {
+	_ = s[3]
+	return int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
 }
 
 // atoiN parses a short run of ASCII digits.

@@ -40,7 +40,7 @@ const (
 
 // handleConsumerRead serves GET /v1/datasets/{id}/records?grant=G&fields=…&limit=&cursor=
 // to the consumer of grant G: the allowed, de-identified view of a page of
-// limit stored records (DefaultPageSize, at most MaxPageSize) after cursor,
+// limit stored records (DefaultPageSize, at most MaxReadPageSize) after cursor,
 // as JSON lines (one object per record, omitted values left out) or, with
 // Accept: text/csv or ?format=csv, as CSV with a header row (omitted
 // values empty). Records whose subject lacks the consent the read needs
@@ -75,6 +75,14 @@ func (s *Server) handleConsumerRead(w http.ResponseWriter, r *http.Request) {
 	d, err := s.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
+		return
+	}
+	if actor.Org.Region != d.Region {
+		// Residency: records leave their region only through a transfer
+		// whose route is decided (DSL Art. 31, PIPL Art. 38, GDPR Art. 44).
+		writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN,
+			"Dataset %d's records stay in region %s; a consumer in region %s receives them only through a cross-border transfer its owner requests (POST /v1/transfers).",
+			d.ID, d.Region, actor.Org.Region))
 		return
 	}
 	limit, after, err := readPage(r)
@@ -140,26 +148,36 @@ func (s *Server) handleConsumerRead(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	v := newViewer(plan, policy.NewPseudonymizer(s.Sharing.PseudonymSecret, g.ID), csvOut)
-	body := v.header(make([]byte, 0, 64+len(recs)*96))
+	// Filter by consent, then write the audit event while the page is
+	// rendered: the event needs only the counts and the keys served. The
+	// page is sent once the event is durable.
 	served := make([]string, 0, len(recs))
+	keep := recs[:0:0]
 	withheld := 0
 	for _, rec := range recs {
 		if plan.Consent != policy.ConsentNone && plan.Withheld(policyConsent(states[rec.SubjectKey])) {
 			withheld++
 			continue
 		}
-		body = v.appendRecord(body, rec.Data)
+		keep = append(keep, rec)
 		served = append(served, rec.SubjectKey)
 	}
-
-	e := v.event(d, g, dec, actor.Org, len(served), withheld, after)
-	if err := auditlog.SetSubjects(e, served); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
+	v := newViewer(plan, policy.NewPseudonymizer(s.Sharing.PseudonymSecret, g.ID), csvOut)
+	e := v.event(d, g, actor.Org, len(served), withheld, after)
+	logged := make(chan error, 1)
+	var idx int64
+	go func() {
+		err := auditlog.SetSubjects(e, served)
+		if err == nil {
+			idx, err = s.Events.AppendEvent(ctx, e)
+		}
+		logged <- err
+	}()
+	body := v.header(make([]byte, 0, 64+len(keep)*96))
+	for _, rec := range keep {
+		body = v.appendRecord(body, rec.Data)
 	}
-	idx, err := s.Events.AppendEvent(ctx, e)
-	if err != nil {
+	if err := <-logged; err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
@@ -230,13 +248,21 @@ func ruleID(r *policy.Rule) string {
 	return r.ID
 }
 
-// readPage parses limit and cursor as the owner's read does.
+// MaxReadPageSize bounds a page of a consumer read. It is larger than
+// the owner's MaxPageSize because each page of a consumer read costs an
+// audit event whose subject keys the store indexes: fewer, larger events
+// index the same keys at a fraction of the cost. A page is assembled in
+// memory (about 40 MB at the limit) so that its event is durable before
+// any of it is sent.
+const MaxReadPageSize = 100_000
+
+// readPage parses limit and cursor of a consumer read.
 func readPage(r *http.Request) (limit int, after int64, err error) {
 	q := r.URL.Query()
 	limit = DefaultPageSize
 	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxPageSize {
-			return 0, 0, sluice.Errorf(sluice.EINVALID, "limit must be a number from 1 to %d.", MaxPageSize)
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxReadPageSize {
+			return 0, 0, sluice.Errorf(sluice.EINVALID, "limit must be a number from 1 to %d.", MaxReadPageSize)
 		}
 	}
 	if v := q.Get("cursor"); v != "" {
@@ -532,7 +558,7 @@ func scanString(b []byte, i int) (body []byte, esc bool, next int, ok bool) {
 }
 
 // event returns the audit event of a served read.
-func (v *viewer) event(d *sluice.Dataset, g *sluice.Grant, dec *decision, consumer *sluice.Org, served, withheld int, after int64) *sluice.Event {
+func (v *viewer) event(d *sluice.Dataset, g *sluice.Grant, consumer *sluice.Org, served, withheld int, after int64) *sluice.Event {
 	ops, rules, denied := map[string]any{}, map[string]any{}, map[string]any{}
 	var fields []string
 	authority := false

@@ -2,13 +2,19 @@ package postgres
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
 
 	"sluice"
 	"sluice/auditlog"
 )
 
-// Ensure LogStore implements the interface.
-var _ auditlog.Store = (*LogStore)(nil)
+// Ensure LogStore implements the interfaces.
+var (
+	_ auditlog.Store          = (*LogStore)(nil)
+	_ auditlog.SubjectIndexer = (*LogStore)(nil)
+)
 
 // logLock is the advisory lock key held by the replica integrating the
 // audit log.
@@ -16,7 +22,9 @@ const logLock = 0x51_1c_e1
 
 // LogStore keeps the audit log's tree in the control database: the hash
 // tiles and the latest signed checkpoint beside the events (the entries),
-// and the subject keys each event concerns. See package auditlog.
+// and the subject keys each event concerns, packed in one row per event
+// and indexed by key in the background (see auditlog.SubjectIndexer).
+// See package auditlog.
 // Replicas sharing the database integrate one at a time.
 type LogStore struct {
 	db     *DB
@@ -108,9 +116,23 @@ func (s *LogStore) WriteTree(ctx context.Context, oldSize int64, u *auditlog.Tre
 }
 
 // FindSubjectEntries returns the indexes of the entries that concern a
-// subject key.
+// subject key: those the index by key holds, and, among the sets not
+// indexed yet, those that hold the key. One statement reads both, so it
+// sees the index and the position it reached in one snapshot.
 func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT idx FROM event_subjects WHERE subject_key = $1 ORDER BY idx`, key)
+	kb, err := auditlog.DecodeSubjectKey(key)
+	if err != nil {
+		return nil, err
+	}
+	// position finds the key's bytes anywhere in a set; PackedContains
+	// keeps the sets that hold it as one of their keys.
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT i.idx, NULL::bytea FROM subject_index_state st
+		JOIN event_subject_index i ON i.subject_key = $1 AND i.idx < st.next
+		UNION ALL
+		SELECT s.idx, s.keys FROM subject_index_state st
+		JOIN event_subject_sets s ON s.idx >= st.next AND position($1::bytea IN s.keys) > 0
+		ORDER BY 1`, kb)
 	if err != nil {
 		return nil, err
 	}
@@ -118,10 +140,13 @@ func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64,
 	var out []int64
 	for rows.Next() {
 		var idx int64
-		if err := rows.Scan(&idx); err != nil {
+		var set []byte
+		if err := rows.Scan(&idx, &set); err != nil {
 			return nil, err
 		}
-		out = append(out, idx)
+		if set == nil || auditlog.PackedContains(set, kb) {
+			out = append(out, idx)
+		}
 	}
 	return out, rows.Err()
 }
@@ -129,18 +154,103 @@ func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64,
 // ReadSubjectSet returns the subject keys stored beside an entry, sorted
 // bytewise.
 func (s *LogStore) ReadSubjectSet(ctx context.Context, idx int64) ([]string, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT subject_key FROM event_subjects WHERE idx = $1 ORDER BY subject_key COLLATE "C"`, idx)
-	if err != nil {
+	var set []byte
+	err := s.db.pool.QueryRow(ctx, `SELECT keys FROM event_subject_sets WHERE idx = $1`, idx).Scan(&set)
+	if isNoRows(err) {
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
+	return auditlog.UnpackSubjects(set)
+}
+
+// IndexSubjects adds to the index by subject key the sets not indexed yet,
+// in order of their entries: the first and those after it while the keys
+// stay within maxKeys. It holds the index state row's lock for the whole
+// transaction, so one replica indexes at a time (the others skip the
+// locked row and return at once, with 0 and true), and it copies the rows in key order
+// and moves the state past them in that transaction. A replica that dies
+// leaves the index as the last commit left it; the next call, on any
+// replica, takes up from there.
+//
+// Entries, and so subject sets, commit in the order of their indexes
+// (see appendEvent): a statement that sees set i sees every set before
+// it, so no set is skipped.
+func (s *LogStore) IndexSubjects(ctx context.Context, maxKeys int) (sets int, more bool, err error) {
+	maxKeys = min(max(maxKeys, 1), 1<<30)
+	tx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return 0, false, err
 	}
-	return out, rows.Err()
+	defer tx.Rollback(ctx)
+	var next int64
+	if err := tx.QueryRow(ctx, `SELECT next FROM subject_index_state FOR UPDATE SKIP LOCKED`).Scan(&next); isNoRows(err) {
+		return 0, true, nil // busy: another replica is indexing
+	} else if err != nil {
+		return 0, false, fmt.Errorf("read index state: %w", FormatError(err))
+	}
+	// Choose the sets by their sizes before reading any; at most maxKeys
+	// sets fit, each holding a key at least.
+	rows, err := tx.Query(ctx, `SELECT idx, length(keys) FROM event_subject_sets WHERE idx >= $1 ORDER BY idx LIMIT $2`, next, maxKeys+1)
+	if err != nil {
+		return 0, false, err
+	}
+	var last int64
+	keys := 0
+	for rows.Next() {
+		var idx int64
+		var n int
+		if err := rows.Scan(&idx, &n); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		if sets > 0 && keys+n/auditlog.KeySize > maxKeys {
+			more = true
+			break
+		}
+		sets, keys, last = sets+1, keys+n/auditlog.KeySize, idx
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	} else if sets == 0 {
+		return 0, false, nil
+	}
+	rows, err = tx.Query(ctx, `SELECT idx, keys FROM event_subject_sets WHERE idx >= $1 AND idx <= $2 ORDER BY idx`, next, last)
+	if err != nil {
+		return 0, false, err
+	}
+	idxs := make([]int64, 0, sets)
+	packed := make([][]byte, 0, sets)
+	for rows.Next() {
+		var idx int64
+		var set []byte
+		if err := rows.Scan(&idx, &set); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		idxs, packed = append(idxs, idx), append(packed, set)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	} else if len(idxs) != sets {
+		return 0, false, fmt.Errorf("postgres: read %d subject sets of %d from %d to %d", len(idxs), sets, next, last)
+	}
+	entries, err := auditlog.IndexEntries(idxs, packed)
+	if err != nil {
+		return 0, false, err
+	}
+	packed = nil
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"event_subject_index"}, []string{"subject_key", "idx"},
+		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) { return []any{entries[i].Key[:], entries[i].Index}, nil })); err != nil {
+		return 0, false, fmt.Errorf("index subject sets %d to %d: %w", next, last, FormatError(err))
+	}
+	if _, err := tx.Exec(ctx, `UPDATE subject_index_state SET next = $1`, last+1); err != nil {
+		return 0, false, FormatError(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, false, FormatError(err)
+	}
+	return sets, more, nil
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"sluice"
@@ -10,10 +11,17 @@ import (
 
 // appendEvent adds e to the audit log within tx, so that the event commits
 // if and only if the change it records does, and records beside it the
-// subject keys it concerns (see auditlog.SetSubjects). The index comes
-// from the event_seq row, whose lock is held to the end of tx: indexes are
-// handed out in commit order, with no gaps, across every replica.
+// subject keys it concerns (see auditlog.SetSubjects): one row of packed
+// keys, written at once however many they are, indexed by key later (see
+// LogStore.IndexSubjects). The index comes from the event_seq row, whose
+// lock is held to the end of tx: indexes are handed out in commit order,
+// with no gaps, across every replica.
 func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
+	if !tx.batched {
+		// Update takes the sequence lock before any other: appending from
+		// another transaction could deadlock with it.
+		return 0, errors.New("postgres: audit events must be appended within Update")
+	}
 	if e.Time.IsZero() {
 		e.Time = tx.now
 	}
@@ -24,21 +32,27 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	keys, err := auditlog.SubjectKeys(e)
+	keys, err := auditlog.PackSubjects(e)
 	if err != nil {
 		return 0, err
 	}
-	// One round trip: take the next index and insert.
-	var idx int64
-	if err := tx.QueryRow(ctx, `
+	// One round trip: take the next index and insert the event and its
+	// subject keys.
+	q := `
 		WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx)
-		INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx`, data).Scan(&idx); err != nil {
-		return 0, fmt.Errorf("append event: %w", err)
+		INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx`
+	args := []any{data}
+	if keys != nil {
+		q = `
+			WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx),
+			ev AS (INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx),
+			subjects AS (INSERT INTO event_subject_sets (idx, keys) SELECT idx, $2 FROM ev)
+			SELECT idx FROM ev`
+		args = append(args, keys)
 	}
-	if len(keys) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO event_subjects (subject_key, idx) SELECT unnest($1::text[]), $2`, keys, idx); err != nil {
-			return 0, fmt.Errorf("append event: subject keys: %w", err)
-		}
+	var idx int64
+	if err := tx.QueryRow(ctx, q, args...).Scan(&idx); err != nil {
+		return 0, fmt.Errorf("append event: %w", err)
 	}
 	return idx, nil
 }

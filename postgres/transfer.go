@@ -39,8 +39,13 @@ func NewTransferStore(db *DB) *TransferStore { return &TransferStore{db: db} }
 // that follow it see the same sets.
 var readOnlyRepeatable = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 
-// keysPerStatement is how many subject keys one INSERT or lookup carries.
-const keysPerStatement = 50000
+// Subject keys per statement: a lookup of keys sorted in one array walks
+// the index in order, so the larger the array the better; an INSERT
+// carries fewer, to bound the memory of one statement.
+const (
+	keysPerLookup    = 1 << 20
+	keysPerStatement = 100000
+)
 
 // counterIndex maps counter names to their stored number.
 func counterIndex(name string) (int16, error) {
@@ -232,15 +237,19 @@ func (s *TransferStore) CountSubjects(ctx context.Context, q sluice.CounterQuery
 	if err != nil {
 		return 0, err
 	}
-	count := `COUNT(*)`
-	if !single {
-		count = `COUNT(DISTINCT subject)`
+	// The keys go in through a scalar subquery, so that the planner does
+	// not see how many there are: it then walks the primary key for them,
+	// in order, rather than scanning the whole set and hashing them.
+	query := `SELECT COUNT(DISTINCT subject) FROM transfer_subjects WHERE ` + set + ` AND subject = ANY((SELECT $4::bytea[])::bytea[])`
+	var a2, a3 any = years, counters
+	if single {
+		query = `SELECT COUNT(*) FROM transfer_subjects WHERE org_id = $1 AND year = $2 AND counter = $3 AND subject = ANY((SELECT $4::bytea[])::bytea[])`
+		a2, a3 = years[0], counters[0]
 	}
 	var present int64
-	for start := 0; start < len(keys); start += keysPerStatement {
+	for start := 0; start < len(keys); start += keysPerLookup {
 		var n int64
-		if err := tx.QueryRow(ctx, `SELECT `+count+` FROM transfer_subjects WHERE `+set+` AND subject = ANY($4)`,
-			q.OrgID, years, counters, decodeKeys(keys[start:min(start+keysPerStatement, len(keys))])).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, query, q.OrgID, a2, a3, decodeKeys(keys[start:min(start+keysPerLookup, len(keys))])).Scan(&n); err != nil {
 			return 0, err
 		}
 		present += n
@@ -404,4 +413,33 @@ func (s *TransferStore) FindTransferExports(ctx context.Context, transferID int6
 		out = append(out, &x)
 	}
 	return out, rows.Err()
+}
+
+// ListSubjects lists the ids and subject keys of a dataset's visible
+// records with id in (after, through] (through 0: no bound), at most
+// limit, in id order, without reading their data: what a transfer's
+// facts need (see residency.SubjectLister).
+func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, through int64, limit int) ([]int64, []string, error) {
+	if through <= 0 {
+		through = 1<<63 - 1
+	}
+	rows, err := s.db.pool.Query(ctx, `
+		SELECT r.id, r.subject_key
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	ids, keys := make([]int64, 0, limit), make([]string, 0, limit)
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, nil, err
+		}
+		ids, keys = append(ids, id), append(keys, key)
+	}
+	return ids, keys, rows.Err()
 }

@@ -162,6 +162,13 @@ func (s *TransferService) CreateTransfer(ctx context.Context, req *sluice.Transf
 		t.LegalBasis = s.purposeBasis(ctx, org.ID, t.Purpose)
 	}
 
+	// Refuse what the rules refuse whatever the facts (an unknown
+	// country or exemption, a date outside the rules) before reading any
+	// record.
+	if _, err := s.rules().Decide(s.input(t, &sluice.TransferFacts{SincePrevYear: &sluice.TransferCounts{}}, date), s.now()); err != nil {
+		return nil, requestError(err)
+	}
+
 	// The records and people the transfer covers.
 	sc, err := scanSubjects(ctx, store, d.ID, 0)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"sluice"
 	"sluice/auditlog"
@@ -21,8 +22,12 @@ const (
 	FormatJSONL = "jsonl"
 )
 
-// scanPage is how many records a scan reads from a region store at a time.
-const scanPage = 10000
+// scanPage is how many records a scan reads from a region store at a
+// time; listPage how many ids and subject keys a SubjectLister lists.
+const (
+	scanPage = 10000
+	listPage = 250000
+)
 
 // A SubjectLister is a record store that can list the ids and subject keys
 // of a dataset's visible records without reading their data, in id order:
@@ -49,12 +54,12 @@ func scanSubjects(ctx context.Context, store sluice.RecordStore, datasetID, thro
 	lister, fast := store.(SubjectLister)
 	for done := false; !done; {
 		if fast {
-			ids, keys, err := lister.ListSubjects(ctx, datasetID, after, through, scanPage)
+			ids, keys, err := lister.ListSubjects(ctx, datasetID, after, through, listPage)
 			if err != nil {
 				return nil, err
 			}
 			sc.ids, sc.keys = append(sc.ids, ids...), append(sc.keys, keys...)
-			done = len(ids) < scanPage
+			done = len(ids) < listPage
 		} else {
 			recs, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: datasetID, After: after, Limit: scanPage})
 			if err != nil {
@@ -386,6 +391,22 @@ func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, throu
 // sets out[i] to it, or to nil when the record lacks the field. Other
 // shapes are decoded with encoding/json.
 func flatFields(data []byte, names []string, out [][]byte) error {
+	if err := scanFlatFields(data, names, out); err != nil {
+		return err
+	}
+	for i, v := range out {
+		if v != nil && !utf8.Valid(v) { // as encoding/json reads it: U+FFFD for each bad byte
+			s, err := unquote(v)
+			if err != nil {
+				return err
+			}
+			out[i] = appendJSONString(nil, s)
+		}
+	}
+	return nil
+}
+
+func scanFlatFields(data []byte, names []string, out [][]byte) error {
 	clear(out)
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
@@ -476,7 +497,7 @@ func unquote(raw []byte) (string, error) {
 	if raw == nil {
 		return "", nil
 	}
-	if bytes.IndexByte(raw, '\\') < 0 {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1]), nil
 	}
 	var s string

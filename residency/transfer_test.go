@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/auditlog"
 	"sluice/httpapi"
+	"sluice/policy"
 	"sluice/residency"
 	"sluice/sqlite"
 )
@@ -62,7 +64,9 @@ var testFields = map[string]testField{
 // with testFields' categories, sensitivity and grade.
 type testClassifier struct{}
 
-func (testClassifier) NewObserver() sluice.FieldObserver { return &testObserver{count: map[string]int64{}} }
+func (testClassifier) NewObserver() sluice.FieldObserver {
+	return &testObserver{count: map[string]int64{}}
+}
 
 func (testClassifier) CountsSubjects(string, []*sluice.Field) bool { return false }
 
@@ -113,6 +117,7 @@ type transferServer struct {
 	events    *sqlite.EventService
 	log       *sqlite.LogStore
 	store     *sqlite.TransferStore
+	auditLog  *auditlog.Log
 	purposes  *sqlite.PurposeService
 	consents  *sqlite.ConsentService
 	transfers *residency.TransferService
@@ -142,8 +147,15 @@ func newTransferServer(t *testing.T) *transferServer {
 		Orgs: ts.orgs, Datasets: datasets, Transfers: ts.store, Stores: stores,
 		Consents: consents, Purposes: purposes, Now: c.Now,
 	}
+	rules, err := policy.DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sharing := httpapi.NewSharing(rules, ts.secret)
+	sharing.Now = c.Now
 	ts.api = &httpapi.Server{
 		Keys: ts.keys, Datasets: datasets, Orgs: ts.orgs,
+		Grants: sqlite.NewGrantService(ts.control), Policies: sqlite.NewPolicyService(ts.control), Sharing: sharing,
 		Records: &residency.RecordService{
 			Datasets: datasets, Ingests: sqlite.NewIngestService(ts.control), Stores: stores, Secret: ts.secret,
 			Classifier: testClassifier{},
@@ -151,6 +163,22 @@ func newTransferServer(t *testing.T) *transferServer {
 		Purposes: purposes, Consents: consents, Events: ts.events,
 		Transfers:    ts.transfers,
 		MaxBodyBytes: 64 << 20,
+	}
+	if err := sharing.Load(context.Background(), ts.api.Grants, ts.api.Policies, nil); err != nil {
+		t.Fatal(err)
+	}
+	skey, err := auditlog.GenerateKey("sluice.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lkey, err := auditlog.ParseKey(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.auditLog = auditlog.New(ts.log, lkey)
+	ts.api.Mounts = map[string]http.Handler{
+		"/log/":                                 http.StripPrefix("/log", ts.auditLog.Handler()),
+		"GET /v1/subjects/{subject_key}/events": ts.api.SubjectEventsHandler(ts.auditLog),
 	}
 	ts.Server = httptest.NewServer(ts.api.Handler())
 	t.Cleanup(ts.Close)
@@ -203,9 +231,9 @@ func (r *response) errorBody(t *testing.T) httpapi.ErrorBody {
 	return e.Error
 }
 
-// do sends a request with key; a body that is not a string or []byte is
-// sent as JSON.
-func (ts *transferServer) do(method, path, key string, body any) *response {
+// do sends a request with key and header (name, value pairs); a string
+// body is sent as JSON text, []byte as CSV, anything else encoded as JSON.
+func (ts *transferServer) do(method, path, key string, body any, header ...string) *response {
 	ts.t.Helper()
 	var rd io.Reader
 	ctype := ""
@@ -231,6 +259,9 @@ func (ts *transferServer) do(method, path, key string, body any) *response {
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -2,25 +2,35 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"strings"
 	"sync"
 
 	"sluice"
 	"sluice/auditlog"
 )
 
-// Ensure LogStore implements the interface.
-var _ auditlog.Store = (*LogStore)(nil)
+// Ensure LogStore implements the interfaces.
+var (
+	_ auditlog.Store          = (*LogStore)(nil)
+	_ auditlog.SubjectIndexer = (*LogStore)(nil)
+)
 
 // LogStore keeps the audit log's tree in the control database: the hash
 // tiles and the latest signed checkpoint beside the events (the entries),
-// and the subject keys each event concerns. See package auditlog.
+// and the subject keys each event concerns, packed in one row per event
+// and indexed by key in the background (see auditlog.SubjectIndexer).
+// See package auditlog.
 type LogStore struct {
 	db     *DB
 	events *EventService
 
-	// lock is the integration lock. One process at a time opens a SQLite
-	// store (sluice serve locks its data directory), so a mutex suffices.
-	lock sync.Mutex
+	// lock is the integration lock, indexLock the subject indexer's. One
+	// process at a time opens a SQLite store (sluice serve locks its data
+	// directory), so mutexes suffice.
+	lock      sync.Mutex
+	indexLock sync.Mutex
 }
 
 // NewLogStore returns the log store of control database db.
@@ -94,9 +104,23 @@ func (s *LogStore) WriteTree(ctx context.Context, oldSize int64, u *auditlog.Tre
 }
 
 // FindSubjectEntries returns the indexes of the entries that concern a
-// subject key.
+// subject key: those the index by key holds, and, among the sets not
+// indexed yet, those that hold the key. One statement reads both, so it
+// sees the index and the position it reached in one snapshot.
 func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64, error) {
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT idx FROM event_subjects WHERE subject_key = ? ORDER BY idx`, key)
+	kb, err := auditlog.DecodeSubjectKey(key)
+	if err != nil {
+		return nil, err
+	}
+	// instr finds the key's bytes anywhere in a set; PackedContains keeps
+	// the sets that hold it as one of their keys.
+	rows, err := s.db.rdb.QueryContext(ctx, `
+		SELECT i.idx, NULL FROM subject_index_state st
+		JOIN event_subject_index i ON i.subject_key = ?1 AND i.idx < st.next
+		UNION ALL
+		SELECT s.idx, s.keys FROM subject_index_state st
+		JOIN event_subject_sets s ON s.idx >= st.next AND instr(s.keys, ?1) > 0
+		ORDER BY 1`, kb)
 	if err != nil {
 		return nil, err
 	}
@@ -104,28 +128,159 @@ func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64,
 	var out []int64
 	for rows.Next() {
 		var idx int64
-		if err := rows.Scan(&idx); err != nil {
+		var set []byte
+		if err := rows.Scan(&idx, &set); err != nil {
 			return nil, err
 		}
-		out = append(out, idx)
+		if set == nil || auditlog.PackedContains(set, kb) {
+			out = append(out, idx)
+		}
 	}
 	return out, rows.Err()
 }
 
 // ReadSubjectSet returns the subject keys stored beside an entry, sorted.
 func (s *LogStore) ReadSubjectSet(ctx context.Context, idx int64) ([]string, error) {
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT subject_key FROM event_subjects WHERE idx = ? ORDER BY subject_key`, idx)
-	if err != nil {
+	var set []byte
+	err := s.db.rdb.QueryRowContext(ctx, `SELECT keys FROM event_subject_sets WHERE idx = ?`, idx).Scan(&set)
+	if isNoRows(err) {
+		return nil, nil
+	} else if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
+	return auditlog.UnpackSubjects(set)
+}
+
+// indexInsertRows is how many index rows one INSERT statement adds.
+const indexInsertRows = 256
+
+// IndexSubjects adds to the index by subject key the sets not indexed yet,
+// in order of their entries: the first and those after it while the keys
+// stay within maxKeys. It reads and sorts them outside the write
+// transaction, then inserts their rows in key order and moves the index
+// state past them in one transaction, if no other indexer moved it
+// meanwhile. While another call is at work it returns 0 and true. A
+// crash leaves the index as the last commit left it; the next call takes
+// up from there.
+func (s *LogStore) IndexSubjects(ctx context.Context, maxKeys int) (sets int, more bool, err error) {
+	if !s.indexLock.TryLock() {
+		return 0, true, nil // busy
 	}
-	return out, rows.Err()
+	defer s.indexLock.Unlock()
+	tx, err := s.db.readTx(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer tx.Rollback()
+	var next int64
+	if err := tx.QueryRowContext(ctx, `SELECT next FROM subject_index_state`).Scan(&next); err != nil {
+		return 0, false, fmt.Errorf("read index state: %w", err)
+	}
+	// Choose the sets by their sizes before reading any.
+	rows, err := tx.QueryContext(ctx, `SELECT idx, length(keys) FROM event_subject_sets WHERE idx >= ? ORDER BY idx`, next)
+	if err != nil {
+		return 0, false, err
+	}
+	var idxs []int64
+	keys := 0
+	for rows.Next() {
+		var idx int64
+		var n int
+		if err := rows.Scan(&idx, &n); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		if len(idxs) > 0 && keys+n/auditlog.KeySize > maxKeys {
+			more = true
+			break
+		}
+		idxs, keys = append(idxs, idx), keys+n/auditlog.KeySize
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	} else if len(idxs) == 0 {
+		return 0, false, nil
+	}
+	last := idxs[len(idxs)-1]
+	rows, err = tx.QueryContext(ctx, `SELECT idx, keys FROM event_subject_sets WHERE idx >= ? AND idx <= ? ORDER BY idx`, next, last)
+	if err != nil {
+		return 0, false, err
+	}
+	idxs = idxs[:0]
+	var packed [][]byte
+	for rows.Next() {
+		var idx int64
+		var set []byte
+		if err := rows.Scan(&idx, &set); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		idxs, packed = append(idxs, idx), append(packed, set)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	}
+	tx.Rollback()
+	entries, err := auditlog.IndexEntries(idxs, packed)
+	if err != nil {
+		return 0, false, err
+	}
+	packed = nil
+	wtx, err := s.db.BeginTx(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	defer wtx.Rollback()
+	res, err := wtx.ExecContext(ctx, `UPDATE subject_index_state SET next = ? WHERE next = ?`, last+1, next)
+	if err != nil {
+		return 0, false, err
+	} else if n, err := res.RowsAffected(); err != nil {
+		return 0, false, err
+	} else if n != 1 {
+		return 0, true, nil // another indexer moved on
+	}
+	if err := insertIndexRows(ctx, wtx, entries); err != nil {
+		return 0, false, fmt.Errorf("index subject sets %d to %d: %w", next, last, err)
+	}
+	if err := wtx.Commit(); err != nil {
+		return 0, false, FormatError(err)
+	}
+	return len(idxs), more, nil
+}
+
+// insertIndexRows inserts index rows, indexInsertRows per statement.
+func insertIndexRows(ctx context.Context, tx *Tx, entries []auditlog.IndexEntry) error {
+	insert := func(n int) (*sql.Stmt, error) {
+		q := `INSERT INTO event_subject_index (subject_key, idx) VALUES ` + strings.TrimSuffix(strings.Repeat(`(?, ?), `, n), ", ")
+		return tx.PrepareContext(ctx, q)
+	}
+	args := make([]any, 0, 2*indexInsertRows)
+	var full *sql.Stmt
+	for len(entries) > 0 {
+		n := min(len(entries), indexInsertRows)
+		stmt := full
+		if n < indexInsertRows || full == nil {
+			var err error
+			if stmt, err = insert(n); err != nil {
+				return err
+			}
+			if n == indexInsertRows {
+				full = stmt
+				defer full.Close()
+			} else {
+				defer stmt.Close()
+			}
+		}
+		args = args[:0]
+		for i := range entries[:n] {
+			args = append(args, entries[i].Key[:], entries[i].Index)
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		entries = entries[n:]
+	}
+	return nil
 }

@@ -11,9 +11,10 @@ import (
 
 // appendEvent adds e to the audit log within tx, so that the event commits
 // if and only if the change it records does, and records beside it the
-// subject keys it concerns (see auditlog.SetSubjects). It sets e.Time to
-// the transaction's time and the actor from ctx if unset, and returns the
-// event's index in the log.
+// subject keys it concerns (see auditlog.SetSubjects): one row of packed
+// keys, written at once however many they are, indexed by key later (see
+// LogStore.IndexSubjects). It sets e.Time to the transaction's time and
+// the actor from ctx if unset, and returns the event's index in the log.
 func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if e.Time.IsZero() {
 		e.Time = tx.now
@@ -25,7 +26,7 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	keys, err := auditlog.SubjectKeys(e)
+	keys, err := auditlog.PackSubjects(e)
 	if err != nil {
 		return 0, err
 	}
@@ -39,16 +40,9 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
-	if len(keys) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO event_subjects (subject_key, idx) VALUES (?, ?)`)
-		if err != nil {
-			return 0, fmt.Errorf("append event: %w", err)
-		}
-		defer stmt.Close()
-		for _, k := range keys {
-			if _, err := stmt.ExecContext(ctx, k, idx); err != nil {
-				return 0, fmt.Errorf("append event: subject keys: %w", err)
-			}
+	if keys != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_subject_sets (idx, keys) VALUES (?, ?)`, idx, keys); err != nil {
+			return 0, fmt.Errorf("append event: subject keys: %w", err)
 		}
 	}
 	return idx, nil

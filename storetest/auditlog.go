@@ -1,14 +1,18 @@
 package storetest
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -278,6 +282,217 @@ func testAuditLog(t *testing.T, s *Stores) {
 			t.Fatal("proofs for one subject verify for another")
 		}
 	})
+
+	t.Run("SubjectIndex", func(t *testing.T) { testSubjectIndex(t, s, log) })
+}
+
+// testSubjectIndex checks the index by subject key that a store builds in
+// the background from the subject sets it keeps beside events: lookups
+// are right before, during and after indexing, batches follow the order
+// of events, concurrent indexers never index a set twice or skip one,
+// and an indexer that stops midway is taken up where it stopped.
+func testSubjectIndex(t *testing.T, s *Stores, log *auditlog.Log) {
+	ctx := context.Background()
+	ix, ok := s.Log.(auditlog.SubjectIndexer)
+	if !ok {
+		t.Fatal("the log store does not index subject sets")
+	}
+	keyer := sluice.NewSubjectKeyer([]byte("index secret"))
+	people := make([]string, 1200)
+	for i := range people {
+		people[i] = keyer.Key(fmt.Sprintf("person-%d", i))
+	}
+	want := map[string][]int64{} // what each person's lookup must return
+	for _, k := range people {
+		want[k] = nil
+	}
+	for _, k := range []string{keyer.Key("nobody"), strings.Repeat("0", 64), strings.Repeat("f", 64)} {
+		want[k] = nil
+	}
+	// Entries appended by the tests before this one.
+	for k := range want {
+		idxs, err := s.Log.FindSubjectEntries(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[k] = idxs
+	}
+	appendSet := func(t *testing.T, from, to int) int64 {
+		t.Helper()
+		e := &sluice.Event{Action: "records.read", Object: map[string]any{"dataset": 1}}
+		if err := auditlog.SetSubjects(e, people[from:to]); err != nil {
+			t.Fatal(err)
+		}
+		idx, err := s.Events.AppendEvent(ctx, e)
+		if err != nil {
+			t.Error(err)
+			return -1
+		}
+		return idx
+	}
+	var mu sync.Mutex
+	record := func(idx int64, from, to int) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range people[from:to] {
+			want[k] = append(want[k], idx)
+		}
+	}
+	check := func(t *testing.T) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		for k, w := range want {
+			slices.Sort(w)
+			got, err := s.Log.FindSubjectEntries(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, w) {
+				t.Fatalf("entries of %s: %v, want %v", k, got, w)
+			}
+		}
+	}
+	// Sets of several sizes, listed keys, overlaps.
+	for _, r := range [][2]int{{0, 300}, {290, 295}, {250, 600}, {1000, 1040}, {1100, 1101}} {
+		record(appendSet(t, r[0], r[1]), r[0], r[1])
+	}
+
+	t.Run("BeforeIndexing", check)
+
+	t.Run("InBatches", func(t *testing.T) {
+		// A batch too small for any set takes one set.
+		steps := 0
+		for {
+			n, more, err := ix.IndexSubjects(ctx, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Fatalf("step %d indexed %d sets, want 1", steps, n)
+			}
+			steps++
+			check(t)
+			if !more {
+				break
+			}
+		}
+		if steps < 5 {
+			t.Fatalf("%d steps for at least 5 sets", steps)
+		}
+		if n, more, err := ix.IndexSubjects(ctx, auditlog.DefaultIndexBatch); err != nil || n != 0 || more {
+			t.Fatalf("nothing left to index: %d, %v, %v", n, more, err)
+		}
+	})
+
+	t.Run("IndexedAndPending", func(t *testing.T) {
+		// people 0 and 250 are indexed in earlier entries and pending in these.
+		record(appendSet(t, 0, 20), 0, 20)
+		record(appendSet(t, 240, 260), 240, 260)
+		check(t)
+		p, err := log.ProveSubjectEvents(ctx, people[250], nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Events) != 3 {
+			t.Fatalf("%d events proven for a subject in 3", len(p.Events))
+		}
+		if err := auditlog.VerifySubjectEvents(p, log.Key.Verifier); err != nil {
+			t.Fatal(err)
+		}
+		// Indexing half of the pending sets changes no answer.
+		if n, more, err := ix.IndexSubjects(ctx, 20); err != nil || n != 1 || !more {
+			t.Fatalf("one of two sets: %d, %v, %v", n, more, err)
+		}
+		check(t)
+	})
+
+	t.Run("Stopped", func(t *testing.T) {
+		// An indexer whose context ends changes nothing; the next resumes.
+		record(appendSet(t, 600, 700), 600, 700)
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, _, err := ix.IndexSubjects(cancelled, auditlog.DefaultIndexBatch); err == nil {
+			t.Fatal("indexed with a cancelled context")
+		}
+		check(t)
+		if n, err := log.IndexSubjects(ctx); err != nil || n != 2 {
+			t.Fatalf("resumed: %d sets, %v; want 2", n, err)
+		}
+		check(t)
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		// Events keep coming while two indexers (two replicas, on a shared
+		// store) index them and lookups run; every lookup stays right.
+		// People from 1160 on are in none of the new sets.
+		before := slices.Clone(want[people[250]])
+		fixed := slices.Clone(want[people[1180]])
+		var writers, wg sync.WaitGroup
+		for g := range 4 {
+			writers.Go(func() {
+				for i := range 10 {
+					from := (g*211 + i*37) % 1100
+					to := from + 17 + (i*13)%80
+					idx := appendSet(t, from, to)
+					record(idx, from, to)
+				}
+			})
+		}
+		done := make(chan struct{})
+		for range 2 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-done:
+						return
+					default:
+					}
+					if _, _, err := ix.IndexSubjects(ctx, 100); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				got, err := s.Log.FindSubjectEntries(ctx, people[1180])
+				if err != nil || !slices.Equal(got, fixed) {
+					t.Errorf("entries of a subject in no new set: %v, %v; want %v", got, err, fixed)
+					return
+				}
+				got, err = s.Log.FindSubjectEntries(ctx, people[250])
+				if err != nil || !slices.IsSorted(got) || len(got) != len(slices.Compact(slices.Clone(got))) || !isSubsequence(before, got) {
+					t.Errorf("entries of a subject in new sets: %v, %v; want %v and more", got, err, before)
+					return
+				}
+			}
+		})
+		writers.Wait()
+		close(done)
+		wg.Wait()
+		check(t)
+		if _, err := log.IndexSubjects(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check(t)
+	})
+}
+
+// isSubsequence reports whether every element of a is in b, in order.
+func isSubsequence[E comparable](a, b []E) bool {
+	for _, x := range b {
+		if len(a) > 0 && a[0] == x {
+			a = a[1:]
+		}
+	}
+	return len(a) == 0
 }
 
 // wantRoot checks a checkpoint against the root computed from the stored
@@ -370,4 +585,148 @@ func testIngestInDoubt(t *testing.T, s *Stores) {
 	if got, _ := s.Datasets.FindDatasetByID(ctx, d.ID); len(recs) != 20 || got.RecordCount != 20 {
 		t.Fatalf("%d records visible, dataset counts %d; the log says 20 were ingested", len(recs), got.RecordCount)
 	}
+}
+
+// SubjectIndexLines is what [IndexSubjectsForever] prints after each
+// indexing step it commits.
+const SubjectIndexLines = "indexed"
+
+// AppendSubjectSets appends n events, each committing to size subject keys
+// of people drawn from a pool of 4×size, and returns what the lookup of
+// each person of the pool must return (see [CheckSubjectEntries]).
+func AppendSubjectSets(tb testing.TB, s *Stores, n, size int) map[string][]int64 {
+	tb.Helper()
+	ctx := context.Background()
+	pool := SubjectKeys(0, 4*size)
+	want := map[string][]int64{}
+	for _, k := range pool {
+		want[k] = nil
+	}
+	for i := range n {
+		var keys []string
+		for j := range size {
+			keys = append(keys, pool[(i*size/3+j*7)%len(pool)])
+		}
+		e := &sluice.Event{Action: "records.read", Object: map[string]any{"dataset": 1}}
+		if err := auditlog.SetSubjects(e, keys); err != nil {
+			tb.Fatal(err)
+		}
+		idx, err := s.Events.AppendEvent(ctx, e)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, k := range slices.Compact(slices.Sorted(slices.Values(keys))) {
+			want[k] = append(want[k], idx)
+		}
+	}
+	return want
+}
+
+// CheckSubjectEntries checks that the lookup of every sample-th person of
+// want (by sorted key) returns what want says.
+func CheckSubjectEntries(tb testing.TB, log auditlog.Store, want map[string][]int64, sample int) {
+	tb.Helper()
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for k := range want {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	for i := 0; i < len(keys); i += max(sample, 1) {
+		got, err := log.FindSubjectEntries(context.Background(), keys[i])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if !slices.Equal(got, want[keys[i]]) {
+			tb.Fatalf("entries of %s: %v, want %v", keys[i], got, want[keys[i]])
+		}
+	}
+}
+
+// IndexSubjectsForever indexes ix's subject sets in steps of maxKeys keys
+// and prints SubjectIndexLines to w after each step it commits, until
+// nothing is left or ctx is done: the work of an indexer that
+// [TestIndexerKilled] kills.
+func IndexSubjectsForever(ctx context.Context, ix auditlog.SubjectIndexer, maxKeys int, w io.Writer) error {
+	for {
+		n, more, err := ix.IndexSubjects(ctx, maxKeys)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			fmt.Fprintln(w, SubjectIndexLines)
+		} else if !more {
+			return nil
+		}
+	}
+}
+
+// TestIndexerKilled checks that an indexer killed (SIGKILL) at any moment
+// leaves the index consistent with the position it records, so that
+// lookups stay right, and that the next indexer takes up where the last
+// commit left off. start must return a command, not started, that runs
+// [IndexSubjectsForever] over s's control store with steps of about one
+// set of 1,000 keys.
+func TestIndexerKilled(t *testing.T, s *Stores, start func(t *testing.T) *exec.Cmd) {
+	ctx := context.Background()
+	const sets = 100
+	start0 := time.Now()
+	want := AppendSubjectSets(t, s, sets, 1000)
+	t.Logf("append %v", time.Since(start0))
+	ix, ok := s.Log.(auditlog.SubjectIndexer)
+	if !ok {
+		t.Fatal("the log store does not index subject sets")
+	}
+	for round := range 3 {
+		cmd := start(t)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		// Kill it once it committed a step, and a few more.
+		sc := bufio.NewScanner(out)
+		steps := 0
+		for steps < 1+round*3 && sc.Scan() {
+			if sc.Text() == SubjectIndexLines {
+				steps++
+			}
+		}
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		if steps == 0 {
+			t.Fatalf("round %d: the indexer committed nothing before it was killed: %s", round, stderr.String())
+		}
+		t0 := time.Now()
+		CheckSubjectEntries(t, s.Log, want, 37)
+		t.Logf("check %v", time.Since(t0))
+	}
+	// The rest, here: fewer sets than all, none indexed twice (the index
+	// refuses a row it holds).
+	total := 0
+	for {
+		n, more, err := ix.IndexSubjects(ctx, auditlog.DefaultIndexBatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if !more {
+			break
+		} else if n == 0 {
+			// Busy: a killed indexer's PostgreSQL session may hold the
+			// index state a moment longer.
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if total >= sets {
+		t.Fatalf("%d of %d sets indexed after the killed indexers", total, sets)
+	}
+	CheckSubjectEntries(t, s.Log, want, 7)
 }

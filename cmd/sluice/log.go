@@ -111,7 +111,11 @@ func runLogKey(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "log key", "log key [--data-dir DIR] [--log-origin ORIGIN]", `
 # Print the key that verifies this server's audit log, for auditors:
 sluice log key
-sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)"`)
+sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)"
+
+# The signing key is log.key in the data directory (made at first start).
+# Replicas on one PostgreSQL control store must all hold the same one:
+cp sluice-data/log.key /srv/replica2/sluice-data/log.key`)
 	dir := fs.String("data-dir", envOr(env, "SLUICE_DATA_DIR", DefaultDataDir), "the server's data directory, which holds the log key (env SLUICE_DATA_DIR)")
 	origin := fs.String("log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the log if its key is yet to be made (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
 	if err := parseFlags(fs, env, args); err != nil {

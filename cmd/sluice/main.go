@@ -40,6 +40,12 @@ var commands = []command{
 	{"org list", "list orgs", runOrgList},
 	{"scan", "classify the fields of files (CSV, TSV, JSONL, Parquet)", runScan},
 	{"serve", "run the server (embedded SQLite by default)", runServe},
+	{"transfer counters", "show the org's year-to-date export counters against their thresholds", runTransferCounters},
+	{"transfer create", "request a cross-border transfer on a running server; it decides the route", runTransferCreate},
+	{"transfer evidence", "attach a filing, certificate, approval or safeguard to a transfer", runTransferEvidence},
+	{"transfer export", "export the records of a ready or approved transfer (CSV or JSONL)", runTransferExport},
+	{"transfer list", "list the org's transfers", runTransferList},
+	{"transfer revoke", "revoke a transfer", runTransferRevoke},
 	{"transfer route", "decide the legal route for a cross-border transfer", runTransferRoute},
 	{"verify", "verify a transparency log (C2SP tlog-tiles) or a subject's event proofs", runVerify},
 }

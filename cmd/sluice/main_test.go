@@ -140,3 +140,41 @@ func TestCLI_Help(t *testing.T) {
 		t.Errorf("unknown command: %d %q", code, errOut)
 	}
 }
+
+// TestMain_Restart: what ingest learned of a dataset's fields is stored
+// with the dataset and is there after the server restarts.
+func TestMain_Restart(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "clinic", "--region", "CN"); code != 0 {
+		t.Fatal(errOut)
+	}
+	_, out, _ := runCLI(t, env, "", "key", "create", "--org", "clinic", "--role", "owner")
+	key := strings.TrimSpace(out)
+
+	m := MustRunMain(t, dir)
+	id := createDataset(t, m.URL(), key, "patients", "phone")
+	file := filepath.Join(t.TempDir(), "patients.csv")
+	os.WriteFile(file, []byte("phone,id_number\n13800138000,11010519491231002X\n13912345678,440103200202187874\n"), 0o644)
+	if code, _, errOut := runCLI(t, map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": key}, "", "ingest", "--dataset", id, file); code != 0 {
+		t.Fatal(errOut)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	m = MustRunMain(t, dir)
+	req, _ := http.NewRequest("GET", m.URL()+"/v1/datasets/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var d sluice.Dataset
+	json.NewDecoder(resp.Body).Decode(&d)
+	f := d.Field("id_number")
+	if d.RecordCount != 2 || f == nil || len(f.Categories) == 0 || f.Categories[0].Key != "user.government_id.national_identification_number" || !f.Sensitive {
+		t.Fatalf("after restart: %+v, id_number %+v", d, f)
+	}
+}

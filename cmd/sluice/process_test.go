@@ -387,6 +387,12 @@ func testCrash(t *testing.T, bin, dir string, s *storeSetup) {
 	var d sluice.Dataset
 	apiGet(t, p.URL, key, "/v1/datasets/"+createDataset(t, p.URL, key, "trips", "phone"), &d)
 	logKey := logKeyOf(t, dir)
+	if !strings.Contains(p.out.String(), "verifier key "+logKey.VerifierKey+")") {
+		t.Fatalf("sluice serve does not print the verifier key:\n%s", p.out)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, logKeyFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("log key file: %v, %v; want mode 0600", fi.Mode(), err)
+	}
 	state := filepath.Join(t.TempDir(), "log.state")
 
 	stop := make(chan struct{})

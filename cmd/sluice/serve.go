@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
 	"sluice/auditlog"
 	"sluice/httpapi"
 	"sluice/residency"
@@ -92,9 +91,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		return err
 	}
 	m.Records = &residency.RecordService{
-		Datasets: m.Stores.Datasets,
-		Ingests:  m.Stores.Ingests,
-		Stores:   m.Stores.Regions,
+		Datasets:   m.Stores.Datasets,
+		Ingests:    m.Stores.Ingests,
+		Stores:     m.Stores.Regions,
 		Secret:     secret,
 		Classifier: catalog,
 		Logger:     m.Logger,
@@ -114,6 +113,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	m.API.Transfers = &residency.TransferService{
 		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Transfers: m.Stores.Transfers,
 		Stores: m.Stores.Regions, Catalog: catalog, Logger: m.Logger,
+		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes,
 	}
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
@@ -213,10 +213,4 @@ func redactDSN(dsn string) string {
 		}
 	}
 	return dsn
-}
-
-// operatorContext is the context of commands the operator runs at the
-// command line: no org, so events name the operator.
-func operatorContext(ctx context.Context) context.Context {
-	return sluice.NewContextWithActor(ctx, nil)
 }

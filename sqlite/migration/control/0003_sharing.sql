@@ -59,7 +59,10 @@ CREATE TABLE consents (
 	created_at  TEXT NOT NULL
 );
 
-CREATE INDEX consents_subject ON consents (org_id, purpose, subject_key, id);
+-- Covering: a read's consent check never touches the table.
+CREATE INDEX consents_subject ON consents (org_id, purpose, subject_key, id, kind, created_at);
+-- A ledger in order: its latest entry, and the entries since one.
+CREATE INDEX consents_ledger ON consents (org_id, purpose, id);
 
 -- Organisation policies in Cedar, one text per org.
 CREATE TABLE org_policies (

@@ -1,0 +1,45 @@
+// Package classify finds personal, sensitive and important data in values:
+// values in, category matches out. It does no I/O of its own, so it is
+// fast, fuzzable and shared by `sluice scan` and ingest.
+//
+// # Detectors
+//
+// Built-in detectors validate, not just match: resident identity numbers
+// (GB 11643, GB/T 2260 region, real birth date, MOD 11-2 check), phone
+// numbers (allocated mobile prefixes, landlines with area codes, +86/0086),
+// bank and credit cards (Luhn and issuer ranges), e-mail, IPv4/IPv6, MAC,
+// IMEI, device UUIDs and Android IDs (only under a device header),
+// coordinates, licence plates, VINs (ISO 3779 check digit), passports and
+// travel permits, unified social credit codes (GB 32100), and, at field
+// level, Chinese names, addresses, dates of birth, gender, ethnicity,
+// religion and health terms. [FindAll] finds candidates in free text with
+// ASCII word boundaries, so a phone number inside a longer digit run is not
+// a phone number.
+//
+// # Catalog
+//
+// A [Catalog] maps detectors to categories (fideslang keys) and says, per
+// jurisdiction, whether each is personal information and whether it is
+// sensitive (CN: PIPL Art. 28; EU: GDPR Art. 9), with its legal reference
+// and DSL grade. The built-in catalog is the versioned data in
+// catalog/*.json; [LoadCatalog] merges a user file on top of it, with errors
+// that name the line.
+//
+// # Scanning
+//
+// A [Scanner] classifies a dataset's fields as records stream past:
+//
+//	cat := classify.DefaultCatalog()
+//	s := cat.NewScanner()
+//	for each record {
+//		s.Add(names, values) // no allocation per value; values are not kept
+//	}
+//	fields := s.Fields()
+//	grade, reasons := cat.DatasetGrade(fields, s.DistinctSubjects(), org.Sector)
+//
+// A field's categories come from validated matches, header hints and the
+// share of values that match: the rate of validated candidates among values
+// of the right shape (so one real identity number among blanks counts, and
+// 19-digit numbers that pass Luhn by chance do not), never the header alone.
+// Scanners of parallel workers combine with [Scanner.Merge].
+package classify

@@ -1,0 +1,578 @@
+package classify
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// A CategoryMatch is one category found in a field.
+type CategoryMatch struct {
+	Key     string  `json:"key"`
+	Matches int64   `json:"matches"` // non-empty values holding the category
+	Ratio   float64 `json:"ratio"`   // Matches over the field's non-empty values
+}
+
+// A FieldResult is the classification of one field.
+type FieldResult struct {
+	Name       string          `json:"name"`
+	NonEmpty   int64           `json:"non_empty"`
+	Categories []CategoryMatch `json:"categories"`
+	// Sensitive reports sensitive personal information under the CN rules
+	// (PIPL Art. 28); SensitiveIn holds the answer per jurisdiction.
+	Sensitive   bool            `json:"sensitive"`
+	SensitiveIn map[string]bool `json:"sensitive_in,omitempty"`
+	Personal    bool            `json:"personal"` // personal information under the CN rules
+	Grade       string          `json:"grade"`
+	Hinted      []string        `json:"hinted,omitempty"` // categories the header suggested
+	// Distinct estimates the number of distinct identifying values found
+	// (HyperLogLog, about 1.6 % error), 0 when none were found.
+	Distinct int64 `json:"distinct,omitempty"`
+}
+
+// Keys returns the category keys of the field.
+func (f FieldResult) Keys() []string {
+	keys := make([]string, len(f.Categories))
+	for i, m := range f.Categories {
+		keys[i] = m.Key
+	}
+	return keys
+}
+
+// colStats accumulates what the scanner saw in one field.
+type colStats struct {
+	name     string
+	order    int
+	hint     uint64 // categories the header suggests
+	devices  bool   // header names a device ID
+	latHint  bool   // header names a latitude
+	lngHint  bool   // header names a longitude
+	nonEmpty int64
+	match    [MaxCategories]int64
+	attempt  [MaxCategories]int64
+
+	// Whole-value statistics for dates of birth and coordinates.
+	dates            int64
+	minYear, maxYear int
+	decimals         int64 // values that are decimal numbers
+	latOK, lngOK     int64 // decimals within ±90 and ±180
+	precise          int64 // decimals with 4 or more fraction digits
+
+	hll *hll // distinct identifying values
+}
+
+// A Scanner classifies the fields of one dataset as its records stream
+// past. Create one with [Catalog.NewScanner], call Add for each record, and
+// Fields at the end. A Scanner is not safe for concurrent use: give each
+// worker its own and combine them with Merge.
+type Scanner struct {
+	cat   *Catalog
+	cols  []*colStats // by position in the current names
+	named map[string]*colStats
+	order []*colStats
+	last  []string // the names slice the column mapping was built for
+	lastP unsafe.Pointer
+	tf    textFinder
+	cur   int // order of the field being classified
+}
+
+// NewScanner returns a scanner that classifies with c.
+func (c *Catalog) NewScanner() *Scanner {
+	s := &Scanner{cat: c, named: map[string]*colStats{}}
+	s.tf.hash = s.hashIdentifier
+	return s
+}
+
+// column returns the stats for a field, creating them on first sight.
+func (s *Scanner) column(name string) *colStats {
+	if c, ok := s.named[name]; ok {
+		return c
+	}
+	c := &colStats{name: name, order: len(s.order), minYear: 1 << 30}
+	c.hint = s.cat.headerHints(name)
+	c.devices = c.hint&s.cat.deviceCats != 0
+	c.latHint, c.lngHint = axisHints(name)
+	s.named[name] = c
+	s.order = append(s.order, c)
+	return c
+}
+
+// mapColumns rebuilds the position-to-field mapping when the names change.
+func (s *Scanner) mapColumns(names []string, n int) {
+	p := unsafe.Pointer(unsafe.SliceData(names))
+	if p == s.lastP && len(names) == len(s.last) && len(s.cols) >= n {
+		return
+	}
+	same := len(names) == len(s.last) && len(s.cols) >= n
+	for i := 0; same && i < len(names); i++ {
+		same = names[i] == s.last[i]
+	}
+	if same {
+		s.lastP = p
+		return
+	}
+	s.cols = s.cols[:0]
+	for _, name := range names {
+		s.cols = append(s.cols, s.column(name))
+	}
+	for i := len(names); i < n; i++ {
+		s.cols = append(s.cols, s.column("column "+strconv.Itoa(i+1)))
+	}
+	s.last = append(s.last[:0:0], names...)
+	s.lastP = p
+}
+
+// Add classifies one record: values[i] is the value of field names[i].
+// Values beyond the names are attributed to fields named "column N" (1-based
+// position). Add keeps no reference to the values, so callers may reuse
+// their buffers (or pass strings that alias them) after it returns; the
+// names are copied when they change.
+func (s *Scanner) Add(names, values []string) {
+	s.mapColumns(names, len(values))
+	for i, v := range values {
+		s.AddValue(s.cols[i], v)
+	}
+}
+
+// A Field is a handle on one field of a scanner, for callers that feed
+// values column by column (see [Scanner.Field] and [Scanner.AddValue]).
+type Field = *colStats
+
+// Field returns the handle for the named field, creating it if needed.
+func (s *Scanner) Field(name string) Field { return s.column(name) }
+
+// AddValue classifies one value of field f, which must come from this
+// scanner's Field or Add. Like Add it keeps no reference to v.
+func (s *Scanner) AddValue(f Field, v string) {
+	v = trimSpace(v)
+	if len(v) == 0 || isNull(v) {
+		return
+	}
+	col := f
+	col.nonEmpty++
+	s.cur = col.order
+	tf := &s.tf
+	tf.reset()
+	tf.devices = col.devices
+	tf.scan(v)
+	c0 := v[0]
+	if tf.high {
+		if tf.addr.isAddress(v) {
+			tf.match |= 1 << detAddress
+		}
+		if len(v) >= 6 && len(v) <= 12 && isHanName(v) {
+			tf.match |= 1 << detName
+		}
+	}
+	if len(v) <= 24 && tf.match == 0 && tf.attempt == 0 && (isAlpha(c0) || c0 >= utf8.RuneSelf && runeFlags[firstRune(v)]&rfLexical != 0) {
+		if len(v) == 3 && (v == "男" || v == "女") {
+			s.lexical(col, lexGender)
+		} else if lx, ok := lexical[v]; ok {
+			s.lexical(col, lx)
+		}
+	}
+	if isDigit(c0) || c0 == '-' && len(v) > 1 {
+		s.wholeNumber(col, v)
+	}
+	det := tf.match
+	att := tf.attempt | det
+	if det == 0 && att == 0 && len(s.cat.user) == 0 {
+		return
+	}
+	var cm, ca uint64
+	for m := att; m != 0; m &= m - 1 {
+		ca |= s.cat.detCat[bits.TrailingZeros64(m)]
+	}
+	for m := det; m != 0; m &= m - 1 {
+		cm |= s.cat.detCat[bits.TrailingZeros64(m)]
+	}
+	for _, u := range s.cat.user {
+		s.userDetect(u, v, &cm, &ca)
+	}
+	for m := ca; m != 0; m &= m - 1 {
+		col.attempt[bits.TrailingZeros64(m)]++
+	}
+	for m := cm; m != 0; m &= m - 1 {
+		col.match[bits.TrailingZeros64(m)]++
+	}
+}
+
+func (s *Scanner) userDetect(u userDetector, v string, cm, ca *uint64) {
+	for off := 0; off < len(v); {
+		loc := u.re.FindStringIndex(v[off:])
+		if loc == nil {
+			return
+		}
+		*ca |= 1 << u.cat
+		m := v[off+loc[0] : off+loc[1]]
+		if u.validate == nil || u.validate(m) {
+			*cm |= 1 << u.cat
+			return
+		}
+		if loc[1] == 0 {
+			off++
+		} else {
+			off += loc[1]
+		}
+	}
+}
+
+// lexical records a whole-value word match.
+func (s *Scanner) lexical(col *colStats, lx uint8) {
+	tf := &s.tf
+	if lx&lexGender != 0 {
+		tf.match |= 1 << detGender
+	}
+	if lx&lexEthnicity != 0 || lx&lexEthnicityBare != 0 && col.hint&s.cat.ethnicCat != 0 {
+		tf.match |= 1 << detEthnicity
+	}
+	if lx&lexReligion != 0 || lx&lexNone != 0 && col.hint&s.cat.religionCat != 0 {
+		tf.match |= 1 << detReligion
+	}
+}
+
+// wholeNumber records dates and decimal numbers for the column-level
+// detectors (dates of birth, latitude and longitude columns).
+func (s *Scanner) wholeNumber(col *colStats, v string) {
+	if y, ok := parseDate(v); ok {
+		col.dates++
+		if y < col.minYear {
+			col.minYear = y
+		}
+		if y > col.maxYear {
+			col.maxYear = y
+		}
+		if y >= 1900 && y <= maxBirthYear {
+			s.tf.match |= 1 << detDOB
+		}
+		return
+	}
+	if len(v) > 24 || s.tf.match&(1<<detCoordPrecise|1<<detCoordImprecise) != 0 {
+		return
+	}
+	if !s.tf.decimal && !(v[0] == '-' && len(v) > 2 && isDigit(v[1])) {
+		return
+	}
+	x, frac, ok := parseDecimal(v)
+	if !ok {
+		return
+	}
+	col.decimals++
+	if x >= -90 && x <= 90 {
+		col.latOK++
+	}
+	if x >= -180 && x <= 180 {
+		col.lngOK++
+	}
+	if frac >= 4 {
+		col.precise++
+	}
+}
+
+// parseDate recognises YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one- or
+// two-digit month and day), YYYYMMDD and YYYY年M月D日, and returns the year.
+func parseDate(v string) (int, bool) {
+	if len(v) < 8 || len(v) > 17 || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
+		return 0, false
+	}
+	if c := v[4]; isDigit(c) && len(v) != 8 || !isDigit(c) && c != '-' && c != '/' && c != '.' && c != 0xE5 {
+		return 0, false
+	}
+	y := atoiN(v[:4])
+	if len(v) == 8 && allDigits(v) {
+		return y, validCalendar(y, atoiN(v[4:6]), atoiN(v[6:8]))
+	}
+	rest := v[4:]
+	var sep string
+	switch {
+	case rest[0] == '-' || rest[0] == '/' || rest[0] == '.':
+		sep = rest[:1]
+	case len(rest) > 3 && rest[:3] == "年":
+		sep = "年"
+	default:
+		return 0, false
+	}
+	rest = rest[len(sep):]
+	m, rest, ok := leadingNumber(rest)
+	if !ok {
+		return 0, false
+	}
+	if sep == "年" {
+		if len(rest) < 3 || rest[:3] != "月" {
+			return 0, false
+		}
+		rest = rest[3:]
+	} else {
+		if len(rest) == 0 || rest[:1] != sep {
+			return 0, false
+		}
+		rest = rest[1:]
+	}
+	d, rest, ok := leadingNumber(rest)
+	if !ok {
+		return 0, false
+	}
+	if sep == "年" && rest == "日" {
+		rest = ""
+	}
+	return y, rest == "" && validCalendar(y, m, d)
+}
+
+func leadingNumber(s string) (int, string, bool) {
+	if len(s) == 0 || !isDigit(s[0]) {
+		return 0, s, false
+	}
+	if len(s) > 1 && isDigit(s[1]) {
+		return atoiN(s[:2]), s[2:], true
+	}
+	return int(s[0] - '0'), s[1:], true
+}
+
+func validCalendar(y, m, d int) bool {
+	return y >= 1000 && m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m)
+}
+
+func trimSpace(v string) string {
+	if len(v) > 0 && v[0] > ' ' && v[len(v)-1] > ' ' {
+		return v
+	}
+	for len(v) > 0 && (v[0] == ' ' || v[0] == '\t' || v[0] == '\r' || v[0] == '\n') {
+		v = v[1:]
+	}
+	for len(v) > 0 && (v[len(v)-1] == ' ' || v[len(v)-1] == '\t' || v[len(v)-1] == '\r' || v[len(v)-1] == '\n') {
+		v = v[:len(v)-1]
+	}
+	return v
+}
+
+// isNull reports the spellings of a missing value.
+func isNull(v string) bool {
+	switch len(v) {
+	case 1:
+		return v == "-"
+	case 2:
+		return v == `\N` || v == "--"
+	case 3:
+		return v == "N/A" || v == "n/a"
+	case 4:
+		return v == "NULL" || v == "null" || v == "Null"
+	}
+	return false
+}
+
+// hashIdentifier adds an identifying value to the current field's sketch.
+func (s *Scanner) hashIdentifier(det int, v string) {
+	col := s.order[s.cur]
+	if col.hll == nil {
+		col.hll = new(hll)
+	}
+	col.hll.add(maphash.String(s.cat.seed, v))
+}
+
+// Merge adds o's counts to s. Both must come from the same catalog. o must
+// not be used afterwards.
+func (s *Scanner) Merge(o *Scanner) {
+	for _, oc := range o.order {
+		c := s.column(oc.name)
+		c.nonEmpty += oc.nonEmpty
+		for i := range c.match {
+			c.match[i] += oc.match[i]
+			c.attempt[i] += oc.attempt[i]
+		}
+		c.dates += oc.dates
+		c.minYear = min(c.minYear, oc.minYear)
+		c.maxYear = max(c.maxYear, oc.maxYear)
+		c.decimals += oc.decimals
+		c.latOK += oc.latOK
+		c.lngOK += oc.lngOK
+		c.precise += oc.precise
+		if oc.hll != nil {
+			if c.hll == nil {
+				c.hll = new(hll)
+			}
+			c.hll.merge(oc.hll)
+		}
+	}
+}
+
+// DistinctSubjects estimates how many people the dataset is about: the
+// largest number of distinct values in any field holding an identifying
+// category (resident ID, phone, e-mail, passport, …).
+func (s *Scanner) DistinctSubjects() int64 {
+	var n int64
+	for _, f := range s.Fields() {
+		n = max(n, f.Distinct)
+	}
+	return n
+}
+
+// Fields returns the classification of every field seen, in the order
+// fields first appeared.
+func (s *Scanner) Fields() []FieldResult {
+	out := make([]FieldResult, 0, len(s.order))
+	coord := make([]int, len(s.order)) // 1 latitude-like, 2 longitude-like
+	for i, c := range s.order {
+		coord[i] = s.coordShape(c)
+	}
+	for i, c := range s.order {
+		out = append(out, s.field(c, coord, i))
+	}
+	return out
+}
+
+// coordShape reports whether a column's values are precise-looking decimal
+// coordinates: 1 if all lie within ±90, 2 if within ±180.
+func (s *Scanner) coordShape(c *colStats) int {
+	if c.nonEmpty == 0 || float64(c.decimals) < 0.9*float64(c.nonEmpty) {
+		return 0
+	}
+	switch {
+	case float64(c.latOK) >= 0.98*float64(c.decimals):
+		return 1
+	case float64(c.lngOK) >= 0.98*float64(c.decimals):
+		return 2
+	}
+	return 0
+}
+
+func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
+	cat := s.cat
+	fr := FieldResult{Name: c.name, NonEmpty: c.nonEmpty, Categories: []CategoryMatch{}, Grade: GradeGeneral}
+	for m := c.hint; m != 0; m &= m - 1 {
+		fr.Hinted = append(fr.Hinted, cat.cats[bits.TrailingZeros64(m)].Key)
+	}
+	if c.nonEmpty == 0 {
+		return fr
+	}
+	ne := float64(c.nonEmpty)
+	var found uint64
+	matches := map[int]int64{}
+	for i := range cat.cats {
+		bit := uint64(1) << i
+		m := c.match[i]
+		if m == 0 {
+			continue
+		}
+		d := cat.cats[i].Decision
+		hinted := c.hint&bit != 0
+		if d.RequiresHint && !hinted {
+			continue
+		}
+		share := float64(m) / ne
+		minShare := d.MinShare
+		if hinted {
+			minShare = d.HintedMinShare
+		}
+		if share < minShare || share == 0 {
+			continue
+		}
+		if bit&cat.lexicalCats == 0 {
+			minRate := d.MinRate
+			if minRate == 0 {
+				minRate = DefaultMinRate
+			}
+			if hinted {
+				minRate = d.HintedMinRate
+				if minRate == 0 {
+					minRate = DefaultHintedMinRate
+				}
+			}
+			if a := c.attempt[i]; a > 0 && float64(m)/float64(a) < minRate {
+				if d.Chance == 0 || float64(m) < max(3, ChanceFactor*d.Chance*float64(a)) {
+					continue
+				}
+			}
+		}
+		if bit&cat.dobCats != 0 && !hinted && (c.maxYear-c.minYear < 20 || c.maxYear > maxBirthYear) {
+			continue // a date column, but nothing says birth: order dates span a few years
+		}
+		found |= bit
+		matches[i] = m
+	}
+	// Latitude and longitude columns.
+	if shape := coord[pos]; shape != 0 && !(c.latHint && shape != 1) && !(c.lngHint && shape == 0) {
+		hinted := c.hint&cat.coordCats != 0
+		partner := pos > 0 && coord[pos-1] != 0 && coord[pos-1] != shape || pos+1 < len(coord) && coord[pos+1] != 0 && coord[pos+1] != shape
+		precise := float64(c.precise) >= 0.5*float64(c.decimals)
+		if hinted || partner && precise && float64(c.precise) >= 0.8*float64(c.decimals) {
+			n := c.latOK
+			if shape == 2 {
+				n = c.lngOK
+			}
+			i := cat.vagueCat
+			if precise {
+				i = cat.preciseCat
+			}
+			if i >= 0 {
+				found |= 1 << i
+				matches[i] = max(matches[i], n)
+			}
+		}
+	}
+	for m := found; m != 0; m &= m - 1 {
+		i := bits.TrailingZeros64(m)
+		k := cat.cats[i]
+		fr.Categories = append(fr.Categories, CategoryMatch{Key: k.Key, Matches: matches[i], Ratio: float64(matches[i]) / ne})
+		fr.Grade = MaxGrade(fr.Grade, k.Grade)
+		for j, r := range k.Jurisdictions {
+			if r.Sensitive {
+				if fr.SensitiveIn == nil {
+					fr.SensitiveIn = map[string]bool{}
+				}
+				fr.SensitiveIn[j] = true
+			}
+		}
+		if k.Jurisdictions[JurisdictionCN].PI {
+			fr.Personal = true
+		}
+		if k.Identifies && c.hll != nil {
+			fr.Distinct = max(fr.Distinct, c.hll.estimate())
+		}
+	}
+	if fr.SensitiveIn != nil {
+		for _, j := range cat.Jurisdictions() {
+			if !fr.SensitiveIn[j] {
+				fr.SensitiveIn[j] = false
+			}
+		}
+	}
+	fr.Sensitive = fr.SensitiveIn[JurisdictionCN]
+	sort.Slice(fr.Categories, func(a, b int) bool { return fr.Categories[a].Key < fr.Categories[b].Key })
+	return fr
+}
+
+// axisHints reports whether a header names a latitude or a longitude.
+func axisHints(header string) (lat, lng bool) {
+	lower := strings.ToLower(header)
+	if strings.Contains(lower, "纬度") {
+		lat = true
+	}
+	if strings.Contains(lower, "经度") {
+		lng = true
+	}
+	for _, w := range headerWords(header) {
+		switch w {
+		case "lat", "latitude", "wd":
+			lat = true
+		case "lng", "lon", "long", "longitude", "jd":
+			lng = true
+		}
+	}
+	if lat && lng {
+		return false, false // "lat_lng": a pair, either axis
+	}
+	return lat, lng
+}
+
+// firstRune returns the first rune of v if it is in the BMP, else 0.
+func firstRune(v string) rune {
+	r, _ := decodeRune(v, 0)
+	if r >= 65536 {
+		return 0
+	}
+	return r
+}

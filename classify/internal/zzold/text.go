@@ -1,0 +1,966 @@
+package classify
+
+import (
+	"sort"
+	"unicode/utf8"
+)
+
+// Detectors built into sluice. A detector finds and validates one kind of
+// value; the catalog maps each detector to a category.
+const (
+	detResidentID = iota
+	detPhone
+	detBankCard
+	detCreditCard
+	detEmail
+	detIPv4
+	detIPv6
+	detMAC
+	detIMEI
+	detUUID      // only in fields whose header names a device ID
+	detAndroidID // likewise
+	detCoordPrecise
+	detCoordImprecise
+	detPlate
+	detVIN
+	detPassport
+	detPermit
+	detUSCC
+	detName
+	detAddress
+	detDOB
+	detGender
+	detEthnicity
+	detReligion
+	detHealth
+	numDetectors
+)
+
+// detectorNames are the names catalog files use for the built-in detectors.
+var detectorNames = [numDetectors]string{
+	detResidentID:     "cn_resident_id",
+	detPhone:          "cn_phone",
+	detBankCard:       "bank_card",
+	detCreditCard:     "credit_card",
+	detEmail:          "email",
+	detIPv4:           "ipv4",
+	detIPv6:           "ipv6",
+	detMAC:            "mac",
+	detIMEI:           "imei",
+	detUUID:           "device_uuid",
+	detAndroidID:      "android_id",
+	detCoordPrecise:   "coordinates_precise",
+	detCoordImprecise: "coordinates_imprecise",
+	detPlate:          "cn_plate",
+	detVIN:            "vin",
+	detPassport:       "cn_passport",
+	detPermit:         "cn_travel_permit",
+	detUSCC:           "cn_uscc",
+	detName:           "cn_name",
+	detAddress:        "cn_address",
+	detDOB:            "date_of_birth",
+	detGender:         "gender",
+	detEthnicity:      "ethnicity",
+	detReligion:       "religion",
+	detHealth:         "health",
+}
+
+// lexicalDetectors decide from the words of a value rather than from a
+// checked structure; their share is taken over all non-empty values.
+const lexicalDetectors = 1<<detName | 1<<detAddress | 1<<detDOB | 1<<detGender | 1<<detEthnicity | 1<<detReligion | 1<<detHealth
+
+// identifyingDetectors find values that identify one person; their distinct
+// values estimate the number of data subjects.
+const identifyingDetectors = 1<<detResidentID | 1<<detPhone | 1<<detEmail | 1<<detPassport | 1<<detPermit | 1<<detBankCard | 1<<detCreditCard | 1<<detIMEI | 1<<detVIN | 1<<detPlate
+
+// A Hit is one validated candidate found in a value: the detector that found
+// it and its byte span.
+type Hit struct {
+	Detector   string // built-in detector name, e.g. "cn_resident_id"
+	Start, End int
+	det        int
+}
+
+// Byte classes for the text finder.
+const (
+	cNone  = iota
+	cDigit // 0-9
+	cAlpha // A-Z a-z
+	cUnder // _ (a word character for boundaries, as in (?-u:\b))
+	cHigh  // a UTF-8 lead or continuation byte
+	cPlus
+	cParen
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = cAlpha
+		t[c-32] = cAlpha
+	}
+	t['_'] = cUnder
+	for c := 0x80; c < 256; c++ {
+		t[c] = cHigh
+	}
+	t['+'] = cPlus
+	t['('] = cParen
+	return t
+}()
+
+func isWord(c byte) bool { k := byteClass[c]; return k == cDigit || k == cAlpha || k == cUnder }
+
+// textFinder finds candidates in one value. It keeps no state across values
+// except its hits buffer, which it reuses.
+type textFinder struct {
+	match, attempt uint64    // detector bits: validated, and shape seen
+	high           bool      // the value has non-ASCII bytes
+	addr           addrParts // parts of an address seen
+	decimal        bool      // the whole value is a decimal number d+.d+
+	devices        bool      // field header names a device ID: UUIDs count
+	collect        bool      // record hits
+	hits           []Hit
+	norm           [40]byte // normalised digits of the last phone or card
+	hash           func(det int, s string)
+}
+
+func (f *textFinder) reset() {
+	f.match, f.attempt, f.high = 0, 0, false
+	f.addr = addrParts{}
+	f.decimal = false
+	f.hits = f.hits[:0]
+}
+
+func (f *textFinder) hit(det, start, end int, v string) {
+	f.match |= 1 << det
+	if f.collect {
+		f.hits = append(f.hits, Hit{Detector: detectorNames[det], Start: start, End: end, det: det})
+	}
+	if f.hash != nil && identifyingDetectors&(1<<det) != 0 {
+		f.hash(det, v[start:end])
+	}
+}
+
+// scan runs the ASCII token pass over v.
+func (f *textFinder) scan(v string) {
+	n := len(v)
+	i := 0
+	for i < n {
+		switch byteClass[v[i]] {
+		case cNone:
+			i++
+		case cHigh:
+			f.high = true
+			c := v[i]
+			if c >= 0xE0 && c < 0xF0 && i+2 < n && v[i+1]&0xC0 == 0x80 && v[i+2]&0xC0 == 0x80 {
+				r := rune(c&0x0F)<<12 | rune(v[i+1]&0x3F)<<6 | rune(v[i+2]&0x3F)
+				if hotRunes[r>>6]&(1<<(uint(r)&63)) != 0 {
+					i = f.highRune(v, i, r, runeFlags[r])
+				} else {
+					i += 3
+				}
+				continue
+			}
+			i++
+		case cPlus:
+			if i+1 < n && isDigit(v[i+1]) && (i == 0 || !isWord(v[i-1])) {
+				i = f.number(v, i)
+			} else {
+				i++
+			}
+		case cParen:
+			if i+4 < n && v[i+1] == '0' {
+				if j, ok := f.bracketLandline(v, i); ok {
+					i = j
+					continue
+				}
+			}
+			i++
+		default:
+			// A word: a maximal run of [0-9A-Za-z_].
+			j, digits, alpha := i, 0, 0
+			for j < n {
+				switch byteClass[v[j]] {
+				case cDigit:
+					digits++
+				case cAlpha:
+					alpha++
+				case cUnder:
+				default:
+					goto end
+				}
+				j++
+			}
+		end:
+			i = f.word(v, i, j, digits, alpha)
+		}
+	}
+}
+
+// word handles the word v[i:j] and returns where scanning resumes.
+func (f *textFinder) word(v string, i, j, digits, alpha int) int {
+	n := len(v)
+	L := j - i
+	if j < n {
+		switch v[j] {
+		case '@':
+			return f.email(v, i, j)
+		case '.':
+			if digits == L && j+1 < n && isDigit(v[j+1]) {
+				return f.dotted(v, i)
+			}
+			if j+1 < n && isWord(v[j+1]) && f.emailAhead(v, j) {
+				return f.email(v, i, j)
+			}
+		case ':':
+			if L <= 2 && digits == L && j+3 <= n && isDigit(v[j+1]) && isDigit(v[j+2]) && (j+3 == n || !isHex(v[j+3]) && v[j+3] != ':' || v[j+3] == ':' && j+5 < n && isDigit(v[j+4]) && isDigit(v[j+5]) && (j+6 == n || !isWord(v[j+6]) && v[j+6] != ':')) {
+				return skipTime(v, j) // hh:mm or hh:mm:ss, not an address
+			}
+			if L <= 4 && digits+alpha == L && j+1 < n && (isHex(v[j+1]) || v[j+1] == ':') {
+				if k, ok := f.colonHex(v, i); ok {
+					return k
+				}
+			}
+		case '-':
+			if L == 8 && j+28 <= n && isHexWord(v[i:j]) {
+				if ValidUUID(v[i:i+36]) && (i+36 == n || !isWord(v[i+36])) {
+					if f.devices {
+						f.attempt |= 1 << detUUID
+						f.hit(detUUID, i, i+36, v)
+					}
+					return i + 36
+				}
+			}
+			if L == 2 && j+15 <= n && isHexWord(v[i:j]) && ValidMAC(v[i:i+17]) && (i+17 == n || !isWord(v[i+17])) {
+				f.attempt |= 1 << detMAC
+				f.hit(detMAC, i, i+17, v)
+				return i + 17
+			}
+			fallthrough
+		case ' ':
+			if L == 4 && digits == 4 && v[j] == '-' && j+2 < n && isDigit(v[j+1]) && (v[j+2] == '-' || j+3 < n && isDigit(v[j+2]) && v[j+3] == '-') {
+				return skipDate(v, j) // yyyy-mm-dd: a date, never a phone or card
+			}
+			if digits == L && L <= 6 && j+1 < n && isDigit(v[j+1]) {
+				return f.number(v, i)
+			}
+		}
+	}
+	if digits == L {
+		// A leading "(0xx)" was handled by bracketLandline; a lone digit run.
+		f.digitRun(v, i, j)
+		return j
+	}
+	f.alnum(v, i, j, digits, alpha)
+	return j
+}
+
+// skipDate returns the end of the "-mm-dd" that follows a year at v[j].
+func skipDate(v string, j int) int {
+	for k := 0; k < 2 && j < len(v) && v[j] == '-'; k++ {
+		j++
+		for j < len(v) && isDigit(v[j]) {
+			j++
+		}
+	}
+	return j
+}
+
+// skipTime returns the end of the ":mm" or ":mm:ss" that follows an hour
+// at v[j].
+func skipTime(v string, j int) int {
+	for k := 0; k < 2 && j+2 < len(v) && v[j] == ':' && isDigit(v[j+1]) && isDigit(v[j+2]); k++ {
+		j += 3
+	}
+	return j
+}
+
+// digitRun classifies a run of digits with word boundaries on both sides.
+func (f *textFinder) digitRun(v string, i, j int) {
+	s := v[i:j]
+	switch L := len(s); {
+	case L == 11:
+		if s[0] == '1' {
+			f.attempt |= 1 << detPhone
+			if ValidMobile(s) {
+				f.hitPhone(v, i, j, s)
+			}
+		}
+	case L == 13 && s[0] == '8' && s[1] == '6' && s[2] == '1':
+		f.attempt |= 1 << detPhone
+		if ValidMobile(s[2:]) {
+			f.hitPhone(v, i, j, s[2:])
+		}
+	case L == 15:
+		f.attempt |= 1<<detResidentID | 1<<detIMEI
+		if ValidResidentID(s) {
+			f.hit(detResidentID, i, j, v)
+		}
+		if ValidIMEI(s) {
+			f.hit(detIMEI, i, j, v)
+		}
+		if (s[0] == '3' && (s[1] == '4' || s[1] == '7')) && CardIssuer(s) == IssuerCredit {
+			f.attempt |= 1 << detCreditCard
+			f.hit(detCreditCard, i, j, v)
+		}
+	case L >= 16 && L <= 19:
+		if L == 18 {
+			f.attempt |= 1 << detResidentID
+			if ValidResidentID(s) {
+				f.hit(detResidentID, i, j, v)
+				return
+			}
+			if s[0] >= '1' && s[0] <= '9' {
+				f.attempt |= 1 << detUSCC
+				if ValidUSCC(s) {
+					f.hit(detUSCC, i, j, v)
+					return
+				}
+			}
+		}
+		f.card(v, i, j, s)
+	}
+}
+
+func (f *textFinder) card(v string, i, j int, digits string) {
+	f.attempt |= 1<<detBankCard | 1<<detCreditCard
+	switch CardIssuer(digits) {
+	case IssuerUnionPay:
+		if len(digits) >= 16 {
+			f.hit(detBankCard, i, j, v)
+		}
+	case IssuerCredit:
+		f.hit(detCreditCard, i, j, v)
+	}
+}
+
+func (f *textFinder) hitPhone(v string, i, j int, norm string) {
+	f.match |= 1 << detPhone
+	if f.collect {
+		f.hits = append(f.hits, Hit{Detector: detectorNames[detPhone], Start: i, End: j, det: detPhone})
+	}
+	if f.hash != nil {
+		f.hash(detPhone, norm)
+	}
+}
+
+// alnum classifies a word of letters and digits.
+func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
+	s := v[i:j]
+	L := len(s)
+	switch L {
+	case 18:
+		if digits == 17 && (s[17] == 'X' || s[17] == 'x') {
+			f.attempt |= 1 << detResidentID
+			if ValidResidentID(s) {
+				f.hit(detResidentID, i, j, v)
+			}
+			return
+		}
+		if isUpperAlnum(s) {
+			f.attempt |= 1 << detUSCC
+			if ValidUSCC(s) {
+				f.hit(detUSCC, i, j, v)
+			}
+		}
+	case 17:
+		if alpha >= 2 && isUpperAlnum(s) {
+			f.attempt |= 1 << detVIN
+			if ValidVIN(s) {
+				f.hit(detVIN, i, j, v)
+			}
+		}
+	case 9:
+		if isUpper(s[0]) && digits >= 7 {
+			f.attempt |= 1<<detPassport | 1<<detPermit
+			if ValidPassport(s) {
+				f.hit(detPassport, i, j, v)
+			} else if ValidTravelPermit(s) {
+				f.hit(detPermit, i, j, v)
+			}
+		}
+	case 11:
+		if (s[0] == 'H' || s[0] == 'M') && digits == 10 {
+			f.attempt |= 1 << detPermit
+			if ValidTravelPermit(s) {
+				f.hit(detPermit, i, j, v)
+			}
+		}
+	case 16:
+		if f.devices && ValidAndroidID(s) {
+			f.attempt |= 1 << detAndroidID
+			f.hit(detAndroidID, i, j, v)
+		}
+	}
+	if digits == 0 && L >= 3 && L <= 14 && len(asciiHealth) > 0 {
+		var buf [14]byte
+		for k := 0; k < L; k++ {
+			buf[k] = s[k] | 0x20
+		}
+		if asciiHealth[string(buf[:L])] {
+			f.match |= 1 << detHealth
+		}
+	}
+}
+
+func isUpperAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) && !isUpper(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isHexWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLocal reports whether c may appear in the local part of an address.
+func isLocal(c byte) bool {
+	return isWord(c) || c == '.' || c == '%' || c == '+' || c == '-'
+}
+
+// emailAhead reports whether an @ follows position j within local-part
+// characters, so that "john.smith@" is read as one address.
+func (f *textFinder) emailAhead(v string, j int) bool {
+	for k := j; k < len(v) && k < j+64; k++ {
+		if v[k] == '@' {
+			return true
+		}
+		if !isLocal(v[k]) {
+			return false
+		}
+	}
+	return false
+}
+
+// email reads the address around the @ at or after j; i is where the local
+// part's word starts.
+func (f *textFinder) email(v string, i, j int) int {
+	at := j
+	for at < len(v) && v[at] != '@' {
+		at++
+	}
+	start := i
+	for start > 0 && isLocal(v[start-1]) {
+		start--
+	}
+	for start < at && (v[start] == '.' || v[start] == '-' || v[start] == '+') {
+		start++
+	}
+	end := at + 1
+	for end < len(v) && (isAlnum(v[end]) || v[end] == '-' || v[end] == '.') {
+		end++
+	}
+	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
+		end-- // a full stop or dash after the address is not part of it
+	}
+	if start == at || end == at+1 {
+		return at + 1
+	}
+	if end < len(v) && (v[end] == '_' || v[end] == '@') {
+		return end
+	}
+	f.attempt |= 1 << detEmail
+	if ValidEmail(v[start:end]) {
+		f.hit(detEmail, start, end, v)
+	}
+	return end
+}
+
+// dotted reads a run of digits and dots starting at i: an IPv4 address, a
+// decimal number, or a latitude,longitude pair.
+func (f *textFinder) dotted(v string, i int) int {
+	n := len(v)
+	j, dots := i, 0
+	for j < n && (isDigit(v[j]) || v[j] == '.' && j+1 < n && isDigit(v[j+1])) {
+		if v[j] == '.' {
+			dots++
+		}
+		j++
+	}
+	if j < n && (isAlpha(v[j]) || v[j] == '_') || i > 0 && (v[i-1] == '.' || isAlpha(v[i-1])) {
+		// part of a longer token (a version, a host name)
+		for j < n && (isWord(v[j]) || v[j] == '.') {
+			j++
+		}
+		return j
+	}
+	switch dots {
+	case 3:
+		f.attempt |= 1 << detIPv4
+		if ValidIPv4(v[i:j]) {
+			f.hit(detIPv4, i, j, v)
+		}
+	case 1:
+		if i == 0 && j == n {
+			f.decimal = true
+		}
+		return f.coordPair(v, i, j)
+	}
+	return j
+}
+
+// coordPair checks whether the decimal v[i:j] starts a "lat,lng" pair.
+func (f *textFinder) coordPair(v string, i, j int) int {
+	n := len(v)
+	k := j
+	for k < n && v[k] == ' ' {
+		k++
+	}
+	if k >= n || v[k] != ',' {
+		return j
+	}
+	k++
+	for k < n && v[k] == ' ' {
+		k++
+	}
+	neg := k < n && v[k] == '-'
+	if neg {
+		k++
+	}
+	m := k
+	dots := 0
+	for m < n && (isDigit(v[m]) || v[m] == '.' && m+1 < n && isDigit(v[m+1])) {
+		if v[m] == '.' {
+			dots++
+		}
+		m++
+	}
+	if dots != 1 || m < n && (isWord(v[m]) || v[m] == '.') {
+		return j
+	}
+	start := i
+	if i > 0 && v[i-1] == '-' {
+		start = i - 1
+	}
+	lat, latFrac, ok1 := parseDecimal(v[start:j])
+	lng, lngFrac, ok2 := parseDecimal(v[k-b2i(neg) : m])
+	if !ok1 || !ok2 || latFrac < 2 || lngFrac < 2 {
+		return j
+	}
+	f.attempt |= 1<<detCoordPrecise | 1<<detCoordImprecise
+	if lat < -90 || lat > 90 || lng < -180 || lng > 180 || lat == 0 && lng == 0 {
+		return m
+	}
+	if latFrac >= 4 && lngFrac >= 4 {
+		f.hit(detCoordPrecise, start, m, v)
+	} else {
+		f.hit(detCoordImprecise, start, m, v)
+	}
+	return m
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// parseDecimal parses -?d+.d+ and returns its value and the number of
+// fraction digits.
+func parseDecimal(s string) (x float64, frac int, ok bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) < 3 || len(s) > 24 {
+		return 0, 0, false
+	}
+	var ip, fp, scale float64 = 0, 0, 1
+	dot := -1
+	for k := 0; k < len(s); k++ {
+		c := s[k]
+		switch {
+		case c == '.' && dot < 0:
+			dot = k
+		case isDigit(c):
+			if dot < 0 {
+				ip = ip*10 + float64(c-'0')
+			} else {
+				fp = fp*10 + float64(c-'0')
+				scale *= 10
+			}
+		default:
+			return 0, 0, false
+		}
+	}
+	if dot <= 0 || dot == len(s)-1 || dot > 3 {
+		return 0, 0, false
+	}
+	x = ip + fp/scale
+	if neg {
+		x = -x
+	}
+	return x, len(s) - dot - 1, true
+}
+
+// colonHex reads a MAC address or an IPv6 address starting at i.
+func (f *textFinder) colonHex(v string, i int) (int, bool) {
+	n := len(v)
+	j, colons := i, 0
+	for j < n && (isHex(v[j]) || v[j] == ':' || v[j] == '.' && colons >= 2) {
+		if v[j] == ':' {
+			colons++
+		}
+		j++
+	}
+	if j < n && isWord(v[j]) {
+		return 0, false
+	}
+	for j > i && (v[j-1] == ':' || v[j-1] == '.') && !(j-2 > i && v[j-2] == ':') {
+		j--
+	}
+	s := v[i:j]
+	if len(s) == 17 && colons == 5 && s[2] == ':' {
+		f.attempt |= 1 << detMAC
+		if ValidMAC(s) {
+			f.hit(detMAC, i, j, v)
+		}
+		return j, true
+	}
+	if colons >= 2 {
+		f.attempt |= 1 << detIPv6
+		if ValidIPv6(s) {
+			f.hit(detIPv6, i, j, v)
+			return j, true
+		}
+		return j, true
+	}
+	return 0, false
+}
+
+// number reads digit groups separated by single spaces or dashes, with an
+// optional leading +, and checks the whole as a phone or card number; if the
+// whole is neither, each group is classified on its own.
+func (f *textFinder) number(v string, i int) int {
+	n := len(v)
+	plus := v[i] == '+'
+	k := i
+	if plus {
+		k++
+	}
+	var groups [8][2]int
+	ng, nd := 0, 0
+	for ng < len(groups) {
+		s := k
+		for k < n && isDigit(v[k]) {
+			k++
+		}
+		groups[ng] = [2]int{s, k}
+		ng++
+		nd += k - s
+		if k+1 < n && (v[k] == ' ' || v[k] == '-') && isDigit(v[k+1]) {
+			k++
+			continue
+		}
+		break
+	}
+	end := groups[ng-1][1]
+	if end < n && (isAlpha(v[end]) || v[end] == '_' || v[end] == '.' && end+1 < n && isDigit(v[end+1])) {
+		// The last group runs into a longer token: leave it to the main
+		// loop.
+		ng--
+		end = groups[ng][0]
+		if ng == 0 {
+			return end
+		}
+	}
+	// Find the longest run of groups, from the left, that reads as one
+	// phone or card number; groups that start none are classified alone.
+	for g := 0; g < ng; {
+		next := g + 1
+		for h := ng; h > g; h-- {
+			if h-g == 1 && !(plus && g == 0) {
+				break
+			}
+			nd := groups[h-1][1] - groups[g][0] - (h - g - 1)
+			if nd < 10 || nd > len(f.norm) {
+				continue
+			}
+			if f.wholeNumber(v, plus && g == 0, groups[g:h]) {
+				next = h
+				break
+			}
+		}
+		if next == g+1 {
+			f.digitRun(v, groups[g][0], groups[g][1])
+		}
+		g = next
+	}
+	return end
+}
+
+func (f *textFinder) groupsAlone(v string, groups [][2]int) {
+	for _, g := range groups {
+		f.digitRun(v, g[0], g[1])
+	}
+}
+
+// wholeNumber checks grouped digits as one phone or card number. Only a
+// match is recorded: a failed reading is not a candidate, since the groups
+// may belong to different numbers.
+func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
+	d := f.norm[:0]
+	for _, g := range groups {
+		d = append(d, v[g[0]:g[1]]...)
+	}
+	start := groups[0][0]
+	if plus {
+		start--
+	}
+	end := groups[len(groups)-1][1]
+	first := groups[0][1] - groups[0][0]
+	// Country prefix.
+	cc := 0
+	switch {
+	case plus && len(d) > 2 && d[0] == '8' && d[1] == '6':
+		cc = 2
+	case len(d) > 4 && string(d[:4]) == "0086":
+		cc = 4
+	case len(d) == 13 && d[0] == '8' && d[1] == '6' && d[2] == '1':
+		cc = 2
+	}
+	if plus && cc == 0 {
+		return false // another country's number
+	}
+	rest := d[cc:]
+	if len(rest) == 11 && rest[0] == '1' {
+		if ValidMobile(string(rest)) {
+			f.hitPhone(v, start, end, string(rest))
+			return true
+		}
+		return false
+	}
+	// Landline: the area code is a group of its own.
+	areaLen := first
+	if cc > 0 {
+		if first == cc {
+			areaLen = groups[1][1] - groups[1][0]
+		} else {
+			areaLen = first - cc
+		}
+	}
+	if len(groups) >= 2 && areaLen >= 2 && areaLen <= 4 && len(rest) >= 9 && len(rest) <= 12 {
+		var area [5]byte
+		a := area[:0]
+		if rest[0] != '0' {
+			if cc == 0 {
+				goto cards
+			}
+			a = append(a, '0')
+		}
+		a = append(a, rest[:areaLen]...)
+		if ValidLandline(string(a), string(rest[areaLen:])) {
+			f.hitPhone(v, start, end, string(d))
+			return true
+		}
+		return false
+	}
+cards:
+	if cc == 0 && len(d) >= 15 && len(d) <= 19 && first >= 4 && first <= 6 {
+		switch CardIssuer(string(d)) {
+		case IssuerUnionPay:
+			if len(d) >= 16 {
+				f.hit(detBankCard, start, end, v)
+				return true
+			}
+		case IssuerCredit:
+			f.hit(detCreditCard, start, end, v)
+			return true
+		}
+	}
+	return false
+}
+
+// bracketLandline reads "(0xx)" or "(0xxx)" followed by a subscriber number.
+func (f *textFinder) bracketLandline(v string, i int) (int, bool) {
+	n := len(v)
+	k := i + 1
+	for k < n && isDigit(v[k]) {
+		k++
+	}
+	area := v[i+1 : k]
+	if len(area) < 3 || len(area) > 4 || k >= n || v[k] != ')' {
+		return 0, false
+	}
+	k++
+	for k < n && (v[k] == ' ' || v[k] == '-') {
+		k++
+	}
+	s := k
+	var num [8]byte
+	d := num[:0]
+	for k < n && len(d) < 8 && (isDigit(v[k]) || (v[k] == ' ' || v[k] == '-') && k+1 < n && isDigit(v[k+1]) && len(d) > 0) {
+		if isDigit(v[k]) {
+			d = append(d, v[k])
+		}
+		k++
+	}
+	if k == s || k < n && isWord(v[k]) {
+		return 0, false
+	}
+	f.attempt |= 1 << detPhone
+	if ValidLandline(area, string(d)) {
+		f.hitPhone(v, i, k, area+string(d))
+	}
+	return k, true
+}
+
+// highRune handles the non-ASCII rune r, flagged fl, at v[i] (licence
+// plates, health terms and the parts of an address) and returns where
+// scanning resumes. Terms already found are not looked for again.
+func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
+	n := len(v)
+	if fl&rfPlate != 0 && i+3 < n && isUpper(v[i+3]) {
+		f.attempt |= 1 << detPlate
+		if m, ok := plateAt(v, i); ok {
+			f.hit(detPlate, i, i+m, v)
+			return i + m
+		}
+	}
+	if fl&rfHealth != 0 && f.match&(1<<detHealth) == 0 {
+		for _, t := range termLists[termIndex[r]] {
+			if t.kind == termHealth && n-i >= len(t.s) && v[i:i+len(t.s)] == t.s {
+				f.match |= 1 << detHealth
+				break
+			}
+		}
+	}
+	switch {
+	case fl&rfAdmin != 0:
+		f.addr.admin = true
+	case fl&rfRoad != 0:
+		f.addr.road = true
+	case fl&rfUnit != 0:
+		if i > 0 && isDigit(v[i-1]) {
+			f.addr.unit = true
+		}
+	}
+	return i + 3
+}
+
+// addrParts records which parts of an address a value contains.
+type addrParts struct {
+	region, admin, road, unit bool
+}
+
+// isAddress reports whether v, whose parts are a, is an address: a road
+// and a number, and an administrative division (a suffix such as 市 or 区, or
+// the name of a province or prefecture, looked for only when needed).
+func (a addrParts) isAddress(v string) bool {
+	return a.road && a.unit && (a.admin || hasRegionName(v))
+}
+
+func hasRegionName(v string) bool {
+	for i := 0; i < len(v); {
+		if v[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := decodeRune(v, i)
+		if r < 65536 && runeFlags[r]&rfTerm != 0 {
+			for _, t := range termLists[termIndex[r]] {
+				if t.kind == termRegion && len(v)-i >= len(t.s) && v[i:i+len(t.s)] == t.s {
+					return true
+				}
+			}
+		}
+		i += size
+	}
+	return false
+}
+
+func decodeRune(v string, i int) (rune, int) {
+	c := v[i]
+	if c >= 0xE0 && c < 0xF0 && i+2 < len(v) && v[i+1]&0xC0 == 0x80 && v[i+2]&0xC0 == 0x80 {
+		return rune(c&0x0F)<<12 | rune(v[i+1]&0x3F)<<6 | rune(v[i+2]&0x3F), 3
+	}
+	return utf8.DecodeRuneInString(v[i:])
+}
+
+// plateAt reports the length of a licence plate starting at byte i of v.
+func plateAt(v string, i int) (int, bool) {
+	r, size := decodeRune(v, i)
+	if !plateProvSet.has(r) {
+		return 0, false
+	}
+	k := i + size
+	if k >= len(v) || !isUpper(v[k]) || v[k] == 'I' || v[k] == 'O' {
+		return 0, false
+	}
+	k++
+	// Optional separator: middle dot, bullet or space.
+	switch {
+	case k+1 < len(v) && v[k] == 0xC2 && v[k+1] == 0xB7:
+		k += 2
+	case k < len(v) && v[k] == ' ':
+		k++
+	case k+2 < len(v) && v[k] == 0xE2 && v[k+1] == 0x80 && v[k+2] == 0xA2:
+		k += 3
+	}
+	s := k
+	for k < len(v) && k-s < 7 && (isDigit(v[k]) || isUpper(v[k])) {
+		if v[k] == 'I' || v[k] == 'O' {
+			return 0, false
+		}
+		k++
+	}
+	body := v[s:k]
+	switch len(body) {
+	case 5:
+		if k < len(v) && isWord(v[k]) {
+			return 0, false
+		}
+		if digitsIn(body) < 3 {
+			return 0, false
+		}
+		return k - i, true
+	case 6:
+		if k < len(v) && isWord(v[k]) {
+			return 0, false
+		}
+		small := (body[0] == 'D' || body[0] == 'F') && allDigits(body[2:])
+		large := allDigits(body[:5]) && (body[5] == 'D' || body[5] == 'F')
+		if small || large {
+			return k - i, true
+		}
+	case 4:
+		if k < len(v) && v[k] >= 0x80 {
+			r, sz := decodeRune(v, k)
+			if plateSufSet.has(r) && digitsIn(body) >= 3 {
+				return k + sz - i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+func digitsIn(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if isDigit(s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// FindAll returns the validated candidates of the built-in detectors in
+// text, in order, with their byte spans. Header-dependent detectors (device
+// UUIDs, Android IDs) are not reported. FindAll is meant for free text and
+// tests; [Scanner] uses the same finder without collecting spans.
+func FindAll(text string) []Hit {
+	f := textFinder{collect: true}
+	f.scan(text)
+	sort.Slice(f.hits, func(a, b int) bool { return f.hits[a].Start < f.hits[b].Start })
+	return f.hits
+}

@@ -1,0 +1,590 @@
+package classify
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Validators check one candidate value in full: its structure and, where the
+// standard defines one, its check character. They take the bare candidate
+// (no surrounding text) and never allocate.
+
+// maxBirthYear is the latest year a birth date in an identity number may
+// carry: the current year.
+var maxBirthYear = time.Now().Year()
+
+// ValidResidentID reports whether s is a resident identity number under
+// GB 11643-1999: 18 characters (17 digits and an ISO 7064 MOD 11-2 check
+// character, X or x for 10) or the 15-digit legacy form, with a GB/T 2260
+// region code and a real birth date.
+func ValidResidentID(s string) bool {
+	switch len(s) {
+	case 18:
+		for i := 0; i < 17; i++ {
+			if !isDigit(s[i]) {
+				return false
+			}
+		}
+		if !validRegion(s[:6]) || !validDate(atoiN(s[6:10]), atoiN(s[10:12]), atoiN(s[12:14])) {
+			return false
+		}
+		return residentCheck(s[:17]) == upper(s[17])
+	case 15:
+		for i := 0; i < 15; i++ {
+			if !isDigit(s[i]) {
+				return false
+			}
+		}
+		return validRegion(s[:6]) && validDate(1900+atoiN(s[6:8]), atoiN(s[8:10]), atoiN(s[10:12]))
+	}
+	return false
+}
+
+// residentCheck returns the ISO 7064 MOD 11-2 check character of the first
+// 17 digits of a resident identity number.
+func residentCheck(d string) byte {
+	var weights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(d[i]-'0') * weights[i]
+	}
+	return "10X98765432"[sum%11]
+}
+
+// ResidentIDCheck returns the check character for the 17 leading digits of a
+// resident identity number, so that generators and tests can build valid and
+// deliberately invalid numbers. It returns 0 if d is not 17 digits.
+func ResidentIDCheck(d string) byte {
+	if len(d) != 17 || !allDigits(d) {
+		return 0
+	}
+	return residentCheck(d)
+}
+
+// validRegion checks a six-digit region code against GB/T 2260 at the
+// prefecture level; the county digits must not be 00.
+func validRegion(code string) bool {
+	p := atoiN(code[:4])
+	return provinceCodes[p/100] && prefectureCodes[p] && code[4:6] != "00"
+}
+
+func validDate(y, m, d int) bool {
+	if y < 1900 || y > maxBirthYear || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= daysIn(y, m)
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// mobilePrefixes marks the three-digit mobile prefixes allocated by the
+// Ministry of Industry and Information Technology for 11-digit numbers
+// (voice, data and virtual-operator ranges; not the 13-digit IoT ranges).
+var mobilePrefixes = func() (t [200]bool) {
+	for _, p := range []int{
+		130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
+		145, 147, 149,
+		150, 151, 152, 153, 155, 156, 157, 158, 159,
+		162, 165, 166, 167,
+		170, 171, 173, 174, 175, 176, 177, 178,
+		180, 181, 182, 183, 184, 185, 186, 187, 188, 189,
+		190, 191, 192, 193, 195, 196, 197, 198, 199,
+	} {
+		t[p] = true
+	}
+	return t
+}()
+
+// ValidMobile reports whether s is an 11-digit mainland mobile number with
+// an allocated prefix.
+func ValidMobile(s string) bool {
+	return len(s) == 11 && s[0] == '1' && allDigits(s) && mobilePrefixes[atoiN(s[:3])]
+}
+
+// ValidLandline reports whether area and number form a mainland fixed-line
+// number: a 3-digit (010, 02x) or 4-digit (03xx–09xx) area code and a
+// 7- or 8-digit subscriber number not starting with 0 or 1.
+func ValidLandline(area, number string) bool {
+	if !allDigits(area) || !allDigits(number) || len(number) < 7 || len(number) > 8 || number[0] < '2' {
+		return false
+	}
+	switch len(area) {
+	case 3:
+		return area == "010" || (area[0] == '0' && area[1] == '2')
+	case 4:
+		return area[0] == '0' && area[1] >= '3' && area[1] <= '9'
+	}
+	return false
+}
+
+// ValidPhone reports whether s, a whole value, is a mainland phone number:
+// a mobile number with an optional +86, 86 or 0086 prefix, or a landline with
+// its area code, written with spaces, dashes or brackets or without.
+func ValidPhone(s string) bool {
+	f := textFinder{collect: true}
+	f.scan(s)
+	return len(f.hits) == 1 && f.hits[0].det == detPhone && f.hits[0].Start == 0 && f.hits[0].End == len(s)
+}
+
+// luhn reports whether the digit string d passes the Luhn check.
+func luhn(d string) bool {
+	sum, alt := 0, false
+	for i := len(d) - 1; i >= 0; i-- {
+		n := int(d[i] - '0')
+		if alt {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		alt = !alt
+	}
+	return sum%10 == 0
+}
+
+// ValidLuhn reports whether s is a string of digits that passes the Luhn
+// (ISO/IEC 7812-1) check.
+func ValidLuhn(s string) bool { return len(s) > 1 && allDigits(s) && luhn(s) }
+
+// Card issuers, as returned by [CardIssuer].
+const (
+	IssuerNone     = ""
+	IssuerUnionPay = "unionpay" // domestic bank card ranges (62, 60, 81, 95)
+	IssuerCredit   = "credit"   // international credit-card scheme ranges
+)
+
+// CardIssuer classifies a payment card number: IssuerUnionPay for the
+// domestic bank-card ranges (debit cards and accounts), IssuerCredit for the
+// ranges of Visa, Mastercard, American Express, JCB, Discover and the
+// UnionPay credit BINs 625 and 628, and IssuerNone if s is not a card number
+// of 15 to 19 digits passing Luhn.
+func CardIssuer(s string) string {
+	n := len(s)
+	if n < 15 || n > 19 || !allDigits(s) {
+		return IssuerNone
+	}
+	p2, p3, p4 := atoiN(s[:2]), atoiN(s[:3]), atoiN(s[:4])
+	issuer := IssuerNone
+	switch {
+	case n == 15:
+		if p2 == 34 || p2 == 37 {
+			issuer = IssuerCredit
+		}
+	case s[0] == '4', p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720,
+		p4 >= 3528 && p4 <= 3589, p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65,
+		p3 == 625, p3 == 628:
+		issuer = IssuerCredit
+	case p2 == 62, p2 == 60, p2 == 81, p2 == 95:
+		issuer = IssuerUnionPay
+	}
+	if issuer == IssuerNone || !luhn(s) {
+		return IssuerNone
+	}
+	return issuer
+}
+
+// ValidBankCard reports whether s is a domestic bank card number (16 to 19
+// digits, Luhn, bank-card issuer range).
+func ValidBankCard(s string) bool { return len(s) >= 16 && CardIssuer(s) == IssuerUnionPay }
+
+// ValidCreditCard reports whether s is a credit card number of an
+// international scheme or a UnionPay credit range, passing Luhn.
+func ValidCreditCard(s string) bool { return CardIssuer(s) == IssuerCredit }
+
+// ValidIMEI reports whether s is a 15-digit IMEI with a known reporting-body
+// prefix and a valid Luhn check digit.
+func ValidIMEI(s string) bool {
+	if len(s) != 15 || !allDigits(s) {
+		return false
+	}
+	switch s[:2] {
+	case "01", "10", "30", "33", "35", "44", "45", "49", "50", "51", "52", "53", "54", "86", "91", "98", "99":
+		return luhn(s)
+	}
+	return false
+}
+
+// ValidEmail reports whether s is an e-mail address: a local part of
+// letters, digits and ._%+- (no leading, trailing or doubled dot), and a
+// domain of at least two labels ending in an alphabetic top-level domain.
+func ValidEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || len(s) > 254 || at > 64 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if !(isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') {
+			return false
+		}
+		if c == '.' && (i == 0 || i == len(local)-1 || local[i-1] == '.') {
+			return false
+		}
+	}
+	return validDomain(domain)
+}
+
+func validDomain(d string) bool {
+	if len(d) < 4 || len(d) > 253 {
+		return false
+	}
+	labels, start := 0, 0
+	for i := 0; i <= len(d); i++ {
+		if i < len(d) && d[i] != '.' {
+			c := d[i]
+			if !(isAlnum(c) || c == '-') {
+				return false
+			}
+			continue
+		}
+		l := d[start:i]
+		if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		labels++
+		start = i + 1
+	}
+	tld := d[strings.LastIndexByte(d, '.')+1:]
+	if labels < 2 || len(tld) < 2 {
+		return false
+	}
+	for i := 0; i < len(tld); i++ {
+		if !isAlpha(tld[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidIPv4 reports whether s is a dotted-quad IPv4 address with no leading
+// zeros.
+func ValidIPv4(s string) bool {
+	parts, n, digits := 0, 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if digits == 0 || n > 255 || (digits > 1 && s[i-digits] == '0') {
+				return false
+			}
+			parts++
+			n, digits = 0, 0
+			continue
+		}
+		if !isDigit(s[i]) || digits == 3 {
+			return false
+		}
+		n = n*10 + int(s[i]-'0')
+		digits++
+	}
+	return parts == 4
+}
+
+// ValidIPv6 reports whether s is a textual IPv6 address (RFC 4291), without
+// zone.
+func ValidIPv6(s string) bool {
+	if len(s) < 2 || strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 {
+		return false
+	}
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is6()
+}
+
+// ValidMAC reports whether s is a 48-bit MAC address written as six pairs of
+// hex digits separated by colons or dashes (one kind throughout).
+func ValidMAC(s string) bool {
+	if len(s) != 17 {
+		return false
+	}
+	sep := s[2]
+	if sep != ':' && sep != '-' {
+		return false
+	}
+	for i := 0; i < 17; i++ {
+		if i%3 == 2 {
+			if s[i] != sep {
+				return false
+			}
+		} else if !isHex(s[i]) {
+			return false
+		}
+	}
+	return s != "00:00:00:00:00:00" && s != "FF:FF:FF:FF:FF:FF" && s != "ff:ff:ff:ff:ff:ff"
+}
+
+// ValidUUID reports whether s is a UUID in 8-4-4-4-12 hex form (device IDs
+// such as IDFA and OAID use it).
+func ValidUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		switch i {
+		case 8, 13, 18, 23:
+			if s[i] != '-' {
+				return false
+			}
+		default:
+			if !isHex(s[i]) {
+				return false
+			}
+		}
+	}
+	return strings.Trim(s, "0-") != ""
+}
+
+// ValidAndroidID reports whether s is an Android ID: 16 hex digits.
+func ValidAndroidID(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	digits, letters := 0, 0
+	for i := 0; i < 16; i++ {
+		c := s[i]
+		switch {
+		case isDigit(c):
+			digits++
+		case c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+			letters++
+		default:
+			return false
+		}
+	}
+	return digits > 0 && letters > 0
+}
+
+// vinValue is the ISO 3779 transliteration of VIN characters.
+var vinValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = int8(c - '0')
+	}
+	for i, c := range "ABCDEFGH" {
+		t[c] = int8(i + 1)
+	}
+	for i, c := range "JKLMN" {
+		t[c] = int8(i + 1)
+	}
+	t['P'], t['R'] = 7, 9
+	for i, c := range "STUVWXYZ" {
+		t[c] = int8(i + 2)
+	}
+	return t
+}()
+
+// vinCheck returns the check character of a 17-character VIN.
+func vinCheck(s string) byte {
+	var weights = [17]int{8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		sum += int(vinValue[s[i]]) * weights[i]
+	}
+	if sum%11 == 10 {
+		return 'X'
+	}
+	return byte('0' + sum%11)
+}
+
+// VINCheck returns the ISO 3779 check character for a 17-character VIN
+// (position 9 is ignored), or 0 if s is not made of VIN characters.
+func VINCheck(s string) byte {
+	if len(s) != 17 {
+		return 0
+	}
+	for i := 0; i < 17; i++ {
+		if vinValue[s[i]] < 0 {
+			return 0
+		}
+	}
+	return vinCheck(s)
+}
+
+// ValidVIN reports whether s is a 17-character vehicle identification
+// number (ISO 3779: no I, O or Q). Vehicles made for China (WMI starting with
+// L) and North America (1–5) must carry the check digit in position 9
+// (GB 16735); for other regions, which do not use it, the last four
+// characters must be digits (the serial number).
+func ValidVIN(s string) bool {
+	if len(s) != 17 {
+		return false
+	}
+	letters, digits := 0, 0
+	for i := 0; i < 17; i++ {
+		c := s[i]
+		if vinValue[c] < 0 {
+			return false
+		}
+		if isDigit(c) {
+			digits++
+		} else {
+			letters++
+		}
+	}
+	if letters < 2 || digits < 4 || isDigit(s[0]) && s[0] == '0' {
+		return false
+	}
+	if s[9] == 'U' || s[9] == 'Z' || s[9] == '0' {
+		return false // position 10 (model year) never holds these
+	}
+	if vinCheck(s) == s[8] {
+		return true
+	}
+	switch {
+	case s[0] == 'L', s[0] >= '1' && s[0] <= '5':
+		return false
+	}
+	return allDigits(s[13:])
+}
+
+// usccChars is the GB 32100 alphabet (no I, O, S, V, Z).
+const usccChars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+var usccValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(usccChars); i++ {
+		t[usccChars[i]] = int8(i)
+	}
+	return t
+}()
+
+// usccCheck returns the GB 32100 check character for the first 17
+// characters of a unified social credit code, or 0 on a bad character.
+func usccCheck(s string) byte {
+	var weights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		v := usccValue[s[i]]
+		if v < 0 {
+			return 0
+		}
+		sum += int(v) * weights[i]
+	}
+	return usccChars[(31-sum%31)%31]
+}
+
+// USCCCheck returns the GB 32100 check character for the 17 leading
+// characters of a unified social credit code, or 0 if s has a character
+// outside the code's alphabet.
+func USCCCheck(s string) byte {
+	if len(s) != 17 {
+		return 0
+	}
+	return usccCheck(s)
+}
+
+// ValidUSCC reports whether s is an 18-character unified social credit code
+// (GB 32100-2015): registration authority and organisation type, a GB/T 2260
+// province code, and a valid check character.
+func ValidUSCC(s string) bool {
+	if len(s) != 18 || strings.IndexByte("123456789ANY", s[0]) < 0 || usccValue[s[1]] < 0 || usccValue[s[1]] > 9 {
+		return false
+	}
+	for i := 2; i < 8; i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	if !provinceCodes[atoiN(s[2:4])] {
+		return false
+	}
+	c := usccCheck(s)
+	return c != 0 && c == s[17]
+}
+
+// ValidPassport reports whether s is a mainland passport number: E followed
+// by 8 digits or by a letter and 7 digits (ordinary e-passports), G plus 8
+// digits (earlier ordinary), or D, S or P plus E and 7 digits (diplomatic,
+// service, official).
+func ValidPassport(s string) bool {
+	switch len(s) {
+	case 9:
+		switch s[0] {
+		case 'E', 'G':
+			if allDigits(s[1:]) {
+				return true
+			}
+			return s[0] == 'E' && isUpper(s[1]) && s[1] != 'I' && s[1] != 'O' && allDigits(s[2:])
+		case 'D', 'S', 'P':
+			return s[1] == 'E' && allDigits(s[2:])
+		}
+	}
+	return false
+}
+
+// ValidTravelPermit reports whether s is the number of a mainland travel
+// permit: to Hong Kong and Macau (C plus 8 digits, or C plus a letter and 7
+// digits; W plus 8 digits for the older booklet), to Taiwan (L or T plus 8
+// digits), or a Hong Kong/Macau resident's home-return permit (H or M plus 8
+// or 10 digits).
+func ValidTravelPermit(s string) bool {
+	switch len(s) {
+	case 9:
+		switch s[0] {
+		case 'C':
+			return allDigits(s[1:]) || isUpper(s[1]) && s[1] != 'I' && s[1] != 'O' && allDigits(s[2:])
+		case 'W', 'L', 'T', 'H', 'M':
+			return allDigits(s[1:])
+		}
+	case 11:
+		return (s[0] == 'H' || s[0] == 'M') && allDigits(s[1:])
+	}
+	return false
+}
+
+// ValidPlate reports whether s is a mainland licence plate: a province
+// abbreviation, an issuing-office letter, an optional separator (· or a
+// space), and 5 characters (letters without I and O, or digits), 4 and a
+// special suffix such as 学 or 警, or 6 for new-energy vehicles (D or F
+// first or last).
+func ValidPlate(s string) bool {
+	n, ok := plateAt(s, 0)
+	return ok && n == len(s)
+}
+
+// Byte helpers.
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
+func isHex(c byte) bool   { return isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' }
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 32
+	}
+	return c
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// atoiN parses a short run of ASCII digits.
+func atoiN(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
