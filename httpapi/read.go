@@ -77,14 +77,6 @@ func (s *Server) handleConsumerRead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if actor.Org.Region != d.Region {
-		// Residency: records leave their region only through a transfer
-		// whose route is decided (DSL Art. 31, PIPL Art. 38, GDPR Art. 44).
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN,
-			"Dataset %d's records stay in region %s; a consumer in region %s receives them only through a cross-border transfer its owner requests (POST /v1/transfers).",
-			d.ID, d.Region, actor.Org.Region))
-		return
-	}
 	limit, after, err := readPage(r)
 	if err != nil {
 		writeError(w, r, s.Logger, err)

@@ -778,7 +778,7 @@ func TestSharing_Decisions(t *testing.T) {
 		t.Fatalf("foreign court: %v", got)
 	}
 	eg := grant(euCo, "contract", "", map[string]any{"risk_assessment_ref": "RA-10"})
-	if got := decide(euCo, eg); got["route"] != "deny  important.region authority=false" || !strings.HasPrefix(got["phone"], "allow_deidentified mask(3,4)") {
+	if got := decide(euCo, eg); got["route"] != "deny  important.region authority=false" || got["phone"] != "deny  residency.region authority=false" {
 		t.Fatalf("consumer in another region: %v", got)
 	}
 	// The domestic authority's read is served in the clear and logged as such.

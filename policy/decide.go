@@ -272,6 +272,13 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 		}
 	}
 
+	// Records stay in their region: moving them to a consumer elsewhere is
+	// a cross-border transfer, decided by its own route.
+	if req.Consumer.Region != "" && req.Consumer.Region != req.Dataset.Region {
+		d.deny(r.residencyRegion)
+		return d
+	}
+
 	// Consent: which records may be served (PIPL Arts. 13(1), 14, 23, 29;
 	// GDPR Arts. 6(1)(a), 9(2)(a)).
 	if f.PI && lb.NeedsConsent {

@@ -172,7 +172,7 @@ var regimeNames = [...]string{RegimePIPL, RegimeGDPR}
 type decisionRules struct {
 	grantAllow, grantNotFound, grantMismatch, grantNotApproved, grantRevoked, grantExpired, grantField *Rule
 	basisUnknown, basisUnknownGDPR, basisMismatch                                                      *Rule
-	coreDeny, importantNoAssessment, importantRegion, importantAllow                                   *Rule
+	coreDeny, importantNoAssessment, importantRegion, importantAllow, residencyRegion                  *Rule
 	consentOrdinary, consentProvide, consentSensitive, consentGDPR, consentGDPRExplicit                *Rule
 	deidDefault, deidDefaultGDPR, deidGrant, deidIdentified, deidAuthority                             *Rule
 }
@@ -320,7 +320,7 @@ func (s *SharingRules) load() error {
 		{&d.grantField, "grant.field"},
 		{&d.basisUnknown, "basis.unknown"}, {&d.basisUnknownGDPR, "basis.unknown.gdpr"}, {&d.basisMismatch, "basis.mismatch"},
 		{&d.coreDeny, "core.deny"}, {&d.importantNoAssessment, "important.no_assessment"},
-		{&d.importantRegion, "important.region"}, {&d.importantAllow, "important.allow"},
+		{&d.importantRegion, "important.region"}, {&d.importantAllow, "important.allow"}, {&d.residencyRegion, "residency.region"},
 		{&d.consentOrdinary, "consent.ordinary"}, {&d.consentGDPR, "consent.gdpr"}, {&d.consentGDPRExplicit, "consent.gdpr.explicit"},
 		{&d.deidDefaultGDPR, "deidentify.default.gdpr"}, {&d.deidGrant, "deidentify.grant"}, {&d.deidIdentified, "deidentify.identified"}, {&d.deidAuthority, "deidentify.authority"},
 	} {
