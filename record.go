@@ -40,8 +40,8 @@ type Ingest struct {
 	RecordCount int64       `json:"record_count"`
 	// Subjects is the number of distinct people the dataset's records
 	// concern with this ingest's added, when counted for a volume rule.
-	Subjects int64 `json:"-"`
-	CreatedAt   time.Time   `json:"created_at"`
+	Subjects  int64     `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // An IngestState is where an ingest is in its two-step commit.

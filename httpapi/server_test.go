@@ -70,7 +70,7 @@ func newTestServer(t *testing.T) *testServer {
 	api := &httpapi.Server{
 		Keys:     keys,
 		Datasets: datasets,
-		Catalog: catalog,
+		Catalog:  catalog,
 		Records: &residency.RecordService{
 			Datasets: datasets, Ingests: ingests, Stores: stores, Secret: []byte("secret"), Classifier: catalog,
 		},
