@@ -13,8 +13,11 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -49,15 +52,13 @@ func SetSubjects(e *sluice.Event, keys []string) error {
 	if err != nil {
 		return err
 	}
-	var sorted []string // keys themselves, if sorted and without repeats
+	// Sort and compare keys in binary, 4 words each, not as strings.
+	var sorted []string
 	if isStrictlySorted(bin) {
 		sorted = slices.Clone(keys)
 	} else {
 		slices.SortFunc(bin, binKey.compare)
-		bin = slices.Compact(bin)
-	}
-	if sorted == nil {
-		sorted = encodeKeys(bin)
+		sorted = encodeKeys(slices.Compact(bin))
 	}
 	if len(sorted) <= MaxInlineSubjects {
 		if len(sorted) > 0 {
@@ -65,7 +66,7 @@ func SetSubjects(e *sluice.Event, keys []string) error {
 		}
 		return nil
 	}
-	root := treeRoot(leafHashes(sorted))
+	root := setRoot(sorted)
 	e.SubjectSet = &sluice.SubjectSet{Count: int64(len(sorted)), Root: base64.StdEncoding.EncodeToString(root[:]), Keys: sorted}
 	return nil
 }
@@ -265,16 +266,49 @@ func encodeKeys(bin []binKey) []string {
 	return keys
 }
 
-// leafHashes returns the leaf hashes of a subject set's tree: each the
-// RFC 6962 record hash of a key's 64 hex characters.
-func leafHashes(keys []string) []tlog.Hash {
-	hs := make([]tlog.Hash, len(keys))
+// appendLeafHashes appends to dst the leaf hashes of a subject set's
+// tree: each the RFC 6962 record hash of a key's 64 hex characters.
+func appendLeafHashes(dst []tlog.Hash, keys []string) []tlog.Hash {
 	var buf [1 + 2*KeySize]byte // 0x00 || key, hashed without allocating
-	for i, k := range keys {
+	for _, k := range keys {
 		n := copy(buf[1:], k)
-		hs[i] = sha256.Sum256(buf[:1+n])
+		dst = append(dst, sha256.Sum256(buf[:1+n]))
 	}
-	return hs
+	return dst
+}
+
+// hashChunk is how many leaves setRoot hashes at a time: a power of two,
+// so that each whole chunk is a subtree of the set's tree.
+const hashChunk = 1 << 12
+
+// setRoot returns the tree hash of a subject set, the sorted keys. It
+// computes the roots of the subtrees of hashChunk leaves on every
+// processor, then the tree over them: the same tree, since pairs never
+// straddle chunks that start at multiples of a power of two, and the last
+// chunk's root is that of the rest of the tree as treeRoot builds it.
+func setRoot(keys []string) tlog.Hash {
+	chunks := (len(keys) + hashChunk - 1) / hashChunk
+	workers := min(runtime.GOMAXPROCS(0), chunks)
+	if workers < 2 {
+		return treeRoot(appendLeafHashes(make([]tlog.Hash, 0, len(keys)), keys))
+	}
+	roots := make([]tlog.Hash, chunks)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			hs := make([]tlog.Hash, 0, hashChunk)
+			for {
+				c := int(next.Add(1) - 1)
+				if c >= chunks {
+					return
+				}
+				roots[c] = treeRoot(appendLeafHashes(hs[:0], keys[c*hashChunk:min((c+1)*hashChunk, len(keys))]))
+			}
+		})
+	}
+	wg.Wait()
+	return treeRoot(roots)
 }
 
 // treeRoot returns the RFC 6962 tree hash over the leaf hashes hs (the
@@ -329,7 +363,7 @@ func ProveSubject(keys []string, key string) (*SetProof, error) {
 	if !ok {
 		return nil, sluice.Errorf(sluice.ENOTFOUND, "Subject key not in the set.")
 	}
-	return &SetProof{Position: int64(pos), Proof: treeProof(leafHashes(keys), pos)}, nil
+	return &SetProof{Position: int64(pos), Proof: treeProof(appendLeafHashes(make([]tlog.Hash, 0, len(keys)), keys), pos)}, nil
 }
 
 // CheckSubject checks a proof that key is in the set s commits to.

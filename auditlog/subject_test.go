@@ -2,17 +2,20 @@ package auditlog_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/sqlite"
 )
 
 // subjectKeys returns the keys of n people, in the order they were made
@@ -47,7 +50,8 @@ func refRoot(tb testing.TB, sorted []string) (tlog.Hash, memHashes) {
 
 func TestSetSubjects(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		for _, n := range []int{17, 18, 31, 32, 33, 100, 255, 256, 257, 1000, 1025} {
+		// Up to several chunks of the parallel hashing (4,096 keys), whole or not.
+		for _, n := range []int{17, 18, 31, 32, 33, 100, 255, 256, 257, 1000, 1025, 4096, 8192, 8193, 3*4096 + 5} {
 			keys := subjectKeys(n)
 			var e sluice.Event
 			if err := auditlog.SetSubjects(&e, keys); err != nil {
@@ -244,6 +248,74 @@ func TestIndexEntries(t *testing.T) {
 		}
 		if _, err := auditlog.IndexEntries([]int64{1, 2}, [][]byte{nil}); err == nil {
 			t.Fatal("two entries, one set")
+		}
+	})
+}
+
+func TestLog_IndexSubjects(t *testing.T) {
+	ctx := context.Background()
+	l := MustOpenLog(t, nil)
+	events := sqlite.NewEventService(l.DB)
+	appendRead := func(t *testing.T, keys []string) int64 {
+		t.Helper()
+		e := &sluice.Event{Action: "records.read"}
+		if err := auditlog.SetSubjects(e, keys); err != nil {
+			t.Fatal(err)
+		}
+		idx, err := events.AppendEvent(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return idx
+	}
+	indexed := func(t *testing.T) int64 {
+		t.Helper()
+		var next int64
+		if err := l.Raw.QueryRow(`SELECT next FROM subject_index_state`).Scan(&next); err != nil {
+			t.Fatal(err)
+		}
+		return next
+	}
+	keys := subjectKeys(300)
+
+	t.Run("OK", func(t *testing.T) {
+		for i := range 3 {
+			appendRead(t, keys[100*i:100*i+100])
+		}
+		if n, err := l.IndexSubjects(ctx); err != nil || n != 3 {
+			t.Fatalf("indexed %d sets: %v", n, err)
+		}
+		if n, err := l.IndexSubjects(ctx); err != nil || n != 0 {
+			t.Fatalf("indexed %d sets again: %v", n, err)
+		}
+	})
+
+	t.Run("OKRun", func(t *testing.T) {
+		idx := appendRead(t, keys[50:250])
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			l.RunSubjectIndex(runCtx)
+		}()
+		for indexed(t) <= idx {
+			time.Sleep(10 * time.Millisecond) // the indexer runs every DefaultIndexInterval
+		}
+		cancel()
+		<-done
+		got, err := l.Store.FindSubjectEntries(ctx, keys[60])
+		if err != nil || !slices.Equal(got, []int64{0, idx}) {
+			t.Fatalf("entries %v, %v; want 0 and %d", got, err, idx)
+		}
+	})
+
+	t.Run("OKNotIndexer", func(t *testing.T) {
+		// A store that does not index: nothing to do, lookups its own.
+		appendRead(t, keys[:20])
+		plain := auditlog.New(struct{ auditlog.Store }{l.Store}, l.Key)
+		before := indexed(t)
+		if n, err := plain.IndexSubjects(ctx); err != nil || n != 0 || indexed(t) != before {
+			t.Fatalf("indexed %d sets: %v", n, err)
 		}
 	})
 }

@@ -127,11 +127,11 @@ func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64,
 	// position finds the key's bytes anywhere in a set; PackedContains
 	// keeps the sets that hold it as one of their keys.
 	rows, err := s.db.pool.Query(ctx, `
-		SELECT i.idx, NULL::bytea FROM subject_index_state st
-		JOIN event_subject_index i ON i.subject_key = $1 AND i.idx < st.next
+		SELECT idx, NULL::bytea FROM event_subject_index
+		WHERE subject_key = $1 AND idx < (SELECT next FROM subject_index_state)
 		UNION ALL
-		SELECT s.idx, s.keys FROM subject_index_state st
-		JOIN event_subject_sets s ON s.idx >= st.next AND position($1::bytea IN s.keys) > 0
+		SELECT idx, keys FROM event_subject_sets
+		WHERE idx >= (SELECT next FROM subject_index_state) AND position($1::bytea IN keys) > 0
 		ORDER BY 1`, kb)
 	if err != nil {
 		return nil, err
@@ -178,6 +178,14 @@ func (s *LogStore) ReadSubjectSet(ctx context.Context, idx int64) ([]string, err
 // it, so no set is skipped.
 func (s *LogStore) IndexSubjects(ctx context.Context, maxKeys int) (sets int, more bool, err error) {
 	maxKeys = min(max(maxKeys, 1), 1<<30)
+	// Most calls find nothing to do: ask without locking anything.
+	var pending bool
+	if err := s.db.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM event_subject_sets WHERE idx >= (SELECT next FROM subject_index_state))`).Scan(&pending); err != nil {
+		return 0, false, fmt.Errorf("read index state: %w", FormatError(err))
+	} else if !pending {
+		return 0, false, nil
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return 0, false, err

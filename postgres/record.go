@@ -67,7 +67,7 @@ func (c *copySource) Next() bool { return c.it.Next() }
 
 func (c *copySource) Values() ([]any, error) {
 	r := c.it.Record()
-	c.row = [4]any{c.datasetID, c.ingestID, r.SubjectKey, string(r.Data)}
+	c.row = [4]any{c.datasetID, c.ingestID, r.SubjectKey, r.Data}
 	return c.row[:], nil
 }
 

@@ -101,7 +101,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 // keep records (and their Data) after moving past them, until it writes
 // them.
 func (p *pipeline) newBatch() *batch {
-	return &batch{recs: make([]sluice.Record, 0, batchSize), ends: make([]int, 0, batchSize), buf: make([]byte, 0, 64<<10)}
+	return &batch{recs: make([]sluice.Record, 0, batchSize), ends: make([]int, 0, batchSize), buf: make([]byte, 0, 256<<10)}
 }
 
 // send finishes b (its buffer no longer grows, so records can point into

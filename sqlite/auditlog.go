@@ -115,11 +115,11 @@ func (s *LogStore) FindSubjectEntries(ctx context.Context, key string) ([]int64,
 	// instr finds the key's bytes anywhere in a set; PackedContains keeps
 	// the sets that hold it as one of their keys.
 	rows, err := s.db.rdb.QueryContext(ctx, `
-		SELECT i.idx, NULL FROM subject_index_state st
-		JOIN event_subject_index i ON i.subject_key = ?1 AND i.idx < st.next
+		SELECT idx, NULL FROM event_subject_index
+		WHERE subject_key = ?1 AND idx < (SELECT next FROM subject_index_state)
 		UNION ALL
-		SELECT s.idx, s.keys FROM subject_index_state st
-		JOIN event_subject_sets s ON s.idx >= st.next AND instr(s.keys, ?1) > 0
+		SELECT idx, keys FROM event_subject_sets
+		WHERE idx >= (SELECT next FROM subject_index_state) AND instr(keys, ?1) > 0
 		ORDER BY 1`, kb)
 	if err != nil {
 		return nil, err

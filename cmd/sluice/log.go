@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"sluice/auditlog"
 )
@@ -84,15 +85,15 @@ func (m *Main) openLog(ctx context.Context) error {
 	if _, err := m.Log.Integrate(ctx); err != nil {
 		return fmt.Errorf("audit log: %w", err)
 	}
+	// The integrator grows the tree; the subject indexer files the keys of
+	// events about many people under each person, for subject lookups.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		m.Log.Run(runCtx)
-	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { m.Log.Run(runCtx) })
+	wg.Go(func() { m.Log.RunSubjectIndex(runCtx) })
 	m.stopLog = func() {
 		cancel()
-		<-done
+		wg.Wait()
 	}
 	m.API.Mounts["/log/"] = http.StripPrefix("/log", m.Log.Handler())
 	m.API.Mounts["GET /v1/subjects/{subject_key}/events"] = m.API.SubjectEventsHandler(m.Log)
