@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Ingest throughput: sluice (HTTP body to committed rows) against a raw
 # prepared INSERT (SQLite) and COPY (PostgreSQL) of the same rows into the
-# same engine, side by side. Prints rows/s and the ratio sluice/raw.
+# same engine, side by side. Prints rows/s and the ratio sluice/raw, then
+# sluice with classification on ingest against sluice without it, and that
+# ratio (BenchmarkIngestClassify; the target is 0.8x or better).
 #
 #   bench/ingest.sh               # 1,000,000 rows, 3 runs each
 #   BENCH_ROWS=200000 COUNT=1 bench/ingest.sh
@@ -34,6 +36,28 @@ awk '
 			if (!((e ",path=raw") in v)) continue
 			raw = median(v[e ",path=raw"]); sl = median(v[e ",path=sluice"])
 			printf "  %-16s raw %9.0f   sluice %9.0f   ratio %.2fx\n", substr(e, 8), raw, sl, sl / raw
+		}
+	}' "$out"
+
+echo
+echo "ingest of $rows rows with classification on ingest, against without (median of runs, rows/s):"
+awk '
+	/^BenchmarkIngestClassify\// {
+		split($1, p, "/"); engine = p[2]; mode = p[3]; sub(/-[0-9]+$/, "", mode)
+		for (i = 1; i <= NF; i++) if ($(i+1) == "rows/s") v[engine "," mode] = v[engine "," mode] " " $i
+	}
+	function median(s,   a, n, i, j, t) {
+		n = split(s, a, " ")
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		return a[int((n + 1) / 2)]
+	}
+	END {
+		split("engine=sqlite engine=postgres", es, " ")
+		for (k = 1; k <= 2; k++) {
+			e = es[k]
+			if (!((e ",classify=off") in v)) continue
+			off = median(v[e ",classify=off"]); on = median(v[e ",classify=on"])
+			printf "  %-16s off %9.0f   on %9.0f   ratio %.2fx (target >= 0.8x)\n", substr(e, 8), off, on, on / off
 		}
 	}' "$out"
 rm -f "$out"

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sluice"
+	"sluice/classify"
 	"sluice/httpapi"
 	"sluice/postgres"
 	"sluice/residency"
@@ -88,6 +89,113 @@ func BenchmarkIngest(b *testing.B) {
 				postgres.NewDatasetService(control), postgres.NewIngestService(control), postgres.NewRecordStore(region, "CN"))
 		})
 	})
+}
+
+// BenchmarkIngestClassify measures what classification on ingest costs:
+// the rows of BenchmarkIngest posted to sluice with the built-in catalog
+// classifying every field in the pass that stores the records
+// (classify=on: the record service's Classifier and the ingest service's
+// Grader set) and without it (classify=off: both nil), into SQLite and,
+// when SLUICE_TEST_POSTGRES is set, PostgreSQL. Each reports rows/s.
+//
+//	BENCH_ROWS=200000 go test -run '^$' -bench IngestClassify -benchtime 1x -count 3 ./bench/ | tee classify.txt
+//
+// bench/ingest.sh runs it and prints the rate with classification as a
+// ratio of the rate without.
+func BenchmarkIngestClassify(b *testing.B) {
+	rows := benchRows(b)
+	body := csvBody(rows)
+	for _, on := range []bool{false, true} {
+		b.Run("engine=sqlite/classify="+onOff(on), func(b *testing.B) {
+			benchLoop(b, rows, func(b *testing.B) func() {
+				dir := b.TempDir()
+				control := mustOpenSQLite(b, sqlite.NewControlDB(filepath.Join(dir, "control.db")))
+				region := mustOpenSQLite(b, sqlite.NewRegionDB(filepath.Join(dir, "region-cn.db")))
+				ingests := sqlite.NewIngestService(control)
+				var cl residency.Classifier
+				if on {
+					cat := classify.DefaultCatalog()
+					ingests.Grader, cl = cat, cat
+				}
+				return sluiceIngestWith(b, body, len(rows), sqlite.NewOrgService(control), sqlite.NewKeyService(control),
+					sqlite.NewDatasetService(control), ingests, sqlite.NewRecordStore(region, "CN"), cl)
+			})
+		})
+	}
+	dsn := os.Getenv("SLUICE_TEST_POSTGRES")
+	if dsn == "" {
+		b.Log("SLUICE_TEST_POSTGRES unset: skipping PostgreSQL")
+		return
+	}
+	for _, on := range []bool{false, true} {
+		b.Run("engine=postgres/classify="+onOff(on), func(b *testing.B) {
+			benchLoop(b, rows, func(b *testing.B) func() {
+				control := mustOpenPostgres(b, postgres.NewControlDB(createDatabase(b, dsn)))
+				region := mustOpenPostgres(b, postgres.NewRegionDB(createDatabase(b, dsn)))
+				ingests := postgres.NewIngestService(control)
+				var cl residency.Classifier
+				if on {
+					cat := classify.DefaultCatalog()
+					ingests.Grader, cl = cat, cat
+				}
+				return sluiceIngestWith(b, body, len(rows), postgres.NewOrgService(control), postgres.NewKeyService(control),
+					postgres.NewDatasetService(control), ingests, postgres.NewRecordStore(region, "CN"), cl)
+			})
+		})
+	}
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// sluiceIngestWith is sluiceIngest with a classifier on the record service
+// (nil for none).
+func sluiceIngestWith(b *testing.B, body []byte, n int, orgs sluice.OrgService, keys sluice.KeyService,
+	datasets sluice.DatasetService, ingests sluice.IngestService, store sluice.RecordStore, cl residency.Classifier) func() {
+	ctx := context.Background()
+	org := &sluice.Org{Name: "bench", Region: "CN"}
+	if err := orgs.CreateOrg(ctx, org); err != nil {
+		b.Fatal(err)
+	}
+	token, err := keys.CreateKey(ctx, &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleOwner})
+	if err != nil {
+		b.Fatal(err)
+	}
+	octx := sluice.NewContextWithActor(ctx, &sluice.Actor{Org: org, Role: sluice.RoleOwner, Key: "k"})
+	d := &sluice.Dataset{Name: "bench", Purpose: "benchmark", SubjectField: "phone"}
+	if err := datasets.CreateDataset(octx, d); err != nil {
+		b.Fatal(err)
+	}
+	api := &httpapi.Server{Keys: keys, Datasets: datasets, Records: &residency.RecordService{
+		Datasets: datasets, Ingests: ingests, Stores: map[sluice.Region]sluice.RecordStore{"CN": store}, Secret: []byte("bench"),
+		Classifier: cl,
+	}}
+	srv := httptest.NewServer(api.Handler())
+	b.Cleanup(srv.Close)
+	c := httpapi.NewClient(srv.URL, token)
+	return func() {
+		res, err := c.Ingest(ctx, d.ID, bytes.NewReader(body), httpapi.IngestOptions{Format: "csv", Size: int64(len(body))})
+		if err != nil || res.Ingest.RecordCount != int64(n) {
+			b.Fatalf("ingest: %v %+v", err, res)
+		}
+		// The fields carry categories exactly when a classifier ran (the
+		// same read either way, so that both cases pay for it).
+		got, err := datasets.FindDatasetByID(octx, d.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		categories := 0
+		for _, f := range got.Fields {
+			categories += len(f.Categories)
+		}
+		if (categories > 0) != (cl != nil) {
+			b.Fatalf("classifier %v, but the fields hold %d categories", cl != nil, categories)
+		}
+	}
 }
 
 // benchLoop runs setup outside the timer and the returned func inside it,

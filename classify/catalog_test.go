@@ -183,7 +183,7 @@ func TestScanner_Fields(t *testing.T) {
 	t.Run("ErrHeaderAlone", func(t *testing.T) {
 		s := c.NewScanner()
 		for i := 0; i < 100; i++ {
-			s.Add([]string{"手机号", "身份证号"}, []string{"12" + strconv.Itoa(100000000+i), strconv.Itoa(100000000000000000 + i*7)})
+			s.Add([]string{"手机号", "身份证号"}, []string{"12" + strconv.Itoa(100000000+i), strconv.FormatInt(100000000000000000+int64(i)*7, 10)})
 		}
 		for _, f := range s.Fields() {
 			if len(f.Categories) != 0 {

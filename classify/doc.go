@@ -42,4 +42,16 @@
 // of the right shape (so one real identity number among blanks counts, and
 // 19-digit numbers that pass Luhn by chance do not), never the header alone.
 // Scanners of parallel workers combine with [Scanner.Merge].
+//
+// # Speed
+//
+// A value is read once, a byte or a rune at a time, and each candidate is
+// validated where it is found; nothing is matched by regular expression
+// except the patterns of user categories. Common whole-value shapes (a run
+// of digits, a decimal, four dotted groups, a date and time) go straight
+// to their checks, Han text is looked up rune by rune in one table, and a
+// field's counts are kept per pattern of detectors and turned into
+// category counts when read. [Scanner.AddChecked] also checks, in the same
+// pass, that the values are valid UTF-8 without NUL bytes, for readers
+// that hand over text nobody has checked yet.
 package classify

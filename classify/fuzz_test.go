@@ -141,14 +141,23 @@ func FuzzScanner(f *testing.F) {
 	f.Add("phone", "13812345678", "身份证", "11010519491231002X")
 	f.Add("", "", "x", "\xff\xfe")
 	f.Add("lat", "39.904211", "lng", "116.407394")
+	f.Add("ip", "192.168.1.1", "at", "2024-05-06 21:22:04")
+	f.Add("birthday", "19491231", "x", "90.000000000000001")
 	f.Fuzz(func(t *testing.T, n1, v1, n2, v2 string) {
 		if n1 == n2 {
 			n2 += "_2"
 		}
 		s := DefaultCatalog().NewScanner()
+		slow := DefaultCatalog().NewScanner()
+		slow.generic = true
 		names := []string{n1, n2}
 		for i := 0; i < 3; i++ {
 			s.Add(names, []string{v1, v2})
+			slow.Add(names, []string{v1, v2})
+		}
+		// The fast paths count what the general scan counts.
+		if a, b := scannerState(s), scannerState(slow); a != b {
+			t.Fatalf("fast path\n%s\ngeneral scan\n%s", a, b)
 		}
 		for _, fr := range s.Fields() {
 			for _, m := range fr.Categories {

@@ -19,11 +19,11 @@ func hashString(seed uint64, s string) uint64 {
 	switch {
 	case n >= 8:
 		for k := 0; k+8 < n; k += 8 {
-			h = mix64(h^le64(s[k:]), 0xBF58476D1CE4E5B9)
+			h = mix64(h^load64(s, k), 0xBF58476D1CE4E5B9)
 		}
 		// The last eight bytes, overlapping the previous block when n
 		// is not a multiple of 8.
-		h = mix64(h^le64(s[n-8:]), 0x94D049BB133111EB)
+		h = mix64(h^load64(s, n-8), 0x94D049BB133111EB)
 	default:
 		var t uint64
 		for k := 0; k < n; k++ {
@@ -32,14 +32,6 @@ func hashString(seed uint64, s string) uint64 {
 		h = mix64(h^t, 0x94D049BB133111EB)
 	}
 	return mix64(h^h>>29, 0x9E3779B97F4A7C15)
-}
-
-// le64 returns the first eight bytes of s (at least eight long) as a
-// little-endian number.
-func le64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // mix64 folds the 128-bit product of a and b into 64 bits.

@@ -126,16 +126,8 @@ const (
 	rfUnit                      // 号 栋 室 …
 	rfLexical                   // opens a whole-value word (gender, ethnicity, religion)
 	rfHealth                    // opens a health term
-
-	// rfHot are the flags the text finder acts on as it goes; region
-	// names (rfTerm) are looked for only when a value looks like an
-	// address.
-	rfHot = rfPlate | rfHealth | rfAdmin | rfRoad | rfUnit
+	rfBad                       // no valid three-byte sequence encodes it: below U+0800, or a surrogate
 )
-
-// hotRunes marks the runes with a flag in rfHot: a bitmap small enough to
-// stay in the L1 cache, looked up for every non-ASCII rune of a value.
-var hotRunes runeSet
 
 // termIndex maps a rune flagged rfTerm to its entry in termLists.
 var (
@@ -268,8 +260,8 @@ func initLexicon() {
 		}
 	}
 	for r := rune(0); r < 65536; r++ {
-		if runeFlags[r]&rfHot != 0 {
-			hotRunes.add(r)
+		if r < 0x800 || r >= 0xD800 && r <= 0xDFFF {
+			runeFlags[r] |= rfBad
 		}
 	}
 }

@@ -145,7 +145,17 @@ type Scanner struct {
 	order []*colStats
 	last  []string // the names slice the column mapping was built for
 	lastP unsafe.Pointer
-	tf    textFinder
+
+	// The finder's state changes with every value. The padding keeps it
+	// off the cache lines of whatever the allocator puts next to the
+	// scanner, such as the scanner of another worker.
+	_  [64]byte
+	tf textFinder
+	_  [64]byte
+
+	// generic turns the fast paths off (numeric), so that tests can check
+	// them against the general scan.
+	generic bool
 }
 
 // NewScanner returns a scanner that classifies with c.
@@ -201,9 +211,21 @@ func (s *Scanner) mapColumns(names []string, n int) {
 // names are copied when they change.
 func (s *Scanner) Add(names, values []string) {
 	s.mapColumns(names, len(values))
+	cols := s.cols[:len(values)]
 	for i, v := range values {
-		s.AddValue(s.cols[i], v)
+		if v != "" { // an empty value counts for nothing
+			s.AddValue(cols[i], v)
+		}
 	}
+}
+
+// AddChecked is Add, and reports whether the values are text: valid UTF-8
+// without NUL bytes. Readers that hand over unchecked input use it to
+// validate the text in the same pass that classifies it.
+func (s *Scanner) AddChecked(names, values []string) bool {
+	s.tf.bad = false
+	s.Add(names, values)
+	return !s.tf.bad
 }
 
 // A Field is a handle on one field of a scanner, for callers that feed
@@ -226,34 +248,38 @@ func (s *Scanner) AddValue(f Field, v string) {
 	col.nonEmpty++
 	tf := &s.tf
 	tf.reset()
-	tf.devices = col.devices
 	tf.sketch = col
-	tf.scan(v)
-	c0 := v[0]
-	if tf.high {
-		if tf.addr.isAddress(v) {
-			tf.match |= 1 << detAddress
+	if c0 := v[0]; !isDigit(c0) || s.generic || !s.numeric(col, v) {
+		tf.scan(v)
+		if tf.high {
+			if tf.addr.isAddress(v) {
+				tf.match |= 1 << detAddress
+			}
+			if len(v) >= 6 && len(v) <= 12 && isHanName(v) {
+				tf.match |= 1 << detName
+			}
 		}
-		if len(v) >= 6 && len(v) <= 12 && isHanName(v) {
-			tf.match |= 1 << detName
+		if len(v) <= 24 && tf.match == 0 && tf.attempt == 0 && (isAlpha(c0) || c0 >= utf8.RuneSelf && runeFlags[firstRune(v)]&rfLexical != 0) {
+			if len(v) == 3 && (v == "男" || v == "女") {
+				s.lexical(col, lexGender)
+			} else if lx, ok := lexical[v]; ok {
+				s.lexical(col, lx)
+			}
 		}
-	}
-	if len(v) <= 24 && tf.match == 0 && tf.attempt == 0 && (isAlpha(c0) || c0 >= utf8.RuneSelf && runeFlags[firstRune(v)]&rfLexical != 0) {
-		if len(v) == 3 && (v == "男" || v == "女") {
-			s.lexical(col, lexGender)
-		} else if lx, ok := lexical[v]; ok {
-			s.lexical(col, lx)
+		// Dates (8 to 17 bytes) and decimals, which the scan marked.
+		if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
+			s.wholeNumber(col, v)
 		}
-	}
-	// Dates (8 to 17 bytes) and decimals, which the scan marked.
-	if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
-		s.wholeNumber(col, v)
 	}
 	det := tf.match
 	att := tf.attempt | det
 	if len(s.cat.user) == 0 {
 		if att != 0 {
-			col.count(s.cat, att, det)
+			if m := &col.masks[0]; col.nmasks > 0 && m.attempt == att && m.det == det {
+				m.n++ // the column's usual pattern
+			} else {
+				col.count(s.cat, att, det)
+			}
 		}
 		return
 	}
@@ -262,6 +288,116 @@ func (s *Scanner) AddValue(f Field, v string) {
 		s.userDetect(u, v, &cm, &ca)
 	}
 	col.addCategories(ca, cm, 1)
+}
+
+// numeric classifies v, which starts with a digit, when it has one of the
+// common numeric shapes: digits only, a decimal d+.d+, four dotted groups
+// of digits, or a date and time YYYY-MM-DD hh:mm:ss. It does in one pass
+// exactly what the scan and the whole-value checks would, and reports
+// false, having done nothing, for any other value.
+func (s *Scanner) numeric(col *colStats, v string) bool {
+	n := len(v)
+	i := 0
+	for i+8 <= n && digits8(v, i) {
+		i += 8
+	}
+	for i < n && isDigit(v[i]) {
+		i++
+	}
+	tf := &s.tf
+	if i == n {
+		// One word of digits: a candidate at 11 to 19 digits, and at 8 a
+		// date YYYYMMDD.
+		if n >= 11 && n <= 19 {
+			tf.digitRun(v, 0, n)
+		} else if n == 8 {
+			s.wholeNumber(col, v)
+		}
+		return true
+	}
+	switch v[i] {
+	case '.':
+		// Groups of digits joined by single dots.
+		var dots [3]int
+		nd := 0
+		for i < n && v[i] == '.' && nd < 3 {
+			dots[nd] = i
+			nd++
+			j := i + 1
+			for j < n && isDigit(v[j]) {
+				j++
+			}
+			if j == i+1 {
+				return false // a dot not followed by a digit
+			}
+			i = j
+		}
+		if i != n {
+			return false
+		}
+		switch nd {
+		case 1:
+			// A decimal: what the scan marks and wholeNumber reads. A
+			// decimal is never a date, and parseDecimal takes one to
+			// three integer digits and at most 24 bytes.
+			dot := dots[0]
+			if n > 24 || dot > 3 {
+				return true
+			}
+			frac := n - dot - 1
+			ip := atoiN(v[:dot])
+			if ip == 90 || ip == 180 || frac > 15 {
+				// On a boundary the fraction decides, as parseDecimal
+				// rounds it.
+				x, _, _ := parseDecimal(v)
+				col.addDecimal(x, frac)
+				return true
+			}
+			// Elsewhere the integer part does: ip+f with 0 <= f < 1
+			// stays on the same side of 90 and of 180 as ip, even
+			// rounded.
+			col.decimals++
+			if ip < 90 {
+				col.latOK++
+			}
+			if ip < 180 {
+				col.lngOK++
+			}
+			if frac >= 4 {
+				col.precise++
+			}
+			return true
+		case 3:
+			// An IPv4 address candidate; never a date (a date has two
+			// separators and nothing after the day).
+			tf.attempt |= 1 << detIPv4
+			if octet(v, 0, dots[0]) && octet(v, dots[0]+1, dots[1]) && octet(v, dots[1]+1, dots[2]) && octet(v, dots[2]+1, n) {
+				tf.hit(detIPv4, 0, n, v)
+			}
+			return true
+		}
+	case '-':
+		// YYYY-MM-DD hh:mm:ss: the scan skips the date and the time and
+		// finds nothing, and 19 bytes is too long for wholeNumber.
+		return i == 4 && n == 19 && v[7] == '-' && v[10] == ' ' && v[13] == ':' && v[16] == ':' &&
+			isDigit(v[5]) && isDigit(v[6]) && isDigit(v[8]) && isDigit(v[9]) && isDigit(v[11]) && isDigit(v[12]) &&
+			isDigit(v[14]) && isDigit(v[15]) && isDigit(v[17]) && isDigit(v[18])
+	}
+	return false
+}
+
+// octet reports whether the digits v[i:j] are an IPv4 octet: at most 255,
+// without a leading zero.
+func octet(v string, i, j int) bool {
+	switch j - i {
+	case 1:
+		return true
+	case 2:
+		return v[i] != '0'
+	case 3:
+		return v[i] != '0' && int(v[i]-'0')*100+int(v[i+1]-'0')*10+int(v[i+2]-'0') <= 255
+	}
+	return false
 }
 
 func (s *Scanner) userDetect(u userDetector, v string, cm, ca *uint64) {
@@ -329,15 +465,20 @@ func (s *Scanner) wholeNumber(col *colStats, v string) {
 			return
 		}
 	}
-	col.decimals++
+	col.addDecimal(x, frac)
+}
+
+// addDecimal counts a decimal value x with frac fraction digits.
+func (c *colStats) addDecimal(x float64, frac int) {
+	c.decimals++
 	if x >= -90 && x <= 90 {
-		col.latOK++
+		c.latOK++
 	}
 	if x >= -180 && x <= 180 {
-		col.lngOK++
+		c.lngOK++
 	}
 	if frac >= 4 {
-		col.precise++
+		c.precise++
 	}
 }
 

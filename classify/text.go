@@ -90,6 +90,7 @@ const (
 	cHigh  // a UTF-8 lead or continuation byte
 	cPlus
 	cParen
+	cNUL // a NUL byte, not text
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -106,6 +107,7 @@ var byteClass = func() (t [256]uint8) {
 	}
 	t['+'] = cPlus
 	t['('] = cParen
+	t[0] = cNUL
 	return t
 }()
 
@@ -156,32 +158,37 @@ func rune3(v string, i int) (rune, bool) {
 	return rune(x&0x0F)<<12 | rune(x>>2)&0xFC0 | rune(x>>16)&0x3F, true
 }
 
-// digits8 reports whether the first eight bytes of s are ASCII digits.
-func digits8(s string) bool {
-	_ = s[7]
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+// digits8 reports whether the eight bytes at v[i:i+8], which must lie
+// within v, are ASCII digits.
+func digits8(v string, i int) bool {
+	x := load64(v, i)
 	// Every byte is 0x30-0x39: its high nibble is 3, and adding 6 does
 	// not carry into it.
 	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 && (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
 }
 
-// textFinder finds candidates in one value. It keeps no state across values
-// except its hits buffer, which it reuses.
+// textFinder finds candidates in one value. A Scanner reuses one for every
+// value, resetting it in between; FindAll makes one to collect hits.
 type textFinder struct {
-	match, attempt uint64    // detector bits: validated, and shape seen
-	high           bool      // the value has non-ASCII bytes
-	addr           addrParts // parts of an address seen
-	decimal        bool      // the whole value is a decimal number d+.d+
+	match, attempt uint64 // detector bits: validated, and shape seen
 
+	// The per-value flags, side by side so that reset clears them in a
+	// store or two.
+	high    bool      // the value has non-ASCII bytes
+	addr    addrParts // parts of an address seen
+	decimal bool      // the whole value is a decimal number d+.d+
 	// The whole value (with an optional minus) as parseDecimal reads it,
-	// when dotted found it so (decOK), or decNo when dotted found that
-	// parseDecimal would reject it.
-	decOK   bool
-	decNo   bool
+	// when dotted found it so (decOK, decX, decFrac), or decNo when dotted
+	// found that parseDecimal would reject it.
+	decOK bool
+	decNo bool
+
+	// bad records a NUL byte or bytes that are not UTF-8, which the
+	// finder meets as it goes; it is not cleared by reset.
+	bad     bool
 	decX    float64
 	decFrac int
-	devices bool // field header names a device ID: UUIDs count
+
 	collect bool // record hits
 	hits    []Hit
 	norm    [40]byte // normalised digits of the last phone or card
@@ -192,11 +199,13 @@ type textFinder struct {
 	seed   uint64
 }
 
+// devices reports whether the field's header names a device ID, so that
+// UUIDs and Android IDs count.
+func (f *textFinder) devices() bool { return f.sketch != nil && f.sketch.devices }
+
 func (f *textFinder) reset() {
-	f.match, f.attempt, f.high = 0, 0, false
-	f.addr = 0
-	f.decimal, f.decOK, f.decNo = false, false, false
-	f.hits = f.hits[:0]
+	f.match, f.attempt = 0, 0
+	f.high, f.addr, f.decimal, f.decOK, f.decNo = false, 0, false, false, false
 }
 
 func (f *textFinder) hit(det, start, end int, v string) {
@@ -217,13 +226,18 @@ func (f *textFinder) scan(v string) {
 		switch byteClass[v[i]] {
 		case cNone:
 			i++
+		case cNUL:
+			f.bad = true
+			i++
 		case cHigh:
-			// A run of non-ASCII text; three-byte runes (Han
-			// characters) are looked up as they come.
-			// The parts of an address are gathered without a branch
-			// per rune (in an address, every other rune is one);
+			// A run of non-ASCII text. Three-byte runes (Han
+			// characters) are looked up in one table as they come:
+			// the parts of an address are gathered without a branch
+			// per rune (in an address, every other rune is one), and
 			// only the runes that may open a licence plate or a
-			// health term need a closer look.
+			// health term, or that no valid sequence encodes, need a
+			// closer look. Other bytes are checked as UTF-8 and
+			// skipped.
 			f.high = true
 			addr := f.addr
 			// A unit (号, 室, …) counts after a digit, so only the
@@ -235,15 +249,22 @@ func (f *textFinder) scan(v string) {
 			}
 			for i < n && v[i] >= utf8.RuneSelf {
 				for i+2 < n {
-					b := v[i : i+3]
-					x := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16
+					var x uint32
+					if i+4 <= n {
+						x = load32(v, i)
+					} else {
+						x = uint32(v[i]) | uint32(v[i+1])<<8 | uint32(v[i+2])<<16
+					}
 					if x&0xC0C0F0 != 0x8080E0 {
 						break // not a three-byte sequence
 					}
 					r := rune(x&0x0F)<<12 | rune(x>>2)&0xFC0 | rune(x>>16)&0x3F
 					fl := runeFlags[r]
 					addr |= addrParts(fl & (rfAdmin | rfRoad))
-					if fl&(rfPlate|rfHealth) != 0 {
+					if fl&(rfPlate|rfHealth|rfBad) != 0 {
+						if fl&rfBad != 0 {
+							f.bad = true // overlong, or a surrogate
+						}
 						i = f.highRune(v, i, r, fl)
 						if i < n && v[i] < utf8.RuneSelf {
 							break
@@ -253,9 +274,13 @@ func (f *textFinder) scan(v string) {
 					i += 3
 				}
 				if i < n && v[i] >= utf8.RuneSelf {
-					if _, ok := rune3(v, i); !ok {
-						i++ // another lead byte, or a stray one
+					// A rune of two or four bytes, or bytes that are
+					// not UTF-8, none of which the finder looks at.
+					r, size := utf8.DecodeRuneInString(v[i:])
+					if r == utf8.RuneError && size == 1 {
+						f.bad = true
 					}
+					i += size
 				}
 			}
 			f.addr = addr
@@ -278,7 +303,7 @@ func (f *textFinder) scan(v string) {
 			// a time while they last; then each byte adds its class to
 			// a count of digits (low 32 bits) and letters (high bits).
 			j := i
-			for j+8 <= n && digits8(v[j:]) {
+			for j+8 <= n && digits8(v, j) {
 				j += 8
 			}
 			cnt := uint64(j - i)
@@ -322,7 +347,7 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 		case '-':
 			if L == 8 && j+28 <= n && isHexWord(v[i:j]) {
 				if ValidUUID(v[i:i+36]) && (i+36 == n || !isWord(v[i+36])) {
-					if f.devices {
+					if f.devices() {
 						f.attempt |= 1 << detUUID
 						f.hit(detUUID, i, i+36, v)
 					}
@@ -382,13 +407,13 @@ func (f *textFinder) digitRun(v string, i, j int) {
 	case L == 11:
 		if s[0] == '1' {
 			f.attempt |= 1 << detPhone
-			if ValidMobile(s) {
+			if mobileDigits(s) {
 				f.hitPhone(v, i, j, s)
 			}
 		}
 	case L == 13 && s[0] == '8' && s[1] == '6' && s[2] == '1':
 		f.attempt |= 1 << detPhone
-		if ValidMobile(s[2:]) {
+		if mobileDigits(s[2:]) {
 			f.hitPhone(v, i, j, s[2:])
 		}
 	case L == 15:
@@ -488,7 +513,7 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 			}
 		}
 	case 16:
-		if f.devices && ValidAndroidID(s) {
+		if f.devices() && ValidAndroidID(s) {
 			f.attempt |= 1 << detAndroidID
 			f.hit(detAndroidID, i, j, v)
 		}
@@ -550,37 +575,31 @@ var emailBits = func() (t [256]uint8) {
 
 // validEmailSpan is [ValidEmail] for the address v[start:end] with its @ at
 // at, as email finds it: the local part is made of local-part characters
-// and does not open with a dot, the domain of domain characters and does
-// not end with a dot or dash.
-func validEmailSpan(v string, start, at, end int) bool {
+// and does not open with a dot (word says it is a single word, without
+// dots), the domain is made of domain characters, ends with a letter or a
+// digit, and its labels before the last, which starts at lastLabel, are
+// valid.
+func validEmailSpan(v string, start, at, end, lastLabel int, word bool) bool {
 	if at-start > 64 || end-start > 254 || v[at-1] == '.' {
 		return false
 	}
-	for k := start + 1; k < at-1; k++ {
-		if v[k] == '.' && v[k+1] == '.' {
-			return false
+	if !word {
+		for k := start + 1; k < at-1; k++ {
+			if v[k] == '.' && v[k+1] == '.' {
+				return false
+			}
 		}
 	}
-	d := v[at+1 : end]
-	if len(d) < 4 || len(d) > 253 {
+	if d := end - at - 1; d < 4 || d > 253 {
 		return false
 	}
-	label := 0 // start of the current label
-	for k := 0; k < len(d); k++ {
-		if d[k] != '.' {
-			continue
-		}
-		if k == label || k-label > 63 || d[label] == '-' || d[k-1] == '-' {
-			return false
-		}
-		label = k + 1
-	}
-	// The last label, the top-level domain: two or more letters.
-	if label == 0 || len(d)-label < 2 || len(d)-label > 63 {
+	// Two labels or more, and the last, the top-level domain, of two or
+	// more letters.
+	if lastLabel == at+1 || end-lastLabel < 2 || end-lastLabel > 63 {
 		return false
 	}
-	for k := label; k < len(d); k++ {
-		if emailBits[d[k]]&emAlpha == 0 {
+	for k := lastLabel; k < end; k++ {
+		if emailBits[v[k]]&emAlpha == 0 {
 			return false
 		}
 	}
@@ -615,13 +634,29 @@ func (f *textFinder) email(v string, i, j int) int {
 	for start < at && (v[start] == '.' || v[start] == '-' || v[start] == '+') {
 		start++
 	}
+	// The domain, checked label by label on the way: ok says whether the
+	// labels closed so far are valid. A full stop or dash after the
+	// address is not part of it, so the address ends after the last
+	// letter or digit (last), where the last label starts at lastLabel.
 	end := at + 1
-	for end < len(v) && emailBits[v[end]]&emDomain != 0 {
+	label, ok := end, true
+	last, lastLabel, lastOK := end, end, true
+	for end < len(v) {
+		c := v[end]
+		if emailBits[c]&emDomain == 0 {
+			break
+		}
 		end++
+		switch c {
+		case '.':
+			ok = ok && end-1 > label && end-1-label <= 63 && v[label] != '-' && v[end-2] != '-'
+			label = end
+		case '-':
+		default:
+			last, lastLabel, lastOK = end, label, ok
+		}
 	}
-	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
-		end-- // a full stop or dash after the address is not part of it
-	}
+	end = last
 	if start == at || end == at+1 {
 		return at + 1
 	}
@@ -629,7 +664,7 @@ func (f *textFinder) email(v string, i, j int) int {
 		return end
 	}
 	f.attempt |= 1 << detEmail
-	if validEmailSpan(v, start, at, end) {
+	if lastOK && validEmailSpan(v, start, at, end, lastLabel, start == i && j == at) {
 		f.hit(detEmail, start, end, v)
 	}
 	return end
@@ -1105,6 +1140,9 @@ func decodeRune(v string, i int) (rune, int) {
 
 // plateAt reports the length of a licence plate starting at byte i of v.
 func plateAt(v string, i int) (int, bool) {
+	if i >= len(v) {
+		return 0, false
+	}
 	r, size := decodeRune(v, i)
 	if !plateProvSet.has(r) {
 		return 0, false

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,34 @@ func TestFindAll(t *testing.T) {
 				t.Errorf("FindAll(%q) = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestLuhn(t *testing.T) {
+	// luhn adds eight digits at a time; it must agree with the digit by
+	// digit definition at every length.
+	ref := func(d string) bool {
+		sum, double := 0, false
+		for i := len(d) - 1; i >= 0; i-- {
+			n := int(d[i] - '0')
+			if double {
+				if n *= 2; n > 9 {
+					n -= 9
+				}
+			}
+			sum += n
+			double = !double
+		}
+		return sum%10 == 0
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 200000; i++ {
+		b := make([]byte, 1+r.IntN(30))
+		for k := range b {
+			b[k] = byte('0' + r.IntN(10))
+		}
+		if got, want := luhn(string(b)), ref(string(b)); got != want {
+			t.Fatalf("luhn(%s) = %v, want %v", b, got, want)
+		}
 	}
 }

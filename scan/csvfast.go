@@ -3,10 +3,9 @@ package scan
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"math/bits"
 	"fmt"
 	"io"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -23,21 +22,30 @@ import (
 
 // chunkSize is how much input one chunk holds (more when a record is
 // longer). Tests lower it to exercise chunk boundaries.
-var chunkSize = 4 << 20
+var chunkSize = 1 << 20
 
 // A sink receives parsed records; *classify.Scanner is one.
 type sink interface {
 	Add(names, values []string)
 }
 
+// A checkingSink also checks the text of the values as it takes them
+// (valid UTF-8, no NUL bytes), so that the reader need not: the text is
+// read once, by the worker that classifies it. *classify.Scanner is one.
+type checkingSink interface {
+	sink
+	AddChecked(names, values []string) bool
+}
+
 type chunk struct {
-	buf  []byte // the pooled buffer that data lies in
-	data []byte // whole records
-	line int    // line number of data[0]
+	buf      []byte // the pooled buffer that data lies in
+	data     []byte // whole records
+	line     int    // line number of data[0]
+	noQuotes bool   // data holds no quote, so no record needs a look for one
 
 	// The first NUL byte or invalid UTF-8 in data, found by the reader
-	// (so that workers=1 still validates on a second core): its offset,
-	// or -1, and the error to report when the worker reaches it.
+	// when the sinks cannot check text themselves: its offset, or -1, and
+	// the error to report when the worker reaches it.
 	bad     int
 	textErr *recordio.Error
 }
@@ -132,18 +140,31 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 
 	res := &fastResult{names: names}
 	sinks := make([]sink, workers)
+	for w := range sinks {
+		sinks[w] = newSink()
+	}
+	// The workers check the text as they classify it, unless the sinks
+	// cannot, or a sample may stop them before the end of a chunk (whose
+	// bad bytes recordio would still report).
+	_, workersCheck := sinks[0].(checkingSink)
+	workersCheck = workersCheck && sample <= 0
 	counts := make([]int64, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		sinks[w] = newSink()
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			p := newParser(sep, names, limits)
+			p.checkText = workersCheck
 			sc := sinks[w]
+			emit := func(vals []string) bool { sc.Add(names, vals); return true }
+			if cs, ok := sc.(checkingSink); ok && workersCheck {
+				emit = func(vals []string) bool { return cs.AddChecked(names, vals) }
+			}
 			for c := range work {
 				if ctx.Err() == nil {
-					n, line, err := p.parseChunk(c.data, c.line, c.bad, c.textErr, sample-counts[w], func(vals []string) { sc.Add(names, vals) })
+					p.noQuotes = c.noQuotes
+					n, line, err := p.parseChunk(c.data, c.line, c.bad, c.textErr, sample-counts[w], emit)
 					counts[w] += n
 					if err != nil {
 						fail(line, err)
@@ -195,8 +216,11 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 				}
 			}
 			pending = append(pending[:0], data[cut:]...)
-			c := chunk{buf: buf, data: data[:cut], line: line}
-			c.bad, c.textErr = checkText(c.data, line, names, sep)
+			c := chunk{buf: buf, data: data[:cut], line: line, bad: -1}
+			c.noQuotes = sep != ',' || bytes.IndexByte(c.data, '"') < 0
+			if !workersCheck {
+				c.bad, c.textErr = checkText(c.data, line, names, sep)
+			}
 			line += bytes.Count(c.data, nl)
 			select {
 			case work <- c:
@@ -277,11 +301,26 @@ func hasQuote(ln []byte) bool { return bytes.IndexByte(ln, '"') >= 0 }
 
 // parser splits records. It keeps its value slice between records.
 type parser struct {
+	// Each worker has a parser and writes to it with every record: the
+	// padding keeps those writes off the cache lines of another worker's
+	// parser, should the allocator put the two side by side.
+	_ [64]byte
+
 	start  int // line where the last record parsed starts
 	sep    byte
 	names  []string
 	limits recordio.Options
 	vals   []string
+
+	// checkText says that the text of the chunks is not checked yet:
+	// emit checks the values it takes, and the parser looks for the bad
+	// bytes of a record it rejects, which come first.
+	checkText bool
+
+	// noQuotes says that the chunk being parsed holds no quote.
+	noQuotes bool
+
+	_ [64]byte
 }
 
 func newParser(sep byte, names []string, limits recordio.Options) *parser {
@@ -337,11 +376,12 @@ func (p *parser) header(data []byte, maxFields int) ([]string, int, error) {
 	var names []string
 	lines := 0
 	bad, textErr := checkText(data, 1, nil, p.sep)
-	_, _, err := p.parseChunk(data, 1, bad, textErr, 1, func(vals []string) {
+	_, _, err := p.parseChunk(data, 1, bad, textErr, 1, func(vals []string) bool {
 		names = make([]string, len(vals))
 		for i, v := range vals {
 			names[i] = string([]byte(v))
 		}
+		return true
 	})
 	lines = bytes.Count(data, nl)
 	if err != nil {
@@ -373,12 +413,15 @@ func str(b []byte) string {
 
 // parseChunk parses the records in data, whose first byte is on line, and
 // calls emit for each (the strings alias data and are valid during the
-// call). With limit > 0 it stops after limit records. It returns the number of
-// records and, on error, the line of the record at fault.
-func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error, limit int64, emit func([]string)) (int64, int, error) {
+// call); emit reports whether the values are text, which matters when
+// p.checkText is set. With limit > 0 it stops after limit records. It
+// returns the number of records and, on error, the line of the record at
+// fault.
+func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error, limit int64, emit func([]string) bool) (int64, int, error) {
 	// Bad bytes (at offset bad, see checkText) are reported when the
 	// record holding them is reached, so that an earlier record's syntax
-	// error comes first, as in recordio.
+	// error comes first, as in recordio; within a record, they come
+	// before its other faults.
 	var n int64
 	pos := 0
 	for pos < len(data) {
@@ -388,7 +431,7 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 		if limit > 0 && n >= limit {
 			break
 		}
-		start := line
+		start, from := line, pos
 		end := bytes.IndexByte(data[pos:], '\n')
 		next := len(data)
 		if end < 0 {
@@ -398,11 +441,14 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 			next = end + 1
 		}
 		ln := data[pos:end]
-		if p.sep == ',' && hasQuote(ln) {
+		if p.sep == ',' && !p.noQuotes && hasQuote(ln) {
 			np, nl, err := p.quoted(data, pos, line)
 			if err != nil {
 				if bad >= 0 && bad < np {
 					return n, textErr.Line, textErr
+				}
+				if e := p.badText(data[from:min(np, len(data))], start); e != nil {
+					return n, e.Line, e
 				}
 				return n, err.(*recordio.Error).Line, err
 			}
@@ -411,6 +457,9 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 				return n, textErr.Line, textErr
 			}
 			if err := p.check(start); err != nil {
+				if e := p.badText(data[from:pos], start); e != nil {
+					return n, e.Line, e
+				}
 				return n, start, err
 			}
 		} else {
@@ -428,13 +477,22 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 			}
 			if len(p.vals) != len(p.names) || maxField > p.limits.MaxFieldBytes || len(ln) > p.limits.MaxRecordBytes {
 				if err := p.check(start); err != nil {
+					if e := p.badText(data[from:pos], start); e != nil {
+						return n, e.Line, e
+					}
 					return n, start, err
 				}
 			}
 		}
 		p.start = start
 		if p.names != nil || n == 0 {
-			emit(p.vals)
+			if !emit(p.vals) {
+				e := p.badText(data[from:pos], start)
+				if e == nil {
+					e = &recordio.Error{Kind: recordio.KindMalformed, Line: start, Msg: "invalid text"}
+				}
+				return n, e.Line, e
+			}
 		}
 		n++
 	}
@@ -444,9 +502,19 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 	return n, line, nil
 }
 
+// badText returns the error for the first NUL byte or invalid UTF-8 in
+// rec, a record that starts on line, when the parser checks text; or nil.
+func (p *parser) badText(rec []byte, line int) *recordio.Error {
+	if !p.checkText {
+		return nil
+	}
+	_, err := checkText(rec, line, p.names, p.sep)
+	return err
+}
+
 // split splits the line ln, which holds no quotes, at each separator into
-// p.vals, and returns the length of the longest value. It looks at eight
-// bytes at a time.
+// p.vals, and returns the length of the longest value. It looks at sixteen
+// bytes at a time, then eight, then one.
 func (p *parser) split(ln []byte) int {
 	vals := p.vals[:0]
 	sep := p.sep
@@ -454,17 +522,37 @@ func (p *parser) split(ln []byte) int {
 	f, i := 0, 0
 	seps := 0x0101010101010101 * uint64(sep)
 	base := unsafe.Pointer(unsafe.SliceData(ln))
-	for ; i+8 <= len(ln); i += 8 {
-		// Bytes equal to the separator become 0x00 in x, then 0x80 in m.
-		x := binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(base, i)), 8)) ^ seps
-		m := ^((x&0x7F7F7F7F7F7F7F7F + 0x7F7F7F7F7F7F7F7F) | x | 0x7F7F7F7F7F7F7F7F)
-		for m != 0 {
+	for ; i+16 <= len(ln); i += 16 {
+		// Bytes equal to the separator become 0x00, then 0x80 in the
+		// masks; sixteen bytes mostly hold one separator or none.
+		m0 := zeroBytes(load64(ln, i) ^ seps)
+		m1 := zeroBytes(load64(ln, i+8) ^ seps)
+		if m0|m1 == 0 {
+			continue
+		}
+		for m0 != 0 {
+			k := i + bits.TrailingZeros64(m0)>>3
+			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
+			maxField = max(maxField, k-f)
+			f = k + 1
+			m0 &= m0 - 1
+		}
+		for m1 != 0 {
+			k := i + 8 + bits.TrailingZeros64(m1)>>3
+			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
+			maxField = max(maxField, k-f)
+			f = k + 1
+			m1 &= m1 - 1
+		}
+	}
+	if i+8 <= len(ln) {
+		for m := zeroBytes(load64(ln, i) ^ seps); m != 0; m &= m - 1 {
 			k := i + bits.TrailingZeros64(m)>>3
 			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
 			maxField = max(maxField, k-f)
 			f = k + 1
-			m &= m - 1
 		}
+		i += 8
 	}
 	for ; i < len(ln); i++ {
 		if ln[i] == sep {
@@ -475,6 +563,13 @@ func (p *parser) split(ln []byte) int {
 	}
 	p.vals = append(vals, str(ln[f:]))
 	return max(maxField, len(ln)-f)
+}
+
+// zeroBytes returns x with the top bit of each zero byte set, and all other
+// bits clear.
+func zeroBytes(x uint64) uint64 {
+	const lo7 = 0x7F7F7F7F7F7F7F7F
+	return ^((x&lo7 + lo7) | x | lo7)
 }
 
 // check applies the field-count and value-size rules to p.vals.

@@ -8,10 +8,13 @@
 // UTF-8 CSV and TSV (the common case, and the large one) take a fast path:
 // the input is cut into chunks of whole records, which several goroutines
 // parse and classify at once ([Options].Workers), each with its own
-// [classify.Scanner], merged at the end. The fast path accepts the same
-// input as recordio's CSV and TSV readers and rejects bad input with the
-// same messages. Other charsets and formats are read with recordio on one
-// goroutine.
+// [classify.Scanner], merged at the end. The reader only cuts: each worker
+// checks its chunk's text (valid UTF-8, no NUL bytes) in the pass that
+// classifies it ([classify.Scanner.AddChecked]), so the workers share no
+// lock and the reader does not become the bottleneck as workers are added.
+// The fast path accepts the same input as recordio's CSV and TSV readers
+// and rejects bad input with the same messages. Other charsets and formats
+// are read with recordio on one goroutine.
 package scan
 
 import (

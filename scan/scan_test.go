@@ -14,6 +14,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"sluice/classify"
 	"sluice/recordio"
 )
 
@@ -24,11 +25,33 @@ func (c *collector) Add(names, values []string) {
 	c.recs = append(c.recs, append([]string(nil), values...))
 }
 
+// checkingCollector is a collector that checks text as the classifier
+// does, so that the workers, not the reader, check it.
+type checkingCollector struct {
+	collector
+	sc *classify.Scanner
+}
+
+func (c *checkingCollector) AddChecked(names, values []string) bool {
+	c.Add(names, values)
+	return c.sc.AddChecked(names, values)
+}
+
 // fastRecords reads data with the fast path (one worker, so records keep
-// their order) and returns the header and the records.
-func fastRecords(data []byte, sep byte, limits recordio.Options) ([]string, [][]string, error) {
+// their order) and returns the header and the records. With checking, the
+// worker checks the text (as with a classify.Scanner); without, the
+// reader does.
+func fastRecords(data []byte, sep byte, limits recordio.Options, checking bool) ([]string, [][]string, error) {
 	var c *collector
-	fr, err := fastScan(context.Background(), bytes.NewReader(data), sep, func() sink { c = &collector{}; return c }, 1, 0, limits, nil)
+	newSink := func() sink { c = &collector{}; return c }
+	if checking {
+		newSink = func() sink {
+			cc := &checkingCollector{sc: classify.DefaultCatalog().NewScanner()}
+			c = &cc.collector
+			return cc
+		}
+	}
+	fr, err := fastScan(context.Background(), bytes.NewReader(data), sep, newSink, 1, 0, limits, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,23 +91,32 @@ func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options
 		format = recordio.FormatTSV
 	}
 	_, want, werr := recordioRecords(data, format, limits)
-	_, got, gerr := fastRecords(data, sep, limits)
-	if (werr == nil) != (gerr == nil) {
-		t.Fatalf("%q: recordio error %v, fast path error %v", data, werr, gerr)
-	}
-	if werr != nil {
-		var we, ge *recordio.Error
-		if errors.As(werr, &we) && errors.As(gerr, &ge) && (we.Line != ge.Line || we.Kind != ge.Kind) {
-			t.Fatalf("%q: recordio error %v (kind %v), fast path error %v (kind %v)", data, werr, we.Kind, gerr, ge.Kind)
+	var readerErr error
+	for _, checking := range []bool{false, true} {
+		_, got, gerr := fastRecords(data, sep, limits, checking)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("%q (workers check text: %v): recordio error %v, fast path error %v", data, checking, werr, gerr)
 		}
-		return
-	}
-	if len(got) != len(want) {
-		t.Fatalf("%q: %d records, recordio %d", data, len(got), len(want))
-	}
-	for i := range want {
-		if strings.Join(got[i], "\x00") != strings.Join(want[i], "\x00") {
-			t.Fatalf("%q: record %d = %q, recordio %q", data, i, got[i], want[i])
+		if werr != nil {
+			var we, ge *recordio.Error
+			if errors.As(werr, &we) && errors.As(gerr, &ge) && (we.Line != ge.Line || we.Kind != ge.Kind) {
+				t.Fatalf("%q (workers check text: %v): recordio error %v (kind %v), fast path error %v (kind %v)", data, checking, werr, we.Kind, gerr, ge.Kind)
+			}
+			// Whoever checks the text, the error is the same.
+			if !checking {
+				readerErr = gerr
+			} else if gerr.Error() != readerErr.Error() {
+				t.Fatalf("%q: error %v when the workers check text, %v when the reader does", data, gerr, readerErr)
+			}
+			continue
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d records, recordio %d", data, len(got), len(want))
+		}
+		for i := range want {
+			if strings.Join(got[i], "\x00") != strings.Join(want[i], "\x00") {
+				t.Fatalf("%q: record %d = %q, recordio %q", data, i, got[i], want[i])
+			}
 		}
 	}
 }
@@ -111,6 +143,15 @@ func TestFastScan(t *testing.T) {
 		{"ErrAfterQuote", "a,b\n\"x\"y,2\n", ','},
 		{"ErrNUL", "a,b\n1,\x002\n", ','},
 		{"ErrInvalidUTF8", "a,b\n1,\xff\n", ','},
+		{"ErrInvalidUTF8Quoted", "a,b\n1,\"x\ny\xe4\xb8\"\n", ','},
+		{"ErrInvalidUTF8BeforeRagged", "a,b\n1,2\n\xed\xa0\x80\n", ','},
+		{"ErrRaggedBeforeInvalidUTF8", "a,b\n1\n2,\xc3\n", ','},
+		{"ErrInvalidUTF8BeforeBareQuote", "a,b\n\xf0\x9f,x\"y\n", ','},
+		{"ErrBareQuoteBeforeInvalidUTF8", "a,b\nx\"y,\xf0\x9f\n", ','},
+		{"ErrInvalidUTF8Unterminated", "a,b\n1,\"open\n\xff\n", ','},
+		{"ErrNULInHan", "a,b\n张\x00伟,2\n", ','},
+		{"ErrOverlong", "a\tb\n\xe0\x80\x80\t1\n", '\t'},
+		{"OKFourByte", "a,b\n\xf0\x9f\x98\x80,·\n", ','},
 		{"ErrDuplicateHeader", "a,a\n1,2\n", ','},
 		{"ErrEmptyHeaderName", "a,\n1,2\n", ','},
 	} {
@@ -121,7 +162,7 @@ func TestFastScan(t *testing.T) {
 	t.Run("ErrRecordTooLarge", func(t *testing.T) {
 		lim := recordio.Options{MaxRecordBytes: 1 << 10, MaxFieldBytes: 512}
 		data := []byte("a,b\n1," + strings.Repeat("x", 4000) + "\n")
-		_, _, err := fastRecords(data, ',', lim)
+		_, _, err := fastRecords(data, ',', lim, false)
 		var re *recordio.Error
 		if !errors.As(err, &re) || re.Kind != recordio.KindTooLarge || re.Line != 2 {
 			t.Fatalf("error %v, want a too-large error on line 2", err)
