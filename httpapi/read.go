@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/internal/jsontext"
 	"sluice/policy"
 )
 
@@ -340,7 +340,7 @@ func newViewer(plan *policy.ReadPlan, pseud *policy.Pseudonymizer, csvOut bool) 
 			continue
 		}
 		v.index[f.Field] = len(v.cols)
-		v.cols = append(v.cols, column{name: f.Field, key: append(appendJSONString(nil, f.Field), ':'), op: f.Op})
+		v.cols = append(v.cols, column{name: f.Field, key: append(jsontext.AppendString(nil, f.Field), ':'), op: f.Op})
 	}
 	v.vals = make([]rawValue, len(v.cols))
 	return v
@@ -427,7 +427,7 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 			dst = append(dst, out...)
 			dst = append(dst, '"')
 		} else {
-			dst = appendJSONBytes(dst, out)
+			dst = jsontext.AppendBytes(dst, out)
 		}
 	}
 	if v.csv {
@@ -608,51 +608,5 @@ func appendCSV(dst, v []byte) []byte {
 		}
 		dst = append(dst, c)
 	}
-	return append(dst, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendJSONString(dst []byte, s string) []byte { return appendJSONBytes(dst, []byte(s)) }
-
-// appendJSONBytes appends s as a JSON string. Invalid UTF-8 becomes U+FFFD.
-func appendJSONBytes(dst []byte, s []byte) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRune(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }

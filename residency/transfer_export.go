@@ -13,6 +13,7 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/internal/jsontext"
 	"sluice/policy/route"
 )
 
@@ -361,7 +362,7 @@ func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, throu
 				if i > 0 {
 					line = append(line, ',')
 				}
-				line = appendJSONString(line, name)
+				line = jsontext.AppendString(line, name)
 				line = append(line, ':')
 				if raw[i] == nil {
 					line = append(line, `""`...)
@@ -400,7 +401,7 @@ func flatFields(data []byte, names []string, out [][]byte) error {
 			if err != nil {
 				return err
 			}
-			out[i] = appendJSONString(nil, s)
+			out[i] = jsontext.AppendString(nil, s)
 		}
 	}
 	return nil
@@ -461,7 +462,7 @@ func flatFieldsSlow(data []byte, names []string, out [][]byte) error {
 	for i, name := range names {
 		if v, ok := m[name]; ok {
 			if len(v) > 0 && v[0] != '"' { // not a string: export its JSON text as a string
-				v = appendJSONString(nil, string(v))
+				v = jsontext.AppendString(nil, string(v))
 			}
 			out[i] = v
 		}
