@@ -193,16 +193,8 @@ func (s *Server) handleListGrants(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, GrantList{Grants: gs, Total: n})
 }
 
-func grantID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, sluice.Errorf(sluice.ENOTFOUND, "Grant %q not found.", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 func (s *Server) handleGetGrant(w http.ResponseWriter, r *http.Request) {
-	id, err := grantID(r)
+	id, err := pathID(r, "Grant")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -234,7 +226,7 @@ type ApproveGrantRequest struct {
 }
 
 func (s *Server) handleApproveGrant(w http.ResponseWriter, r *http.Request) {
-	id, err := grantID(r)
+	id, err := pathID(r, "Grant")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -297,7 +289,7 @@ func (s *Server) handleRevokeGrant(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGrantReason(w http.ResponseWriter, r *http.Request, change func(ctx context.Context, id int64, reason string) (*sluice.Grant, error)) {
-	id, err := grantID(r)
+	id, err := pathID(r, "Grant")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return

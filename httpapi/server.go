@@ -168,11 +168,21 @@ func (s *Server) handleGetDataset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) dataset(r *http.Request) (*sluice.Dataset, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, sluice.Errorf(sluice.ENOTFOUND, "Dataset %q not found.", r.PathValue("id"))
+	id, err := pathID(r, "Dataset")
+	if err != nil {
+		return nil, err
 	}
 	return s.Datasets.FindDatasetByID(r.Context(), id)
+}
+
+// pathID parses the {id} of a path naming one object of a kind ("Grant"):
+// anything but a positive number is an object that does not exist.
+func pathID(r *http.Request, kind string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, sluice.Errorf(sluice.ENOTFOUND, "%s %q not found.", kind, r.PathValue("id"))
+	}
+	return id, nil
 }
 
 // IngestResponse is the body of a successful POST /v1/datasets/{id}/records.

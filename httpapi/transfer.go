@@ -114,17 +114,8 @@ func (s *Server) handleTransferCounters(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, v)
 }
 
-// transferID parses the {id} of a transfer path.
-func transferID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, sluice.Errorf(sluice.ENOTFOUND, "Transfer %q not found.", r.PathValue("id"))
-	}
-	return id, nil
-}
-
 func (s *Server) handleGetTransfer(w http.ResponseWriter, r *http.Request) {
-	id, err := transferID(r)
+	id, err := pathID(r, "Transfer")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -138,7 +129,7 @@ func (s *Server) handleGetTransfer(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleTransferEvidence(w http.ResponseWriter, r *http.Request) {
-	id, err := transferID(r)
+	id, err := pathID(r, "Transfer")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -157,7 +148,7 @@ func (s *Server) handleTransferEvidence(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) handleRevokeTransfer(w http.ResponseWriter, r *http.Request) {
-	id, err := transferID(r)
+	id, err := pathID(r, "Transfer")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -181,7 +172,7 @@ func (s *Server) handleRevokeTransfer(w http.ResponseWriter, r *http.Request) {
 var exportContentTypes = map[string]string{"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 func (s *Server) handleExportTransfer(w http.ResponseWriter, r *http.Request) {
-	id, err := transferID(r)
+	id, err := pathID(r, "Transfer")
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
