@@ -19,8 +19,8 @@ import (
 	"sluice"
 	"sluice/auditlog"
 	"sluice/postgres"
-	"sluice/residency"
 	"sluice/sqlite"
+	"sluice/transfer"
 )
 
 // BenchmarkTransfer measures what a cross-border export costs beyond the
@@ -100,7 +100,7 @@ type counterSeeder struct {
 type transferFixture struct {
 	n, m    int
 	ctx     context.Context
-	svc     *residency.TransferService
+	svc     *transfer.Service
 	store   sluice.TransferStore
 	seeder  counterSeeder
 	org     *sluice.Org
@@ -172,7 +172,7 @@ func newTransferFixture(b *testing.B, n, m int, orgs sluice.OrgService, datasets
 		blobs[i] = mustHex(k)
 	}
 	seeder.seed(f.org.ID, f.year(), blobs, int64(m))
-	f.svc = &residency.TransferService{
+	f.svc = &transfer.Service{
 		Datasets: datasets, Orgs: orgs, Transfers: transfers,
 		Stores: map[sluice.Region]sluice.RecordStore{"CN": records},
 	}

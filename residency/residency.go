@@ -42,7 +42,7 @@ type Classifier interface {
 type RecordService struct {
 	Datasets sluice.DatasetService
 	Ingests  sluice.IngestService
-	Stores   map[sluice.Region]sluice.RecordStore
+	Stores   Stores
 
 	// Secret keys the subject keys (HMAC-SHA-256).
 	Secret []byte
@@ -54,14 +54,25 @@ type RecordService struct {
 	Logger *slog.Logger
 }
 
+// Stores are a server's record stores, one per region: the rule of where
+// data may live. A region's records are written to and read from its own
+// store only.
+type Stores map[sluice.Region]sluice.RecordStore
+
 // Store returns the record store of region, or EUNAVAILABLE if this server
 // has none configured for it.
-func (s *RecordService) Store(region sluice.Region) (sluice.RecordStore, error) {
-	st, ok := s.Stores[region]
+func (s Stores) Store(region sluice.Region) (sluice.RecordStore, error) {
+	st, ok := s[region]
 	if !ok {
 		return nil, sluice.Errorf(sluice.EUNAVAILABLE, "No record store is configured for region %s on this server.", region)
 	}
 	return st, nil
+}
+
+// Store returns the record store of region, or EUNAVAILABLE if this server
+// has none configured for it.
+func (s *RecordService) Store(region sluice.Region) (sluice.RecordStore, error) {
+	return s.Stores.Store(region)
 }
 
 // Regions returns the regions with a store, sorted.

@@ -14,6 +14,7 @@ import (
 	"sluice/auditlog"
 	"sluice/httpapi"
 	"sluice/residency"
+	"sluice/transfer"
 )
 
 // DefaultAddr is where sluice serve listens: loopback only, until the
@@ -110,7 +111,7 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Logger:       m.Logger,
 		Mounts:       map[string]http.Handler{},
 	}
-	m.API.Transfers = &residency.TransferService{
+	m.API.Transfers = &transfer.Service{
 		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Transfers: m.Stores.Transfers,
 		Stores: m.Stores.Regions, Catalog: catalog, Logger: m.Logger,
 		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes,

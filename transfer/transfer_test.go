@@ -1,4 +1,4 @@
-package residency_test
+package transfer_test
 
 import (
 	"bytes"
@@ -21,6 +21,7 @@ import (
 	"sluice/policy"
 	"sluice/residency"
 	"sluice/sqlite"
+	"sluice/transfer"
 )
 
 // testClock is a settable clock.
@@ -120,7 +121,7 @@ type transferServer struct {
 	auditLog  *auditlog.Log
 	purposes  *sqlite.PurposeService
 	consents  *sqlite.ConsentService
-	transfers *residency.TransferService
+	transfers *transfer.Service
 	api       *httpapi.Server
 	regions   map[sluice.Region]*sqlite.DB
 	secret    []byte
@@ -143,7 +144,7 @@ func newTransferServer(t *testing.T) *transferServer {
 	datasets := sqlite.NewDatasetService(ts.control)
 	purposes, consents := sqlite.NewPurposeService(ts.control), sqlite.NewConsentService(ts.control)
 	ts.purposes, ts.consents = purposes, consents
-	ts.transfers = &residency.TransferService{
+	ts.transfers = &transfer.Service{
 		Orgs: ts.orgs, Datasets: datasets, Transfers: ts.store, Stores: stores,
 		Consents: consents, Purposes: purposes, Now: c.Now,
 	}

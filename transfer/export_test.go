@@ -1,4 +1,4 @@
-package residency
+package transfer
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 // encoding/json finds (the last, when a name repeats), as a JSON string
 // with the same content.
 //
-//	go test ./residency -run '^$' -fuzz FuzzFlatFields -fuzztime 1m
+//	go test ./transfer -run '^$' -fuzz FuzzFlatFields -fuzztime 1m
 func FuzzFlatFields(f *testing.F) {
 	f.Add([]byte(`{"phone":"13800138000","name":"张三"}`), "name")
 	f.Add([]byte(`{"a":"x\"y","b":"\u00e9\\"}`), "b")

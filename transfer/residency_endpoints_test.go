@@ -1,4 +1,4 @@
-package residency_test
+package transfer_test
 
 import (
 	"bytes"

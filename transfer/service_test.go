@@ -1,4 +1,4 @@
-package residency_test
+package transfer_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 	"sluice"
 	"sluice/policy/route"
-	"sluice/residency"
+	"sluice/transfer"
 )
 
 func TestTransferService_CreateTransfer(t *testing.T) {
@@ -328,7 +328,7 @@ func TestTransferService_ExportRace(t *testing.T) {
 // audit log equal the stored ones.
 func wantRecount(t *testing.T, ts *transferServer) {
 	t.Helper()
-	counts, err := residency.RecountTransfers(context.Background(), &sqliteEvents{ts})
+	counts, err := transfer.Recount(context.Background(), &sqliteEvents{ts})
 	if err != nil {
 		t.Fatal(err)
 	}

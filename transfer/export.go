@@ -1,4 +1,4 @@
-package residency
+package transfer
 
 import (
 	"bytes"
@@ -95,7 +95,7 @@ func (sc *subjectScan) distinctKeys() []string {
 
 // ExportTransfer releases the records of a transfer that may go. See the
 // type's documentation for the order of things.
-func (s *TransferService) ExportTransfer(ctx context.Context, id int64, opts sluice.TransferExportOptions, start func(x *sluice.TransferExport) (io.Writer, error)) (*sluice.TransferExport, error) {
+func (s *Service) ExportTransfer(ctx context.Context, id int64, opts sluice.TransferExportOptions, start func(x *sluice.TransferExport) (io.Writer, error)) (*sluice.TransferExport, error) {
 	org, err := s.actorOrg(ctx)
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func (s *TransferService) ExportTransfer(ctx context.Context, id int64, opts slu
 	if err != nil {
 		return nil, err
 	}
-	store, err := s.store(d.Region)
+	store, err := s.Stores.Store(d.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +284,7 @@ func exportScope(t *sluice.Transfer, opts *sluice.TransferExportOptions) ([]stri
 
 // consented returns those of keys (sorted) whose person gave separate
 // consent to purpose in org's ledger, not withdrawn, now; sorted.
-func (s *TransferService) consented(ctx context.Context, orgID int64, purpose string, keys []string) ([]string, error) {
+func (s *Service) consented(ctx context.Context, orgID int64, purpose string, keys []string) ([]string, error) {
 	now := s.now()
 	out := make([]string, 0, len(keys))
 	for start := 0; start < len(keys); start += sluice.MaxConsentLookup {

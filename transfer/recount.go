@@ -1,4 +1,4 @@
-package residency
+package transfer
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 	"sluice/auditlog"
 )
 
-// A TransferLog is the audit log as the recount reads it: the entries,
+// A EventLog is the audit log as the recount reads it: the entries,
 // and the subject keys kept beside each (see auditlog.SetSubjects).
-type TransferLog interface {
+type EventLog interface {
 	CountEvents(ctx context.Context) (int64, error)
 	ReadEvents(ctx context.Context, start, n int64) ([][]byte, error)
 	ReadSubjectSet(ctx context.Context, idx int64) ([]string, error)
@@ -27,14 +27,14 @@ type CounterKey struct {
 // recountBatch is how many entries the recount reads at a time.
 const recountBatch = 1000
 
-// RecountTransfers recomputes every year-to-date counter from the audit
+// Recount recomputes every year-to-date counter from the audit
 // log alone: each transfer.export entry names its exporter, year and the
 // counters it added to, and commits to the subject keys it released,
 // which are kept beside it and checked against the commitment. The result is the size of each counter's set
 // of distinct keys; it must equal the stored counters (see
 // sluice.TransferStore.TransferCounts). Refused exports left no entry and
 // count for nothing.
-func RecountTransfers(ctx context.Context, log TransferLog) (map[CounterKey]int64, error) {
+func Recount(ctx context.Context, log EventLog) (map[CounterKey]int64, error) {
 	n, err := log.CountEvents(ctx)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,10 @@
-package residency
+// Package transfer is sluice's cross-border transfer service: it
+// establishes the facts of a transfer from the stores, decides its route
+// with the rules of package [route], keeps the year-to-date counters and
+// the evidence a route needs, and releases records only through a gated
+// export. Where a dataset's records live is package residency's rule: the
+// service reads each dataset from its region's store ([residency.Stores]).
+package transfer
 
 import (
 	"context"
@@ -12,12 +18,13 @@ import (
 	"sluice"
 	"sluice/classify"
 	"sluice/policy/route"
+	"sluice/residency"
 )
 
-// Ensure TransferService implements the interface.
-var _ sluice.TransferService = (*TransferService)(nil)
+// Ensure Service implements the interface.
+var _ sluice.TransferService = (*Service)(nil)
 
-// TransferService implements sluice.TransferService: it establishes the
+// Service implements sluice.TransferService: it establishes the
 // facts of a transfer from the stores — never taking the exporter's word
 // for them — decides its route with the rules of package route, keeps
 // its state machine, and releases records only through a gated export.
@@ -43,11 +50,11 @@ var _ sluice.TransferService = (*TransferService)(nil)
 // the route is now stricter than the one the transfer holds (another
 // export crossed a threshold meanwhile), nothing is counted and the export
 // is refused. Only then are the records written out.
-type TransferService struct {
+type Service struct {
 	Orgs      sluice.OrgService
 	Datasets  sluice.DatasetService
 	Transfers sluice.TransferStore
-	Stores    map[sluice.Region]sluice.RecordStore
+	Stores    residency.Stores
 
 	// Consents is the consent ledger, for exports that need each person's
 	// separate consent (PIPL Art. 39). Without it such exports are
@@ -76,23 +83,23 @@ const (
 	reqFiling          = "cn.scc.filing"                  // O13: filing deadline
 )
 
-func (s *TransferService) rules() *route.Rules {
+func (s *Service) rules() *route.Rules {
 	if s.Rules != nil {
 		return s.Rules
 	}
 	return route.Default()
 }
 
-func (s *TransferService) now() time.Time {
+func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now().UTC()
 	}
 	return sluice.Now().UTC()
 }
 
-func (s *TransferService) today() route.Date { return route.DateOf(s.now()) }
+func (s *Service) today() route.Date { return route.DateOf(s.now()) }
 
-func (s *TransferService) logger() *slog.Logger {
+func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
 		return slog.Default()
 	}
@@ -100,7 +107,7 @@ func (s *TransferService) logger() *slog.Logger {
 }
 
 // actorOrg returns the acting org as stored now.
-func (s *TransferService) actorOrg(ctx context.Context) (*sluice.Org, error) {
+func (s *Service) actorOrg(ctx context.Context) (*sluice.Org, error) {
 	a := sluice.ActorFromContext(ctx)
 	if a == nil || a.Org == nil {
 		return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "Only an org can make or use a transfer.")
@@ -113,7 +120,7 @@ func (s *TransferService) actorOrg(ctx context.Context) (*sluice.Org, error) {
 
 // CreateTransfer establishes the facts of req, decides its route and
 // stores the transfer as ready, awaiting_evidence or blocked.
-func (s *TransferService) CreateTransfer(ctx context.Context, req *sluice.TransferRequest) (*sluice.Transfer, error) {
+func (s *Service) CreateTransfer(ctx context.Context, req *sluice.TransferRequest) (*sluice.Transfer, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -139,7 +146,7 @@ func (s *TransferService) CreateTransfer(ctx context.Context, req *sluice.Transf
 			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "fields", Message: fmt.Sprintf("fields: dataset %d has no field %q.", d.ID, name)}
 		}
 	}
-	store, err := s.store(d.Region)
+	store, err := s.Stores.Store(d.Region)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +255,7 @@ func requestError(err error) error {
 
 // purposeBasis returns the legal basis of the org's purpose name, consent
 // if it has none registered.
-func (s *TransferService) purposeBasis(ctx context.Context, orgID int64, name string) string {
+func (s *Service) purposeBasis(ctx context.Context, orgID int64, name string) string {
 	if s.Purposes != nil {
 		if p, err := s.Purposes.FindPurposeByName(ctx, orgID, name); err == nil && p.LegalBasis != "" {
 			return p.LegalBasis
@@ -257,17 +264,9 @@ func (s *TransferService) purposeBasis(ctx context.Context, orgID int64, name st
 	return sluice.LegalBasisConsent
 }
 
-func (s *TransferService) store(region sluice.Region) (sluice.RecordStore, error) {
-	st, ok := s.Stores[region]
-	if !ok {
-		return nil, sluice.Errorf(sluice.EUNAVAILABLE, "No record store is configured for region %s on this server.", region)
-	}
-	return st, nil
-}
-
 // fieldFacts establishes what the exported fields are, from their
 // classification and the org's flags.
-func (s *TransferService) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields []string) sluice.TransferFacts {
+func (s *Service) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields []string) sluice.TransferFacts {
 	f := sluice.TransferFacts{
 		Grade:        sluice.GradeGeneral,
 		CIIO:         org.CIIO,
@@ -312,7 +311,7 @@ func (s *TransferService) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields 
 
 // personFacts sets the people counts of f for n distinct people whose
 // records go with f's fields.
-func (s *TransferService) personFacts(f *sluice.TransferFacts, n int64) {
+func (s *Service) personFacts(f *sluice.TransferFacts, n int64) {
 	f.Subjects, f.PISubjects, f.SPISubjects, f.AutoSubjects = n, 0, 0, 0
 	if counted(f, sluice.CounterPI) {
 		f.PISubjects = n
@@ -340,7 +339,7 @@ func counted(f *sluice.TransferFacts, counter string) bool {
 
 // automotiveCategories returns the categories the catalog's automotive
 // volume rules name.
-func (s *TransferService) automotiveCategories() []string {
+func (s *Service) automotiveCategories() []string {
 	c := s.Catalog
 	if c == nil {
 		c = classify.DefaultCatalog()
@@ -356,7 +355,7 @@ func (s *TransferService) automotiveCategories() []string {
 
 // countFacts sets the counting window and the counts, this transfer's
 // people (keys, sorted) included, of the exporter on date.
-func (s *TransferService) countFacts(ctx context.Context, f *sluice.TransferFacts, orgID int64, region sluice.Region, date route.Date, keys []string) error {
+func (s *Service) countFacts(ctx context.Context, f *sluice.TransferFacts, orgID int64, region sluice.Region, date route.Date, keys []string) error {
 	w, err := s.rules().CountingWindow(region, date)
 	if sluice.ErrorCode(err) == sluice.ENOTFOUND {
 		return nil // no volume rules: nothing to count against
@@ -395,7 +394,7 @@ func (s *TransferService) countFacts(ctx context.Context, f *sluice.TransferFact
 }
 
 // input builds the route engine's input from a transfer and its facts.
-func (s *TransferService) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.Date) *route.Input {
+func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.Date) *route.Input {
 	pi := f.Subjects > 0
 	in := &route.Input{
 		Date:     date,
@@ -473,7 +472,7 @@ func createDetails(t *sluice.Transfer) map[string]any {
 
 // FindTransferByID returns a transfer of the actor's org, expired first
 // if its evidence ran out.
-func (s *TransferService) FindTransferByID(ctx context.Context, id int64) (*sluice.Transfer, error) {
+func (s *Service) FindTransferByID(ctx context.Context, id int64) (*sluice.Transfer, error) {
 	t, err := s.Transfers.FindTransferByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -486,7 +485,7 @@ func (s *TransferService) FindTransferByID(ctx context.Context, id int64) (*slui
 }
 
 // FindTransfers lists the actor's org's transfers, newest first.
-func (s *TransferService) FindTransfers(ctx context.Context, filter sluice.TransferFilter) ([]*sluice.Transfer, int, error) {
+func (s *Service) FindTransfers(ctx context.Context, filter sluice.TransferFilter) ([]*sluice.Transfer, int, error) {
 	ts, n, err := s.Transfers.FindTransfers(ctx, filter)
 	if err != nil {
 		return nil, 0, err
@@ -502,7 +501,7 @@ func (s *TransferService) FindTransfers(ctx context.Context, filter sluice.Trans
 
 // expireIfDue moves a ready or approved transfer whose last day has
 // passed to expired, with its audit event.
-func (s *TransferService) expireIfDue(ctx context.Context, t *sluice.Transfer) (*sluice.Transfer, error) {
+func (s *Service) expireIfDue(ctx context.Context, t *sluice.Transfer) (*sluice.Transfer, error) {
 	today := s.today().String()
 	if !t.Status.Exportable() || t.ExpiresOn == "" || t.ExpiresOn >= today {
 		return t, nil
@@ -524,7 +523,7 @@ func (s *TransferService) expireIfDue(ctx context.Context, t *sluice.Transfer) (
 
 // present fills in what is computed on reading: each piece of
 // evidence's status today and whether a renewal is due.
-func (s *TransferService) present(t *sluice.Transfer) {
+func (s *Service) present(t *sluice.Transfer) {
 	today := s.today().String()
 	t.RenewalDue = false
 	for _, ev := range t.Evidence {
@@ -558,7 +557,7 @@ var evidenceKinds = map[route.Route][]string{
 
 // AttachEvidence adds ev to a transfer awaiting evidence, or to an
 // approved one (a renewal), and approves it.
-func (s *TransferService) AttachEvidence(ctx context.Context, id int64, ev *sluice.TransferEvidence) (*sluice.Transfer, error) {
+func (s *Service) AttachEvidence(ctx context.Context, id int64, ev *sluice.TransferEvidence) (*sluice.Transfer, error) {
 	if _, err := s.actorOrg(ctx); err != nil {
 		return nil, err
 	}
@@ -607,7 +606,7 @@ func (s *TransferService) AttachEvidence(ctx context.Context, id int64, ev *slui
 // checkEvidence checks that ev fits cur's route and the rules on
 // validity, and fills in what the server sets: the validity of an
 // assessment, the filing deadline, the renewal window.
-func (s *TransferService) checkEvidence(cur *sluice.Transfer, ev *sluice.TransferEvidence) error {
+func (s *Service) checkEvidence(cur *sluice.Transfer, ev *sluice.TransferEvidence) error {
 	r := route.Route(cur.Decision.Route)
 	kinds, ok := evidenceKinds[r]
 	switch {
@@ -657,7 +656,7 @@ func (s *TransferService) checkEvidence(cur *sluice.Transfer, ev *sluice.Transfe
 
 // deadline returns the deadline of requirement id in the decision of
 // cur, recomputed from its stored facts on its own date.
-func (s *TransferService) deadline(cur *sluice.Transfer, id string) *route.Deadline {
+func (s *Service) deadline(cur *sluice.Transfer, id string) *route.Deadline {
 	date, err := route.ParseDate(cur.Date)
 	if err != nil {
 		return nil
@@ -696,7 +695,7 @@ func evidenceEnd(evs []*sluice.TransferEvidence) string {
 }
 
 // RevokeTransfer withdraws a transfer that is not final.
-func (s *TransferService) RevokeTransfer(ctx context.Context, id int64, reason string) (*sluice.Transfer, error) {
+func (s *Service) RevokeTransfer(ctx context.Context, id int64, reason string) (*sluice.Transfer, error) {
 	if _, err := s.actorOrg(ctx); err != nil {
 		return nil, err
 	}
@@ -726,7 +725,7 @@ func (s *TransferService) RevokeTransfer(ctx context.Context, id int64, reason s
 
 // TransferCounters returns the actor's org's counters on date against
 // the thresholds in force.
-func (s *TransferService) TransferCounters(ctx context.Context, date string) (*sluice.TransferCounterView, error) {
+func (s *Service) TransferCounters(ctx context.Context, date string) (*sluice.TransferCounterView, error) {
 	org, err := s.actorOrg(ctx)
 	if err != nil {
 		return nil, err
