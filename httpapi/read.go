@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"sluice/auditlog"
 	"sluice/internal/jsontext"
 	"sluice/policy"
+	"sluice/recordio"
 )
 
 // Response headers of a consumer read (GET /v1/datasets/{id}/records?grant=G).
@@ -312,11 +312,10 @@ type viewer struct {
 	pseud *policy.Pseudonymizer
 	csv   bool
 
-	cols  []column       // served fields
-	index map[string]int // field name → column
-	vals  []rawValue     // per column, for the record at hand
-	tmp   []byte
-	esc   []byte
+	cols []column // served fields
+	sc   *recordio.FieldScanner
+	tmp  []byte
+	esc  []byte
 }
 
 type column struct {
@@ -325,24 +324,17 @@ type column struct {
 	op   policy.Op
 }
 
-// A rawValue is a field's value as stored: the bytes between its quotes,
-// escaped if esc.
-type rawValue struct {
-	b   []byte
-	esc bool
-	ok  bool
-}
-
 func newViewer(plan *policy.ReadPlan, pseud *policy.Pseudonymizer, csvOut bool) *viewer {
-	v := &viewer{plan: plan, pseud: pseud, csv: csvOut, index: map[string]int{}}
+	v := &viewer{plan: plan, pseud: pseud, csv: csvOut}
+	var names []string
 	for _, f := range plan.Fields {
 		if f.Effect == policy.Deny || f.Op.Kind == policy.OpRedact {
 			continue
 		}
-		v.index[f.Field] = len(v.cols)
+		names = append(names, f.Field)
 		v.cols = append(v.cols, column{name: f.Field, key: append(jsontext.AppendString(nil, f.Field), ':'), op: f.Op})
 	}
-	v.vals = make([]rawValue, len(v.cols))
+	v.sc = recordio.NewFieldScanner(names)
 	return v
 }
 
@@ -376,11 +368,8 @@ func (v *viewer) fieldsHeader() string {
 
 // appendRecord appends one record, rendered, to dst.
 func (v *viewer) appendRecord(dst, data []byte) []byte {
-	for i := range v.vals {
-		v.vals[i] = rawValue{}
-	}
-	if !v.scan(data) {
-		v.scanSlow(data)
+	if v.sc.Scan(data) != nil {
+		clear(v.sc.Values) // not a JSON object: every value omitted
 	}
 	if !v.csv {
 		dst = append(dst, '{')
@@ -390,18 +379,18 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 		if v.csv && i > 0 {
 			dst = append(dst, ',')
 		}
-		val := v.vals[i]
-		if !val.ok {
+		val := v.sc.Values[i]
+		if val.Kind == recordio.Absent || val.Kind == recordio.Null {
 			continue
 		}
 		var out []byte
 		ok := true
-		if c.op.Kind == policy.OpClear && !val.esc {
-			out = val.b
+		if c.op.Kind == policy.OpClear && !val.Escaped {
+			out = val.Raw
 		} else {
-			plain := val.b
-			if val.esc {
-				plain = v.unescape(val.b)
+			plain := val.Raw
+			if val.Escaped {
+				plain = v.unescape(val.Raw)
 			}
 			if c.op.Kind == policy.OpClear {
 				out = plain
@@ -422,7 +411,7 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 		}
 		first = false
 		dst = append(dst, c.key...)
-		if c.op.Kind == policy.OpClear && !val.esc {
+		if c.op.Kind == policy.OpClear && !val.Escaped {
 			dst = append(dst, '"')
 			dst = append(dst, out...)
 			dst = append(dst, '"')
@@ -436,81 +425,6 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 	return append(dst, '}', '\n')
 }
 
-// scan reads a stored record, a flat JSON object of string values as
-// ingest writes it, into v.vals without copying. It reports false for
-// anything else.
-func (v *viewer) scan(data []byte) bool {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return false
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return true
-	}
-	for {
-		key, kesc, j, ok := scanString(data, i)
-		if !ok {
-			return false
-		}
-		i = skipSpace(data, j)
-		if i >= len(data) || data[i] != ':' {
-			return false
-		}
-		i = skipSpace(data, i+1)
-		val, vesc, j, ok := scanString(data, i)
-		if !ok {
-			return false
-		}
-		var col int
-		var found bool
-		if kesc {
-			col, found = v.index[string(v.unescape(key))]
-		} else {
-			col, found = v.index[string(key)]
-		}
-		if found {
-			v.vals[col] = rawValue{b: val, esc: vesc, ok: true}
-		}
-		i = skipSpace(data, j)
-		if i >= len(data) {
-			return false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// scanSlow reads a stored record of any JSON object form: values that are
-// not strings are taken as their JSON text.
-func (v *viewer) scanSlow(data []byte) {
-	for i := range v.vals {
-		v.vals[i] = rawValue{}
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil {
-		return
-	}
-	for name, raw := range m {
-		col, ok := v.index[name]
-		if !ok || bytes.Equal(raw, []byte("null")) {
-			continue
-		}
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			v.vals[col] = rawValue{b: []byte(s), ok: true}
-		} else {
-			v.vals[col] = rawValue{b: raw, ok: true}
-		}
-	}
-}
-
 // unescape returns the text of an escaped JSON string body.
 func (v *viewer) unescape(b []byte) []byte {
 	v.esc = append(append(append(v.esc[:0], '"'), b...), '"')
@@ -519,34 +433,6 @@ func (v *viewer) unescape(b []byte) []byte {
 		return nil
 	}
 	return []byte(s)
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// scanString reads the JSON string starting at b[i] and returns its body,
-// whether it holds escapes, and the index after it.
-func scanString(b []byte, i int) (body []byte, esc bool, next int, ok bool) {
-	if i >= len(b) || b[i] != '"' {
-		return nil, false, 0, false
-	}
-	start := i + 1
-	for j := start; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return b[start:j], esc, j + 1, true
-		case c == '\\':
-			esc = true
-			j++
-		case c < 0x20:
-			return nil, false, 0, false
-		}
-	}
-	return nil, false, 0, false
 }
 
 // event returns the audit event of a served read.

@@ -354,7 +354,7 @@ func (s *Server) handleReadRecords(w http.ResponseWriter, r *http.Request) {
 		}
 		data := json.RawMessage(rec.Data)
 		if fields != nil {
-			if data, err = project(rec.Data, fields); err != nil {
+			if data, err = recordio.ProjectStored(rec.Data, fields); err != nil {
 				writeError(w, r, s.Logger, err)
 				return
 			}
@@ -362,21 +362,6 @@ func (s *Server) handleReadRecords(w http.ResponseWriter, r *http.Request) {
 		page.Records = append(page.Records, RecordView{ID: rec.ID, SubjectKey: rec.SubjectKey, Data: data})
 	}
 	writeJSON(w, http.StatusOK, page)
-}
-
-// project keeps only the named fields of a stored record.
-func project(data []byte, fields []string) (json.RawMessage, error) {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, fmt.Errorf("stored record: %w", err)
-	}
-	out := make(map[string]json.RawMessage, len(fields))
-	for _, f := range fields {
-		if v, ok := all[f]; ok {
-			out[f] = v
-		}
-	}
-	return json.Marshal(out)
 }
 
 // decodeJSON reads a JSON request body of at most 1 MiB into v, refusing

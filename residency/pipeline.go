@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"sluice"
-	"sluice/internal/jsontext"
+	"sluice/recordio"
 )
 
 // batchSize is the number of records the parsing goroutine hands to the
@@ -81,7 +81,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 				Message: "line " + strconv.Itoa(rec.Line) + ", field \"" + subjectField + "\": the subject field is empty, so the record cannot be tied to a person."}
 		}
 		obs.Add(rec.Names, rec.Values)
-		b.buf = appendJSONObject(b.buf, rec.Names, rec.Values)
+		b.buf = recordio.AppendStored(b.buf, rec.Names, rec.Values)
 		b.recs = append(b.recs, sluice.Record{SubjectKey: key})
 		b.ends = append(b.ends, len(b.buf))
 		if len(b.recs) == batchSize {
@@ -154,18 +154,4 @@ func (p *pipeline) stop() {
 	for range p.batches {
 	}
 	p.wg.Wait()
-}
-
-// appendJSONObject appends {"name":"value",…} to dst.
-func appendJSONObject(dst []byte, names, values []string) []byte {
-	dst = append(dst, '{')
-	for i, name := range names {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsontext.AppendString(dst, name)
-		dst = append(dst, ':')
-		dst = jsontext.AppendString(dst, values[i])
-	}
-	return append(dst, '}')
 }

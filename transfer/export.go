@@ -1,20 +1,18 @@
 package transfer
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"sluice"
 	"sluice/auditlog"
 	"sluice/internal/jsontext"
 	"sluice/policy/route"
+	"sluice/recordio"
 )
 
 // Export formats.
@@ -316,7 +314,7 @@ func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, throu
 	var (
 		cw   *csv.Writer
 		row  = make([]string, len(fields))
-		raw  = make([][]byte, len(fields))
+		sc   = recordio.NewFieldScanner(fields)
 		line []byte
 	)
 	if format == FormatCSV {
@@ -343,14 +341,12 @@ func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, throu
 				continue
 			}
 			j++
-			if err := flatFields(r.Data, fields, raw); err != nil {
+			if err := sc.Scan(r.Data); err != nil {
 				return fmt.Errorf("record %d: %w", r.ID, err)
 			}
 			if cw != nil {
-				for i, v := range raw {
-					if row[i], err = unquote(v); err != nil {
-						return fmt.Errorf("record %d: %w", r.ID, err)
-					}
+				for i, v := range sc.Values {
+					row[i] = v.Text()
 				}
 				if err := cw.Write(row); err != nil {
 					return err
@@ -364,11 +360,7 @@ func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, throu
 				}
 				line = jsontext.AppendString(line, name)
 				line = append(line, ':')
-				if raw[i] == nil {
-					line = append(line, `""`...)
-				} else {
-					line = append(line, raw[i]...)
-				}
+				line = sc.Values[i].AppendJSON(line)
 			}
 			line = append(line, '}', '\n')
 			if _, err := w.Write(line); err != nil {
@@ -385,123 +377,4 @@ func writeExport(ctx context.Context, store sluice.RecordStore, datasetID, throu
 		return cw.Error()
 	}
 	return nil
-}
-
-// flatFields finds in data, a JSON object of string values as records are
-// stored, the raw JSON string (quotes included) of each of names, and
-// sets out[i] to it, or to nil when the record lacks the field. Other
-// shapes are decoded with encoding/json.
-func flatFields(data []byte, names []string, out [][]byte) error {
-	if err := scanFlatFields(data, names, out); err != nil {
-		return err
-	}
-	for i, v := range out {
-		if v != nil && !utf8.Valid(v) { // as encoding/json reads it: U+FFFD for each bad byte
-			s, err := unquote(v)
-			if err != nil {
-				return err
-			}
-			out[i] = jsontext.AppendString(nil, s)
-		}
-	}
-	return nil
-}
-
-func scanFlatFields(data []byte, names []string, out [][]byte) error {
-	clear(out)
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return flatFieldsSlow(data, names, out)
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		return nil
-	}
-	for i < len(data) {
-		kEnd, ok := stringEnd(data, i)
-		if !ok {
-			return flatFieldsSlow(data, names, out)
-		}
-		key := data[i:kEnd]
-		i = skipSpace(data, kEnd)
-		if i >= len(data) || data[i] != ':' {
-			return flatFieldsSlow(data, names, out)
-		}
-		i = skipSpace(data, i+1)
-		vEnd, ok := stringEnd(data, i)
-		if !ok {
-			return flatFieldsSlow(data, names, out)
-		}
-		if bytes.IndexByte(key, '\\') >= 0 {
-			return flatFieldsSlow(data, names, out)
-		}
-		name := key[1 : len(key)-1]
-		for n, want := range names {
-			if string(name) == want {
-				out[n] = data[i:vEnd]
-			}
-		}
-		i = skipSpace(data, vEnd)
-		if i < len(data) && data[i] == '}' {
-			return nil
-		}
-		if i >= len(data) || data[i] != ',' {
-			return flatFieldsSlow(data, names, out)
-		}
-		i = skipSpace(data, i+1)
-	}
-	return flatFieldsSlow(data, names, out)
-}
-
-func flatFieldsSlow(data []byte, names []string, out [][]byte) error {
-	clear(out)
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return fmt.Errorf("stored record is not a JSON object: %w", err)
-	}
-	for i, name := range names {
-		if v, ok := m[name]; ok {
-			if len(v) > 0 && v[0] != '"' { // not a string: export its JSON text as a string
-				v = jsontext.AppendString(nil, string(v))
-			}
-			out[i] = v
-		}
-	}
-	return nil
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just past the JSON string starting at i.
-func stringEnd(b []byte, i int) (int, bool) {
-	if i >= len(b) || b[i] != '"' {
-		return 0, false
-	}
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1, true
-		}
-	}
-	return 0, false
-}
-
-// unquote returns the value of a raw JSON string, "" for nil.
-func unquote(raw []byte) (string, error) {
-	if raw == nil {
-		return "", nil
-	}
-	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1]), nil
-	}
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err
 }
