@@ -17,6 +17,7 @@ import (
 	"sluice/httpapi"
 	"sluice/policy"
 	"sluice/residency"
+	"sluice/sharing"
 	"sluice/sqlite"
 )
 
@@ -127,15 +128,14 @@ func newReadFixture(b *testing.B, n int) *readFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	api := &httpapi.Server{
-		Keys: keys, Datasets: datasets, Orgs: orgs,
-		Records: &residency.RecordService{
-			Datasets: datasets, Ingests: sqlite.NewIngestService(control), Stores: map[sluice.Region]sluice.RecordStore{"CN": sqlite.NewRecordStore(region, "CN")},
-			Secret: secret, Classifier: benchClassifier{},
-		},
-		Purposes: purposes, Grants: grants, Consents: sqlite.NewConsentService(control), Policies: sqlite.NewPolicyService(control),
-		Events: sqlite.NewEventService(control), Sharing: httpapi.NewSharing(rules, secret),
+	records := &residency.RecordService{
+		Datasets: datasets, Ingests: sqlite.NewIngestService(control), Stores: map[sluice.Region]sluice.RecordStore{"CN": sqlite.NewRecordStore(region, "CN")},
+		Secret: secret, Classifier: benchClassifier{},
 	}
+	sh := sharing.New(rules, secret)
+	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = orgs, datasets, records, purposes, grants
+	sh.Consents, sh.Policies, sh.Events = sqlite.NewConsentService(control), sqlite.NewPolicyService(control), sqlite.NewEventService(control)
+	api := &httpapi.Server{Keys: keys, Datasets: datasets, Records: records, Sharing: sh}
 	srv := httptest.NewServer(api.Handler())
 	b.Cleanup(srv.Close)
 

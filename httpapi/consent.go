@@ -33,42 +33,12 @@ func (s *Server) handleCreateConsent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	key, err := s.subjectKey(req.Subject, req.SubjectKey)
-	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	if req.Purpose == "" && req.Grant == 0 {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Name the purpose, or the grant the consent is for."))
-		return
-	}
-	c := &sluice.Consent{SubjectKey: key, Purpose: req.Purpose, GrantID: req.Grant, Kind: req.Kind, Evidence: req.Evidence}
-	if err := s.Consents.CreateConsent(r.Context(), c); err != nil {
+	c := &sluice.Consent{Purpose: req.Purpose, GrantID: req.Grant, Kind: req.Kind, Evidence: req.Evidence}
+	if err := s.Sharing.CreateConsent(r.Context(), req.Subject, req.SubjectKey, c); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
-}
-
-// subjectKey returns the subject key of an identifier, or key itself;
-// exactly one of them must be given.
-func (s *Server) subjectKey(identifier, key string) (string, error) {
-	switch {
-	case identifier != "" && key != "":
-		return "", sluice.Errorf(sluice.EINVALID, "Give subject or subject_key, not both.")
-	case key != "":
-		if !sluice.IsSubjectKey(key) {
-			return "", sluice.Errorf(sluice.EINVALID, "subject_key is not a subject key (64 lower-case hex characters).")
-		}
-		return key, nil
-	case identifier != "":
-		k := sluice.NewSubjectKeyer(s.Sharing.SubjectSecret).Key(identifier)
-		if k == "" {
-			return "", sluice.Errorf(sluice.EINVALID, "subject is empty.")
-		}
-		return k, nil
-	}
-	return "", sluice.Errorf(sluice.EINVALID, "subject (the identifier) or subject_key required.")
 }
 
 // handleListConsents serves GET /v1/consents?subject=…|subject_key=…&purpose=…&grant=…:
@@ -82,7 +52,7 @@ func (s *Server) handleListConsents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	filter := sluice.ConsentFilter{Limit: limit, Offset: offset}
 	if q.Get("subject") != "" || q.Get("subject_key") != "" {
-		key, err := s.subjectKey(q.Get("subject"), q.Get("subject_key"))
+		key, err := s.Sharing.SubjectKey(q.Get("subject"), q.Get("subject_key"))
 		if err != nil {
 			writeError(w, r, s.Logger, err)
 			return
@@ -100,7 +70,7 @@ func (s *Server) handleListConsents(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.GrantID = &id
 	}
-	cs, n, err := s.Consents.FindConsents(r.Context(), filter)
+	cs, n, err := s.Sharing.Consents.FindConsents(r.Context(), filter)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return

@@ -1,13 +1,13 @@
 package httpapi
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"time"
 
 	"sluice"
 	"sluice/policy"
+	"sluice/sharing"
 )
 
 // PolicyResponse is the body of PUT and GET /v1/policies: the org's
@@ -31,24 +31,16 @@ type PolicySummary struct {
 // body removes its policies. A syntax error is a 400 whose message and
 // "line" give the line and column.
 func (s *Server) handlePutPolicy(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	org := sluice.ActorFromContext(ctx).Org
 	text, err := io.ReadAll(http.MaxBytesReader(w, r.Body, policy.MaxCedarText))
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	set, err := policy.ParseCedar(org.ID, text)
+	p, set, err := s.Sharing.PutPolicy(r.Context(), text)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	p, err := s.Policies.PutPolicy(ctx, string(text))
-	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	s.Sharing.installPolicy(p, s.Logger)
 	writeJSON(w, http.StatusOK, policyResponse(p, set))
 }
 
@@ -67,13 +59,11 @@ func policyResponse(p *sluice.OrgPolicy, set *policy.CedarSet) PolicyResponse {
 }
 
 func (s *Server) handleGetPolicy(w http.ResponseWriter, r *http.Request) {
-	org := sluice.ActorFromContext(r.Context()).Org
-	p, err := s.Policies.FindPolicy(r.Context(), org.ID)
+	p, set, err := s.Sharing.FindPolicy(r.Context())
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	set, _ := policy.ParseCedar(org.ID, []byte(p.Text))
 	writeJSON(w, http.StatusOK, policyResponse(p, set))
 }
 
@@ -106,136 +96,20 @@ type DecisionResponse struct {
 }
 
 func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	actor := sluice.ActorFromContext(ctx)
 	var req DecisionRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if req.Dataset <= 0 {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "dataset required."))
-		return
-	}
-	var d *sluice.Dataset
-	var consumer *sluice.Org
-	var err error
-	if actor.Role == sluice.RoleOwner {
-		if d, err = s.Datasets.FindDatasetByID(ctx, req.Dataset); err != nil { // its own only
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		if req.Consumer == 0 {
-			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "consumer required: the org whose read to decide."))
-			return
-		}
-		if consumer, err = s.Orgs.FindOrgByID(ctx, req.Consumer); err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-	} else {
-		if req.Consumer != 0 && req.Consumer != actor.Org.ID {
-			writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN, "A consumer key asks about its own org only."))
-			return
-		}
-		consumer = actor.Org
-		if d, err = s.Datasets.FindDatasetByID(operatorContext(ctx), req.Dataset); err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-	}
-	var g *sluice.Grant
-	if req.Grant != 0 {
-		if g, err = s.Grants.FindGrantByID(ctx, req.Grant); err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		if g.ConsumerOrgID != consumer.ID || g.DatasetID != d.ID {
-			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Grant %d is not for this consumer and dataset.", g.ID))
-			return
-		}
-	}
-	at := s.Sharing.now()
-	if req.At != nil {
-		at = req.At.UTC()
-	}
-	dec, err := s.decide(ctx, d, consumer, g, req.Purpose, req.Fields, at)
+	dec, err := s.Sharing.Decide(r.Context(), sharing.DecideRequest{
+		Dataset: req.Dataset, Fields: req.Fields, Purpose: req.Purpose, Grant: req.Grant, Consumer: req.Consumer, At: req.At,
+	})
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	resp := DecisionResponse{
-		Dataset: d.ID, Consumer: consumer.ID, Purpose: dec.req.Purpose.Name, Grant: req.Grant, At: at,
-		Fields: dec.plan.Fields, Served: dec.plan.Served(), Consent: dec.plan.Consent.String(), ConsentRule: dec.plan.ConsentRule,
-	}
-	writeJSON(w, http.StatusOK, resp)
-}
-
-// A decision is a read decided: its request, its fields and the plan.
-type decision struct {
-	req    policy.Request
-	fields []policy.Field
-	plan   *policy.ReadPlan
-}
-
-// decide refreshes the grants of consumer on d and the policies of d's
-// owner from the store, and decides a read of the named fields (default:
-// g's fields, else every field of d) for the purpose (default: g's).
-func (s *Server) decide(ctx context.Context, d *sluice.Dataset, consumer *sluice.Org, g *sluice.Grant, purpose string, names []string, now time.Time) (*decision, error) {
-	if purpose == "" && g != nil {
-		purpose = g.Purpose
-	}
-	if purpose == "" {
-		return nil, sluice.Errorf(sluice.EINVALID, "purpose required (or the grant that names it).")
-	}
-	if g != nil && g.Purpose != purpose {
-		return nil, sluice.Errorf(sluice.EINVALID, "Grant %d is for purpose %q, not %q.", g.ID, g.Purpose, purpose)
-	}
-	p, err := s.Purposes.FindPurposeByName(ctx, consumer.ID, purpose)
-	if sluice.ErrorCode(err) == sluice.ENOTFOUND {
-		return nil, sluice.Errorf(sluice.EINVALID, "Purpose %q is not one org %s has declared.", purpose, consumer.Name)
-	} else if err != nil {
-		return nil, err
-	}
-	if names == nil {
-		if g != nil {
-			names = g.FieldNames()
-		} else {
-			for _, f := range d.Fields {
-				names = append(names, f.Name)
-			}
-		}
-	}
-	dec := &decision{fields: make([]policy.Field, 0, len(names))}
-	seen := make(map[string]bool, len(names))
-	for _, name := range names {
-		f := d.Field(name)
-		if f == nil {
-			return nil, &sluice.Error{Code: sluice.EINVALID, Field: name, Message: "Dataset " + itoa(d.ID) + " has no field \"" + name + "\"."}
-		} else if seen[name] {
-			return nil, &sluice.Error{Code: sluice.EINVALID, Field: name, Message: "Field \"" + name + "\" is asked for twice."}
-		}
-		seen[name] = true
-		dec.fields = append(dec.fields, PolicyField(d, f))
-	}
-	if err := s.Sharing.refreshGrants(ctx, s.Grants, consumer.ID, d.ID); err != nil {
-		return nil, err
-	}
-	if err := s.Sharing.refreshPolicy(ctx, s.Policies, d.OrgID, s.Logger); err != nil {
-		return nil, err
-	}
-	dec.req = policy.Request{
-		Consumer: policyConsumer(consumer, g),
-		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region},
-		Purpose:  policy.Purpose{Name: p.Name, LegalBasis: policy.Basis(p.LegalBasis)},
-		Now:      now,
-	}
-	if g != nil {
-		dec.req.GrantID = g.ID
-	}
-	if err := dec.req.Validate(); err != nil {
-		return nil, err
-	}
-	dec.plan = s.Sharing.Engine.Plan(&dec.req, dec.fields)
-	return dec, nil
+	writeJSON(w, http.StatusOK, DecisionResponse{
+		Dataset: dec.Dataset.ID, Consumer: dec.Consumer.ID, Purpose: dec.Request.Purpose.Name, Grant: req.Grant, At: dec.At,
+		Fields: dec.Plan.Fields, Served: dec.Plan.Served(), Consent: dec.Plan.Consent.String(), ConsentRule: dec.Plan.ConsentRule,
+	})
 }

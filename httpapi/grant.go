@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"sluice"
-	"sluice/policy"
 )
 
 // CreatePurposeRequest is the body of POST /v1/purposes.
@@ -30,38 +29,12 @@ func (s *Server) handleCreatePurpose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	org := sluice.ActorFromContext(r.Context()).Org
-	if err := s.checkBasis(org.Region, req.LegalBasis); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
 	p := &sluice.Purpose{Name: req.Name, LegalBasis: req.LegalBasis, Categories: req.Categories, RetentionDays: req.RetentionDays}
-	if err := s.Purposes.CreatePurpose(r.Context(), p); err != nil {
+	if err := s.Sharing.CreatePurpose(r.Context(), p); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, p)
-}
-
-// checkBasis returns EINVALID unless basis is a legal basis of the regime
-// that governs data of region.
-func (s *Server) checkBasis(region sluice.Region, basis string) error {
-	if basis == "" {
-		return nil // the store reports it missing
-	}
-	rules := s.Sharing.Engine.Rules()
-	if rules.Basis(region, policy.Basis(basis)) == nil {
-		return sluice.Errorf(sluice.EINVALID, "Legal basis %q is not a basis under %s, which governs data of region %s.",
-			basis, regimeName(rules.Regime(region)), region)
-	}
-	return nil
-}
-
-func regimeName(regime string) string {
-	if regime == policy.RegimeGDPR {
-		return "the GDPR (Art. 6)"
-	}
-	return "PIPL (Art. 13)"
 }
 
 func (s *Server) handleListPurposes(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +43,7 @@ func (s *Server) handleListPurposes(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	ps, n, err := s.Purposes.FindPurposes(r.Context(), sluice.PurposeFilter{Limit: limit, Offset: offset})
+	ps, n, err := s.Sharing.Purposes.FindPurposes(r.Context(), sluice.PurposeFilter{Limit: limit, Offset: offset})
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -93,40 +66,20 @@ type CreateGrantRequest struct {
 }
 
 func (s *Server) handleCreateGrant(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	var req CreateGrantRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if req.Dataset > 0 {
-		// The basis must exist where the data is; an unknown dataset is
-		// the store's to report.
-		if d, err := s.Datasets.FindDatasetByID(operatorContext(ctx), req.Dataset); err == nil {
-			if err := s.checkBasis(d.Region, req.LegalBasis); err != nil {
-				writeError(w, r, s.Logger, err)
-				return
-			}
-		}
-	}
 	g := &sluice.Grant{
 		DatasetID: req.Dataset, RequestedFields: req.Fields, Purpose: req.Purpose, LegalBasis: req.LegalBasis,
 		Justification: req.Justification, DurationDays: req.DurationDays, WrittenRequestRef: req.WrittenRequestRef,
 	}
-	if err := s.Grants.CreateGrant(ctx, g); err != nil {
+	if err := s.Sharing.CreateGrant(r.Context(), g); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	s.indexGrant(r, g)
 	writeJSON(w, http.StatusCreated, g)
-}
-
-// indexGrant puts a grant the store accepted into the decision engine's
-// index. A failure is logged: the next read refreshes the grant anyway.
-func (s *Server) indexGrant(r *http.Request, g *sluice.Grant) {
-	if err := s.Sharing.putGrant(g); err != nil {
-		s.Logger.ErrorContext(r.Context(), "index grant", "grant", g.ID, "err", err)
-	}
 }
 
 // GrantList is the body of GET /v1/grants.
@@ -182,7 +135,7 @@ func (s *Server) handleListGrants(w http.ResponseWriter, r *http.Request) {
 		}
 		filter.DatasetID = &id
 	}
-	gs, n, err := s.Grants.FindGrants(ctx, filter)
+	gs, n, err := s.Sharing.Grants.FindGrants(ctx, filter)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -199,7 +152,7 @@ func (s *Server) handleGetGrant(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	g, err := s.Grants.FindGrantByID(r.Context(), id)
+	g, err := s.Sharing.Grants.FindGrantByID(r.Context(), id)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -237,40 +190,14 @@ func (s *Server) handleApproveGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := sluice.GrantApproval{
-		ExpiresAt: req.ExpiresAt, RiskAssessmentRef: req.RiskAssessmentRef, WrittenRequestRef: req.WrittenRequestRef,
+		Fields: req.Fields, ExpiresAt: req.ExpiresAt, RiskAssessmentRef: req.RiskAssessmentRef, WrittenRequestRef: req.WrittenRequestRef,
 		AuthorityApprovalRef: req.AuthorityApprovalRef, IdentifiedData: req.IdentifiedData,
 	}
-	switch {
-	case req.DurationDays != 0 && req.ExpiresAt != nil:
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Give expires_at or duration_days, not both."))
-		return
-	case req.DurationDays < 0 || req.DurationDays > sluice.MaxGrantDays:
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "duration_days must be from 1 to %d.", sluice.MaxGrantDays))
-		return
-	case req.DurationDays > 0:
-		t := s.Sharing.now().Add(time.Duration(req.DurationDays) * 24 * time.Hour)
-		a.ExpiresAt = &t
-	}
-	if req.Fields != nil {
-		a.Fields = make([]sluice.GrantField, len(req.Fields))
-		for i, f := range req.Fields {
-			op, err := policy.ParseOp(f.Op)
-			if err != nil {
-				writeError(w, r, s.Logger, &sluice.Error{Code: sluice.EINVALID, Field: f.Name, Message: "Field " + strconv.Quote(f.Name) + ": " + sluice.ErrorMessage(err)})
-				return
-			}
-			a.Fields[i] = sluice.GrantField{Name: f.Name}
-			if !op.IsZero() {
-				a.Fields[i].Op = op.String()
-			}
-		}
-	}
-	g, err := s.Grants.ApproveGrant(r.Context(), id, a)
+	g, err := s.Sharing.ApproveGrant(r.Context(), id, a, req.DurationDays)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	s.indexGrant(r, g)
 	writeJSON(w, http.StatusOK, g)
 }
 
@@ -281,11 +208,11 @@ type GrantReasonRequest struct {
 }
 
 func (s *Server) handleDenyGrant(w http.ResponseWriter, r *http.Request) {
-	s.handleGrantReason(w, r, s.Grants.DenyGrant)
+	s.handleGrantReason(w, r, s.Sharing.DenyGrant)
 }
 
 func (s *Server) handleRevokeGrant(w http.ResponseWriter, r *http.Request) {
-	s.handleGrantReason(w, r, s.Grants.RevokeGrant)
+	s.handleGrantReason(w, r, s.Sharing.RevokeGrant)
 }
 
 func (s *Server) handleGrantReason(w http.ResponseWriter, r *http.Request, change func(ctx context.Context, id int64, reason string) (*sluice.Grant, error)) {
@@ -306,6 +233,5 @@ func (s *Server) handleGrantReason(w http.ResponseWriter, r *http.Request, chang
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	s.indexGrant(r, g)
 	writeJSON(w, http.StatusOK, g)
 }

@@ -13,6 +13,7 @@ import (
 
 	"sluice"
 	"sluice/recordio"
+	"sluice/sharing"
 )
 
 // DefaultMaxBodyBytes bounds an upload. Uploads stream, so the limit is
@@ -43,14 +44,8 @@ type Server struct {
 	// TempDir holds Parquet uploads while they are read; "" is os.TempDir.
 	TempDir string
 
-	// Governed sharing (sharing.go): served when Sharing is set.
-	Orgs     sluice.OrgService
-	Purposes sluice.PurposeService
-	Grants   sluice.GrantService
-	Consents sluice.ConsentService
-	Policies sluice.PolicyService
-	Events   EventAppender
-	Sharing  *Sharing
+	// Governed sharing (routes.go): served when Sharing is set.
+	Sharing *sharing.Service
 
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService

@@ -20,6 +20,7 @@ import (
 	"sluice/httpapi"
 	"sluice/policy"
 	"sluice/residency"
+	"sluice/sharing"
 	"sluice/sqlite"
 )
 
@@ -136,19 +137,17 @@ func newSharingServer(t *testing.T) *sharingServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh := httpapi.NewSharing(rules, ss.secret)
+	sh := sharing.New(rules, ss.secret)
 	sh.Now = c.Now
 	datasets := sqlite.NewDatasetService(control)
-	api := &httpapi.Server{
-		Keys: ss.keys, Datasets: datasets, Orgs: ss.orgs,
-		Records: &residency.RecordService{
-			Datasets: datasets, Ingests: sqlite.NewIngestService(control), Stores: stores, Secret: ss.secret,
-			Classifier: factsClassifier{},
-		},
-		Purposes: sqlite.NewPurposeService(control), Grants: ss.grants, Consents: sqlite.NewConsentService(control),
-		Policies: sqlite.NewPolicyService(control), Events: ss.events, Sharing: sh,
+	records := &residency.RecordService{
+		Datasets: datasets, Ingests: sqlite.NewIngestService(control), Stores: stores, Secret: ss.secret,
+		Classifier: factsClassifier{},
 	}
-	if err := sh.Load(context.Background(), api.Grants, api.Policies, nil); err != nil {
+	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = ss.orgs, datasets, records, sqlite.NewPurposeService(control), ss.grants
+	sh.Consents, sh.Policies, sh.Events = sqlite.NewConsentService(control), sqlite.NewPolicyService(control), ss.events
+	api := &httpapi.Server{Keys: ss.keys, Datasets: datasets, Records: records, Sharing: sh}
+	if err := sh.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	ss.Server = httptest.NewServer(api.Handler())

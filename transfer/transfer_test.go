@@ -20,6 +20,7 @@ import (
 	"sluice/httpapi"
 	"sluice/policy"
 	"sluice/residency"
+	"sluice/sharing"
 	"sluice/sqlite"
 	"sluice/transfer"
 )
@@ -152,20 +153,20 @@ func newTransferServer(t *testing.T) *transferServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sharing := httpapi.NewSharing(rules, ts.secret)
-	sharing.Now = c.Now
+	sh := sharing.New(rules, ts.secret)
+	sh.Now = c.Now
+	records := &residency.RecordService{
+		Datasets: datasets, Ingests: sqlite.NewIngestService(ts.control), Stores: stores, Secret: ts.secret,
+		Classifier: testClassifier{},
+	}
+	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = ts.orgs, datasets, records, purposes, sqlite.NewGrantService(ts.control)
+	sh.Consents, sh.Policies, sh.Events = consents, sqlite.NewPolicyService(ts.control), ts.events
 	ts.api = &httpapi.Server{
-		Keys: ts.keys, Datasets: datasets, Orgs: ts.orgs,
-		Grants: sqlite.NewGrantService(ts.control), Policies: sqlite.NewPolicyService(ts.control), Sharing: sharing,
-		Records: &residency.RecordService{
-			Datasets: datasets, Ingests: sqlite.NewIngestService(ts.control), Stores: stores, Secret: ts.secret,
-			Classifier: testClassifier{},
-		},
-		Purposes: purposes, Consents: consents, Events: ts.events,
+		Keys: ts.keys, Datasets: datasets, Records: records, Sharing: sh,
 		Transfers:    ts.transfers,
 		MaxBodyBytes: 64 << 20,
 	}
-	if err := sharing.Load(context.Background(), ts.api.Grants, ts.api.Policies, nil); err != nil {
+	if err := sh.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	skey, err := auditlog.GenerateKey("sluice.test/log")

@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"sluice/httpapi"
 	"sluice/policy"
+	"sluice/sharing"
 )
 
 // DefaultExpiryInterval is how often sluice serve records the expiry of
@@ -25,13 +25,14 @@ func (m *Main) openSharing(ctx context.Context, subjectSecret []byte) error {
 	if err != nil {
 		return fmt.Errorf("sharing rules: %w", err)
 	}
-	sh := httpapi.NewSharing(rules, subjectSecret)
+	sh := sharing.New(rules, subjectSecret)
 	s := m.Stores
-	if err := sh.Load(ctx, s.Grants, s.Policies, m.Logger); err != nil {
+	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, m.Records, s.Purposes, s.Grants
+	sh.Consents, sh.Policies, sh.Events, sh.Logger = s.Consents, s.Policies, s.Events, m.Logger
+	if err := sh.Load(ctx); err != nil {
 		return err
 	}
-	a := m.API
-	a.Orgs, a.Purposes, a.Grants, a.Consents, a.Policies, a.Events, a.Sharing = s.Orgs, s.Purposes, s.Grants, s.Consents, s.Policies, s.Events, sh
+	m.API.Sharing = sh
 
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})

@@ -17,8 +17,8 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
-	"sluice/httpapi"
 	"sluice/postgres"
+	"sluice/sharing"
 	"sluice/sqlite"
 )
 
@@ -139,7 +139,7 @@ type Stores struct {
 	Grants   sluice.GrantService
 	Consents sluice.ConsentService
 	Policies sluice.PolicyService
-	Events   httpapi.EventAppender
+	Events   sharing.EventAppender
 
 	closers []io.Closer
 }

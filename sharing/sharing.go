@@ -1,4 +1,9 @@
-package httpapi
+// Package sharing is sluice's governed-sharing service: purposes, grants
+// and the consent ledger, organisation policies, and the read pipeline —
+// decide per field ([policy.Engine]), withhold records whose subject lacks
+// the consent the read needs, de-identify, and log the read — with no
+// HTTP in it. Package httpapi decodes requests into calls of [Service].
+package sharing
 
 import (
 	"context"
@@ -6,7 +11,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -35,16 +39,16 @@ func DerivePseudonymSecret(subjectSecret []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Sharing is the server's governed-sharing state: the decision engine
-// (legal rules, grant index, organisation policies) and the secrets of
-// subject keys and pseudonyms.
+// Service is governed sharing over the stores: the decision engine (legal
+// rules, grant index, organisation policies), the secrets of subject keys
+// and pseudonyms, and the stores it reads and writes.
 //
 // The grant index and the Cedar layer are loaded from the store at start
-// ([Sharing.Load]), updated on every change made through this server, and
-// refreshed from the store for the consumer, dataset and owner of every
-// read and decision, so that replicas sharing one control store decide on
-// the stored state, not on what they happened to see.
-type Sharing struct {
+// ([Service.Load]), updated on every change made through this service,
+// and refreshed from the store for the consumer, dataset and owner of
+// every read and decision, so that servers sharing one control store
+// decide on the stored state, not on what they happened to see.
+type Service struct {
 	Engine *policy.Engine
 	// SubjectSecret keys the identifiers given in consents (the same
 	// secret as ingest's); PseudonymSecret keys the pseudonyms (see
@@ -54,14 +58,25 @@ type Sharing struct {
 	// Now is the clock of decisions; nil is sluice.Now.
 	Now func() time.Time
 
+	Orgs     sluice.OrgService
+	Datasets sluice.DatasetService
+	Records  sluice.RecordService
+	Purposes sluice.PurposeService
+	Grants   sluice.GrantService
+	Consents sluice.ConsentService
+	Policies sluice.PolicyService
+	Events   EventAppender
+
+	Logger *slog.Logger
+
 	mu       sync.Mutex
 	policies map[int64]string // org → hash of the Cedar text installed
 }
 
-// NewSharing returns sharing state over the legal rules with an empty
-// grant index and no organisation policies.
-func NewSharing(rules *policy.SharingRules, subjectSecret []byte) *Sharing {
-	return &Sharing{
+// New returns the service over the legal rules with an empty grant index
+// and no organisation policies; set its stores before use.
+func New(rules *policy.SharingRules, subjectSecret []byte) *Service {
+	return &Service{
 		Engine:          policy.NewEngine(rules, policy.NewGrantIndex(), policy.NewCedarLayer()),
 		SubjectSecret:   subjectSecret,
 		PseudonymSecret: DerivePseudonymSecret(subjectSecret),
@@ -69,15 +84,24 @@ func NewSharing(rules *policy.SharingRules, subjectSecret []byte) *Sharing {
 	}
 }
 
-func (sh *Sharing) now() time.Time {
+// Clock returns the service's time now, in UTC.
+func (sh *Service) Clock() time.Time {
 	if sh.Now != nil {
 		return sh.Now().UTC()
 	}
 	return sluice.Now().UTC()
 }
 
+func (sh *Service) logger() *slog.Logger {
+	if sh.Logger == nil {
+		return slog.Default()
+	}
+	return sh.Logger
+}
+
 // Load fills the grant index and the Cedar layer from the stores.
-func (sh *Sharing) Load(ctx context.Context, grants sluice.GrantService, policies sluice.PolicyService, logger *slog.Logger) error {
+func (sh *Service) Load(ctx context.Context) error {
+	grants, policies, logger := sh.Grants, sh.Policies, sh.logger()
 	ctx = sluice.NewContextWithActor(ctx, nil)
 	for offset := 0; ; offset += 1000 {
 		gs, _, err := grants.FindGrants(ctx, sluice.GrantFilter{Offset: offset, Limit: 1000})
@@ -104,7 +128,7 @@ func (sh *Sharing) Load(ctx context.Context, grants sluice.GrantService, policie
 }
 
 // putGrant puts g into the grant index.
-func (sh *Sharing) putGrant(g *sluice.Grant) error {
+func (sh *Service) putGrant(g *sluice.Grant) error {
 	pg, err := PolicyGrant(g)
 	if err != nil {
 		return err
@@ -113,8 +137,8 @@ func (sh *Sharing) putGrant(g *sluice.Grant) error {
 }
 
 // refreshGrants reloads the grants of consumer on dataset from the store.
-func (sh *Sharing) refreshGrants(ctx context.Context, grants sluice.GrantService, consumer, dataset int64) error {
-	gs, _, err := grants.FindGrants(sluice.NewContextWithActor(ctx, nil), sluice.GrantFilter{ConsumerOrgID: &consumer, DatasetID: &dataset})
+func (sh *Service) refreshGrants(ctx context.Context, consumer, dataset int64) error {
+	gs, _, err := sh.Grants.FindGrants(sluice.NewContextWithActor(ctx, nil), sluice.GrantFilter{ConsumerOrgID: &consumer, DatasetID: &dataset})
 	if err != nil {
 		return err
 	}
@@ -128,8 +152,8 @@ func (sh *Sharing) refreshGrants(ctx context.Context, grants sluice.GrantService
 
 // refreshPolicy installs org's stored policy if it differs from the one
 // installed.
-func (sh *Sharing) refreshPolicy(ctx context.Context, policies sluice.PolicyService, org int64, logger *slog.Logger) error {
-	p, err := policies.FindPolicy(ctx, org)
+func (sh *Service) refreshPolicy(ctx context.Context, org int64) error {
+	p, err := sh.Policies.FindPolicy(ctx, org)
 	if sluice.ErrorCode(err) == sluice.ENOTFOUND {
 		p, err = &sluice.OrgPolicy{OrgID: org, Hash: sluice.TextHash("")}, nil
 	}
@@ -140,7 +164,7 @@ func (sh *Sharing) refreshPolicy(ctx context.Context, policies sluice.PolicyServ
 	same := sh.policies[org] == p.Hash || sh.policies[org] == "" && p.Text == ""
 	sh.mu.Unlock()
 	if !same {
-		sh.installPolicy(p, logger)
+		sh.installPolicy(p, sh.logger())
 	}
 	return nil
 }
@@ -151,7 +175,7 @@ func (sh *Sharing) refreshPolicy(ctx context.Context, policies sluice.PolicyServ
 const unparseablePolicy = `@id("stored-policy-does-not-parse") forbid (principal, action, resource);`
 
 // installPolicy parses p and installs it in the Cedar layer.
-func (sh *Sharing) installPolicy(p *sluice.OrgPolicy, logger *slog.Logger) {
+func (sh *Service) installPolicy(p *sluice.OrgPolicy, logger *slog.Logger) {
 	layer := sh.Engine.Cedar()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
@@ -248,21 +272,4 @@ func policyConsumer(org *sluice.Org, g *sluice.Grant) policy.Consumer {
 // look-ups across tenants (the dataset a grant names, its owner).
 func operatorContext(ctx context.Context) context.Context {
 	return sluice.NewContextWithActor(ctx, nil)
-}
-
-// sharingRoutes adds the governed-sharing routes.
-func (s *Server) sharingRoutes(mux *http.ServeMux) {
-	mux.Handle("POST /v1/purposes", s.auth(s.handleCreatePurpose, sluice.RoleOwner, sluice.RoleConsumer))
-	mux.Handle("GET /v1/purposes", s.auth(s.handleListPurposes, sluice.RoleOwner, sluice.RoleConsumer, sluice.RoleAuditor))
-	mux.Handle("POST /v1/grants", s.auth(s.handleCreateGrant, sluice.RoleConsumer))
-	mux.Handle("GET /v1/grants", s.auth(s.handleListGrants, sluice.RoleOwner, sluice.RoleConsumer, sluice.RoleAuditor))
-	mux.Handle("GET /v1/grants/{id}", s.auth(s.handleGetGrant, sluice.RoleOwner, sluice.RoleConsumer, sluice.RoleAuditor))
-	mux.Handle("POST /v1/grants/{id}/approve", s.auth(s.handleApproveGrant, sluice.RoleOwner))
-	mux.Handle("POST /v1/grants/{id}/deny", s.auth(s.handleDenyGrant, sluice.RoleOwner))
-	mux.Handle("POST /v1/grants/{id}/revoke", s.auth(s.handleRevokeGrant, sluice.RoleOwner, sluice.RoleConsumer))
-	mux.Handle("POST /v1/consents", s.auth(s.handleCreateConsent, sluice.RoleOwner))
-	mux.Handle("GET /v1/consents", s.auth(s.handleListConsents, sluice.RoleOwner, sluice.RoleAuditor))
-	mux.Handle("PUT /v1/policies", s.auth(s.handlePutPolicy, sluice.RoleOwner))
-	mux.Handle("GET /v1/policies", s.auth(s.handleGetPolicy, sluice.RoleOwner, sluice.RoleAuditor))
-	mux.Handle("POST /v1/decisions", s.auth(s.handleDecision, sluice.RoleOwner, sluice.RoleConsumer))
 }

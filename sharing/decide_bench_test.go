@@ -1,4 +1,4 @@
-package httpapi
+package sharing
 
 import (
 	"context"
@@ -13,14 +13,14 @@ import (
 	"sluice/sqlite"
 )
 
-// BenchmarkServer_Decide measures what every consumer read and decision
+// BenchmarkService_Decide measures what every consumer read and decision
 // spends before it touches a record: the grants of the consumer on the
 // dataset and the owner's policy read again from the store (so that
 // replicas decide on the stored state), and the plan for 8 fields; with
 // 10 and 10,000 grants in the store and the index.
 //
-//	go test -run '^$' -bench Server_Decide -count 6 ./httpapi/ | tee decide.txt
-func BenchmarkServer_Decide(b *testing.B) {
+//	go test -run '^$' -bench Service_Decide -count 6 ./sharing/ | tee decide.txt
+func BenchmarkService_Decide(b *testing.B) {
 	for _, n := range []int{10, 10000} {
 		b.Run(fmt.Sprintf("grants=%d", n), func(b *testing.B) {
 			s, d, consumer, g := newDecideFixture(b, n)
@@ -28,7 +28,7 @@ func BenchmarkServer_Decide(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				dec, err := s.decide(ctx, d, consumer, g, "", nil, time.Now())
-				if err != nil || dec.plan.Served() != 8 {
+				if err != nil || dec.Plan.Served() != 8 {
 					b.Fatal(err)
 				}
 			}
@@ -36,7 +36,7 @@ func BenchmarkServer_Decide(b *testing.B) {
 	}
 }
 
-func newDecideFixture(b *testing.B, n int) (*Server, *sluice.Dataset, *sluice.Org, *sluice.Grant) {
+func newDecideFixture(b *testing.B, n int) (*Service, *sluice.Dataset, *sluice.Org, *sluice.Grant) {
 	ctx := context.Background()
 	path := filepath.Join(b.TempDir(), "control.db")
 	db := sqlite.NewControlDB(path)
@@ -110,12 +110,13 @@ func newDecideFixture(b *testing.B, n int) (*Server, *sluice.Dataset, *sluice.Or
 	if err != nil {
 		b.Fatal(err)
 	}
-	s := &Server{Grants: grants, Policies: sqlite.NewPolicyService(db), Purposes: sqlite.NewPurposeService(db), Sharing: NewSharing(rules, []byte("s"))}
-	if err := s.Sharing.Load(ctx, s.Grants, s.Policies, nil); err != nil {
+	s := New(rules, []byte("s"))
+	s.Grants, s.Policies, s.Purposes = grants, sqlite.NewPolicyService(db), sqlite.NewPurposeService(db)
+	if err := s.Load(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if s.Sharing.Engine.Grants().Len() != n {
-		b.Fatalf("%d grants loaded, want %d", s.Sharing.Engine.Grants().Len(), n)
+	if s.Engine.Grants().Len() != n {
+		b.Fatalf("%d grants loaded, want %d", s.Engine.Grants().Len(), n)
 	}
 	return s, d, consumer, g
 }

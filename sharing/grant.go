@@ -1,0 +1,158 @@
+package sharing
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"sluice"
+	"sluice/policy"
+)
+
+// CreatePurpose declares a purpose of the acting org, whose legal basis
+// must be one of the regime that governs the org's region.
+func (sh *Service) CreatePurpose(ctx context.Context, p *sluice.Purpose) error {
+	org := sluice.ActorFromContext(ctx).Org
+	if err := sh.checkBasis(org.Region, p.LegalBasis); err != nil {
+		return err
+	}
+	return sh.Purposes.CreatePurpose(ctx, p)
+}
+
+// checkBasis returns EINVALID unless basis is a legal basis of the regime
+// that governs data of region.
+func (sh *Service) checkBasis(region sluice.Region, basis string) error {
+	if basis == "" {
+		return nil // the store reports it missing
+	}
+	rules := sh.Engine.Rules()
+	if rules.Basis(region, policy.Basis(basis)) == nil {
+		return sluice.Errorf(sluice.EINVALID, "Legal basis %q is not a basis under %s, which governs data of region %s.",
+			basis, regimeName(rules.Regime(region)), region)
+	}
+	return nil
+}
+
+func regimeName(regime string) string {
+	if regime == policy.RegimeGDPR {
+		return "the GDPR (Art. 6)"
+	}
+	return "PIPL (Art. 13)"
+}
+
+// CreateGrant records the acting consumer's request for access and puts
+// it into the grant index. The legal basis must exist where the data is.
+func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
+	if g.DatasetID > 0 {
+		// An unknown dataset is the store's to report.
+		if d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID); err == nil {
+			if err := sh.checkBasis(d.Region, g.LegalBasis); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sh.Grants.CreateGrant(ctx, g); err != nil {
+		return err
+	}
+	sh.indexGrant(ctx, g)
+	return nil
+}
+
+// indexGrant puts a grant the store accepted into the decision engine's
+// index. A failure is logged: the next read refreshes the grant anyway.
+func (sh *Service) indexGrant(ctx context.Context, g *sluice.Grant) {
+	if err := sh.putGrant(g); err != nil {
+		sh.logger().ErrorContext(ctx, "index grant", "grant", g.ID, "err", err)
+	}
+}
+
+// ApproveGrant approves grant id as a: durationDays (from now), if not
+// zero, sets its end instead of a.ExpiresAt, and each field's operator is
+// checked and written in its canonical form ("" for the category
+// default).
+func (sh *Service) ApproveGrant(ctx context.Context, id int64, a sluice.GrantApproval, durationDays int) (*sluice.Grant, error) {
+	switch {
+	case durationDays != 0 && a.ExpiresAt != nil:
+		return nil, sluice.Errorf(sluice.EINVALID, "Give expires_at or duration_days, not both.")
+	case durationDays < 0 || durationDays > sluice.MaxGrantDays:
+		return nil, sluice.Errorf(sluice.EINVALID, "duration_days must be from 1 to %d.", sluice.MaxGrantDays)
+	case durationDays > 0:
+		t := sh.Clock().Add(time.Duration(durationDays) * 24 * time.Hour)
+		a.ExpiresAt = &t
+	}
+	if a.Fields != nil {
+		fields := make([]sluice.GrantField, len(a.Fields))
+		for i, f := range a.Fields {
+			op, err := policy.ParseOp(f.Op)
+			if err != nil {
+				return nil, &sluice.Error{Code: sluice.EINVALID, Field: f.Name, Message: "Field " + strconv.Quote(f.Name) + ": " + sluice.ErrorMessage(err)}
+			}
+			fields[i] = sluice.GrantField{Name: f.Name}
+			if !op.IsZero() {
+				fields[i].Op = op.String()
+			}
+		}
+		a.Fields = fields
+	}
+	g, err := sh.Grants.ApproveGrant(ctx, id, a)
+	if err != nil {
+		return nil, err
+	}
+	sh.indexGrant(ctx, g)
+	return g, nil
+}
+
+// DenyGrant refuses a pending grant.
+func (sh *Service) DenyGrant(ctx context.Context, id int64, reason string) (*sluice.Grant, error) {
+	return sh.changeGrant(ctx, id, reason, sh.Grants.DenyGrant)
+}
+
+// RevokeGrant withdraws a grant.
+func (sh *Service) RevokeGrant(ctx context.Context, id int64, reason string) (*sluice.Grant, error) {
+	return sh.changeGrant(ctx, id, reason, sh.Grants.RevokeGrant)
+}
+
+func (sh *Service) changeGrant(ctx context.Context, id int64, reason string, change func(ctx context.Context, id int64, reason string) (*sluice.Grant, error)) (*sluice.Grant, error) {
+	g, err := change(ctx, id, reason)
+	if err != nil {
+		return nil, err
+	}
+	sh.indexGrant(ctx, g)
+	return g, nil
+}
+
+// SubjectKey returns the subject key of an identifier, or key itself;
+// exactly one of them must be given.
+func (sh *Service) SubjectKey(identifier, key string) (string, error) {
+	switch {
+	case identifier != "" && key != "":
+		return "", sluice.Errorf(sluice.EINVALID, "Give subject or subject_key, not both.")
+	case key != "":
+		if !sluice.IsSubjectKey(key) {
+			return "", sluice.Errorf(sluice.EINVALID, "subject_key is not a subject key (64 lower-case hex characters).")
+		}
+		return key, nil
+	case identifier != "":
+		k := sluice.NewSubjectKeyer(sh.SubjectSecret).Key(identifier)
+		if k == "" {
+			return "", sluice.Errorf(sluice.EINVALID, "subject is empty.")
+		}
+		return k, nil
+	}
+	return "", sluice.Errorf(sluice.EINVALID, "subject (the identifier) or subject_key required.")
+}
+
+// CreateConsent records one entry of the acting owner's consent ledger
+// for the person identifier or key names (see SubjectKey): the
+// identifier is turned into its subject key at once and not kept.
+func (sh *Service) CreateConsent(ctx context.Context, identifier, key string, c *sluice.Consent) error {
+	k, err := sh.SubjectKey(identifier, key)
+	if err != nil {
+		return err
+	}
+	if c.Purpose == "" && c.GrantID == 0 {
+		return sluice.Errorf(sluice.EINVALID, "Name the purpose, or the grant the consent is for.")
+	}
+	c.SubjectKey = k
+	return sh.Consents.CreateConsent(ctx, c)
+}
