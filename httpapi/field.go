@@ -46,27 +46,10 @@ func (s *Server) handleUpdateField(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.EUNAVAILABLE, "This server has no category catalog."))
 		return
 	}
-	keys := slices.Compact(slices.Sorted(slices.Values(*req.Categories)))
-	f := &sluice.Field{Name: name, NonEmpty: old.NonEmpty}
-	if err := s.Catalog.Describe(f, keys); err != nil {
+	f, grade, err := s.correctField(r, d, old, *req.Categories)
+	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
-	}
-	// Grade the dataset as it will be, with the corrected field.
-	fields := make([]*sluice.Field, len(d.Fields))
-	for i, g := range d.Fields {
-		c := *g
-		if g.Name == name {
-			c = *f
-		}
-		fields[i] = &c
-	}
-	actor := sluice.ActorFromContext(r.Context())
-	grade := s.Catalog.GradeDataset(fields, d.Subjects, actor.Org.Sector)
-	for _, g := range fields {
-		if g.Name == name {
-			f.Grade = g.Grade // a volume rule may lift it
-		}
 	}
 	if err := s.Datasets.UpdateField(r.Context(), d.ID, f, grade); err != nil {
 		writeError(w, r, s.Logger, err)
@@ -77,4 +60,30 @@ func (s *Server) handleUpdateField(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// correctField describes field old of d with the category keys, and
+// grades the dataset as it will be with the corrected field.
+func (s *Server) correctField(r *http.Request, d *sluice.Dataset, old *sluice.Field, categories []string) (*sluice.Field, sluice.Grade, error) {
+	keys := slices.Compact(slices.Sorted(slices.Values(categories)))
+	f := &sluice.Field{Name: old.Name, NonEmpty: old.NonEmpty}
+	if err := s.Catalog.Describe(f, keys); err != nil {
+		return nil, "", err
+	}
+	fields := make([]*sluice.Field, len(d.Fields))
+	for i, g := range d.Fields {
+		c := *g
+		if g.Name == old.Name {
+			c = *f
+		}
+		fields[i] = &c
+	}
+	actor := sluice.ActorFromContext(r.Context())
+	grade := s.Catalog.GradeDataset(fields, d.Subjects, actor.Org.Sector)
+	for _, g := range fields {
+		if g.Name == old.Name {
+			f.Grade = g.Grade // a volume rule may lift it
+		}
+	}
+	return f, grade, nil
 }

@@ -93,12 +93,28 @@ type GrantList struct {
 // (owner) or those it asked for (consumer); by default the key's role's
 // side, and both for an auditor key.
 func (s *Server) handleListGrants(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	actor := sluice.ActorFromContext(ctx)
-	limit, offset, err := pageParams(r)
+	filter, err := grantFilter(r)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
+	}
+	gs, n, err := s.Sharing.Grants.FindGrants(r.Context(), filter)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if gs == nil {
+		gs = []*sluice.Grant{}
+	}
+	writeJSON(w, http.StatusOK, GrantList{Grants: gs, Total: n})
+}
+
+// grantFilter parses the page, role, status and dataset of a grant list.
+func grantFilter(r *http.Request) (sluice.GrantFilter, error) {
+	actor := sluice.ActorFromContext(r.Context())
+	limit, offset, err := pageParams(r)
+	if err != nil {
+		return sluice.GrantFilter{}, err
 	}
 	if limit == 0 {
 		limit = sluice.DefaultGrantLimit
@@ -116,34 +132,23 @@ func (s *Server) handleListGrants(w http.ResponseWriter, r *http.Request) {
 	case string(sluice.RoleConsumer):
 		filter.ConsumerOrgID = &actor.Org.ID
 	default:
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "role must be owner or consumer."))
-		return
+		return filter, sluice.Errorf(sluice.EINVALID, "role must be owner or consumer.")
 	}
 	if v := q.Get("status"); v != "" {
 		st := sluice.GrantStatus(v)
 		if err := st.Validate(); err != nil {
-			writeError(w, r, s.Logger, err)
-			return
+			return filter, err
 		}
 		filter.Status = &st
 	}
 	if v := q.Get("dataset"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "dataset must be a dataset id."))
-			return
+			return filter, sluice.Errorf(sluice.EINVALID, "dataset must be a dataset id.")
 		}
 		filter.DatasetID = &id
 	}
-	gs, n, err := s.Sharing.Grants.FindGrants(ctx, filter)
-	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	if gs == nil {
-		gs = []*sluice.Grant{}
-	}
-	writeJSON(w, http.StatusOK, GrantList{Grants: gs, Total: n})
+	return filter, nil
 }
 
 func (s *Server) handleGetGrant(w http.ResponseWriter, r *http.Request) {

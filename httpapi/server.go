@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -282,81 +281,6 @@ func (s recordSource) Read() (*sluice.InputRecord, error) {
 		return nil, err
 	}
 	return (*sluice.InputRecord)(rec), nil
-}
-
-// RecordPage is the body of GET /v1/datasets/{id}/records.
-type RecordPage struct {
-	Records    []RecordView `json:"records"`
-	NextCursor string       `json:"next_cursor,omitempty"`
-}
-
-// RecordView is one record as the API shows it.
-type RecordView struct {
-	ID         int64           `json:"id"`
-	SubjectKey string          `json:"subject_key"`
-	Data       json.RawMessage `json:"data"`
-}
-
-func (s *Server) handleReadRecords(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	if r.URL.Query().Has("grant") && s.Sharing != nil {
-		s.handleConsumerRead(w, r) // read.go
-		return
-	} else if sluice.ActorFromContext(ctx).Role != sluice.RoleOwner {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN, "A consumer reads another org's dataset through a grant: add ?grant=ID."))
-		return
-	}
-	d, err := s.dataset(r)
-	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	q := r.URL.Query()
-	limit := DefaultPageSize
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > MaxPageSize {
-			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "limit must be a number from 1 to %d.", MaxPageSize))
-			return
-		}
-	}
-	var after int64
-	if v := q.Get("cursor"); v != "" {
-		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "cursor %q is not a cursor from a previous page.", v))
-			return
-		}
-	}
-	var fields []string
-	if v := q.Get("fields"); v != "" {
-		for _, name := range strings.Split(v, ",") {
-			if d.Field(name) == nil {
-				writeError(w, r, s.Logger, &sluice.Error{Code: sluice.EINVALID, Field: name, Message: fmt.Sprintf("Dataset %d has no field %q.", d.ID, name)})
-				return
-			}
-			fields = append(fields, name)
-		}
-	}
-	recs, err := s.Records.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, After: after, Limit: limit + 1})
-	if err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	page := RecordPage{Records: make([]RecordView, 0, min(len(recs), limit))}
-	for i, rec := range recs {
-		if i == limit {
-			page.NextCursor = strconv.FormatInt(recs[i-1].ID, 10)
-			break
-		}
-		data := json.RawMessage(rec.Data)
-		if fields != nil {
-			if data, err = recordio.ProjectStored(rec.Data, fields); err != nil {
-				writeError(w, r, s.Logger, err)
-				return
-			}
-		}
-		page.Records = append(page.Records, RecordView{ID: rec.ID, SubjectKey: rec.SubjectKey, Data: data})
-	}
-	writeJSON(w, http.StatusOK, page)
 }
 
 // decodeJSON reads a JSON request body of at most 1 MiB into v, refusing
