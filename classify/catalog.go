@@ -18,11 +18,12 @@ import (
 //go:embed catalog/*.json
 var catalogFS embed.FS
 
-// Grades under the Data Security Law, from lowest to highest.
+// Grades under the Data Security Law, from lowest to highest: the root
+// package's, named here too for the catalog's users.
 const (
-	GradeGeneral   = "general"
-	GradeImportant = "important"
-	GradeCore      = "core"
+	GradeGeneral   = string(sluice.GradeGeneral)
+	GradeImportant = string(sluice.GradeImportant)
+	GradeCore      = string(sluice.GradeCore)
 )
 
 // gradeRank orders grades; unknown grades rank -1.

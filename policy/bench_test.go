@@ -14,6 +14,7 @@ import (
 
 	cedar "github.com/cedar-policy/cedar-go"
 
+	"sluice"
 	"sluice/policy"
 )
 
@@ -41,7 +42,7 @@ func benchGrants(tb testing.TB, n int) *policy.GrantIndex {
 func benchRequest(n int) *policy.Request {
 	i := n / 2
 	return &policy.Request{
-		Consumer: policy.Consumer{ID: int64(1000 + i), Region: "CN", Kind: policy.KindCompany},
+		Consumer: policy.Consumer{ID: int64(1000 + i), Region: "CN", Kind: sluice.OrgCompany},
 		Dataset:  policy.Dataset{ID: int64(5000 + i/4), Owner: 1, Region: "CN"},
 		Purpose:  policy.Purpose{Name: fmt.Sprintf("purpose-%d", i%7), LegalBasis: policy.BasisConsent},
 		Now:      benchNow,

@@ -94,7 +94,7 @@ forbid (principal, action, resource is Sluice::Field in Sluice::Dataset::"9");`
 
 func TestCedarLayer_Check(t *testing.T) {
 	req := &policy.Request{
-		Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: policy.KindCompany},
+		Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: sluice.OrgCompany},
 		Dataset:  policy.Dataset{ID: 10, Owner: 1, Region: "CN"},
 		Purpose:  policy.Purpose{Name: "credit-check", LegalBasis: "contract"},
 		Now:      time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
@@ -171,7 +171,7 @@ func FuzzParseCedar(f *testing.F) {
 	f.Add(`forbid (principal, action, resource == Sluice::Field::"x/y");`)
 	f.Add("\x00\xff")
 	req := &policy.Request{
-		Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: policy.KindCompany},
+		Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: sluice.OrgCompany},
 		Dataset:  policy.Dataset{ID: 7, Owner: 1, Region: "CN"},
 		Purpose:  policy.Purpose{Name: "p", LegalBasis: "contract"},
 	}

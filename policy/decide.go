@@ -199,14 +199,14 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 	// An unknown kind of consumer could be an authority under another
 	// name: refuse rather than treat it as a company.
 	kind := req.Consumer.Kind
-	if kind != KindCompany && kind != "" && !kind.Valid() {
+	if kind.Validate() != nil {
 		d.deny(&unknownKindRule)
 		return d
 	}
 
 	// Foreign courts and law enforcement: denied pending approval
 	// (DSL Art. 36, PIPL Art. 41; GDPR Art. 48).
-	if kind == KindForeignJudicial || kind == KindForeignLawEnforcement {
+	if kind == sluice.OrgForeignJudicial || kind == sluice.OrgForeignLawEnforcement {
 		a := s.foreign[regime]
 		if !req.Consumer.ApprovalOnFile {
 			d.deny(s.byID[a.RuleID])
@@ -246,7 +246,7 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 	// Domestic authorities on their statutory duty need a written request
 	// (DSL Art. 35); with one, the data is provided and marked as such.
 	decisive := r.grantAllow
-	if a := s.domestic[regime]; a != nil && kind == KindDomesticAuthority && basis == a.Basis {
+	if a := s.domestic[regime]; a != nil && kind == sluice.OrgDomesticAuthority && basis == a.Basis {
 		if g.WrittenRequestRef == "" {
 			d.deny(s.byID[a.MissingRule])
 			return d

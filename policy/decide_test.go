@@ -221,7 +221,7 @@ func TestEngine_Plan(t *testing.T) {
 	if err := grants.Put(g); err != nil {
 		t.Fatal(err)
 	}
-	req := &policy.Request{Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: policy.KindCompany},
+	req := &policy.Request{Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: sluice.OrgCompany},
 		Dataset: policy.Dataset{ID: 10, Owner: 1, Region: "CN"}, Purpose: policy.Purpose{Name: "p", LegalBasis: "consent"}, Now: now}
 	fields := []policy.Field{
 		{Name: "phone", Categories: []string{"user.contact.phone_number"}, PI: true},
@@ -335,7 +335,7 @@ func TestGrantIndex_Put(t *testing.T) {
 }
 
 func TestRequest_Validate(t *testing.T) {
-	ok := policy.Request{Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: policy.KindCompany},
+	ok := policy.Request{Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: sluice.OrgCompany},
 		Dataset: policy.Dataset{ID: 10, Owner: 1, Region: "CN"}, Purpose: policy.Purpose{Name: "p"}, Now: time.Now()}
 	t.Run("OK", func(t *testing.T) {
 		if err := ok.Validate(); err != nil {

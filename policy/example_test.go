@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"sluice"
 	"sluice/policy"
 )
 
@@ -25,7 +26,7 @@ func ExampleEngine_Plan() {
 
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	plan := eng.Plan(&policy.Request{
-		Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: policy.KindCompany},
+		Consumer: policy.Consumer{ID: 2, Region: "CN", Kind: sluice.OrgCompany},
 		Dataset:  policy.Dataset{ID: 10, Owner: 1, Region: "CN"},
 		Purpose:  policy.Purpose{Name: "credit-check", LegalBasis: policy.BasisConsent},
 		Now:      now,

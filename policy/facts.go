@@ -6,32 +6,11 @@ import (
 	"sluice"
 )
 
-// An OrgKind says what kind of body a consumer org is; authorities are
-// decided by their own rules (DSL Arts. 35–36, PIPL Art. 41, GDPR Art. 48).
-type OrgKind string
-
-// Org kinds.
-const (
-	KindCompany               OrgKind = "company"                 // any organisation that is not an authority
-	KindDomesticAuthority     OrgKind = "domestic_authority"      // a public body of the data's own jurisdiction
-	KindForeignJudicial       OrgKind = "foreign_judicial"        // a foreign court
-	KindForeignLawEnforcement OrgKind = "foreign_law_enforcement" // a foreign police or enforcement body
-)
-
-// Valid reports whether k is one of the known kinds.
-func (k OrgKind) Valid() bool {
-	switch k {
-	case KindCompany, KindDomesticAuthority, KindForeignJudicial, KindForeignLawEnforcement:
-		return true
-	}
-	return false
-}
-
 // A Consumer is the org that reads.
 type Consumer struct {
-	ID     int64         `json:"id"`
-	Region sluice.Region `json:"region"`
-	Kind   OrgKind       `json:"kind"`
+	ID     int64          `json:"id"`
+	Region sluice.Region  `json:"region"`
+	Kind   sluice.OrgKind `json:"kind"` // authorities are decided by their own rules (DSL Arts. 35–36, PIPL Art. 41, GDPR Art. 48)
 	// ApprovalOnFile is set for a foreign judicial or law-enforcement body
 	// whose request the competent authority has approved: for data of a
 	// PIPL region the PRC authority (DSL Art. 36, PIPL Art. 41); for EU data
@@ -136,7 +115,7 @@ func (r *Request) Validate() error {
 	switch {
 	case r.Consumer.ID == 0:
 		return sluice.Errorf(sluice.EINVALID, "Request: consumer required.")
-	case r.Consumer.Kind != "" && !r.Consumer.Kind.Valid():
+	case r.Consumer.Kind.Validate() != nil:
 		return sluice.Errorf(sluice.EINVALID, "Request: consumer kind %q is not one of company, domestic_authority, foreign_judicial, foreign_law_enforcement.", r.Consumer.Kind)
 	case r.Dataset.ID == 0 || r.Dataset.Owner == 0:
 		return sluice.Errorf(sluice.EINVALID, "Request: dataset and its owner required.")

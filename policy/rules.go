@@ -66,13 +66,13 @@ type ConsentTrigger struct {
 // An AuthorityRule decides requests of authorities of some kinds.
 type AuthorityRule struct {
 	Rule
-	Kinds        []OrgKind `json:"kinds"`
-	Regime       string    `json:"regime"`
-	Basis        Basis     `json:"basis,omitempty"`
-	Outcome      string    `json:"outcome"` // deny_unless_approved | allow_on_written_request
-	RuleID       string    `json:"rule"`
-	ApprovedRule string    `json:"approved_rule,omitempty"`
-	MissingRule  string    `json:"missing_rule,omitempty"`
+	Kinds        []sluice.OrgKind `json:"kinds"`
+	Regime       string           `json:"regime"`
+	Basis        Basis            `json:"basis,omitempty"`
+	Outcome      string           `json:"outcome"` // deny_unless_approved | allow_on_written_request
+	RuleID       string           `json:"rule"`
+	ApprovedRule string           `json:"approved_rule,omitempty"`
+	MissingRule  string           `json:"missing_rule,omitempty"`
 }
 
 // Authority outcomes.
@@ -404,7 +404,7 @@ func (s *SharingRules) load() error {
 				return err
 			}
 			for _, k := range a.Kinds {
-				if k != KindForeignJudicial && k != KindForeignLawEnforcement {
+				if k != sluice.OrgForeignJudicial && k != sluice.OrgForeignLawEnforcement {
 					return invalid(entry, "outcome %s applies to foreign_judicial and foreign_law_enforcement, not %q", a.Outcome, k)
 				}
 			}
@@ -413,7 +413,7 @@ func (s *SharingRules) load() error {
 			if _, err := need(entry, a.MissingRule); err != nil {
 				return err
 			}
-			if len(a.Kinds) != 1 || a.Kinds[0] != KindDomesticAuthority {
+			if len(a.Kinds) != 1 || a.Kinds[0] != sluice.OrgDomesticAuthority {
 				return invalid(entry, "outcome %s applies to domestic_authority alone", a.Outcome)
 			} else if a.Basis == "" {
 				return invalid(entry, "basis required for outcome %s", a.Outcome)

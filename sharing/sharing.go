@@ -261,9 +261,9 @@ func policyConsent(s sluice.ConsentState) policy.Consent {
 // policyConsumer returns the decision engine's view of org as the
 // consumer of a read under grant g (nil: none named).
 func policyConsumer(org *sluice.Org, g *sluice.Grant) policy.Consumer {
-	kind := policy.OrgKind(org.Kind)
+	kind := org.Kind
 	if kind == "" {
-		kind = policy.KindCompany
+		kind = sluice.OrgCompany
 	}
 	return policy.Consumer{ID: org.ID, Region: org.Region, Kind: kind, ApprovalOnFile: g != nil && g.AuthorityApprovalRef != ""}
 }

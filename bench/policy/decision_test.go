@@ -24,6 +24,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
+	"sluice"
 	"sluice/policy"
 )
 
@@ -77,7 +78,7 @@ type scenario struct {
 func (w *world) scenarios() []scenario {
 	g := w.grants[w.n/2]
 	base := policy.Request{
-		Consumer: policy.Consumer{ID: g.Consumer, Region: "CN", Kind: policy.KindCompany},
+		Consumer: policy.Consumer{ID: g.Consumer, Region: "CN", Kind: sluice.OrgCompany},
 		Dataset:  policy.Dataset{ID: g.Dataset, Owner: 1, Region: "CN"},
 		Purpose:  policy.Purpose{Name: g.Purpose, LegalBasis: policy.BasisConsent},
 		Now:      now,
@@ -94,7 +95,7 @@ func (w *world) scenarios() []scenario {
 		{name: "non-pi", req: base, field: policy.Field{Name: "city", Grade: "general"}, consent: policy.Consent{}, grant: g},
 	}
 	foreign := base
-	foreign.Consumer.Kind = policy.KindForeignJudicial
+	foreign.Consumer.Kind = sluice.OrgForeignJudicial
 	s = append(s, scenario{name: "foreign", req: foreign, field: phone, consent: sep, grant: g})
 	other := base
 	other.Purpose.Name = "marketing"

@@ -117,12 +117,13 @@ type Counts struct {
 	SPI int64 `json:"spi"`
 }
 
-// Recipient kinds.
+// Recipient kinds: the org kinds of the root package that a recipient
+// abroad can be, and a natural person.
 const (
-	KindCompany               = "company"
+	KindCompany               = string(sluice.OrgCompany)
 	KindIndividual            = "individual"
-	KindForeignJudicial       = "foreign_judicial"
-	KindForeignLawEnforcement = "foreign_law_enforcement"
+	KindForeignJudicial       = string(sluice.OrgForeignJudicial)
+	KindForeignLawEnforcement = string(sluice.OrgForeignLawEnforcement)
 )
 
 // kinds fixes each recipient kind's bit in a condition.
