@@ -259,10 +259,14 @@ func lockDataDir(dir string) (io.Closer, error) {
 	return f, nil
 }
 
+// subjectKeyFile holds the subject-key secret in the data directory.
+// Servers that share stores must share it too.
+const subjectKeyFile = "subject.key"
+
 // loadSecret returns the server's subject-key secret from the data
 // directory, making it at first start. It is never logged.
 func loadSecret(dir string) ([]byte, error) {
-	path := filepath.Join(dir, "subject.key")
+	path := filepath.Join(dir, subjectKeyFile)
 	if b, err := os.ReadFile(path); err == nil {
 		secret, err := hex.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(secret) < 32 {
