@@ -1,13 +1,10 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,92 +14,35 @@ import (
 	"sluice"
 	"sluice/classify"
 	"sluice/httpapi"
-	"sluice/residency"
-	"sluice/sqlite"
+	"sluice/internal/testenv"
 )
 
-// testServer is an API server over real SQLite stores in a temp directory,
-// with two orgs: cn-rides in CN and eu-shop in EU, each with an owner key.
+// testServer is the API over fresh stores, classifying with the built-in
+// catalog, with two orgs: cn-rides in CN and eu-shop in EU, each with an
+// owner key; see package testenv.
 type testServer struct {
-	*httptest.Server
-	control *sqlite.DB
-	regions map[sluice.Region]*sqlite.DB
-	cnKey   string
-	euKey   string
-	audKey  string
+	*testenv.Env
+	cnKey  string
+	euKey  string
+	audKey string
 }
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	ts := &testServer{regions: map[sluice.Region]*sqlite.DB{}}
-	ts.control = mustOpen(t, sqlite.NewControlDB(filepath.Join(dir, "control.db")))
-	stores := map[sluice.Region]sluice.RecordStore{}
-	for _, r := range []sluice.Region{"CN", "EU"} {
-		ts.regions[r] = mustOpen(t, sqlite.NewRegionDB(filepath.Join(dir, string(r)+".db")))
-		stores[r] = sqlite.NewRecordStore(ts.regions[r], r)
-	}
-	orgs, keys := sqlite.NewOrgService(ts.control), sqlite.NewKeyService(ts.control)
-	datasets := sqlite.NewDatasetService(ts.control)
 	catalog := classify.DefaultCatalog()
-	ingests := sqlite.NewIngestService(ts.control)
-	ingests.Grader = catalog
-	newKey := func(name string, region sluice.Region, role sluice.Role) string {
-		ctx := context.Background()
-		var o *sluice.Org
-		if found, _, _ := orgs.FindOrgs(ctx, sluice.OrgFilter{Name: &name}); len(found) == 1 {
-			o = found[0]
-		} else {
-			o = &sluice.Org{Name: name, Region: region}
-			if err := orgs.CreateOrg(ctx, o); err != nil {
-				t.Fatal(err)
-			}
-		}
-		token, err := keys.CreateKey(ctx, &sluice.APIKey{OrgID: o.ID, Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return token
-	}
-	ts.cnKey = newKey("cn-rides", "CN", sluice.RoleOwner)
-	ts.euKey = newKey("eu-shop", "EU", sluice.RoleOwner)
-	ts.audKey = newKey("cn-rides", "CN", sluice.RoleAuditor)
-	api := &httpapi.Server{
-		Keys:     keys,
-		Datasets: datasets,
-		Catalog:  catalog,
-		Records: &residency.RecordService{
-			Datasets: datasets, Ingests: ingests, Stores: stores, Secret: []byte("secret"), Classifier: catalog,
-		},
-		MaxBodyBytes: 8 << 20,
-	}
-	ts.Server = httptest.NewServer(api.Handler())
-	t.Cleanup(ts.Close)
+	e := testenv.New(t, testenv.Options{Classifier: catalog, Grader: catalog, MaxBodyBytes: 8 << 20})
+	e.API.Catalog = catalog
+	ts := &testServer{Env: e}
+	ts.cnKey = e.Key(&sluice.Org{Name: "cn-rides", Region: "CN"}, sluice.RoleOwner)
+	ts.euKey = e.Key(&sluice.Org{Name: "eu-shop", Region: "EU"}, sluice.RoleOwner)
+	ts.audKey = e.Key(&sluice.Org{Name: "cn-rides", Region: "CN"}, sluice.RoleAuditor)
 	return ts
 }
 
 // newOrgKey creates an org in a sector and returns an owner key for it.
 func (ts *testServer) newOrgKey(t *testing.T, name string, region sluice.Region, sector string) string {
 	t.Helper()
-	ctx := context.Background()
-	o := &sluice.Org{Name: name, Region: region, Sector: sector}
-	if err := sqlite.NewOrgService(ts.control).CreateOrg(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	token, err := sqlite.NewKeyService(ts.control).CreateKey(ctx, &sluice.APIKey{OrgID: o.ID, Role: sluice.RoleOwner})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
-}
-
-func mustOpen(t *testing.T, db *sqlite.DB) *sqlite.DB {
-	t.Helper()
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return ts.Key(&sluice.Org{Name: name, Region: region, Sector: sector}, sluice.RoleOwner)
 }
 
 // call sends a request and decodes the JSON answer into out (if not nil).
@@ -144,20 +84,11 @@ func (ts *testServer) createDataset(t *testing.T, key, name, subject string) *sl
 
 func (ts *testServer) rawCount(t *testing.T, region sluice.Region) int {
 	t.Helper()
-	db := ts.regions[region]
-	var n int
-	// A fresh read-only look at the file, not through the adapter's queries.
-	ro := sqlite.NewRegionDB(db.Path)
-	if err := ro.Open(); err != nil {
-		t.Fatal(err)
-	}
-	defer ro.Close()
-	recs, err := sqlite.NewRecordStore(ro, region).CountAllRows(context.Background())
+	n, err := ts.Stores.RawRecordCount(region) // not through the adapter's queries
 	if err != nil {
 		t.Fatal(err)
 	}
-	n = int(recs)
-	return n
+	return int(n)
 }
 
 func TestServer_Ingest(t *testing.T) {

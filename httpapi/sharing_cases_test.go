@@ -39,14 +39,14 @@ func newSharingFixture(t *testing.T) *sharingFixture {
 	f.consumer = f.key("cn-insure", "CN", "", sluice.RoleConsumer)
 	f.stranger = f.key("cn-other", "CN", "", sluice.RoleConsumer)
 	f.euOwner = f.key("eu-shop", "EU", "", sluice.RoleOwner)
-	want(t, f.do("POST", "/v1/datasets", f.owner, map[string]string{"name": "trips", "purpose": "ride-hailing", "subject_field": "phone"}), 201).json(t, &f.dataset)
+	want(t, f.do("POST", "/v1/datasets", f.owner, map[string]string{"name": "trips", "purpose": "ride-hailing", "subject_field": "phone"}), 201).Decode(t, &f.dataset)
 	f.records = fmt.Sprintf("/v1/datasets/%d/records", f.dataset.ID)
 	want(t, f.do("POST", f.records+"?format=csv", f.owner, tripsCSV(8)), 201)
 	want(t, f.do("POST", "/v1/purposes", f.consumer, map[string]any{"name": "risk-model", "legal_basis": "consent", "retention_days": 30}), 201)
 	want(t, f.do("POST", "/v1/grants", f.consumer, map[string]any{
 		"dataset": f.dataset.ID, "fields": []string{"phone", "name", "city", "route", "reactor"}, "purpose": "risk-model", "justification": "j", "duration_days": 30,
-	}), 201).json(t, &f.grant)
-	want(t, f.do("POST", fmt.Sprintf("/v1/grants/%d/approve", f.grant.ID), f.owner, map[string]any{}), 200).json(t, &f.grant)
+	}), 201).Decode(t, &f.grant)
+	want(t, f.do("POST", fmt.Sprintf("/v1/grants/%d/approve", f.grant.ID), f.owner, map[string]any{}), 200).Decode(t, &f.grant)
 	for i := range 8 {
 		want(t, f.do("POST", "/v1/consents", f.owner, map[string]any{"subject": phoneOf(i), "grant": f.grant.ID, "kind": "separate_consent"}), 201)
 	}
@@ -110,9 +110,9 @@ func TestSharing_Errors(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := f.do(c.method, c.path, c.key, c.body)
-			e := r.err(t)
-			if r.status != c.status || e.Code != c.code || e.Message == "" || e.Field != c.field || !strings.Contains(e.Message, c.message) {
-				t.Fatalf("got %d %+v, want %d %s field %q message ~%q", r.status, e, c.status, c.code, c.field, c.message)
+			e := r.Error(t)
+			if r.Status != c.status || e.Code != c.code || e.Message == "" || e.Field != c.field || !strings.Contains(e.Message, c.message) {
+				t.Fatalf("got %d %+v, want %d %s field %q message ~%q", r.Status, e, c.status, c.code, c.field, c.message)
 			}
 		})
 	}
@@ -131,7 +131,7 @@ func newGrantOf(t *testing.T, ss *sharingServer, key string, dataset int64) *slu
 	var g sluice.Grant
 	want(t, ss.do("POST", "/v1/grants", key, map[string]any{
 		"dataset": dataset, "fields": []string{"phone", "name"}, "purpose": "other-purpose", "justification": "j", "duration_days": 5,
-	}), 201).json(t, &g)
+	}), 201).Decode(t, &g)
 	return &g
 }
 
@@ -145,7 +145,7 @@ func TestSharing_ConcurrentApprovals(t *testing.T) {
 	for i := range statuses {
 		wg.Go(func() {
 			field := []string{"phone", "name"}[i%2]
-			statuses[i] = f.do("POST", fmt.Sprintf("/v1/grants/%d/approve", g.ID), f.owner, map[string]any{"fields": []map[string]string{{"name": field}}}).status
+			statuses[i] = f.do("POST", fmt.Sprintf("/v1/grants/%d/approve", g.ID), f.owner, map[string]any{"fields": []map[string]string{{"name": field}}}).Status
 		})
 	}
 	wg.Wait()
@@ -162,7 +162,7 @@ func TestSharing_ConcurrentApprovals(t *testing.T) {
 		t.Fatalf("statuses %v", statuses)
 	}
 	var got sluice.Grant
-	want(t, f.do("GET", fmt.Sprintf("/v1/grants/%d", g.ID), f.stranger, nil), 200).json(t, &got)
+	want(t, f.do("GET", fmt.Sprintf("/v1/grants/%d", g.ID), f.stranger, nil), 200).Decode(t, &got)
 	if got.Status != sluice.GrantApproved || len(got.Fields) != 1 {
 		t.Fatalf("grant after concurrent approvals %+v", got)
 	}
@@ -172,17 +172,17 @@ func TestSharing_ConcurrentApprovals(t *testing.T) {
 func TestSharing_Revoke(t *testing.T) {
 	f := newSharingFixture(t)
 	r := want(t, f.do("GET", f.read, f.consumer, nil), 200)
-	if r.header.Get(httpapi.HeaderServed) != "8" || !strings.Contains(r.header.Get(httpapi.HeaderDeniedFields), "reactor=core.deny") ||
-		!strings.Contains(r.header.Get(httpapi.HeaderDeniedFields), "route=important.no_assessment") {
-		t.Fatalf("headers %v", r.header)
+	if r.Header.Get(httpapi.HeaderServed) != "8" || !strings.Contains(r.Header.Get(httpapi.HeaderDeniedFields), "reactor=core.deny") ||
+		!strings.Contains(r.Header.Get(httpapi.HeaderDeniedFields), "route=important.no_assessment") {
+		t.Fatalf("headers %v", r.Header)
 	}
-	for _, l := range readLines(t, r.body) {
+	for _, l := range readLines(t, r.Body) {
 		if _, ok := l["reactor"]; ok || len(l) != 3 {
 			t.Fatalf("line %v", l)
 		}
 	}
 	want(t, f.do("POST", fmt.Sprintf("/v1/grants/%d/revoke", f.grant.ID), f.owner, map[string]string{"reason": "audit finding"}), 200)
-	e := want(t, f.do("GET", f.read, f.consumer, nil), 403).err(t)
+	e := want(t, f.do("GET", f.read, f.consumer, nil), 403).Error(t)
 	if !strings.Contains(e.Message, "revoked") {
 		t.Fatalf("read after revocation: %+v", e)
 	}
@@ -200,20 +200,20 @@ when { principal.kind == "company" && resource.name == "city" };
 @id("permit-all")
 permit (principal, action, resource);`, f.dataset.ID)
 	var pr httpapi.PolicyResponse
-	want(t, f.do("PUT", "/v1/policies", f.owner, text), 200).json(t, &pr)
+	want(t, f.do("PUT", "/v1/policies", f.owner, text), 200).Decode(t, &pr)
 	if pr.Version != 1 || len(pr.Policies) != 2 || pr.Policies[0].ID != "no-city-for-companies" || pr.Policies[0].Dataset != f.dataset.ID {
 		t.Fatalf("policy response %+v", pr)
 	}
 	r := want(t, f.do("GET", f.read, f.consumer, nil), 200)
-	if den := r.header.Get(httpapi.HeaderDeniedFields); !strings.Contains(den, "city=org.policy") || !strings.Contains(den, "reactor=core.deny") {
+	if den := r.Header.Get(httpapi.HeaderDeniedFields); !strings.Contains(den, "city=org.policy") || !strings.Contains(den, "reactor=core.deny") {
 		t.Fatalf("denied %q: a permit must not lift the core deny", den)
 	}
-	e := want(t, f.do("GET", f.read+"&fields=phone,city", f.consumer, nil), 403).err(t)
+	e := want(t, f.do("GET", f.read+"&fields=phone,city", f.consumer, nil), 403).Error(t)
 	if e.Field != "city" || !strings.Contains(e.Message, "no-city-for-companies") {
 		t.Fatalf("explicit read of a forbidden field: %+v", e)
 	}
 	var dec decisionResponse
-	want(t, f.do("POST", "/v1/decisions", f.owner, map[string]any{"dataset": f.dataset.ID, "consumer": f.grant.ConsumerOrgID, "grant": f.grant.ID}), 200).json(t, &dec)
+	want(t, f.do("POST", "/v1/decisions", f.owner, map[string]any{"dataset": f.dataset.ID, "consumer": f.grant.ConsumerOrgID, "grant": f.grant.ID}), 200).Decode(t, &dec)
 	effects := map[string]string{}
 	for _, d := range dec.Fields {
 		effects[d.Field] = d.Effect + " " + d.Rule.ID + " " + d.Policy
@@ -241,14 +241,14 @@ func TestSharing_Decisions(t *testing.T) {
 		var g sluice.Grant
 		want(t, f.do("POST", "/v1/grants", key, map[string]any{
 			"dataset": f.dataset.ID, "fields": []string{"phone", "route"}, "purpose": "duty", "justification": "j", "duration_days": 3, "written_request_ref": written,
-		}), 201).json(t, &g)
+		}), 201).Decode(t, &g)
 		want(t, f.do("POST", fmt.Sprintf("/v1/grants/%d/approve", g.ID), f.owner, approve), 200)
 		return &g
 	}
 	decide := func(key string, g *sluice.Grant) map[string]string {
 		t.Helper()
 		var dec decisionResponse
-		want(t, f.do("POST", "/v1/decisions", key, map[string]any{"dataset": f.dataset.ID, "grant": g.ID}), 200).json(t, &dec)
+		want(t, f.do("POST", "/v1/decisions", key, map[string]any{"dataset": f.dataset.ID, "grant": g.ID}), 200).Decode(t, &dec)
 		out := map[string]string{}
 		for _, d := range dec.Fields {
 			out[d.Field] = fmt.Sprintf("%s %s %s authority=%v", d.Effect, d.Op, d.Rule.ID, d.Authority)
@@ -269,12 +269,12 @@ func TestSharing_Decisions(t *testing.T) {
 	}
 	// The domestic authority's read is served in the clear and logged as such.
 	r := want(t, f.do("GET", fmt.Sprintf("%s?grant=%d", f.records, pg.ID), police, nil), 200)
-	lines := readLines(t, r.body)
+	lines := readLines(t, r.Body)
 	if len(lines) != 8 || lines[0]["phone"] != phoneOf(0) || lines[0]["route"] != "R0" {
 		t.Fatalf("authority read %v", lines[0])
 	}
 	var idx int64
-	fmt.Sscan(r.header.Get(httpapi.HeaderAuditEntry), &idx)
+	fmt.Sscan(r.Header.Get(httpapi.HeaderAuditEntry), &idx)
 	if ev := f.eventsFrom(idx)[0]; ev.Details["authority_request"] != "SZPSB-2026-17" || len(ev.Subjects) != 8 {
 		t.Fatalf("authority read event %+v", ev)
 	}

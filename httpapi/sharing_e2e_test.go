@@ -27,17 +27,17 @@ func TestSharing_EndToEnd(t *testing.T) {
 
 	// The owner ingests 40 trips.
 	var d sluice.Dataset
-	want(t, ss.do("POST", "/v1/datasets", owner, map[string]string{"name": "trips", "purpose": "ride-hailing", "subject_field": "phone"}), 201).json(t, &d)
+	want(t, ss.do("POST", "/v1/datasets", owner, map[string]string{"name": "trips", "purpose": "ride-hailing", "subject_field": "phone"}), 201).Decode(t, &d)
 	records := fmt.Sprintf("/v1/datasets/%d/records", d.ID)
 	want(t, ss.do("POST", records+"?format=csv", owner, tripsCSV(40)), 201)
 
 	// The consumer declares its purpose; it is refused without a grant.
 	want(t, ss.do("POST", "/v1/purposes", consumer, map[string]any{"name": "risk-model", "legal_basis": "consent", "categories": []string{"user.contact.phone_number"}, "retention_days": 180}), 201)
-	if e := want(t, ss.do("GET", records, consumer, nil), 403).err(t); e.Code != sluice.EFORBIDDEN {
+	if e := want(t, ss.do("GET", records, consumer, nil), 403).Error(t); e.Code != sluice.EFORBIDDEN {
 		t.Fatalf("plain read by a consumer: %+v", e)
 	}
 	var dec decisionResponse
-	want(t, ss.do("POST", "/v1/decisions", consumer, map[string]any{"dataset": d.ID, "purpose": "risk-model", "fields": []string{"phone"}}), 200).json(t, &dec)
+	want(t, ss.do("POST", "/v1/decisions", consumer, map[string]any{"dataset": d.ID, "purpose": "risk-model", "fields": []string{"phone"}}), 200).Decode(t, &dec)
 	if dec.Fields[0].Effect != "deny" || dec.Fields[0].Rule.ID != "grant.not_found" {
 		t.Fatalf("decision without a grant: %+v", dec.Fields[0])
 	}
@@ -47,18 +47,18 @@ func TestSharing_EndToEnd(t *testing.T) {
 	want(t, ss.do("POST", "/v1/grants", consumer, map[string]any{
 		"dataset": d.ID, "fields": []string{"phone", "name", "id_number", "birth_date", "location", "city", "fare"},
 		"purpose": "risk-model", "justification": "pricing model for ride insurance", "duration_days": 90,
-	}), 201).json(t, &g)
+	}), 201).Decode(t, &g)
 	if g.Status != sluice.GrantPending {
 		t.Fatalf("filed grant %+v", g)
 	}
 	read := fmt.Sprintf("%s?grant=%d", records, g.ID)
-	if e := want(t, ss.do("GET", read, consumer, nil), 403).err(t); !strings.Contains(e.Message, "Shenzhen Data Regulations Art. 43") {
+	if e := want(t, ss.do("GET", read, consumer, nil), 403).Error(t); !strings.Contains(e.Message, "Shenzhen Data Regulations Art. 43") {
 		t.Fatalf("read of a pending grant: %+v", e)
 	}
 
 	// The owner sees it pending and approves it, narrowed, with operators.
 	var list httpapi.GrantList
-	want(t, ss.do("GET", "/v1/grants?role=owner&status=pending", owner, nil), 200).json(t, &list)
+	want(t, ss.do("GET", "/v1/grants?role=owner&status=pending", owner, nil), 200).Decode(t, &list)
 	if list.Total != 1 || list.Grants[0].ID != g.ID {
 		t.Fatalf("owner's pending grants %+v", list)
 	}
@@ -69,7 +69,7 @@ func TestSharing_EndToEnd(t *testing.T) {
 			{"name": "birth_date"}, {"name": "location", "op": "generalize(city)"}, {"name": "city"},
 		},
 		"expires_at": expires,
-	}), 200).json(t, &g)
+	}), 200).Decode(t, &g)
 	if g.Status != sluice.GrantApproved || len(g.Fields) != 6 {
 		t.Fatalf("approved %+v", g)
 	}
@@ -92,7 +92,7 @@ func TestSharing_EndToEnd(t *testing.T) {
 			continue
 		}
 		var c sluice.Consent
-		want(t, ss.do("POST", "/v1/consents", owner, body), 201).json(t, &c)
+		want(t, ss.do("POST", "/v1/consents", owner, body), 201).Decode(t, &c)
 		if c.SubjectKey != keyer.Key(phoneOf(i)) || strings.Contains(string(mustJSON(t, c)), phoneOf(i)) {
 			t.Fatalf("consent %+v", c)
 		}
@@ -105,10 +105,10 @@ func TestSharing_EndToEnd(t *testing.T) {
 	// The consumer reads the de-identified view: 20 people served, 20
 	// withheld.
 	r := want(t, ss.do("GET", read, consumer, nil), 200)
-	if r.header.Get(httpapi.HeaderServed) != "20" || r.header.Get(httpapi.HeaderWithheld) != "20" || r.header.Get(httpapi.HeaderNextCursor) != "" {
-		t.Fatalf("headers %v", r.header)
+	if r.Header.Get(httpapi.HeaderServed) != "20" || r.Header.Get(httpapi.HeaderWithheld) != "20" || r.Header.Get(httpapi.HeaderNextCursor) != "" {
+		t.Fatalf("headers %v", r.Header)
 	}
-	lines := readLines(t, r.body)
+	lines := readLines(t, r.Body)
 	if len(lines) != 20 {
 		t.Fatalf("%d lines", len(lines))
 	}
@@ -130,12 +130,12 @@ func TestSharing_EndToEnd(t *testing.T) {
 			t.Fatalf("line %v", l)
 		}
 	}
-	if got := r.header.Get(httpapi.HeaderFields); !strings.Contains(got, "phone=mask(3,4)") || !strings.Contains(got, "name=mask(1,1)") {
+	if got := r.Header.Get(httpapi.HeaderFields); !strings.Contains(got, "phone=mask(3,4)") || !strings.Contains(got, "name=mask(1,1)") {
 		t.Fatalf("fields header %q", got)
 	}
 	// The read's audit event commits to the 20 subject keys served.
 	var readIdx int64
-	fmt.Sscan(r.header.Get(httpapi.HeaderAuditEntry), &readIdx)
+	fmt.Sscan(r.Header.Get(httpapi.HeaderAuditEntry), &readIdx)
 	ev := ss.eventsFrom(readIdx)[0]
 	if ev.Action != sluice.ActionGrantRead || ev.Decision != "allow" || ev.SubjectSet == nil || ev.SubjectSet.Count != 20 ||
 		ev.Details["served"] != float64(20) || ev.Details["withheld"] != float64(20) || ev.Object["grant"] != float64(g.ID) {
@@ -155,20 +155,20 @@ func TestSharing_EndToEnd(t *testing.T) {
 
 	// Pseudonyms are stable within the grant; CSV reads agree.
 	r = want(t, ss.do("GET", read+"&fields=id_number,phone", consumer, nil, "Accept", "text/csv"), 200)
-	csvLines := strings.Split(strings.TrimSuffix(string(r.body), "\n"), "\n")
+	csvLines := strings.Split(strings.TrimSuffix(string(r.Body), "\n"), "\n")
 	if csvLines[0] != "id_number,phone" || len(csvLines) != 21 || csvLines[1] != first["id_number"]+",138****0000" {
 		t.Fatalf("csv %q", csvLines[:2])
 	}
 
 	// Paging: a page counts the records it examined.
 	r = want(t, ss.do("GET", read+"&limit=25", consumer, nil), 200)
-	next := r.header.Get(httpapi.HeaderNextCursor)
-	if next == "" || len(readLines(t, r.body)) != 13 {
-		t.Fatalf("first page: cursor %q, %d lines", next, len(readLines(t, r.body)))
+	next := r.Header.Get(httpapi.HeaderNextCursor)
+	if next == "" || len(readLines(t, r.Body)) != 13 {
+		t.Fatalf("first page: cursor %q, %d lines", next, len(readLines(t, r.Body)))
 	}
 	r = want(t, ss.do("GET", read+"&limit=25&cursor="+next, consumer, nil), 200)
-	if r.header.Get(httpapi.HeaderNextCursor) != "" || len(readLines(t, r.body)) != 7 {
-		t.Fatalf("second page: %v", r.header)
+	if r.Header.Get(httpapi.HeaderNextCursor) != "" || len(readLines(t, r.Body)) != 7 {
+		t.Fatalf("second page: %v", r.Header)
 	}
 
 	// Person 4 withdraws and disappears from the next read; reads made
@@ -176,10 +176,10 @@ func TestSharing_EndToEnd(t *testing.T) {
 	want(t, ss.do("POST", "/v1/consents", owner, map[string]any{"subject": phoneOf(4), "purpose": "risk-model", "kind": "withdrawal"}), 201)
 	ss.clock.Add(time.Second)
 	r = want(t, ss.do("GET", read, consumer, nil), 200)
-	if r.header.Get(httpapi.HeaderServed) != "19" || r.header.Get(httpapi.HeaderWithheld) != "21" {
-		t.Fatalf("after withdrawal: %v", r.header)
+	if r.Header.Get(httpapi.HeaderServed) != "19" || r.Header.Get(httpapi.HeaderWithheld) != "21" {
+		t.Fatalf("after withdrawal: %v", r.Header)
 	}
-	for _, l := range readLines(t, r.body) {
+	for _, l := range readLines(t, r.Body) {
 		if l["phone"] == "138****0004" {
 			t.Fatal("person 4 still served after withdrawing")
 		}
@@ -187,13 +187,13 @@ func TestSharing_EndToEnd(t *testing.T) {
 
 	// The grant expires: reads stop.
 	ss.clock.Add(48 * time.Hour)
-	if e := want(t, ss.do("GET", read, consumer, nil), 403).err(t); !strings.Contains(e.Message, "expired") {
+	if e := want(t, ss.do("GET", read, consumer, nil), 403).Error(t); !strings.Contains(e.Message, "expired") {
 		t.Fatalf("read after expiry: %+v", e)
 	}
 	if gs, err := ss.grants.ExpireGrants(context.Background()); err != nil || len(gs) != 1 {
 		t.Fatalf("ExpireGrants: %v %v", gs, err)
 	}
-	want(t, ss.do("GET", "/v1/grants?role=consumer&status=expired", consumer, nil), 200).json(t, &list)
+	want(t, ss.do("GET", "/v1/grants?role=consumer&status=expired", consumer, nil), 200).Decode(t, &list)
 	if list.Total != 1 {
 		t.Fatalf("expired grants %+v", list)
 	}

@@ -37,16 +37,16 @@ func TestTransfers_EndToEnd(t *testing.T) {
 		t.Fatalf("first facts: %+v", f)
 	}
 	r := want(t, ts.export(cnKey, first.ID, "format=csv"), 200)
-	header, rows := csvRows(t, r.body)
+	header, rows := csvRows(t, r.Body)
 	if !slices.Equal(header, []string{"phone", "name"}) || len(rows) != 60000 || rows[0][0] != "13900000000" || rows[59999][1] != "Person 59999" {
 		t.Fatalf("first export: header %v, %d rows, first %v", header, len(rows), rows[0])
 	}
-	if r.header.Get("Sluice-Records") != "60000" || r.header.Get("Sluice-Withheld") != "0" || r.header.Get("Sluice-Subjects") != "60000" {
-		t.Fatalf("first export headers: %v", r.header)
+	if r.Header.Get("Sluice-Records") != "60000" || r.Header.Get("Sluice-Withheld") != "0" || r.Header.Get("Sluice-Subjects") != "60000" {
+		t.Fatalf("first export headers: %v", r.Header)
 	}
-	idx, _ := strconv.ParseInt(r.header.Get("Sluice-Audit-Entry"), 10, 64)
+	idx, _ := strconv.ParseInt(r.Header.Get("Sluice-Audit-Entry"), 10, 64)
 	if e := ts.event(idx); e.Action != sluice.ActionTransferExport || e.SubjectSet == nil || e.SubjectSet.Count != 60000 ||
-		e.SubjectSet.Root != r.header.Get("Sluice-Subject-Root") || e.Decision != "EXEMPT" {
+		e.SubjectSet.Root != r.Header.Get("Sluice-Subject-Root") || e.Decision != "EXEMPT" {
 		t.Fatalf("export event %d: %+v", idx, e)
 	}
 	v := ts.counters(cnKey)
@@ -71,13 +71,13 @@ func TestTransfers_EndToEnd(t *testing.T) {
 	var approved sluice.Transfer
 	want(t, ts.do("POST", fmt.Sprintf("/v1/transfers/%d/evidence", second.ID), cnKey, sluice.TransferEvidence{
 		Kind: sluice.EvidenceSCCFiling, Reference: "沪网信备〔2026〕0042", ValidFrom: "2026-02-23", FiledOn: "2026-03-02",
-	}), 200).decode(t, &approved)
+	}), 200).Decode(t, &approved)
 	if approved.Status != sluice.TransferApproved || len(approved.Evidence) != 1 || approved.Evidence[0].FilingDue != "2026-03-09" || approved.Evidence[0].Late {
 		t.Fatalf("after the filing: %s %+v", approved.Status, approved.Evidence)
 	}
 	r = want(t, ts.export(cnKey, second.ID, "format=jsonl&fields=phone"), 200)
-	if n := slices.Index(r.body, '\n'); n < 0 || string(r.body[:n]) != `{"phone":"13900050000"}` || r.header.Get("Sluice-Records") != "50000" {
-		t.Fatalf("second export: %.80s… (%s records)", r.body, r.header.Get("Sluice-Records"))
+	if n := slices.Index(r.Body, '\n'); n < 0 || string(r.Body[:n]) != `{"phone":"13900050000"}` || r.Header.Get("Sluice-Records") != "50000" {
+		t.Fatalf("second export: %.80s… (%s records)", r.Body, r.Header.Get("Sluice-Records"))
 	}
 	v = ts.counters(cnKey)
 	if pi := v.Counters[0]; pi.Count != 100000 || pi.Headroom == nil || *pi.Headroom != 900000 || pi.NextRoute != "SECURITY_ASSESSMENT" ||
@@ -98,7 +98,7 @@ func TestTransfers_EndToEnd(t *testing.T) {
 	var assessed sluice.Transfer
 	want(t, ts.do("POST", fmt.Sprintf("/v1/transfers/%d/evidence", imp.ID), cnKey, sluice.TransferEvidence{
 		Kind: sluice.EvidenceAssessment, Reference: "CAC-SA-2026-7", ValidFrom: "2026-03-02",
-	}), 200).decode(t, &assessed)
+	}), 200).Decode(t, &assessed)
 	if ev := assessed.Evidence[0]; assessed.Status != sluice.TransferApproved || ev.ValidTo != "2029-03-01" || ev.RenewFrom == "" || assessed.ExpiresOn != "2029-03-01" {
 		t.Fatalf("assessment: %s %+v", assessed.Status, ev)
 	}
@@ -117,7 +117,7 @@ func TestTransfers_EndToEnd(t *testing.T) {
 	if jp.Status != sluice.TransferReady || jp.Decision.Route != "ADEQUACY" {
 		t.Fatalf("EU to JP: %s %s", jp.Status, jp.Decision.Route)
 	}
-	if _, rows := csvRows(t, want(t, ts.export(euKey, jp.ID, ""), 200).body); len(rows) != 20 {
+	if _, rows := csvRows(t, want(t, ts.export(euKey, jp.ID, ""), 200).Body); len(rows) != 20 {
 		t.Fatalf("EU to JP exported %d rows", len(rows))
 	}
 	in := ts.transfer(euKey, e, sluice.TransferRequest{Fields: []string{"name"}, DestinationCountry: "IN", Recipient: "Acme Pvt Ltd"})

@@ -127,24 +127,24 @@ func TestTransferService_AttachEvidence(t *testing.T) {
 	}
 	t.Run("OKLateFiling", func(t *testing.T) {
 		var tr sluice.Transfer
-		want(t, attach(scc.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-9", ValidFrom: "2026-02-02", FiledOn: "2026-03-02"}), 200).decode(t, &tr)
+		want(t, attach(scc.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-9", ValidFrom: "2026-02-02", FiledOn: "2026-03-02"}), 200).Decode(t, &tr)
 		if ev := tr.Evidence[0]; tr.Status != sluice.TransferApproved || ev.FilingDue != "2026-02-16" || !ev.Late || tr.ExpiresOn != "" {
 			t.Fatalf("late filing: %s %+v", tr.Status, ev)
 		}
 	})
 	t.Run("OKRenewalThenExpiry", func(t *testing.T) {
 		var tr sluice.Transfer
-		want(t, attach(sa.ID, sluice.TransferEvidence{Kind: "assessment", Reference: "CAC-1", ValidFrom: "2024-06-03"}), 200).decode(t, &tr)
+		want(t, attach(sa.ID, sluice.TransferEvidence{Kind: "assessment", Reference: "CAC-1", ValidFrom: "2024-06-03"}), 200).Decode(t, &tr)
 		if tr.ExpiresOn != "2027-06-02" || tr.Evidence[0].RenewFrom != "2027-03-11" || tr.RenewalDue {
 			t.Fatalf("assessment: expires %s, renew from %s, due %v", tr.ExpiresOn, tr.Evidence[0].RenewFrom, tr.RenewalDue)
 		}
 		ts.clock.Set(time.Date(2027, 3, 11, 9, 0, 0, 0, time.UTC))
-		want(t, ts.do("GET", fmt.Sprintf("/v1/transfers/%d", sa.ID), key, nil), 200).decode(t, &tr)
+		want(t, ts.do("GET", fmt.Sprintf("/v1/transfers/%d", sa.ID), key, nil), 200).Decode(t, &tr)
 		if !tr.RenewalDue || tr.Status != sluice.TransferApproved || tr.Evidence[0].Status != "renewal_due" {
 			t.Fatalf("in the renewal window: %s due %v %+v", tr.Status, tr.RenewalDue, tr.Evidence[0])
 		}
 		ts.clock.Set(time.Date(2027, 6, 3, 9, 0, 0, 0, time.UTC))
-		want(t, ts.do("GET", fmt.Sprintf("/v1/transfers/%d", sa.ID), key, nil), 200).decode(t, &tr)
+		want(t, ts.do("GET", fmt.Sprintf("/v1/transfers/%d", sa.ID), key, nil), 200).Decode(t, &tr)
 		if tr.Status != sluice.TransferExpired {
 			t.Fatalf("after the last valid day: %s", tr.Status)
 		}
@@ -184,7 +184,7 @@ func TestTransferService_ExportTransfer(t *testing.T) {
 	}
 	t.Run("OK", func(t *testing.T) {
 		r := want(t, ts.export(key, tr.ID, "fields=fare&purpose=rides&recipient=Acme"), 200)
-		header, rows := csvRows(t, r.body)
+		header, rows := csvRows(t, r.Body)
 		if !slices.Equal(header, []string{"fare"}) || len(rows) != 4 || rows[3][0] != "fare-3" {
 			t.Fatalf("export: %v %v", header, rows)
 		}
@@ -192,14 +192,14 @@ func TestTransferService_ExportTransfer(t *testing.T) {
 	t.Run("OKAcceptJSONL", func(t *testing.T) {
 		r := ts.doAccept("GET", fmt.Sprintf("/v1/transfers/%d/export", tr.ID), key, "application/x-ndjson")
 		want(t, r, 200)
-		if lines := strings.Split(strings.TrimSpace(string(r.body)), "\n"); len(lines) != 4 || lines[0] != `{"phone":"13900000000","fare":"fare-0"}` ||
-			r.header.Get("Content-Type") != "application/x-ndjson" {
-			t.Fatalf("jsonl: %q (%s)", lines, r.header.Get("Content-Type"))
+		if lines := strings.Split(strings.TrimSpace(string(r.Body)), "\n"); len(lines) != 4 || lines[0] != `{"phone":"13900000000","fare":"fare-0"}` ||
+			r.Header.Get("Content-Type") != "application/x-ndjson" {
+			t.Fatalf("jsonl: %q (%s)", lines, r.Header.Get("Content-Type"))
 		}
 	})
 	t.Run("ErrRevoked", func(t *testing.T) {
 		var got sluice.Transfer
-		want(t, ts.do("POST", fmt.Sprintf("/v1/transfers/%d/revoke", tr.ID), key, map[string]string{"reason": "contract ended"}), 200).decode(t, &got)
+		want(t, ts.do("POST", fmt.Sprintf("/v1/transfers/%d/revoke", tr.ID), key, map[string]string{"reason": "contract ended"}), 200).Decode(t, &got)
 		if got.Status != sluice.TransferRevoked {
 			t.Fatalf("revoke: %s", got.Status)
 		}
@@ -253,9 +253,9 @@ func TestTransferService_ExportConsent(t *testing.T) {
 		t.Fatalf("basis %s, requires %+v", tr.LegalBasis, tr.Decision.Requires)
 	}
 	r := want(t, ts.export(key, tr.ID, ""), 200)
-	_, rows := csvRows(t, r.body)
-	if len(rows) != 6 || r.header.Get("Sluice-Withheld") != "4" || r.header.Get("Sluice-Records") != "6" {
-		t.Fatalf("%d rows, headers %v", len(rows), r.header)
+	_, rows := csvRows(t, r.Body)
+	if len(rows) != 6 || r.Header.Get("Sluice-Withheld") != "4" || r.Header.Get("Sluice-Records") != "6" {
+		t.Fatalf("%d rows, headers %v", len(rows), r.Header)
 	}
 	for i, row := range rows {
 		if row[0] != fmt.Sprintf("Person %d", i) {
@@ -304,14 +304,14 @@ func TestTransferService_ExportRace(t *testing.T) {
 		wg.Go(func() { res[i] = ts.export(key, tr.ID, "") })
 	}
 	wg.Wait()
-	statuses := []int{res[0].status, res[1].status}
+	statuses := []int{res[0].Status, res[1].Status}
 	slices.Sort(statuses)
 	if !slices.Equal(statuses, []int{200, 409}) {
 		t.Fatalf("statuses %v, want one 200 and one 409", statuses)
 	}
 	for _, r := range res {
-		if r.status == 409 && !strings.Contains(r.errorBody(t).Message, "SECURITY_ASSESSMENT") {
-			t.Fatalf("refusal does not name the route: %s", r.body)
+		if r.Status == 409 && !strings.Contains(r.Error(t).Message, "SECURITY_ASSESSMENT") {
+			t.Fatalf("refusal does not name the route: %s", r.Body)
 		}
 	}
 	got, _ := ts.store.TransferCounts(context.Background(), cn.ID, 2026)
@@ -391,7 +391,7 @@ func TestTransferService_Counters(t *testing.T) {
 		t.Fatalf("2027 after an export: %+v", v.Counters[0])
 	}
 	var past sluice.TransferCounterView
-	want(t, ts.do("GET", "/v1/transfers/counters?date=2026-12-31", key, nil), 200).decode(t, &past)
+	want(t, ts.do("GET", "/v1/transfers/counters?date=2026-12-31", key, nil), 200).Decode(t, &past)
 	if past.Counters[0].Count != 30 || past.Year != 2026 {
 		t.Fatalf("2026 seen from 2027: %+v", past)
 	}

@@ -1,4 +1,4 @@
-package transfer_test
+package residency_test
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"sluice"
-	"sluice/sqlite"
+	"sluice/internal/testenv"
 )
 
 // routePatterns returns every route the server registers, as "METHOD
@@ -65,52 +65,62 @@ func routePatterns(t *testing.T) []string {
 // requests and transfer exports. The one way out is the CN owner's own
 // export under an approved transfer, which the test checks does carry
 // the records, so that the marker it looks for is known to show.
+//
+// It runs on SQLite and, when SLUICE_TEST_POSTGRES is set, on PostgreSQL.
 func TestResidency_Endpoints(t *testing.T) {
-	ts := newTransferServer(t)
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) { testEndpoints(t, testenv.New(t, testenv.Options{Engine: engine})) })
+	}
+}
+
+func testEndpoints(t *testing.T, ts *testenv.Env) {
 	cn := &sluice.Org{Name: "cn-rides", Region: "CN"}
-	cnKey := ts.key(cn, sluice.RoleOwner)
+	cnKey := ts.Key(cn, sluice.RoleOwner)
 	eu := &sluice.Org{Name: "eu-analytics", Region: "EU", Kind: sluice.OrgKind("")}
 	keys := map[string]string{
-		"eu owner":    ts.key(eu, sluice.RoleOwner),
-		"eu consumer": ts.key(eu, sluice.RoleConsumer),
-		"eu auditor":  ts.key(eu, sluice.RoleAuditor),
+		"eu owner":    ts.Key(eu, sluice.RoleOwner),
+		"eu consumer": ts.Key(eu, sluice.RoleConsumer),
+		"eu auditor":  ts.Key(eu, sluice.RoleAuditor),
 	}
 	const marker = "CNRECORD"
-	d := ts.dataset(cnKey, "riders", 0, 0)
+	var d sluice.Dataset
+	ts.Do("POST", "/v1/datasets", cnKey, map[string]string{"name": "riders", "purpose": "rides", "subject_field": "phone"}).Want(t, 201).Decode(t, &d)
 	var body bytes.Buffer
 	body.WriteString("phone,name,city\n")
 	for i := range 20 {
 		fmt.Fprintf(&body, "139%08d,%s-name-%d,%s-city-%d\n", i, marker, i, marker, i)
 	}
-	want(t, ts.do("POST", fmt.Sprintf("/v1/datasets/%d/records?format=csv", d.ID), cnKey, body.Bytes()), 201)
-	subject := sluice.NewSubjectKeyer(ts.secret).Key("13900000003")
+	ts.Do("POST", fmt.Sprintf("/v1/datasets/%d/records?format=csv", d.ID), cnKey, body.Bytes()).Want(t, 201)
+	subject := sluice.NewSubjectKeyer(ts.Secret).Key("13900000003")
 
 	// The ways a consumer abroad might get at the records: a purpose and
 	// a grant on the CN dataset, approved by its owner if the server lets
 	// it come that far.
 	euOwnerCtx := sluice.NewContextWithActor(context.Background(), &sluice.Actor{Org: eu, Role: sluice.RoleOwner, Key: "k"})
-	if err := ts.purposes.CreatePurpose(euOwnerCtx, &sluice.Purpose{Name: "analytics", LegalBasis: "contract", RetentionDays: 30}); err != nil {
+	if err := ts.Stores.Purposes.CreatePurpose(euOwnerCtx, &sluice.Purpose{Name: "analytics", LegalBasis: "contract", RetentionDays: 30}); err != nil {
 		t.Fatal(err)
 	}
 	var grant struct {
 		ID int64 `json:"id"`
 	}
 	grantID := int64(1)
-	if r := ts.do("POST", "/v1/grants", keys["eu consumer"], map[string]any{
+	if r := ts.Do("POST", "/v1/grants", keys["eu consumer"], map[string]any{
 		"dataset": d.ID, "fields": []string{"name", "city"}, "purpose": "analytics", "legal_basis": "contract",
 		"justification": "route analysis", "duration_days": 30,
-	}); r.status == 201 {
-		r.decode(t, &grant)
+	}); r.Status == 201 {
+		r.Decode(t, &grant)
 		grantID = grant.ID
-		a := ts.do("POST", fmt.Sprintf("/v1/grants/%d/approve", grant.ID), cnKey, map[string]any{
+		a := ts.Do("POST", fmt.Sprintf("/v1/grants/%d/approve", grant.ID), cnKey, map[string]any{
 			"fields": []map[string]string{{"name": "name", "op": "clear"}, {"name": "city", "op": "clear"}},
 		})
-		t.Logf("cross-region grant %d: approval answered %d", grant.ID, a.status)
+		t.Logf("cross-region grant %d: approval answered %d", grant.ID, a.Status)
 	} else {
-		t.Logf("cross-region grant refused at request: %d %s", r.status, r.body)
+		t.Logf("cross-region grant refused at request: %d %s", r.Status, r.Body)
 	}
 	// An approved transfer of the CN records to a recipient in the EU.
-	tr := ts.transfer(cnKey, d, sluice.TransferRequest{Fields: []string{"name", "city"}, DestinationCountry: "DE", Recipient: "eu-analytics", LegalBasis: "contract"})
+	var tr sluice.Transfer
+	ts.Do("POST", "/v1/transfers", cnKey, sluice.TransferRequest{Dataset: d.ID, Fields: []string{"name", "city"}, DestinationCountry: "DE",
+		Recipient: "eu-analytics", LegalBasis: "contract"}).Want(t, 201).Decode(t, &tr)
 	if tr.Status != sluice.TransferReady {
 		t.Fatalf("transfer: %s", tr.Status)
 	}
@@ -140,10 +150,10 @@ func TestResidency_Endpoints(t *testing.T) {
 					if (method == "GET") != (b == nil) {
 						continue
 					}
-					r := ts.do(method, path(p)+q, key, b, "Accept", "text/csv, application/x-ndjson, application/json")
+					r := ts.Do(method, path(p)+q, key, b, "Accept", "text/csv, application/x-ndjson, application/json")
 					swept++
-					if bytes.Contains(r.body, []byte(marker)) || strings.Contains(fmt.Sprint(r.header), marker) {
-						t.Errorf("%s %s%s as %s (%d) returned CN records: %.200s", method, path(p), q, who, r.status, r.body)
+					if bytes.Contains(r.Body, []byte(marker)) || strings.Contains(fmt.Sprint(r.Header), marker) {
+						t.Errorf("%s %s%s as %s (%d) returned CN records: %.200s", method, path(p), q, who, r.Status, r.Body)
 					}
 				}
 			}
@@ -154,12 +164,11 @@ func TestResidency_Endpoints(t *testing.T) {
 	}
 
 	// Bytes: the EU store holds no CN record.
-	ro := mustOpen(t, sqlite.NewRegionDB(ts.regions["EU"].Path))
-	if n, err := sqlite.NewRecordStore(ro, "EU").CountAllRows(context.Background()); err != nil || n != 0 {
+	if n, err := ts.Stores.RawRecordCount("EU"); err != nil || n != 0 {
 		t.Fatalf("EU store holds %d records (%v)", n, err)
 	}
 	// The way out: the owner's export under the approved transfer.
-	if r := want(t, ts.export(cnKey, tr.ID, ""), 200); !bytes.Contains(r.body, []byte(marker)) {
-		t.Fatalf("the approved export does not carry the records: %s", r.body)
+	if r := ts.Do("GET", fmt.Sprintf("/v1/transfers/%d/export", tr.ID), cnKey, nil).Want(t, 200); !bytes.Contains(r.Body, []byte(marker)) {
+		t.Fatalf("the approved export does not carry the records: %s", r.Body)
 	}
 }
