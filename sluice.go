@@ -8,8 +8,10 @@
 // The root package does no I/O. Adapters live in one package per outside
 // dependency ([sluice/sqlite], [sluice/postgres], [sluice/httpapi]);
 // [sluice/residency] routes each region's records to that region's store;
-// pure computation lives in its own packages (classification, policy).
-// The binary is cmd/sluice.
+// the services [sluice/sharing] and [sluice/transfer] run the workflows
+// around the decisions; pure computation lives in its own packages
+// (classification, policy). The binary is cmd/sluice. ARCHITECTURE.md
+// says what each package may import.
 package sluice
 
 import "time"
