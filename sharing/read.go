@@ -145,7 +145,7 @@ func (sh *Service) serve(ctx context.Context, d *sluice.Dataset, g *sluice.Grant
 	if err := <-logged; err != nil {
 		return nil, err
 	}
-	res.Body, res.Fields = body, v.fieldsHeader()
+	res.Body, res.Fields = body, v.fieldList()
 	return res, nil
 }
 
@@ -278,7 +278,8 @@ func (v *viewer) header(dst []byte) []byte {
 	return append(dst, '\n')
 }
 
-func (v *viewer) fieldsHeader() string {
+// fieldList lists the fields served with their operators.
+func (v *viewer) fieldList() string {
 	var b strings.Builder
 	for _, f := range v.plan.Fields {
 		if f.Effect == policy.Deny {
