@@ -186,6 +186,13 @@ type Decision struct {
 	Route    Route          `json:"route"`
 	Reasons  []*Reason      `json:"reasons"`
 	Requires []*Requirement `json:"requires"`
+	// ConsentAssumed says that the input named no legal basis, so the
+	// requirements assume consent (PIPL Art. 39 separate consent is
+	// listed); name the basis to list only what applies.
+	ConsentAssumed bool `json:"consent_assumed,omitempty"`
+	// NoSafeguardReason, for a [Derogation], records the input's reason
+	// why no GDPR Art. 46 safeguard is available.
+	NoSafeguardReason string `json:"no_safeguard_reason,omitempty"`
 }
 
 // A DataError is a fault in the rule data, found when the rules load.
