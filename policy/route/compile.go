@@ -163,7 +163,7 @@ type pack struct {
 	legalBases   []string
 	consentBasis string
 	windows      []*window
-	epochs      []*epoch // consecutive, in date order
+	epochs       []*epoch // consecutive, in date order
 }
 
 // An epoch is a period in which the same rules, thresholds and
