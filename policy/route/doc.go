@@ -43,5 +43,8 @@
 //
 // [Rules.AssessmentValid] tells whether a security-assessment approval is
 // valid, due for renewal or expired; [CheckPeriod] rejects evidence that
-// ends before it starts. Deadlines count working days as Monday to Friday.
+// ends before it starts. Working-day deadlines count on the PRC calendar of
+// package workday (public holidays and make-up working days from the State
+// Council notices); through a year the calendar lacks they count Monday to
+// Friday and are marked provisional ([Deadline.DueOn]).
 package route

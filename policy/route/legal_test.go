@@ -126,3 +126,50 @@ func TestRules_NoRulePack(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadline_SCCFilingO13Art7 counts the standard contract's filing
+// deadline (O13 Art. 7: 10 working days after the contract takes effect)
+// on the PRC calendar, over National Day week and its make-up Saturday.
+func TestDeadline_SCCFilingO13Art7(t *testing.T) {
+	in := cn("2026-11-26", basis("contract"), ytd(150000, 0))
+	d, err := Default().Decide(&in, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var filing *Deadline
+	for _, q := range d.Requires {
+		if q.ID == "cn.scc.filing" {
+			filing = q.Deadline
+		}
+	}
+	if filing == nil || filing.Amount != 10 || filing.Unit != UnitWorkingDays {
+		t.Fatalf("no 10-working-day filing deadline in %q", requireIDs(d))
+	}
+	for _, tc := range []struct {
+		name, effective, due string
+		provisional          bool
+	}{
+		// 2025: 1-8 October off; Sunday 28 September and Saturday 11 October worked.
+		{"NationalDay2025", "2025-09-26", "2025-10-16", false},                     // 28, 29, 30 Sep; 9, 10, 11, 13, 14, 15, 16 Oct
+		{"NationalDay2025MakeUpSaturdayCounts", "2025-09-29", "2025-10-20", false}, // 30 Sep; 9, 10, 11 (Sat), 13-17, 20 Oct
+		// 2026: 1-7 October off; Sunday 20 September and Saturday 10 October worked.
+		{"NationalDay2026", "2026-09-28", "2026-10-16", false},
+		{"SpringFestival2026", "2026-02-12", "2026-03-04", false},
+		{"PlainWeeks", "2026-11-23", "2026-12-07", false},
+		// 2027 is not in the calendar: weekdays counted, flagged.
+		{"YearNotInCalendar", "2027-09-27", "2027-10-11", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			due := filing.DueOn(MustParseDate(tc.effective))
+			if due.Date.String() != tc.due || due.Provisional != tc.provisional || !due.OK {
+				t.Errorf("filing due %s (provisional %v), want %s (%v)", due.Date, due.Provisional, tc.due, tc.provisional)
+			}
+			if tc.provisional && !strings.Contains(due.Warning, "2027") {
+				t.Errorf("warning %q does not name 2027", due.Warning)
+			}
+			if d, ok := filing.Due(MustParseDate(tc.effective)); !ok || d != due.Date {
+				t.Errorf("Due = %s, %v; DueOn = %s", d, ok, due.Date)
+			}
+		})
+	}
+}
