@@ -97,8 +97,10 @@ type requirement struct {
 
 // Evidence roles of requirement entries.
 const (
-	evidenceValidity = "assessment_validity"
-	evidenceRenewal  = "assessment_renewal"
+	evidenceValidity     = "assessment_validity"
+	evidenceRenewal      = "assessment_renewal"
+	evidenceCertValidity = "certification_validity" // a PI protection certificate's validity
+	evidenceScope        = "scope"                  // the rule that keeps an export within its approved scope
 )
 
 type threshold struct {

@@ -607,6 +607,10 @@ func (l *loader) buildRequirements(r *Rules) error {
 			if req.Deadline == nil || (req.Deadline.Relation != RelWindowBefore && req.Deadline.Relation != RelNoLaterThanBefore) {
 				return bad("an %s entry needs a window_before or no_later_than_before deadline", q.Evidence)
 			}
+		case evidenceCertValidity, evidenceScope:
+			if q.Evidence == evidenceCertValidity && (req.Deadline == nil || req.Deadline.Relation != RelValidFor) {
+				return bad("an %s entry needs a valid_for deadline", q.Evidence)
+			}
 		default:
 			return bad("evidence %q is unknown", q.Evidence)
 		}
