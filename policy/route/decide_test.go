@@ -142,6 +142,8 @@ func TestRules_Decide(t *testing.T) {
 		{"Row2/DSLArt21/CoreBeforeReexport", cn(today, core, important, exempt("reexport")), Block, []string{"cn.core"}, none},
 		{"Row2/DSLArt21/CoreBeforeTrade", cn(today, core, noPI, exempt("trade")), Block, []string{"cn.core"}, none},
 		{"Row2/DSLArt21/CoreBeforeHR", cn(today, core, exempt("hr")), Block, []string{"cn.core"}, none},
+		{"Row2/DSLArt21/CoreBeforeContract", cn(today, core, exempt("contract")), Block, []string{"cn.core"}, none},
+		{"Row2/DSLArt21/CoreBeforeEmergency", cn(today, core, exempt("emergency")), Block, []string{"cn.core"}, none},
 		// O16 Art. 7: important data is assessed whatever Art. 5 exemption is claimed.
 		{"Row7/O16Art7/ImportantBeforeHR", cn(today, important, exempt("hr")), SecurityAssessment, []string{"cn.o16.important"}, nil},
 		{"Row7/O16Art7/ImportantBeforeEmergency", cn(today, important, exempt("emergency")), SecurityAssessment, []string{"cn.o16.important"}, nil},
