@@ -126,7 +126,7 @@ func (r *Rules) Decide(in *Input, now time.Time) (Decision, error) {
 		case w.cite == citeSafeguard && f.safeguard >= 0:
 			dec.Reasons = w.citeReasons[p.safeguards[f.safeguard].index]
 		}
-		if w.route == Derogation {
+		if w.route == Derogation && f.bools&bNoSafeguardReason != 0 {
 			dec.NoSafeguardReason = in.NoSafeguardReason
 		}
 		dec.ConsentAssumed = consent && in.LegalBasis == "" && p.consentBasis != ""

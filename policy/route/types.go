@@ -217,7 +217,8 @@ type Decision struct {
 	// listed); name the basis to list only what applies.
 	ConsentAssumed bool `json:"consent_assumed,omitempty"`
 	// NoSafeguardReason, for a [Derogation], records the input's reason
-	// why no GDPR Art. 46 safeguard is available.
+	// why no GDPR Art. 46 safeguard is available. It is free text that may
+	// name a business: log its hash, not the text.
 	NoSafeguardReason string `json:"no_safeguard_reason,omitempty"`
 }
 
