@@ -173,3 +173,20 @@ func TestDeadline_SCCFilingO13Art7(t *testing.T) {
 		})
 	}
 }
+
+// TestParseInput_LegalFields reads the legal basis (PIPL Art. 13), the
+// GDPR Art. 46 safeguard and the reason none is available from JSON.
+func TestParseInput_LegalFields(t *testing.T) {
+	in, err := ParseInput([]byte(`{"date":"2026-11-26","exporter":{"region":"EU"},"recipient":{"country":"IN"},
+		"legal_basis":"contract","safeguard":"none","derogation":"legal_claims","no_safeguard_reason":"no clauses accepted"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.LegalBasis != "contract" || in.Safeguard != None || in.NoSafeguardReason != "no clauses accepted" {
+		t.Fatalf("parsed %+v", in)
+	}
+	d, err := Default().Decide(in, testNow)
+	if err != nil || d.Route != Derogation || d.NoSafeguardReason != "no clauses accepted" {
+		t.Fatalf("Decide = %s (%q), %v", d, d.NoSafeguardReason, err)
+	}
+}
