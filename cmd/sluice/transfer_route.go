@@ -50,6 +50,9 @@ func runTransferRoute(ctx context.Context, env *Env, args []string) error {
 	fset.Var(&pi, "pi", "the data contains personal information: true or false (default true)")
 	fset.Int64Var(&in.Data.AutoIndividuals, "auto-individuals", 0, "`people` in automotive location, trajectory or exterior-image data (CN)")
 	fset.StringVar(&in.Exemption, "exemption", route.None, "CN `exemption` claimed: none, trade, reexport, contract, hr, emergency, ftz_outside_list")
+	fset.StringVar(&in.LegalBasis, "legal-basis", "", "legal `basis` of the processing (CN, PIPL Art. 13): consent, contract, hr, statutory_duty, emergency, news, public_info, other_law (default: consent assumed)")
+	fset.StringVar(&in.Safeguard, "safeguard", route.None, "EU Art. 46 `safeguard` relied on: none, scc, sa_scc, bcr, public_body_instrument, code_of_conduct, certification, ad_hoc_clauses, administrative_arrangement")
+	fset.StringVar(&in.NoSafeguardReason, "no-safeguard-reason", "", "why no Art. 46 safeguard is available, recorded with an EU derogation (`text`)")
 	fset.StringVar(&in.Derogation, "derogation", route.None, "EU `derogation` claimed: none, explicit_consent, contract, contract_for_subject, public_interest, legal_claims, vital_interests, public_register, compelling_interest")
 	fset.Int64Var(&in.YTD.PI, "ytd-pi", 0, "distinct `people` whose non-sensitive personal information left since 1 January, this transfer included")
 	fset.Int64Var(&in.YTD.SPI, "ytd-spi", 0, "distinct `people` whose sensitive personal information left since 1 January, this transfer included")
@@ -147,6 +150,12 @@ func writeRouteText(w io.Writer, rules *route.Rules, in *route.Input, dec route.
 	for i, r := range dec.Reasons {
 		fmt.Fprintf(w, "  %d. %s\n     %s | %s | %s\n", i+1, r.Text, r.Rule, r.Ref, r.Confidence)
 		doubtful = doubtful || r.Confidence != route.Checked
+	}
+	if dec.ConsentAssumed {
+		fmt.Fprintln(w, "\nLegal basis: not given, so consent is assumed; give --legal-basis to list only what applies.")
+	}
+	if dec.NoSafeguardReason != "" {
+		fmt.Fprintf(w, "\nNo Art. 46 safeguard, because: %s\n", dec.NoSafeguardReason)
 	}
 	if len(dec.Requires) == 0 {
 		fmt.Fprintln(w, "\nStill required: nothing further.")

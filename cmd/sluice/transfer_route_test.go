@@ -41,6 +41,8 @@ type routeJSON struct {
 			Anchor   string `json:"anchor"`
 		} `json:"deadline"`
 	} `json:"requires"`
+	ConsentAssumed    bool   `json:"consent_assumed"`
+	NoSafeguardReason string `json:"no_safeguard_reason"`
 }
 
 func decodeRoute(t *testing.T, out string) routeJSON {
@@ -79,6 +81,8 @@ func TestTransferRoute_JSON(t *testing.T) {
 		{"OKFlagsCredit", "", []string{"--format", "json", "--date", "2025-06-02", "--region", "CN", "--country", "US", "--credit-agency"}, "HOLD", "cn.credit.hold"},
 		{"OKFlagsAutomotive", "", []string{"--format", "json", "--date", "2025-06-02", "--region", "CN", "--country", "DE", "--sector", "automotive", "--auto-individuals", "100001"}, "SECURITY_ASSESSMENT", "cn.auto.important"},
 		{"OKFlagsEUDerogation", "", []string{"--format", "json", "--date", "2025-06-02", "--region", "EU", "--country", "IN", "--derogation", "explicit_consent"}, "DEROGATION", "eu.derogation"},
+		{"OKFlagsReexportImportant", "", []string{"--format", "json", "--date", "2025-06-02", "--region", "CN", "--country", "US", "--important", "--exemption", "reexport"}, "SECURITY_ASSESSMENT", "cn.o16.reexport.important"},
+		{"OKFlagsEUSafeguard", "", []string{"--format", "json", "--date", "2025-06-02", "--region", "EU", "--country", "IN", "--safeguard", "code_of_conduct", "--derogation", "contract"}, "SCC_OR_BCR", "eu.safeguard"},
 		{"OKFlagsEUArt48", "", []string{"--format", "json", "--date", "2025-06-02", "--region", "EU", "--country", "CN", "--recipient-kind", "foreign_law_enforcement"}, "BLOCK", "eu.art48"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -111,6 +115,49 @@ func TestTransferRoute_JSON(t *testing.T) {
 			t.Errorf("no standard-contract filing within 10 working days in %+v", r.Requires)
 		}
 	})
+}
+
+// TestTransferRoute_ReexportImportant checks the O16 Art. 4 re-export
+// exemption against important data: the security assessment of Art. 7.
+func TestTransferRoute_ReexportImportant(t *testing.T) {
+	code, out, errOut := runRoute(t, "", "--format", "json", "--region", "CN", "--country", "US", "--important", "--exemption", "reexport")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	r := decodeRoute(t, out)
+	var refs []string
+	for _, x := range r.Reasons {
+		refs = append(refs, x.Ref)
+	}
+	all := strings.Join(refs, " | ")
+	if r.Route != "SECURITY_ASSESSMENT" || !strings.Contains(all, "O16 Art. 4") || !strings.Contains(all, "O16 Art. 7") {
+		t.Errorf("route %s, reasons %s; want SECURITY_ASSESSMENT citing O16 Art. 4 and Art. 7", r.Route, all)
+	}
+}
+
+// TestTransferRoute_LegalBasis checks PIPL Art. 39: a contract basis needs
+// notice, not separate consent.
+func TestTransferRoute_LegalBasis(t *testing.T) {
+	has := func(r routeJSON, id string) bool {
+		for _, q := range r.Requires {
+			if q.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	_, out, _ := runRoute(t, "", "--format", "json", "--date", "2025-06-02", "--region", "CN", "--country", "US", "--ytd-pi", "150000", "--legal-basis", "contract")
+	if r := decodeRoute(t, out); has(r, "cn.pipl39.consent") || !has(r, "cn.pipl39.notice") || r.ConsentAssumed {
+		t.Errorf("contract basis: %+v", r.Requires)
+	}
+	_, out, _ = runRoute(t, "", "--date", "2025-06-02", "--region", "CN", "--country", "US", "--ytd-pi", "150000")
+	if !strings.Contains(out, "consent is assumed") {
+		t.Errorf("no basis: text does not say consent is assumed:\n%s", out)
+	}
+	_, out, _ = runRoute(t, "", "--date", "2025-06-02", "--region", "EU", "--country", "IN", "--derogation", "legal_claims", "--no-safeguard-reason", "the court abroad accepts no clauses")
+	if !strings.Contains(out, "No Art. 46 safeguard, because: the court abroad accepts no clauses") {
+		t.Errorf("derogation text does not record the reason:\n%s", out)
+	}
 }
 
 func TestTransferRoute_Text(t *testing.T) {
@@ -151,6 +198,8 @@ func TestTransferRoute_BadInput(t *testing.T) {
 		{"ErrNoCountry", "", []string{"--date", "2025-06-02", "--region", "CN"}, "recipient.country: required"},
 		{"ErrNoRegion", "", []string{"--date", "2025-06-02", "--country", "US"}, "exporter.region: required"},
 		{"ErrUnknownRegion", "", []string{"--date", "2025-06-02", "--region", "MARS", "--country", "US"}, "exporter.region"},
+		{"ErrNoRulePack", "", []string{"--date", "2025-06-02", "--region", "US", "--country", "CN"}, "no rule pack covers region US"},
+		{"ErrUnknownBasis", "", []string{"--date", "2025-06-02", "--region", "CN", "--country", "US", "--legal-basis", "whim"}, "legal_basis"},
 		{"ErrUnknownExemption", "", []string{"--date", "2025-06-02", "--region", "CN", "--country", "US", "--exemption", "tourism"}, "exemption"},
 		{"ErrUnknownKind", "", []string{"--date", "2025-06-02", "--region", "CN", "--country", "US", "--recipient-kind", "embassy"}, "recipient.kind"},
 		{"ErrFutureDate", "", []string{"--date", "2999-01-01", "--region", "CN", "--country", "US"}, "date: 2999-01-01 is in the future"},

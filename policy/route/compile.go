@@ -97,8 +97,10 @@ type requirement struct {
 
 // Evidence roles of requirement entries.
 const (
-	evidenceValidity = "assessment_validity"
-	evidenceRenewal  = "assessment_renewal"
+	evidenceValidity     = "assessment_validity"
+	evidenceRenewal      = "assessment_renewal"
+	evidenceCertValidity = "certification_validity" // a PI protection certificate's validity
+	evidenceScope        = "scope"                  // the rule that keeps an export within its approved scope
 )
 
 type threshold struct {
@@ -132,12 +134,13 @@ func at(list []*fact, d Date) *fact {
 	return nil
 }
 
-// named is an exemption or derogation.
+// named is an exemption, derogation or safeguard.
 type named struct {
 	name   string
 	span   span
 	reason *Reason
-	index  int // in Rules.cited
+	index  int    // in Rules.cited
+	basis  string // exemptions: the legal basis claiming it implies, "" if none
 }
 
 type window struct {
@@ -156,8 +159,13 @@ type pack struct {
 	routeText   map[Route]string
 	exemptions  []*named
 	derogations []*named
-	windows     []*window
-	epochs      []*epoch // consecutive, in date order
+	safeguards  []*named
+	// legalBases are the legal bases the region's rules know, empty if
+	// they test none; consentBasis is the one that is consent.
+	legalBases   []string
+	consentBasis string
+	windows      []*window
+	epochs       []*epoch // consecutive, in date order
 }
 
 // An epoch is a period in which the same rules, thresholds and
@@ -185,6 +193,8 @@ func (p *pack) epochAt(d Date) *epoch {
 const (
 	citeCountry    = "country"    // the recipient country's EEA or adequacy fact
 	citeDerogation = "derogation" // the derogation claimed
+	citeExemption  = "exemption"  // the exemption claimed, when a rule overrides it
+	citeSafeguard  = "safeguard"  // the safeguard relied on
 )
 
 // ruleDef is a validated rule before compilation.
@@ -252,6 +262,9 @@ const (
 	bEEA
 	bAdequate
 	bDerogationClaimed
+	bConsentBasis      // consent is the legal basis, or none is given
+	bSafeguardClaimed  // an Art. 46 safeguard is relied on (EU)
+	bNoSafeguardReason // the reason no safeguard is available is given (EU)
 )
 
 // Counters a condition can compare with a threshold.
@@ -271,6 +284,7 @@ type facts struct {
 	kind       int
 	exemption  int // index into the pack's exemptions, -1 for none
 	derogation int // index into the pack's derogations, -1 for none
+	safeguard  int // index into the pack's safeguards, -1 for none
 	sector     string
 	counters   [nCounters]int64
 	fact       *fact // the recipient country's EEA or adequacy fact
@@ -283,6 +297,7 @@ type cond struct {
 	exemptions    uint64 // exemptions of which one must be claimed; 0 = any
 	exemptionsNot uint64 // exemptions none of which may be claimed
 	derogations   uint64 // derogations of which one must be claimed; 0 = any
+	safeguards    uint64 // safeguards of which one must be relied on; 0 = any
 	sector        string // "" = any
 	counter       int    // -1 = no count
 	value         int64
@@ -305,6 +320,9 @@ func (c *cond) match(f *facts) bool {
 	if c.derogations != 0 && (f.derogation < 0 || c.derogations&(1<<f.derogation) == 0) {
 		return false
 	}
+	if c.safeguards != 0 && (f.safeguard < 0 || c.safeguards&(1<<f.safeguard) == 0) {
+		return false
+	}
 	if c.sector != "" && c.sector != f.sector {
 		return false
 	}
@@ -325,8 +343,10 @@ func (w *rawWhen) empty() bool {
 }
 
 // parseWhen decodes and checks a condition; it is compiled per epoch.
-// Common requirements may test only pi, exemption, exemption_not and
-// derogation, so that every combination can be compiled in advance.
+// Common requirements may test only pi, consent_basis,
+// no_safeguard_reason, safeguard_claimed, exemption, exemption_not,
+// derogation and safeguard,
+// so that every combination can be compiled in advance.
 func (p *pack) parseWhen(raw json.RawMessage, r *Rules, common bool) (*rawWhen, error) {
 	w := &rawWhen{}
 	if len(raw) > 0 {
@@ -337,11 +357,12 @@ func (p *pack) parseWhen(raw json.RawMessage, r *Rules, common bool) (*rawWhen, 
 		}
 	}
 	if common {
-		only := rawWhen{PI: w.PI, Exemption: w.Exemption, ExemptionNot: w.ExemptionNot, Derogation: w.Derogation}
+		only := rawWhen{PI: w.PI, ConsentBasis: w.ConsentBasis, NoSafeguardReason: w.NoSafeguardReason, SafeguardClaimed: w.SafeguardClaimed,
+			Exemption: w.Exemption, ExemptionNot: w.ExemptionNot, Derogation: w.Derogation, Safeguard: w.Safeguard}
 		a, _ := json.Marshal(w)
 		b, _ := json.Marshal(&only)
 		if !bytes.Equal(a, b) {
-			return nil, fmt.Errorf("common requirements may test only pi, exemption, exemption_not and derogation")
+			return nil, fmt.Errorf("common requirements may test only pi, consent_basis, no_safeguard_reason, safeguard_claimed, exemption, exemption_not, derogation and safeguard")
 		}
 	}
 	for _, k := range w.RecipientKind {
@@ -360,6 +381,14 @@ func (p *pack) parseWhen(raw json.RawMessage, r *Rules, common bool) (*rawWhen, 
 		if findNamed(p.derogations, n) < 0 {
 			return nil, fmt.Errorf("unknown derogation %q for region %s", n, p.region)
 		}
+	}
+	for _, n := range w.Safeguard {
+		if findNamed(p.safeguards, n) < 0 {
+			return nil, fmt.Errorf("unknown safeguard %q for region %s", n, p.region)
+		}
+	}
+	if w.ConsentBasis != nil && p.consentBasis == "" {
+		return nil, fmt.Errorf("consent_basis tested, but region %s names no consent basis", p.region)
 	}
 	if c := w.Count; c != nil {
 		if counterIndex(c.Counter) < 0 {
@@ -391,7 +420,8 @@ func (p *pack) compileCond(w *rawWhen, r *Rules, d Date) (cond, error) {
 		{w.ApprovalOnFile, bApproval}, {w.Core, bCore}, {w.Important, bImportant},
 		{w.CreditAgency, bCreditAgency}, {w.CreditInfo, bCreditInfo}, {w.LicensedCreditAgency, bLicensed},
 		{w.PI, bPI}, {w.CIIO, bCIIO}, {w.StateOrgan, bStateOrgan}, {w.EEA, bEEA}, {w.Adequate, bAdequate},
-		{w.DerogationClaimed, bDerogationClaimed},
+		{w.DerogationClaimed, bDerogationClaimed}, {w.ConsentBasis, bConsentBasis},
+		{w.SafeguardClaimed, bSafeguardClaimed}, {w.NoSafeguardReason, bNoSafeguardReason},
 	} {
 		if b.v == nil {
 			continue
@@ -412,6 +442,9 @@ func (p *pack) compileCond(w *rawWhen, r *Rules, d Date) (cond, error) {
 	}
 	for _, n := range w.Derogation {
 		c.derogations |= 1 << findNamed(p.derogations, n)
+	}
+	for _, n := range w.Safeguard {
+		c.safeguards |= 1 << findNamed(p.safeguards, n)
 	}
 	if w.Count != nil {
 		t := r.thresholds[w.Count.Threshold]
@@ -454,6 +487,9 @@ func (p *pack) compile(r *Rules, file string, rules []*ruleDef, commons []*commo
 		add(n.span)
 	}
 	for _, n := range p.derogations {
+		add(n.span)
+	}
+	for _, n := range p.safeguards {
 		add(n.span)
 	}
 	var starts []Date
@@ -533,9 +569,10 @@ func (p *pack) compileRow(r *Rules, d *ruleDef, e *epoch, from Date) (*row, erro
 				cite(f.index, f.reason)
 			}
 		}
-	case citeDerogation:
+	case citeDerogation, citeExemption, citeSafeguard:
+		list := map[string][]*named{citeDerogation: p.derogations, citeExemption: p.exemptions, citeSafeguard: p.safeguards}[d.cite]
 		w.citeReasons = make([][]*Reason, r.cited)
-		for _, n := range p.derogations {
+		for _, n := range list {
 			cite(n.index, n.reason)
 		}
 	}
@@ -548,24 +585,25 @@ func (p *pack) compileRow(r *Rules, d *ruleDef, e *epoch, from Date) (*row, erro
 			own = append(own, &q.Requirement)
 		}
 	}
-	for pi := 0; pi < 2; pi++ {
+	for bits := uint32(0); bits < 8; bits++ {
 		for ex := -1; ex < len(p.exemptions); ex++ {
 			for dg := -1; dg < len(p.derogations); dg++ {
-				f := facts{exemption: ex, derogation: dg}
-				if pi == 1 {
-					f.bools = bPI
-				}
-				mask := e.commonMask(w.routeBit, &f)
-				if slices.ContainsFunc(w.variants, func(v variant) bool { return v.mask == mask }) {
-					continue
-				}
-				reqs := append([]*Requirement{}, own...)
-				for i, cd := range e.common {
-					if mask&(1<<i) != 0 {
-						reqs = append(reqs, &cd.req.Requirement)
+				for sg := -1; sg < len(p.safeguards); sg++ {
+					f := facts{exemption: ex, derogation: dg, safeguard: sg,
+						bools: flag(bits&1 != 0, bPI) | flag(bits&2 != 0, bConsentBasis) | flag(bits&4 != 0, bNoSafeguardReason) |
+							flag(sg >= 0, bSafeguardClaimed)}
+					mask := e.commonMask(w.routeBit, &f)
+					if slices.ContainsFunc(w.variants, func(v variant) bool { return v.mask == mask }) {
+						continue
 					}
+					reqs := append([]*Requirement{}, own...)
+					for i, cd := range e.common {
+						if mask&(1<<i) != 0 {
+							reqs = append(reqs, &cd.req.Requirement)
+						}
+					}
+					w.variants = append(w.variants, variant{mask, reqs})
 				}
-				w.variants = append(w.variants, variant{mask, reqs})
 			}
 		}
 	}

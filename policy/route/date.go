@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/workday"
 )
 
 // A Date is a calendar day, without a time of day or a time zone. The zero
@@ -107,28 +108,42 @@ func (d *Date) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// IsWorkingDay reports whether d is Monday to Friday. Public holidays, and
-// the weekend days that China's holiday schedule turns into working days,
-// are not modelled: around a holiday a deadline counted forward comes out
-// earlier than the law's, and around a make-up working day later.
+// IsWorkingDay reports whether d is a working day on the PRC calendar
+// ([workday.CN]): Monday to Friday less the public holidays, plus the
+// weekend days the State Council's holiday notice makes working days. The
+// working-day deadlines of the rules are all PRC ones (O11, O13, O16). For
+// a year the calendar lacks it is Monday to Friday; [Date.WorkingDayKnown]
+// tells.
 func (d Date) IsWorkingDay() bool {
-	wd := d.Weekday()
-	return wd != time.Saturday && wd != time.Sunday
+	working, _ := workday.CN().IsWorkingDay(d.Time())
+	return working
 }
 
+// WorkingDayKnown reports whether the PRC calendar holds d's year, so that
+// [Date.IsWorkingDay] rests on the official schedule.
+func (d Date) WorkingDayKnown() bool { return workday.CN().Covers(d.Year()) }
+
 // AddWorkingDays returns the n-th working day after d (n > 0) or before d
-// (n < 0); d itself is not counted. AddWorkingDays(d, 0) is d. Working days
-// are as in [Date.IsWorkingDay].
+// (n < 0) on the PRC calendar; d itself is not counted, and
+// AddWorkingDays(d, 0) is d. A count through a year the calendar lacks
+// counts Monday to Friday there: use [Date.AddWorkingDaysFlagged] to know.
 func (d Date) AddWorkingDays(n int) Date {
-	step := Date(1)
-	if n < 0 {
-		step, n = -1, -n
-	}
-	for n > 0 {
-		d += step
-		if d.IsWorkingDay() {
-			n--
-		}
-	}
-	return d
+	due, _ := d.AddWorkingDaysFlagged(n)
+	return due
+}
+
+// AddWorkingDaysFlagged is [Date.AddWorkingDays] that also reports whether
+// the result is provisional: a day counted lies in a year the PRC calendar
+// lacks, where Monday to Friday were counted. Show such a date as
+// provisional, with [ProvisionalWarning].
+func (d Date) AddWorkingDaysFlagged(n int) (due Date, provisional bool) {
+	t, prov := workday.CN().AddWorkingDays(d.Time(), n)
+	return DateOf(t), prov
+}
+
+// ProvisionalWarning returns the sentence to show with a working-day count
+// of n from d that [Date.AddWorkingDaysFlagged] marks provisional, "" when
+// it is not.
+func ProvisionalWarning(d Date, n int) string {
+	return workday.CN().Add(d.Time(), n).Warning
 }

@@ -92,8 +92,8 @@ func TestDeadline_Due(t *testing.T) {
 	}{
 		{Deadline{Amount: 10, Unit: UnitWorkingDays, Relation: RelWithinAfter}, "2026-12-07", true},
 		{Deadline{Amount: 3, Unit: UnitYears, Relation: RelValidFor}, "2029-11-22", true},
-		{Deadline{Amount: 60, Unit: UnitWorkingDays, Relation: RelWindowBefore}, "2026-08-31", true},
-		{Deadline{Amount: 60, Unit: UnitWorkingDays, Relation: RelNoLaterThanBefore}, "2026-08-31", true},
+		{Deadline{Amount: 60, Unit: UnitWorkingDays, Relation: RelWindowBefore}, "2026-08-25", true}, // PRC calendar: Mid-Autumn and National Day 2026
+		{Deadline{Amount: 60, Unit: UnitWorkingDays, Relation: RelNoLaterThanBefore}, "2026-08-25", true},
 		{Deadline{Amount: 30, Unit: UnitDays, Relation: RelWithinAfter}, "2026-12-23", true},
 		{Deadline{Amount: 1, Unit: UnitMonths, Relation: RelWithinAfter}, "2026-12-23", true},
 		{Deadline{Relation: RelBefore}, "", false},

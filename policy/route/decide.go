@@ -1,7 +1,9 @@
 package route
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,6 +71,13 @@ func (r *Rules) Decide(in *Input, now time.Time) (Decision, error) {
 	if f.derogation, err = p.lookup(p.derogations, "derogation", in.Derogation, d); err != nil {
 		return Decision{}, err
 	}
+	if f.safeguard, err = p.lookup(p.safeguards, "safeguard", in.Safeguard, d); err != nil {
+		return Decision{}, err
+	}
+	consent, err := p.isConsent(in.LegalBasis, f.exemption)
+	if err != nil {
+		return Decision{}, err
+	}
 	if err := checkCounts(in, e); err != nil {
 		return Decision{}, err
 	}
@@ -88,7 +97,10 @@ func (r *Rules) Decide(in *Input, now time.Time) (Decision, error) {
 		flag(in.Data.PI == nil || *in.Data.PI, bPI) |
 		flag(in.Exporter.CIIO, bCIIO) |
 		flag(in.Exporter.StateOrgan, bStateOrgan) |
-		flag(f.derogation >= 0, bDerogationClaimed)
+		flag(f.derogation >= 0, bDerogationClaimed) |
+		flag(consent, bConsentBasis) |
+		flag(f.safeguard >= 0, bSafeguardClaimed) |
+		flag(strings.TrimSpace(in.NoSafeguardReason) != "", bNoSafeguardReason)
 	if b := at(c.blocs, d); b != nil {
 		f.bools |= bEEA
 		f.fact = b
@@ -109,11 +121,37 @@ func (r *Rules) Decide(in *Input, now time.Time) (Decision, error) {
 			dec.Reasons = w.citeReasons[f.fact.index]
 		case w.cite == citeDerogation && f.derogation >= 0:
 			dec.Reasons = w.citeReasons[p.derogations[f.derogation].index]
+		case w.cite == citeExemption && f.exemption >= 0:
+			dec.Reasons = w.citeReasons[p.exemptions[f.exemption].index]
+		case w.cite == citeSafeguard && f.safeguard >= 0:
+			dec.Reasons = w.citeReasons[p.safeguards[f.safeguard].index]
 		}
+		if w.route == Derogation && f.bools&bNoSafeguardReason != 0 {
+			dec.NoSafeguardReason = in.NoSafeguardReason
+		}
+		dec.ConsentAssumed = consent && in.LegalBasis == "" && p.consentBasis != ""
 		return dec, nil
 	}
 	// Unreachable: Load makes sure the last rule of every epoch matches.
 	return Decision{}, sluice.Errorf(sluice.EINTERNAL, "No %s rule matched.", p.region)
+}
+
+// isConsent reports whether consent is the legal basis of the
+// transfer under region p's rules: the basis given, else the basis the
+// exemption claimed implies (O16 Art. 5), else consent, the cautious
+// reading when the input says nothing. A region that names no consent
+// basis never has one.
+func (p *pack) isConsent(basis string, exemption int) (bool, error) {
+	if p.consentBasis == "" {
+		return false, nil
+	}
+	if basis != "" && !slices.Contains(p.legalBases, basis) {
+		return false, fieldErr("legal_basis", "legal_basis: %q is not one of %s for region %s.", basis, strings.Join(p.legalBases, ", "), p.region)
+	}
+	if basis == "" && exemption >= 0 {
+		basis = p.exemptions[exemption].basis
+	}
+	return basis == "" || basis == p.consentBasis, nil
 }
 
 func flag(b bool, bit uint32) uint32 {
@@ -187,11 +225,46 @@ func (r *Rules) errRegion(region sluice.Region) error {
 	for _, p := range r.packs {
 		known = append(known, string(p.region))
 	}
-	if region == "" {
+	switch {
+	case region == "":
 		return fieldErr("exporter.region", "exporter.region: required (one of %s).", strings.Join(known, ", "))
+	case region.Validate() != nil:
+		return fieldErr("exporter.region", "exporter.region: %q is not a region code (packs: %s).", region, strings.Join(known, ", "))
 	}
-	return fieldErr("exporter.region", "exporter.region: no transfer rules for region %q (known: %s).", region, strings.Join(known, ", "))
+	return &NoRulesError{Region: region, err: fieldErr("exporter.region",
+		"exporter.region: no rule pack covers region %s, so sluice decides no transfer route for its data and applies no other region's rules (packs: %s).",
+		region, strings.Join(known, ", "))}
 }
+
+// A NoRulesError says that no rule pack covers a well-formed region, such
+// as US: sluice holds no transfer rules for its data and does not borrow
+// another region's (PIPL or GDPR). [Rules.Decide], [Rules.CountingWindow]
+// and [Rules.Limits] return it. It unwraps to an EINVALID *sluice.Error
+// whose Field is "exporter.region", so callers that only look at sluice
+// errors see a refusal; callers that want to tell the case apart use
+// errors.As or [IsNoRules], or ask [Rules.Covers] first. Treat it as "no
+// rules to apply here": record the transfer as undecided, or let the
+// operator add a rule pack for the region; never fall back to another
+// region's route.
+type NoRulesError struct {
+	Region sluice.Region
+	err    *sluice.Error
+}
+
+// Error returns the message, which names the region.
+func (e *NoRulesError) Error() string { return e.err.Message }
+
+// Unwrap returns the EINVALID *sluice.Error.
+func (e *NoRulesError) Unwrap() error { return e.err }
+
+// IsNoRules reports whether err says that no rule pack covers a region.
+func IsNoRules(err error) bool {
+	var e *NoRulesError
+	return errors.As(err, &e)
+}
+
+// Covers reports whether a rule pack covers region.
+func (r *Rules) Covers(region sluice.Region) bool { return r.pack(region) != nil }
 
 // errTooEarly reports a date before the region's rules begin. For CN that
 // is 2022-09-01, when the Security Assessment Measures came into force:

@@ -29,7 +29,11 @@ func region(r string) mod    { return func(in *Input) { in.Exporter.Region = slu
 func date(d string) mod {
 	return func(in *Input) { in.Date, _ = ParseDate(d) }
 }
-func hasPI(b bool) mod { return func(in *Input) { in.Data.PI = &b } }
+func hasPI(b bool) mod       { return func(in *Input) { in.Data.PI = &b } }
+func safeguard(x string) mod { return func(in *Input) { in.Safeguard = x } }
+func basis(b string) mod     { return func(in *Input) { in.LegalBasis = b } }
+
+var noSafeguard = mod(func(in *Input) { in.NoSafeguardReason = "The recipient refuses every Art. 46 instrument." })
 
 var (
 	noPI         = hasPI(false)
@@ -116,7 +120,9 @@ func TestRules_Decide(t *testing.T) {
 		// Row 4: outside a free-trade-zone negative list.
 		{"Row4/FTZExempt", cn(today, exempt("ftz_outside_list"), ytd(2000000, 50000)), Exempt, []string{"cn.o16.ftz"},
 			[]string{"cn.exemption.record", "cn.pipl39.notice", "cn.pipl39.consent", "cn.pipl55.pipia"}},
-		{"Row4/BeforeImportant", cn(today, exempt("ftz_outside_list"), important), Exempt, []string{"cn.o16.ftz"}, nil},
+		// O16 Art. 6 read with Art. 7: notified important data is assessed even outside a zone's list.
+		{"Row4/O16Art6/ImportantOutsideListAssessed", cn(today, exempt("ftz_outside_list"), important), SecurityAssessment, []string{"cn.o16.ftz.important"}, saO16},
+		{"Row4/O16Art6/AutoImportantOutsideListAssessed", cn(today, exempt("ftz_outside_list"), sector("automotive"), auto(100001)), SecurityAssessment, []string{"cn.auto.important"}, nil},
 
 		// Row 5: trade data without PI or important data.
 		{"Row5/TradeNoPIExempt", cn(today, exempt("trade"), noPI), Exempt, []string{"cn.o16.trade"}, []string{"cn.exemption.record"}},
@@ -126,6 +132,21 @@ func TestRules_Decide(t *testing.T) {
 		// Row 6: re-export of PI collected abroad.
 		{"Row6/ReexportExempt", cn(today, exempt("reexport"), ytd(2000000, 20000)), Exempt, []string{"cn.o16.reexport"},
 			[]string{"cn.exemption.record", "cn.pipl39.notice", "cn.pipl39.consent", "cn.pipl55.pipia"}},
+		// O16 Art. 4 exempts re-exported foreign PI only with no important data added; Art. 7 then applies.
+		{"Row6/O16Art4Art7/ReexportImportantAssessed", cn(today, exempt("reexport"), important), SecurityAssessment,
+			[]string{"cn.o16.reexport.important", "cn.exemption.reexport"}, saO16},
+		{"Row6/O16Art4Art7/ReexportImportantWithoutPIAssessed", cn(today, exempt("reexport"), important, noPI), SecurityAssessment,
+			[]string{"cn.o16.reexport.important", "cn.exemption.reexport"}, nil},
+		{"Row6/O16Art4/ReexportAutoImportantAssessed", cn(today, exempt("reexport"), sector("automotive"), auto(100001)), SecurityAssessment, []string{"cn.auto.important"}, nil},
+		// DSL Art. 21 / NDSR Art. 63: core data is blocked whatever exemption is claimed.
+		{"Row2/DSLArt21/CoreBeforeReexport", cn(today, core, important, exempt("reexport")), Block, []string{"cn.core"}, none},
+		{"Row2/DSLArt21/CoreBeforeTrade", cn(today, core, noPI, exempt("trade")), Block, []string{"cn.core"}, none},
+		{"Row2/DSLArt21/CoreBeforeHR", cn(today, core, exempt("hr")), Block, []string{"cn.core"}, none},
+		{"Row2/DSLArt21/CoreBeforeContract", cn(today, core, exempt("contract")), Block, []string{"cn.core"}, none},
+		{"Row2/DSLArt21/CoreBeforeEmergency", cn(today, core, exempt("emergency")), Block, []string{"cn.core"}, none},
+		// O16 Art. 7: important data is assessed whatever Art. 5 exemption is claimed.
+		{"Row7/O16Art7/ImportantBeforeHR", cn(today, important, exempt("hr")), SecurityAssessment, []string{"cn.o16.important"}, nil},
+		{"Row7/O16Art7/ImportantBeforeEmergency", cn(today, important, exempt("emergency")), SecurityAssessment, []string{"cn.o16.important"}, nil},
 
 		// Row 7: important data, and automotive data made important by volume.
 		{"Row7/ImportantAssessed", cn(today, important), SecurityAssessment, []string{"cn.o16.important"}, saO16},
@@ -229,10 +250,33 @@ func TestRules_Decide(t *testing.T) {
 		{"EU/Art48WithAgreement", eu(today, "US", kind(KindForeignJudicial), approval, inScope), Adequacy, []string{"eu.adequacy", "adequacy.US.2023"}, nil},
 		{"EU/Art48AgreementThenSafeguards", eu(today, "CN", kind(KindForeignLawEnforcement), approval), SCCOrBCR, []string{"eu.safeguards"}, nil},
 		{"EU/EEACourtNotThirdCountry", eu(today, "FR", kind(KindForeignJudicial)), Exempt, []string{"eu.eea", "eea.FR"}, nil},
-		{"EU/Derogation", eu(today, "CN", derog("explicit_consent")), Derogation, []string{"eu.derogation", "eu.art49.explicit_consent"},
+		{"EU/Derogation", eu(today, "CN", derog("explicit_consent"), noSafeguard), Derogation, []string{"eu.derogation", "eu.art49.explicit_consent"},
 			[]string{"eu.art30.record", "eu.derogation.explicit_consent"}},
-		{"EU/DerogationCompellingInterest", eu(today, "IN", derog("compelling_interest")), Derogation, []string{"eu.derogation", "eu.art49.compelling_interest"},
+		{"EU/DerogationCompellingInterest", eu(today, "IN", derog("compelling_interest"), noSafeguard), Derogation, []string{"eu.derogation", "eu.art49.compelling_interest"},
 			[]string{"eu.art30.record", "eu.derogation.compelling_interest"}},
+		// GDPR Art. 49(1): a derogation asks why no Art. 46 safeguard is available.
+		{"EU/Art49/DerogationAsksWhyNoSafeguard", eu(today, "CN", derog("explicit_consent")), Derogation, []string{"eu.derogation", "eu.art49.explicit_consent"},
+			[]string{"eu.art30.record", "eu.art49.no_safeguard", "eu.derogation.explicit_consent"}},
+		// GDPR Art. 46(1), Art. 49(1): a safeguard relied on comes before any derogation.
+		{"EU/Art46/SafeguardBeforeDerogation", eu(today, "CN", derog("contract"), safeguard("bcr")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.bcr"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.bcr"}},
+		{"EU/Art45/AdequacyBeforeSafeguard", eu(today, "JP", safeguard("scc")), Adequacy, []string{"eu.adequacy", "adequacy.JP"}, nil},
+		// GDPR Art. 46(2)(a)-(f) and 46(3)(a)-(b): every safeguard is accepted.
+		{"EU/Art46_2a/PublicBodyInstrument", eu(today, "CN", safeguard("public_body_instrument")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.public_body_instrument"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.public_body_instrument"}},
+		{"EU/Art46_2b/BCR", eu(today, "CN", safeguard("bcr")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.bcr"}, nil},
+		{"EU/Art46_2c/SCC", eu(today, "CN", safeguard("scc")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.scc"}, euSCC},
+		{"EU/Art46_2c/SCCBefore2021", eu("2020-01-01", "CN", safeguard("scc")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.scc"}, []string{"eu.art30.record", "eu.scc.2010"}},
+		{"EU/Art46_2d/SupervisoryAuthorityClauses", eu(today, "CN", safeguard("sa_scc")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.sa_scc"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.sa_scc"}},
+		{"EU/Art46_2e/CodeOfConduct", eu(today, "CN", safeguard("code_of_conduct")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.code_of_conduct"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.code_of_conduct"}},
+		{"EU/Art46_2f/Certification", eu(today, "CN", safeguard("certification")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.certification"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.certification"}},
+		{"EU/Art46_3a/AdHocClauses", eu(today, "CN", safeguard("ad_hoc_clauses")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.ad_hoc_clauses"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.authorised"}},
+		{"EU/Art46_3b/AdministrativeArrangement", eu(today, "CN", safeguard("administrative_arrangement")), SCCOrBCR, []string{"eu.safeguard", "eu.art46.administrative_arrangement"},
+			[]string{"eu.art30.record", "eu.tia", "eu.safeguard.authorised"}},
 		{"EU/AdequacyBeforeDerogation", eu(today, "JP", derog("contract")), Adequacy, []string{"eu.adequacy", "adequacy.JP"}, nil},
 		{"EU/DerogationNoneIsNone", eu(today, "CN", derog(None)), SCCOrBCR, []string{"eu.safeguards"}, nil},
 		{"EU/OldClausesBeforeSchremsII", eu("2020-01-01", "CN"), SCCOrBCR, []string{"eu.safeguards"}, []string{"eu.art30.record", "eu.scc.2010"}},
@@ -380,6 +424,9 @@ func TestRules_Decide_EveryRuleReachable(t *testing.T) {
 			} else {
 				in.Derogation = pick("explicit_consent", "contract", "legal_claims")
 			}
+		}
+		if in.Exporter.Region == "EU" && rng.IntN(3) == 0 {
+			in.Safeguard = pick("scc", "bcr", "code_of_conduct", "certification", "ad_hoc_clauses")
 		}
 		dec, err := r.Decide(&in, testNow)
 		if err != nil {

@@ -19,6 +19,11 @@ type Validity struct {
 	RenewFrom Date           `json:"renew_from,omitempty"` // first day of the renewal window; zero if no renewal rule applies
 	Validity  *Requirement   `json:"validity"`             // the rule that sets the validity
 	Renewal   *Requirement   `json:"renewal,omitempty"`    // the rule that sets the renewal window
+	// RenewProvisional says that RenewFrom was counted through a year the
+	// PRC calendar lacks (Monday to Friday there); RenewWarning says so in
+	// a sentence to show with it.
+	RenewProvisional bool   `json:"renew_provisional,omitempty"`
+	RenewWarning     string `json:"renew_warning,omitempty"`
 }
 
 // AssessmentValid returns the state on day now of a CAC security-assessment
@@ -30,8 +35,10 @@ type Validity struct {
 // renewal rule in force on the last valid day sets the reminder: from the
 // 60th working day before expiry (O16 Art. 9: the extension is requested in
 // the 60 working days before expiry; O11 Art. 14: the new declaration is
-// due 60 working days before it). Working days are Monday to Friday; public
-// holidays are not modelled (see [Date.IsWorkingDay]).
+// due 60 working days before it). Working days count on the PRC calendar,
+// with its public holidays and make-up working days (see
+// [Date.IsWorkingDay]); through a year the calendar lacks the window is
+// marked provisional.
 //
 // It returns an EINVALID error when approvedFrom or now is missing, when
 // approvedTo is before approvedFrom, when approvedTo runs past the
@@ -62,7 +69,8 @@ func (r *Rules) AssessmentValid(approvedFrom, approvedTo, now Date) (Validity, e
 	v := Validity{ValidFrom: approvedFrom, ValidTo: approvedTo, Validity: &val.Requirement}
 	if ren := r.evidenceAt(evidenceRenewal, approvedTo); ren != nil {
 		v.Renewal = &ren.Requirement
-		v.RenewFrom, _ = ren.Deadline.Due(approvedTo + 1)
+		due := ren.Deadline.DueOn(approvedTo + 1)
+		v.RenewFrom, v.RenewProvisional, v.RenewWarning = due.Date, due.Provisional, due.Warning
 	}
 	switch {
 	case now < approvedFrom:

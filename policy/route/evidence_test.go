@@ -21,9 +21,9 @@ func TestRules_AssessmentValid(t *testing.T) {
 		{"OKRenewalWindowOpens", "2024-06-03", "", "2027-03-11", RenewalDue, "2027-06-02", "2027-03-11", "cn.sa.validity.o16"},
 		{"OKLastValidDay", "2024-06-03", "", "2027-06-02", RenewalDue, "2027-06-02", "2027-03-11", "cn.sa.validity.o16"},
 		{"OKExpired", "2024-06-03", "", "2027-06-03", Expired, "2027-06-02", "2027-03-11", "cn.sa.validity.o16"},
-		{"OKShorterThanTheLaw", "2024-06-03", "2025-06-02", "2025-06-03", Expired, "2025-06-02", "2025-03-11", "cn.sa.validity.o16"},
+		{"OKShorterThanTheLaw", "2024-06-03", "2025-06-02", "2025-06-03", Expired, "2025-06-02", "2025-03-05", "cn.sa.validity.o16"}, // Qingming, Labour Day (27 April worked) and Dragon Boat 2025 in the window
 		{"OKO11TwoYears", "2023-01-02", "", "2024-12-31", RenewalDue, "2025-01-01", "2024-10-10", "cn.sa.validity.o11"},
-		{"OKOneDay", "2026-11-26", "2026-11-26", "2026-11-26", RenewalDue, "2026-11-26", "2026-09-04", "cn.sa.validity.o16"},
+		{"OKOneDay", "2026-11-26", "2026-11-26", "2026-11-26", RenewalDue, "2026-11-26", "2026-08-31", "cn.sa.validity.o16"}, // Mid-Autumn and National Day 2026 (20 September, 10 October worked)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var to Date
@@ -37,6 +37,10 @@ func TestRules_AssessmentValid(t *testing.T) {
 			if v.Status != tc.status || v.ValidTo.String() != tc.validTo || v.RenewFrom.String() != tc.renewal || v.Validity.ID != tc.validityRule {
 				t.Errorf("got %s valid to %s renew from %s by %s; want %s %s %s %s",
 					v.Status, v.ValidTo, v.RenewFrom, v.Validity.ID, tc.status, tc.validTo, tc.renewal, tc.validityRule)
+			}
+			// The 2027 schedule is not in the PRC calendar: those windows are provisional.
+			if prov := v.RenewFrom.Year() == 2027 || v.ValidTo.Year() == 2027; v.RenewProvisional != prov || (v.RenewWarning != "") != prov {
+				t.Errorf("renew provisional %v (%q), want %v", v.RenewProvisional, v.RenewWarning, prov)
 			}
 			if v.Renewal == nil || v.Renewal.Deadline.Amount != 60 {
 				t.Errorf("renewal rule %+v", v.Renewal)

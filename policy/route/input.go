@@ -22,7 +22,8 @@ import (
 //	              "licensed_credit_agency":false,"adequacy_scope":false},
 //	 "data":{"core":false,"important":false,"credit_agency":false,"credit_info":false,
 //	         "pi":true,"auto_individuals":0},
-//	 "exemption":"none","derogation":"none",
+//	 "legal_basis":"consent",
+//	 "exemption":"none","derogation":"none","safeguard":"none","no_safeguard_reason":"",
 //	 "ytd":{"pi":0,"spi":0},
 //	 "since_prev_year":{"pi":0,"spi":0}}
 type Input struct {
@@ -43,6 +44,28 @@ type Input struct {
 	// public_interest, legal_claims, vital_interests, public_register or
 	// compelling_interest. "" means none.
 	Derogation string `json:"derogation,omitempty"`
+
+	// LegalBasis is the legal basis of the processing (CN: a PIPL Art. 13
+	// basis: consent, contract, hr, statutory_duty, emergency, news,
+	// public_info or other_law). Separate consent to the export (PIPL Art.
+	// 39) is required exactly when the basis is consent, whatever the
+	// route; with another basis only the Art. 39 notice is. "" means not
+	// given: the basis an O16 Art. 5 exemption implies is taken (contract,
+	// hr, emergency), else consent is assumed and the decision says so
+	// ([Decision.ConsentAssumed]). Regions whose rules test no basis (EU)
+	// accept any name and ignore it.
+	LegalBasis string `json:"legal_basis,omitempty"`
+
+	// Safeguard is the GDPR Art. 46 safeguard relied on (EU): none, scc,
+	// sa_scc, bcr, public_body_instrument, code_of_conduct, certification,
+	// ad_hoc_clauses or administrative_arrangement. "" means none. With
+	// no adequacy decision, a safeguard comes before any derogation.
+	Safeguard string `json:"safeguard,omitempty"`
+
+	// NoSafeguardReason says why no Art. 46 safeguard is available (EU),
+	// which an Art. 49 derogation needs: a derogation claimed without it
+	// lists the reason as still required.
+	NoSafeguardReason string `json:"no_safeguard_reason,omitempty"`
 
 	// YTD counts distinct individuals since 1 January of the transfer's
 	// year, this transfer included: PI those whose personal information

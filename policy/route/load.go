@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -102,6 +103,7 @@ type rawFile struct {
 	Windows      []rawWindow      `json:"windows"`
 	Exemptions   []rawExemption   `json:"exemptions"`
 	Derogations  []rawExemption   `json:"derogations"`
+	Safeguards   []rawExemption   `json:"safeguards"`
 	Requirements []rawRequirement `json:"requirements"`
 	Pack         *rawPack         `json:"pack"`
 }
@@ -168,6 +170,9 @@ type rawExemption struct {
 	rawMeta
 	Name   string        `json:"name"`
 	Region sluice.Region `json:"region"`
+	// Basis, for an exemption, is the legal basis that claiming it implies
+	// when the input names none (O16 Art. 5: contract, hr, emergency).
+	Basis string `json:"basis"`
 }
 
 type rawDeadline struct {
@@ -209,6 +214,11 @@ type rawPack struct {
 	Routes   []rawRouteText `json:"routes"`
 	Rules    []rawRule      `json:"rules"`
 	Common   []rawCommon    `json:"common"`
+	// LegalBases are the legal bases an input may name for the region;
+	// empty means the region's rules test none and any name is accepted.
+	LegalBases []string `json:"legal_bases"`
+	// ConsentBasis is the one of LegalBases that is consent.
+	ConsentBasis string `json:"consent_basis"`
 }
 
 // rawWhen is a rule's condition: every key given must hold.
@@ -226,10 +236,14 @@ type rawWhen struct {
 	EEA                  *bool     `json:"eea,omitempty"`
 	Adequate             *bool     `json:"adequate,omitempty"`
 	DerogationClaimed    *bool     `json:"derogation_claimed,omitempty"`
+	ConsentBasis         *bool     `json:"consent_basis,omitempty"`
+	SafeguardClaimed     *bool     `json:"safeguard_claimed,omitempty"`
+	NoSafeguardReason    *bool     `json:"no_safeguard_reason,omitempty"`
 	Sector               string    `json:"sector,omitempty"`
 	Exemption            []string  `json:"exemption,omitempty"`
 	ExemptionNot         []string  `json:"exemption_not,omitempty"`
 	Derogation           []string  `json:"derogation,omitempty"`
+	Safeguard            []string  `json:"safeguard,omitempty"`
 	Count                *rawCount `json:"count,omitempty"`
 }
 
@@ -257,6 +271,7 @@ type loader struct {
 	windows      []src[rawWindow]
 	exemptions   []src[rawExemption]
 	derogations  []src[rawExemption]
+	safeguards   []src[rawExemption]
 	requirements []src[rawRequirement]
 	packs        []src[rawPack]
 }
@@ -305,6 +320,9 @@ func (l *loader) decode(name string, b []byte) error {
 	}
 	for i := range f.Derogations {
 		l.derogations = append(l.derogations, src[rawExemption]{name, &f.Derogations[i]})
+	}
+	for i := range f.Safeguards {
+		l.safeguards = append(l.safeguards, src[rawExemption]{name, &f.Safeguards[i]})
 	}
 	for i := range f.Requirements {
 		l.requirements = append(l.requirements, src[rawRequirement]{name, &f.Requirements[i]})
@@ -434,7 +452,7 @@ func (l *loader) build() (*Rules, error) {
 			return nil, &DataError{File: s.file, Entry: s.v.ID, Msg: fmt.Sprintf("window: no pack for region %q", s.v.Region)}
 		}
 	}
-	for _, list := range [][]src[rawExemption]{l.exemptions, l.derogations} {
+	for _, list := range [][]src[rawExemption]{l.exemptions, l.derogations, l.safeguards} {
 		for _, s := range list {
 			if r.pack(s.v.Region) == nil {
 				return nil, &DataError{File: s.file, Entry: s.v.ID, Msg: fmt.Sprintf("exemption: no pack for region %q", s.v.Region)}
@@ -589,6 +607,10 @@ func (l *loader) buildRequirements(r *Rules) error {
 			if req.Deadline == nil || (req.Deadline.Relation != RelWindowBefore && req.Deadline.Relation != RelNoLaterThanBefore) {
 				return bad("an %s entry needs a window_before or no_later_than_before deadline", q.Evidence)
 			}
+		case evidenceCertValidity, evidenceScope:
+			if q.Evidence == evidenceCertValidity && (req.Deadline == nil || req.Deadline.Relation != RelValidFor) {
+				return bad("an %s entry needs a valid_for deadline", q.Evidence)
+			}
 		default:
 			return bad("evidence %q is unknown", q.Evidence)
 		}
@@ -632,6 +654,16 @@ func (l *loader) buildPack(r *Rules, s src[rawPack]) (*pack, error) {
 		}
 		p.domestic = append(p.domestic, code)
 	}
+	for _, b := range rp.LegalBases {
+		if !nameRE.MatchString(b) || slices.Contains(p.legalBases, b) {
+			return nil, bad(rp.ID, "pack: bad or repeated legal basis %q", b)
+		}
+		p.legalBases = append(p.legalBases, b)
+	}
+	if rp.ConsentBasis != "" && !slices.Contains(p.legalBases, rp.ConsentBasis) {
+		return nil, bad(rp.ID, "pack: consent_basis %q is not one of legal_bases", rp.ConsentBasis)
+	}
+	p.consentBasis = rp.ConsentBasis
 	for _, rt := range rp.Routes {
 		switch {
 		case rt.Route.bit() == 0:
@@ -645,12 +677,13 @@ func (l *loader) buildPack(r *Rules, s src[rawPack]) (*pack, error) {
 		p.routeText[rt.Route] = rt.Text
 	}
 
-	// Exemptions and derogations of the region, each with a fixed index.
+	// Exemptions, derogations and safeguards of the region, each with a
+	// fixed index.
 	for _, pair := range []struct {
 		list []src[rawExemption]
 		dst  *[]*named
 		kind string
-	}{{l.exemptions, &p.exemptions, "exemption"}, {l.derogations, &p.derogations, "derogation"}} {
+	}{{l.exemptions, &p.exemptions, "exemption"}, {l.derogations, &p.derogations, "derogation"}, {l.safeguards, &p.safeguards, "safeguard"}} {
 		for _, es := range pair.list {
 			e := es.v
 			if e.Region != p.region {
@@ -667,8 +700,11 @@ func (l *loader) buildPack(r *Rules, s src[rawPack]) (*pack, error) {
 				return nil, &DataError{File: es.file, Entry: e.ID, Msg: fmt.Sprintf("%s: name %q used twice in region %s", pair.kind, e.Name, p.region)}
 			case len(*pair.dst) == 64:
 				return nil, &DataError{File: es.file, Entry: e.ID, Msg: fmt.Sprintf("%s: more than 64 in region %s", pair.kind, p.region)}
+			case e.Basis != "" && (pair.kind != "exemption" || !slices.Contains(p.legalBases, e.Basis)):
+				return nil, &DataError{File: es.file, Entry: e.ID, Msg: fmt.Sprintf("%s: basis %q is not a legal basis of region %s", pair.kind, e.Basis, p.region)}
 			}
-			*pair.dst = append(*pair.dst, &named{name: e.Name, span: esp, index: r.cited, reason: &Reason{Rule: e.ID, Ref: eref, Text: e.Text, Confidence: e.Confidence}})
+			*pair.dst = append(*pair.dst, &named{name: e.Name, span: esp, index: r.cited, basis: e.Basis,
+				reason: &Reason{Rule: e.ID, Ref: eref, Text: e.Text, Confidence: e.Confidence}})
 			r.cited++
 		}
 	}
@@ -707,8 +743,10 @@ func (l *loader) buildPack(r *Rules, s src[rawPack]) (*pack, error) {
 		if p.routes&rr.Route.bit() == 0 {
 			return nil, bad(rr.ID, "rule: route %q is not one of the pack's routes", rr.Route)
 		}
-		if rr.Cite != "" && rr.Cite != citeCountry && rr.Cite != citeDerogation {
-			return nil, bad(rr.ID, "rule: cite %q is not country or derogation", rr.Cite)
+		switch rr.Cite {
+		case "", citeCountry, citeDerogation, citeExemption, citeSafeguard:
+		default:
+			return nil, bad(rr.ID, "rule: cite %q is not country, derogation, exemption or safeguard", rr.Cite)
 		}
 		if d.when, err = p.parseWhen(rr.When, r, false); err != nil {
 			return nil, bad(rr.ID, "rule: when: %s", err)

@@ -88,7 +88,7 @@ const (
 
 // Deadline units.
 const (
-	UnitWorkingDays = "working_days" // Monday to Friday; see [Date.IsWorkingDay]
+	UnitWorkingDays = "working_days" // on the PRC calendar, holidays and make-up days included; see [Date.IsWorkingDay]
 	UnitDays        = "days"
 	UnitMonths      = "months"
 	UnitYears       = "years"
@@ -112,33 +112,59 @@ type Deadline struct {
 //     date (the first day no longer valid);
 //   - no_later_than_before: the last day to act, anchor being the expiry date.
 //
-// ok is false for a "before" deadline, which has no count.
+// ok is false for a "before" deadline, which has no count. Working days
+// count on the PRC calendar; [Deadline.DueOn] also says when the count is
+// provisional.
 func (dl *Deadline) Due(anchor Date) (due Date, ok bool) {
+	r := dl.DueOn(anchor)
+	return r.Date, r.OK
+}
+
+// A Due is the day a deadline falls on, with what to show with it.
+type Due struct {
+	Date Date `json:"date"`
+	OK   bool `json:"-"` // false for a "before" deadline, which has no count
+	// Provisional says that a working-day count went through a year the
+	// PRC calendar lacks, where Monday to Friday were counted; Warning is
+	// the sentence to show with the date.
+	Provisional bool   `json:"provisional,omitempty"`
+	Warning     string `json:"warning,omitempty"`
+}
+
+// DueOn is [Deadline.Due] with the calendar's verdict: a deadline in
+// working days counted through a year the PRC calendar lacks is marked
+// provisional, never silently.
+func (dl *Deadline) DueOn(anchor Date) Due {
 	n := dl.Amount
 	switch dl.Relation {
 	case RelWithinAfter:
 	case RelValidFor:
-		return dl.add(anchor, n).AddDays(-1), true
+		r := dl.add(anchor, n)
+		r.Date = r.Date.AddDays(-1)
+		return r
 	case RelWindowBefore, RelNoLaterThanBefore:
 		n = -n
 	default:
-		return 0, false
+		return Due{}
 	}
-	return dl.add(anchor, n), true
+	return dl.add(anchor, n)
 }
 
-func (dl *Deadline) add(d Date, n int) Date {
+func (dl *Deadline) add(d Date, n int) Due {
+	r := Due{Date: d, OK: true}
 	switch dl.Unit {
 	case UnitWorkingDays:
-		return d.AddWorkingDays(n)
+		if r.Date, r.Provisional = d.AddWorkingDaysFlagged(n); r.Provisional {
+			r.Warning = ProvisionalWarning(d, n)
+		}
 	case UnitDays:
-		return d.AddDays(n)
+		r.Date = d.AddDays(n)
 	case UnitMonths:
-		return d.AddDate(0, n, 0)
+		r.Date = d.AddDate(0, n, 0)
 	case UnitYears:
-		return d.AddDate(n, 0, 0)
+		r.Date = d.AddDate(n, 0, 0)
 	}
-	return d
+	return r
 }
 
 // describe writes the deadline's Text from its parts.
@@ -186,6 +212,14 @@ type Decision struct {
 	Route    Route          `json:"route"`
 	Reasons  []*Reason      `json:"reasons"`
 	Requires []*Requirement `json:"requires"`
+	// ConsentAssumed says that the input named no legal basis, so the
+	// requirements assume consent (PIPL Art. 39 separate consent is
+	// listed); name the basis to list only what applies.
+	ConsentAssumed bool `json:"consent_assumed,omitempty"`
+	// NoSafeguardReason, for a [Derogation], records the input's reason
+	// why no GDPR Art. 46 safeguard is available. It is free text that may
+	// name a business: log its hash, not the text.
+	NoSafeguardReason string `json:"no_safeguard_reason,omitempty"`
 }
 
 // A DataError is a fault in the rule data, found when the rules load.
