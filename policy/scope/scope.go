@@ -76,8 +76,18 @@ type Term struct {
 // An Item is one numbered item of an app type's necessary personal
 // information, in the provision's words, with the terms it names.
 type Item struct {
-	TextZH string  `json:"text_zh"`
-	Terms  []*Term `json:"-"`
+	TextZH string
+	Terms  []*Term
+}
+
+// MarshalJSON encodes the item as in the data file: its text and the keys
+// of its terms.
+func (it Item) MarshalJSON() ([]byte, error) {
+	keys := make([]string, len(it.Terms))
+	for i, t := range it.Terms {
+		keys[i] = t.Key
+	}
+	return json.Marshal(rawItem{TextZH: it.TextZH, Terms: keys})
 }
 
 // An AppType is one of the common app types of Art. 5, with its basic
@@ -93,7 +103,7 @@ type AppType struct {
 	Confidence      Confidence `json:"confidence"`
 	NoPI            bool       `json:"no_personal_information"` // the basic function needs no personal information
 	Note            string     `json:"note,omitempty"`
-	Necessary       []Item     `json:"-"`
+	Necessary       []Item     `json:"necessary"`
 
 	categories []string // sorted, distinct keys of the necessary scope
 	ref        string
@@ -112,12 +122,11 @@ type Provisions struct {
 	Version    string
 	Instrument Instrument
 
-	types  []*AppType
-	byKey  map[string]*AppType
-	terms  []*Term
-	keys   string // valid app type keys, for errors
-	sorted []string
-	cat    Catalog
+	types []*AppType
+	byKey map[string]*AppType
+	terms []*Term
+	keys  string // valid app type keys, for errors
+	cat   Catalog
 }
 
 // AppTypes returns the app types in the order of Art. 5. Do not modify
@@ -269,6 +278,8 @@ type rawItem struct {
 	Terms  []string `json:"terms"`
 }
 
+// rawAppType is an app type as the file holds it; its Necessary shadows
+// the resolved one of AppType.
 type rawAppType struct {
 	AppType
 	Necessary *[]rawItem `json:"necessary"`
@@ -416,10 +427,11 @@ func Parse(name string, data []byte, cat Catalog) (*Provisions, error) {
 		}
 	}
 	slices.SortStableFunc(p.types, func(a, b *AppType) int { return a.Item - b.Item })
-	for _, a := range p.types {
-		p.sorted = append(p.sorted, a.Key)
+	keys := make([]string, len(p.types))
+	for i, a := range p.types {
+		keys[i] = a.Key
 	}
-	p.keys = strings.Join(p.sorted, ", ")
+	p.keys = strings.Join(keys, ", ")
 	return p, nil
 }
 

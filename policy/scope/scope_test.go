@@ -1,6 +1,7 @@
 package scope_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -76,6 +77,13 @@ func TestLoad(t *testing.T) {
 	}
 	if rh.NameZH != "网络约车类" || rh.Article != "Art. 5(2)" {
 		t.Errorf("ride_hailing: %s %s", rh.NameZH, rh.Article)
+	}
+	b, err := json.Marshal(rh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"text_zh":"注册用户移动电话号码","terms":["phone"]}`; !strings.Contains(string(b), want) {
+		t.Errorf("ride_hailing as JSON:\n%s\nwant an item %s", b, want)
 	}
 }
 
