@@ -72,7 +72,7 @@ func TestTransfers_EndToEnd(t *testing.T) {
 	want(t, ts.do("POST", fmt.Sprintf("/v1/transfers/%d/evidence", second.ID), cnKey, sluice.TransferEvidence{
 		Kind: sluice.EvidenceSCCFiling, Reference: "沪网信备〔2026〕0042", ValidFrom: "2026-02-23", FiledOn: "2026-03-02",
 	}), 200).Decode(t, &approved)
-	if approved.Status != sluice.TransferApproved || len(approved.Evidence) != 1 || approved.Evidence[0].FilingDue != "2026-03-09" || approved.Evidence[0].Late {
+	if approved.Status != sluice.TransferApproved || len(approved.Evidence) != 1 || approved.Evidence[0].FilingDue != "2026-03-06" || approved.Evidence[0].Late {
 		t.Fatalf("after the filing: %s %+v", approved.Status, approved.Evidence)
 	}
 	r = want(t, ts.export(cnKey, second.ID, "format=jsonl&fields=phone"), 200)

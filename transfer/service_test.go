@@ -128,7 +128,7 @@ func TestTransferService_AttachEvidence(t *testing.T) {
 	t.Run("OKLateFiling", func(t *testing.T) {
 		var tr sluice.Transfer
 		want(t, attach(scc.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-9", ValidFrom: "2026-02-02", FiledOn: "2026-03-02"}), 200).Decode(t, &tr)
-		if ev := tr.Evidence[0]; tr.Status != sluice.TransferApproved || ev.FilingDue != "2026-02-16" || !ev.Late || tr.ExpiresOn != "" {
+		if ev := tr.Evidence[0]; tr.Status != sluice.TransferApproved || ev.FilingDue != "2026-02-14" || !ev.Late || tr.ExpiresOn != "" {
 			t.Fatalf("late filing: %s %+v", tr.Status, ev)
 		}
 	})

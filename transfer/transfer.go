@@ -410,6 +410,7 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 			PI:              &pi,
 			AutoIndividuals: f.AutoSubjects,
 		},
+		LegalBasis: t.LegalBasis,
 		Exemption:  t.Exemption,
 		Derogation: t.Derogation,
 		YTD:        route.Counts{PI: f.YTD.PI, SPI: f.YTD.SPI},
