@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"sluice/internal/groupcommit"
+	"sluice/internal/sqlstore"
 )
 
 // DefaultMaxBatch is the largest number of Update calls that share one
@@ -74,6 +75,16 @@ func (db *DB) startCommitter() {
 		Commit:   func(ctx context.Context, tx pgx.Tx) error { return FormatError(tx.Commit(ctx)) },
 		Rollback: func(ctx context.Context, tx pgx.Tx) { tx.Rollback(ctx) },
 	}, max)
+}
+
+// core returns tx as the shared statements see it.
+func (tx *Tx) core() *sqlstore.Tx {
+	return sqlstore.NewTx(dialect, rawTx{conn{tx}, tx.Tx}, tx.now, tx.batched)
+}
+
+// coreUpdate is Update for the shared statements.
+func (db *DB) coreUpdate(ctx context.Context, fn func(ctx context.Context, tx *sqlstore.Tx) error) error {
+	return db.Update(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, tx.core()) })
 }
 
 // stopCommitter stops the committer after the batch it is running.

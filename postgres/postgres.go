@@ -22,6 +22,7 @@ import (
 
 	"sluice"
 	"sluice/internal/groupcommit"
+	"sluice/internal/sqlstore"
 )
 
 //go:embed migration/*/*.sql
@@ -29,21 +30,20 @@ var migrationFS embed.FS
 
 // Schemas: which set of migrations a database gets.
 const (
-	SchemaControl = "control"
-	SchemaRegion  = "region"
+	SchemaControl = sqlstore.SchemaControl
+	SchemaRegion  = sqlstore.SchemaRegion
 )
 
 // A DB is a pool of connections to one PostgreSQL database.
 type DB struct {
+	// DB is the database as the shared statements see it; it holds the
+	// Schema and the clock (Now), which tests replace.
+	*sqlstore.DB
+
 	pool *pgxpool.Pool
 
 	// DSN is the database's URL.
 	DSN string
-	// Schema is SchemaControl or SchemaRegion.
-	Schema string
-
-	// Now returns the current time; tests replace it.
-	Now func() time.Time
 
 	// MaxBatch is the largest number of Update calls that share one
 	// transaction; 0 means DefaultMaxBatch. Set it before Open.
@@ -54,12 +54,12 @@ type DB struct {
 
 // NewControlDB returns the control database at dsn. Call Open before use.
 func NewControlDB(dsn string) *DB {
-	return &DB{DSN: dsn, Schema: SchemaControl, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaControl), DSN: dsn}
 }
 
 // NewRegionDB returns a region's record database at dsn. Call Open before use.
 func NewRegionDB(dsn string) *DB {
-	return &DB{DSN: dsn, Schema: SchemaRegion, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaRegion), DSN: dsn}
 }
 
 // Open connects and applies pending migrations.
@@ -75,11 +75,20 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		db.pool.Close()
 		return fmt.Errorf("postgres: %w", err)
 	}
+	db.Read, db.Write = conn{db.pool}, conn{db.pool}
+	db.Begin = func(ctx context.Context) (sqlstore.RawTx, error) {
+		tx, err := db.pool.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return rawTx{conn{tx}, tx}, nil
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.pool.Close()
 		return fmt.Errorf("migrate: %w", err)
 	}
 	db.startCommitter()
+	db.SetUpdate(db.coreUpdate)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sluice/internal/groupcommit"
+	"sluice/internal/sqlstore"
 )
 
 // DefaultMaxBatch is the largest number of Update calls that share one
@@ -60,6 +61,16 @@ func (db *DB) startCommitter() {
 		Commit:   func(ctx context.Context, tx *sql.Tx) error { return FormatError(tx.Commit()) },
 		Rollback: func(ctx context.Context, tx *sql.Tx) { tx.Rollback() },
 	}, max)
+}
+
+// core returns tx as the shared statements see it.
+func (tx *Tx) core() *sqlstore.Tx {
+	return sqlstore.NewTx(dialect, rawTx{conn{tx}, tx.Tx}, tx.now, tx.batched)
+}
+
+// coreUpdate is Update for the shared statements.
+func (db *DB) coreUpdate(ctx context.Context, fn func(ctx context.Context, tx *sqlstore.Tx) error) error {
+	return db.Update(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, tx.core()) })
 }
 
 // stopCommitter stops the committer after the batch it is running.

@@ -19,6 +19,7 @@ import (
 
 	"sluice"
 	"sluice/internal/groupcommit"
+	"sluice/internal/sqlstore"
 )
 
 //go:embed migration/*/*.sql
@@ -26,24 +27,23 @@ var migrationFS embed.FS
 
 // Schemas: which set of migrations a database gets.
 const (
-	SchemaControl = "control"
-	SchemaRegion  = "region"
+	SchemaControl = sqlstore.SchemaControl
+	SchemaRegion  = sqlstore.SchemaRegion
 )
 
 // A DB is one SQLite database file, opened as two pools: a single writer
 // connection (so writers queue in Go rather than spin on SQLite's lock) and
 // several readers.
 type DB struct {
+	// DB is the database as the shared statements see it; it holds the
+	// Schema and the clock (Now), which tests replace.
+	*sqlstore.DB
+
 	wdb *sql.DB
 	rdb *sql.DB
 
 	// Path is the database file.
 	Path string
-	// Schema is SchemaControl or SchemaRegion.
-	Schema string
-
-	// Now returns the current time; tests replace it.
-	Now func() time.Time
 
 	// MaxBatch is the largest number of Update calls that share one
 	// transaction; 0 means DefaultMaxBatch. Set it before Open.
@@ -54,12 +54,12 @@ type DB struct {
 
 // NewControlDB returns a control database at path. Call Open before use.
 func NewControlDB(path string) *DB {
-	return &DB{Path: path, Schema: SchemaControl, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaControl), Path: path}
 }
 
 // NewRegionDB returns a region's record database at path. Call Open before use.
 func NewRegionDB(path string) *DB {
-	return &DB{Path: path, Schema: SchemaRegion, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaRegion), Path: path}
 }
 
 // Open opens the database and applies pending migrations.
@@ -82,11 +82,16 @@ func (db *DB) Open() (err error) {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.rdb.SetMaxOpenConns(8)
+	db.Read, db.Write = conn{db.rdb}, conn{db.wdb}
+	db.Begin = begin(db.wdb, nil)
+	db.BeginRead = begin(db.rdb, &sql.TxOptions{ReadOnly: true})
+	db.SnapshotReads = true
 	if err := db.migrate(); err != nil {
 		db.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
 	db.startCommitter()
+	db.SetUpdate(db.coreUpdate)
 	return nil
 }
 
