@@ -36,6 +36,8 @@ func (c conn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.
 	return c.q.QueryRow(ctx, query, args...)
 }
 
+func (c conn) Dialect() *sqlstore.Dialect { return dialect }
+
 // rawTx is a pgx transaction as the shared statements see it.
 type rawTx struct {
 	conn

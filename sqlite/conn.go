@@ -43,6 +43,8 @@ type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { r.Rows.Close() }
 
+func (c conn) Dialect() *sqlstore.Dialect { return dialect }
+
 // rawTx is a database/sql transaction as the shared statements see it.
 type rawTx struct {
 	conn

@@ -52,7 +52,7 @@ func (db *DB) SetUpdate(fn func(ctx context.Context, fn func(ctx context.Context
 
 // NewTx returns a transaction over raw at the time now.
 func NewTx(d *Dialect, raw RawTx, now time.Time, batched bool) *Tx {
-	return &Tx{raw: raw, Dialect: d, Now: now, Batched: batched}
+	return &Tx{raw: raw, d: d, Now: now, Batched: batched}
 }
 
 // Update runs fn in a write transaction shared with other calls and
@@ -70,7 +70,7 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, db.Dialect.FormatError(err)
 	}
-	return &Tx{raw: raw, Dialect: db.Dialect, Now: db.now()}, nil
+	return &Tx{raw: raw, d: db.Dialect, Now: db.now()}, nil
 }
 
 // View runs fn on a consistent read where the engine reads several

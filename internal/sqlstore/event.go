@@ -31,7 +31,7 @@ func AppendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	idx, err := tx.Dialect.AppendEvent(ctx, tx, data, keys)
+	idx, err := tx.Dialect().AppendEvent(ctx, tx, data, keys)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}

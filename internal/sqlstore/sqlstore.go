@@ -24,6 +24,8 @@ type Querier interface {
 	Exec(ctx context.Context, query string, args ...any) (int64, error)
 	Query(ctx context.Context, query string, args ...any) (Rows, error)
 	QueryRow(ctx context.Context, query string, args ...any) Row
+	// Dialect returns the engine's dialect.
+	Dialect() *Dialect
 }
 
 // Rows is the result of a query, read row by row.
@@ -54,8 +56,7 @@ func IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // every row it writes carries the same timestamp.
 type Tx struct {
 	raw RawTx
-	// Dialect is the engine's.
-	Dialect *Dialect
+	d   *Dialect
 	// Now is the transaction's time.
 	Now time.Time
 	// Batched is set within DB.Update: the committer commits, and the
@@ -63,6 +64,9 @@ type Tx struct {
 	// interrupted statement would fail the whole shared transaction.
 	Batched bool
 }
+
+// Dialect returns the engine's dialect.
+func (tx *Tx) Dialect() *Dialect { return tx.d }
 
 // Raw returns the engine's transaction, for what only the engine can do
 // (bulk loads through a driver's own interface).
@@ -94,9 +98,9 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
 // committer commits, and calling Commit is an error.
 func (tx *Tx) Commit(ctx context.Context) error {
 	if tx.Batched {
-		return fmt.Errorf("%s: Commit called within Update", tx.Dialect.Name)
+		return fmt.Errorf("%s: Commit called within Update", tx.d.Name)
 	}
-	return tx.Dialect.FormatError(tx.raw.Commit(ctx))
+	return tx.d.FormatError(tx.raw.Commit(ctx))
 }
 
 // Rollback rolls back a transaction begun with DB.BeginTx. Within Update
