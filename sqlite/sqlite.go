@@ -209,6 +209,20 @@ func formatTime(t time.Time) string { return t.UTC().Format(timeText) }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(timeText, s) }
 
+// fixedTime is how times compared in SQL are stored: RFC 3339 UTC with all
+// nine digits of nanoseconds, so that text order is time order.
+const fixedTime = "2006-01-02T15:04:05.000000000Z07:00"
+
+func formatFixed(t time.Time) string { return t.UTC().Format(fixedTime) }
+
+// nullFixed formats an optional time, nil as NULL.
+func nullFixed(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatFixed(*t)
+}
+
 // NullTime scans a nullable time column.
 type nullTime struct{ t **time.Time }
 
