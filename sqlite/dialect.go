@@ -17,6 +17,7 @@ var dialect = &sqlstore.Dialect{
 	Name:          "sqlite",
 	QuestionMarks: true,
 	TimeText:      true,
+	OneWriter:     true,
 	LimitAll:      " LIMIT -1",
 	FormatError:   FormatError,
 	AppendEvent:   appendEventRow,

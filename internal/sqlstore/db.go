@@ -64,6 +64,16 @@ func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 	return db.update(ctx, fn)
 }
 
+// write runs fn, a write that records no audit event, with the time it
+// fixes: through Update where the engine has one writer (OneWriter), so
+// that it queues with the others, and on Write otherwise.
+func (db *DB) write(ctx context.Context, fn func(ctx context.Context, q Querier, now time.Time) error) error {
+	if db.Dialect.OneWriter {
+		return db.Update(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, tx, tx.Now) })
+	}
+	return fn(ctx, db.Write, db.now())
+}
+
 // BeginTx starts a write transaction of its own, outside group commit.
 func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	raw, err := db.Begin(ctx)

@@ -27,6 +27,10 @@ type Dialect struct {
 	// (PostgreSQL). SQLite runs one writer at a time and has none.
 	RowLocks bool
 
+	// OneWriter: the engine runs one write transaction at a time (SQLite),
+	// so even writes of one statement queue in Update.
+	OneWriter bool
+
 	// LimitAll is the LIMIT clause that takes every row, for an OFFSET
 	// without a limit where the engine needs one (SQLite: " LIMIT -1").
 	LimitAll string
