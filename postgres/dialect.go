@@ -18,6 +18,7 @@ var dialect = &sqlstore.Dialect{
 	AppendEvent: appendEventRow,
 	BatchLock:   `SELECT next FROM event_seq FOR UPDATE`,
 	CopyRows:    copyRows,
+	AddSubjects: addSubjects,
 }
 
 // appendEventRow takes the next index from the event_seq row, whose lock

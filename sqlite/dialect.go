@@ -22,6 +22,7 @@ var dialect = &sqlstore.Dialect{
 	FormatError:   FormatError,
 	AppendEvent:   appendEventRow,
 	CopyRows:      copyRows,
+	AddSubjects:   addSubjects,
 }
 
 // sqlTx returns the database/sql transaction under tx, and the context
@@ -55,6 +56,11 @@ func appendEventRow(ctx context.Context, tx *sqlstore.Tx, data, keys []byte) (in
 	return idx, nil
 }
 
+// preparer is what *sql.Tx and Tx have beside execer.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
 var errNotTx = errors.New("sqlite: bulk load outside a transaction")
 
 // copyParams is how many parameters one statement of copyRows carries:
@@ -66,9 +72,7 @@ const copyParams = 512
 // rows each.
 func copyRows(ctx context.Context, tx *sqlstore.Tx, table string, columns []string, n int, row func(i int) []any) error {
 	q, ctx := sqlTx(ctx, tx)
-	stx, ok := q.(interface {
-		PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
-	})
+	stx, ok := q.(preparer)
 	if !ok {
 		return errNotTx
 	}

@@ -54,6 +54,11 @@ type Dialect struct {
 	// row i of n; the slice may be reused.
 	CopyRows func(ctx context.Context, tx *Tx, table string, columns []string, n int, rows func(i int) []any) error
 
+	// AddSubjects inserts 32-byte subject keys into a counter set of the
+	// transfer_subjects table, skipping those in it, and returns how many
+	// it inserted.
+	AddSubjects func(ctx context.Context, tx *Tx, orgID int64, year, counter int, keys [][]byte) (int64, error)
+
 	rebound   sync.Map // query → rewritten query
 	nRebound  int
 	reboundMu sync.Mutex
