@@ -14,6 +14,8 @@ import (
 var dialect = &sqlstore.Dialect{
 	Name:        "postgres",
 	RowLocks:    true,
+	BlobType:    "BYTEA",
+	BlobSearch:  func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
 	FormatError: FormatError,
 	AppendEvent: appendEventRow,
 	BatchLock:   `SELECT next FROM event_seq FOR UPDATE`,

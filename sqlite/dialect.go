@@ -19,6 +19,8 @@ var dialect = &sqlstore.Dialect{
 	TimeText:      true,
 	OneWriter:     true,
 	LimitAll:      " LIMIT -1",
+	BlobType:      "BLOB",
+	BlobSearch:    func(haystack, needle string) string { return "instr(" + haystack + ", " + needle + ")" },
 	FormatError:   FormatError,
 	AppendEvent:   appendEventRow,
 	CopyRows:      copyRows,

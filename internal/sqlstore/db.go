@@ -74,6 +74,24 @@ func (db *DB) write(ctx context.Context, fn func(ctx context.Context, q Querier,
 	return fn(ctx, db.Write, db.now())
 }
 
+// writeTx runs fn in a write transaction that records no audit event:
+// within Update where the engine has one writer (OneWriter), so that it
+// queues with the others, and in a transaction of its own otherwise.
+func (db *DB) writeTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	if db.Dialect.OneWriter {
+		return db.Update(ctx, fn)
+	}
+	tx, err := db.BeginTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
 // BeginTx starts a write transaction of its own, outside group commit.
 func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 	raw, err := db.Begin(ctx)

@@ -27,6 +27,13 @@ type Dialect struct {
 	// (PostgreSQL). SQLite runs one writer at a time and has none.
 	RowLocks bool
 
+	// BlobType is the engine's name of the type of binary strings.
+	BlobType string
+
+	// BlobSearch returns the expression that finds the position of the
+	// bytes needle in the binary string haystack (1-based, 0 if absent).
+	BlobSearch func(haystack, needle string) string
+
 	// OneWriter: the engine runs one write transaction at a time (SQLite),
 	// so even writes of one statement queue in Update.
 	OneWriter bool
