@@ -114,32 +114,3 @@ func addSubjects(ctx context.Context, tx *sqlstore.Tx, orgID int64, year, counte
 	}
 	return added, nil
 }
-
-// ListSubjects lists the ids and subject keys of a dataset's visible
-// records with id in (after, through] (through 0: no bound), at most
-// limit, in id order, without reading their data: what a transfer's
-// facts need (see residency.SubjectLister).
-func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, through int64, limit int) ([]int64, []string, error) {
-	if through <= 0 {
-		through = 1<<63 - 1
-	}
-	rows, err := s.db.pool.Query(ctx, `
-		SELECT r.id, r.subject_key
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
-		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	ids, keys := make([]int64, 0, limit), make([]string, 0, limit)
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return nil, nil, err
-		}
-		ids, keys = append(ids, id), append(keys, key)
-	}
-	return ids, keys, rows.Err()
-}
