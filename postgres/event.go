@@ -1,16 +1,6 @@
 package postgres
 
-import (
-	"context"
-
-	"sluice"
-	"sluice/internal/sqlstore"
-)
-
-// appendEvent adds e to the audit log within tx; see sqlstore.AppendEvent.
-func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
-	return sqlstore.AppendEvent(ctx, tx.core(), e)
-}
+import "sluice/internal/sqlstore"
 
 // EventService reads and appends the audit events of the control store.
 type EventService = sqlstore.EventService

@@ -14,14 +14,12 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sluice"
-	"sluice/internal/groupcommit"
 	"sluice/internal/sqlstore"
 )
 
@@ -44,12 +42,6 @@ type DB struct {
 
 	// DSN is the database's URL.
 	DSN string
-
-	// MaxBatch is the largest number of Update calls that share one
-	// transaction; 0 means DefaultMaxBatch. Set it before Open.
-	MaxBatch int
-
-	committer *groupcommit.Committer[pgx.Tx] // runs Update calls
 }
 
 // NewControlDB returns the control database at dsn. Call Open before use.
@@ -87,14 +79,13 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		db.pool.Close()
 		return fmt.Errorf("migrate: %w", err)
 	}
-	db.startCommitter()
-	db.SetUpdate(db.coreUpdate)
+	db.StartCommitter(DefaultMaxBatch)
 	return nil
 }
 
 // Close closes the pool.
 func (db *DB) Close() error {
-	db.stopCommitter()
+	db.StopCommitter()
 	if db.pool != nil {
 		db.pool.Close()
 	}
@@ -159,24 +150,13 @@ func migrateFile(ctx context.Context, conn *pgx.Conn, schema, name string) error
 	return tx.Commit(ctx)
 }
 
-// Tx wraps a transaction and fixes the time at its start.
-type Tx struct {
-	pgx.Tx
-	db      *DB
-	now     time.Time
-	batched bool // within Update: the committer commits; see Update
-}
+// DefaultMaxBatch is the largest number of Update calls that share one
+// transaction. PostgreSQL keeps up to 64 subtransactions per backend in
+// shared memory; beyond that every snapshot taken anywhere gets slower.
+const DefaultMaxBatch = 64
 
-// BeginTx starts a transaction of its own, outside group commit: for
-// writes that append no audit event, such as a region's record batches.
-// Changes that append events go through Update.
-func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
-	tx, err := db.pool.Begin(ctx)
-	if err != nil {
-		return nil, FormatError(err)
-	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
-}
+// Tx is a write transaction; see sqlstore.Tx.
+type Tx = sqlstore.Tx
 
 // FormatError translates PostgreSQL errors into sluice errors where a user
 // can act on them: a unique violation is ECONFLICT, a serialization

@@ -58,7 +58,7 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 const rowsPerInsert = 128
 
 func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64, more bool) (bool, error) {
-	tx, err := s.db.BeginTx(ctx)
+	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -151,7 +151,7 @@ func (s *RecordStore) AbortIngest(ctx context.Context, id int64) error {
 		} else if err != nil {
 			return err
 		}
-		tx, err := s.db.BeginTx(ctx)
+		tx, err := s.db.beginWrite(ctx)
 		if err != nil {
 			return err
 		}

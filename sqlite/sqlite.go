@@ -18,7 +18,6 @@ import (
 	"github.com/mattn/go-sqlite3"
 
 	"sluice"
-	"sluice/internal/groupcommit"
 	"sluice/internal/sqlstore"
 )
 
@@ -44,12 +43,6 @@ type DB struct {
 
 	// Path is the database file.
 	Path string
-
-	// MaxBatch is the largest number of Update calls that share one
-	// transaction; 0 means DefaultMaxBatch. Set it before Open.
-	MaxBatch int
-
-	committer *groupcommit.Committer[*sql.Tx] // runs Update calls
 }
 
 // NewControlDB returns a control database at path. Call Open before use.
@@ -90,14 +83,13 @@ func (db *DB) Open() (err error) {
 		db.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
-	db.startCommitter()
-	db.SetUpdate(db.coreUpdate)
+	db.StartCommitter(DefaultMaxBatch)
 	return nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.stopCommitter()
+	db.StopCommitter()
 	var errs []error
 	if db.rdb != nil {
 		errs = append(errs, db.rdb.Close())
@@ -153,24 +145,18 @@ func (db *DB) migrateFile(name string) error {
 	return tx.Commit()
 }
 
-// Tx wraps a write transaction and fixes the time at its start, so every
-// row it writes carries the same timestamp.
-type Tx struct {
-	*sql.Tx
-	db      *DB
-	now     time.Time
-	batched bool // within Update: the committer commits; see Update
-}
+// DefaultMaxBatch is the largest number of Update calls that share one
+// write transaction.
+const DefaultMaxBatch = 512
 
-// BeginTx starts a write transaction of its own, outside group commit:
-// for long writes such as a region's record batches. Changes to the
-// control store go through Update.
-func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+// Tx is a write transaction; see sqlstore.Tx.
+type Tx = sqlstore.Tx
+
+// beginWrite starts a write transaction of its own on database/sql, for
+// the bulk writes of a region's records.
+func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
 	tx, err := db.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, FormatError(err)
-	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+	return tx, FormatError(err)
 }
 
 // readTx starts a read-only transaction, a consistent snapshot.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"sluice/internal/groupcommit"
 )
 
 // Schemas: which set of migrations a database gets.
@@ -31,10 +33,15 @@ type DB struct {
 	// transaction, a consistent snapshot.
 	Begin, BeginRead func(ctx context.Context) (RawTx, error)
 
-	// View runs fn with the Querier of a consistent read; see View.
+	// SnapshotReads: reads of several statements run in a read
+	// transaction (see View).
 	SnapshotReads bool
 
-	update func(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error
+	// MaxBatch is the largest number of Update calls that share one
+	// transaction; 0 means the engine's default. Set it before Open.
+	MaxBatch int
+
+	committer *groupcommit.Committer[RawTx] // runs Update calls
 }
 
 // NewDB returns a DB of schema with the clock set to UTC.
@@ -45,23 +52,77 @@ func NewDB(d *Dialect, schema string) *DB {
 // now returns the time a transaction fixes at its start.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
 
-// SetUpdate sets how Update runs its calls.
-func (db *DB) SetUpdate(fn func(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error) {
-	db.update = fn
-}
-
-// NewTx returns a transaction over raw at the time now.
-func NewTx(d *Dialect, raw RawTx, now time.Time, batched bool) *Tx {
-	return &Tx{raw: raw, d: d, Now: now, Batched: batched}
-}
-
-// Update runs fn in a write transaction shared with other calls and
-// returns once that transaction is durable, or has failed.
+// Update runs fn in a write transaction and returns once that transaction
+// is durable, or has failed. fn's changes commit if and only if fn returns
+// nil and the transaction commits.
+//
+// # Group commit
+//
+// Calls made while a transaction commits are grouped into the next one:
+// each call runs in its own SAVEPOINT, so that a call whose fn fails rolls
+// back its own changes only, and one commit makes all the others durable.
+// fn runs on the committer's goroutine, one call after another, and sees
+// the changes of the calls before it in the same transaction, as if each
+// had committed on its own.
+//
+// On a control store whose dialect has a BatchLock (PostgreSQL: the audit
+// log's sequence row, whose lock is held to the commit, so that indexes
+// follow commit order across replicas), each batch takes that lock first,
+// before any call runs, so that batches of different replicas never
+// deadlock over the rows their calls lock.
+//
+// fn must do its I/O through tx with the ctx it is given, which carries
+// the caller's values but not its cancellation (see package
+// sluice/internal/groupcommit). fn must not call tx.Commit or tx.Rollback.
 func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
-	if db.update == nil {
+	if db.committer == nil {
 		return errors.New(db.Dialect.Name + ": database not open")
 	}
-	return db.update(ctx, fn)
+	return db.committer.Do(ctx, func(ctx context.Context, raw RawTx) error {
+		return fn(ctx, &Tx{raw: raw, d: db.Dialect, Now: db.now(), Batched: true})
+	})
+}
+
+// StartCommitter starts the goroutine that runs Update calls, with up to
+// MaxBatch calls a transaction, or defaultMaxBatch if MaxBatch is 0.
+func (db *DB) StartCommitter(defaultMaxBatch int) {
+	max := db.MaxBatch
+	if max <= 0 {
+		max = defaultMaxBatch
+	}
+	d := db.Dialect
+	db.committer = groupcommit.New(groupcommit.Ops[RawTx]{
+		Begin: func(ctx context.Context) (RawTx, error) {
+			tx, err := db.Begin(ctx)
+			if err != nil {
+				return nil, d.FormatError(err)
+			}
+			if db.Schema == SchemaControl && d.BatchLock != "" {
+				if _, err := tx.Exec(ctx, d.BatchLock); err != nil {
+					tx.Rollback(ctx)
+					return nil, d.FormatError(err)
+				}
+			}
+			return tx, nil
+		},
+		Savepoint: func(ctx context.Context, tx RawTx) error {
+			_, err := tx.Exec(ctx, `SAVEPOINT w`)
+			return d.FormatError(err)
+		},
+		RollbackToSavepoint: func(ctx context.Context, tx RawTx) error {
+			_, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT w`)
+			return d.FormatError(err)
+		},
+		Commit:   func(ctx context.Context, tx RawTx) error { return d.FormatError(tx.Commit(ctx)) },
+		Rollback: func(ctx context.Context, tx RawTx) { tx.Rollback(ctx) },
+	}, max)
+}
+
+// StopCommitter stops the committer after the batch it is running.
+func (db *DB) StopCommitter() {
+	if db.committer != nil {
+		db.committer.Stop()
+	}
 }
 
 // write runs fn, a write that records no audit event, with the time it
