@@ -174,24 +174,3 @@ func FormatError(err error) error {
 	}
 	return err
 }
-
-// dbtx is what *pgxpool.Pool and pgx.Tx have in common.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
-// limitClause returns a LIMIT/OFFSET clause, or "" when neither is set.
-func limitClause(limit, offset int) string {
-	s := ""
-	if limit > 0 {
-		s += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	if offset > 0 {
-		s += fmt.Sprintf(" OFFSET %d", offset)
-	}
-	return s
-}

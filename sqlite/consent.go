@@ -65,7 +65,7 @@ func (s *ConsentService) FindConsentStates(ctx context.Context, orgID int64, pur
 		SELECT c.subject_key, c.id, c.kind, c.created_at
 		FROM json_each(?) AS k CROSS JOIN consents c
 		WHERE c.org_id = ? AND c.purpose = ? AND c.subject_key = k.value AND c.created_at <= ?`,
-		list, orgID, purpose, formatFixed(at))
+		list, orgID, purpose, sqlstore.FormatTimeText(at))
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *ConsentService) FindConsentStates(ctx context.Context, orgID int64, pur
 	var entries []consentEntry
 	for rows.Next() {
 		var e consentEntry
-		if err := rows.Scan(&e.SubjectKey, &e.ID, &e.Kind, timeCol{&e.CreatedAt}); err != nil {
+		if err := rows.Scan(&e.SubjectKey, &e.ID, &e.Kind, sqlstore.ScanTime(&e.CreatedAt)); err != nil {
 			return nil, err
 		}
 		entries = append(entries, e)

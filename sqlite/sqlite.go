@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -186,84 +185,6 @@ func uniqueColumns(msg string) string {
 		return msg[i+len("failed: "):]
 	}
 	return msg
-}
-
-// timeText is how times are stored: RFC 3339 with nanoseconds, UTC.
-const timeText = time.RFC3339Nano
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeText) }
-
-func parseTime(s string) (time.Time, error) { return time.Parse(timeText, s) }
-
-// fixedTime is how times compared in SQL are stored: RFC 3339 UTC with all
-// nine digits of nanoseconds, so that text order is time order.
-const fixedTime = "2006-01-02T15:04:05.000000000Z07:00"
-
-func formatFixed(t time.Time) string { return t.UTC().Format(fixedTime) }
-
-// nullFixed formats an optional time, nil as NULL.
-func nullFixed(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return formatFixed(*t)
-}
-
-// NullTime scans a nullable time column.
-type nullTime struct{ t **time.Time }
-
-func (n nullTime) Scan(v any) error {
-	if v == nil {
-		*n.t = nil
-		return nil
-	}
-	var s string
-	switch v := v.(type) {
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("time: unexpected %T", v)
-	}
-	t, err := parseTime(s)
-	if err != nil {
-		return err
-	}
-	*n.t = &t
-	return nil
-}
-
-// timeCol scans a non-null time column.
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(v any) error {
-	var p *time.Time
-	if err := (nullTime{&p}).Scan(v); err != nil {
-		return err
-	} else if p == nil {
-		return fmt.Errorf("time: unexpected NULL")
-	}
-	*c.t = *p
-	return nil
-}
-
-// dbtx is what *sql.DB and *sql.Tx have in common.
-type dbtx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// limitClause returns a LIMIT/OFFSET clause, or "" when limit is 0.
-func limitClause(limit, offset int) string {
-	if limit <= 0 {
-		if offset > 0 {
-			return fmt.Sprintf(" LIMIT -1 OFFSET %d", offset)
-		}
-		return ""
-	}
-	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

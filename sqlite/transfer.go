@@ -84,7 +84,7 @@ func (s *TransferStore) CountSubjects(ctx context.Context, q sluice.CounterQuery
 
 // lookupKeys runs query (which ends in "IN ") over keys, keysPerStatement
 // at a time, and sums the counts it returns.
-func lookupKeys(ctx context.Context, q dbtx, query string, args []any, keys []string) (int64, error) {
+func lookupKeys(ctx context.Context, q execer, query string, args []any, keys []string) (int64, error) {
 	var total int64
 	full := query + placeholders(keysPerStatement)
 	for start := 0; start < len(keys); start += keysPerStatement {

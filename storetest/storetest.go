@@ -57,6 +57,7 @@ type EventReader interface {
 func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Org", func(t *testing.T) { testOrg(t, open(t)) })
 	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
+	t.Run("TimeOrder", func(t *testing.T) { testTimeOrder(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
 	t.Run("UpdateField", func(t *testing.T) { testUpdateField(t, open(t)) })
@@ -103,6 +104,50 @@ func testOrg(t *testing.T, s *Stores) {
 		_, err := s.Orgs.FindOrgByID(ctx, 9999)
 		wantCode(t, err, sluice.ENOTFOUND)
 	})
+}
+
+// testTimeOrder checks that stored times sort as times whatever their
+// precision: keys, listed by creation time, are created at times whose
+// shortest RFC 3339 forms sort otherwise as text ("…:01Z" after
+// "…:01.25Z", "…:02.000001Z" before "…:02Z").
+func testTimeOrder(t *testing.T, s *Stores) {
+	ctx := context.Background()
+	org := MustCreateOrg(t, s, "cn-clock", "CN")
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	times := []time.Time{
+		base.Add(500 * time.Millisecond),
+		base.Add(time.Second),
+		base.Add(time.Second + 250*time.Millisecond),
+		base.Add(2 * time.Second),
+		base.Add(2*time.Second + time.Microsecond),
+		base.Add(2*time.Second + 100*time.Millisecond),
+		base.Add(10 * time.Second),
+	}
+	// Created in an order other than time order, so that ids do not
+	// follow time either.
+	order := []int{6, 1, 4, 0, 3, 5, 2}
+	ids := make([]string, len(times))
+	for _, i := range order {
+		at := times[i]
+		s.SetNow(func() time.Time { return at })
+		k := &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleAuditor}
+		if _, err := s.Keys.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = k.ID
+	}
+	s.SetNow(func() time.Time { return time.Now().UTC() })
+	keys, n, err := s.Keys.FindKeys(ctx, sluice.KeyFilter{OrgID: &org.ID})
+	if err != nil {
+		t.Fatal(err)
+	} else if n != len(times) || len(keys) != len(times) {
+		t.Fatalf("FindKeys: %d keys, %d in all; want %d", len(keys), n, len(times))
+	}
+	for i, k := range keys {
+		if k.ID != ids[i] || !k.CreatedAt.Equal(times[i]) {
+			t.Errorf("key %d: %s created %s, want %s created %s", i, k.ID, k.CreatedAt.Format(time.RFC3339Nano), ids[i], times[i].Format(time.RFC3339Nano))
+		}
+	}
 }
 
 func testKey(t *testing.T, s *Stores) {
