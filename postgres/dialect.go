@@ -18,6 +18,7 @@ var dialect = &sqlstore.Dialect{
 	BlobSearch:  func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
 	FormatError: FormatError,
 	AppendEvent: appendEventRow,
+	Bytewise:    ` COLLATE "C"`,
 	BatchLock:   `SELECT next FROM event_seq FOR UPDATE`,
 	CopyRows:    copyRows,
 	AddSubjects: addSubjects,

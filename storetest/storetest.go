@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -308,6 +309,7 @@ func testIngest(t *testing.T, s *Stores) {
 			t.Fatalf("CN store holds %d rows, EU store %d; want 25000 and 0", cnRows, euRows)
 		}
 	})
+	t.Run("Subjects", func(t *testing.T) { testSubjectScan(t, s, d.ID) })
 	t.Run("ErrAllOrNothing", func(t *testing.T) {
 		before, _ := s.RawRecordCount("CN")
 		bad := errors.New("broken upload")
@@ -347,6 +349,70 @@ func testIngest(t *testing.T, s *Stores) {
 		_, err = rs.FindRecords(OwnerContext(eu), sluice.RecordFilter{DatasetID: d.ID})
 		wantCode(t, err, sluice.ENOTFOUND)
 	})
+}
+
+// A SubjectScanner streams the subject keys of a dataset's visible
+// records, keeping none: the record stores of both SQL engines are.
+type SubjectScanner interface {
+	EachSubject(ctx context.Context, datasetID, after, through int64, fn func(id int64, key string) error) error
+	EachDistinctSubject(ctx context.Context, datasetID, through int64, fn func(key string) error) error
+}
+
+// testSubjectScan checks the subject scans of CN's store against its
+// records: every record in id order, bounded by after and through, and
+// the distinct keys sorted.
+func testSubjectScan(t *testing.T, s *Stores, datasetID int64) {
+	ctx := context.Background()
+	sc, ok := s.Regions["CN"].(SubjectScanner)
+	if !ok {
+		t.Fatalf("%T does not stream subject keys", s.Regions["CN"])
+	}
+	recs, err := s.Regions["CN"].FindRecords(ctx, sluice.RecordFilter{DatasetID: datasetID})
+	if err != nil {
+		t.Fatal(err)
+	} else if len(recs) < 200 {
+		t.Fatalf("%d records; the test wants 200 at least", len(recs))
+	}
+	scan := func(after, through int64) (ids []int64, keys []string) {
+		t.Helper()
+		if err := sc.EachSubject(ctx, datasetID, after, through, func(id int64, key string) error {
+			ids, keys = append(ids, id), append(keys, key)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids, keys
+	}
+	ids, keys := scan(0, 0)
+	if len(ids) != len(recs) {
+		t.Fatalf("EachSubject: %d records, want %d", len(ids), len(recs))
+	}
+	for i, r := range recs {
+		if ids[i] != r.ID || keys[i] != r.SubjectKey {
+			t.Fatalf("EachSubject: record %d is %d %s, want %d %s", i, ids[i], keys[i], r.ID, r.SubjectKey)
+		}
+	}
+	if ids, _ := scan(recs[9].ID, recs[99].ID); len(ids) != 90 || ids[0] != recs[10].ID || ids[89] != recs[99].ID {
+		t.Fatalf("EachSubject (%d, %d]: %d records", recs[9].ID, recs[99].ID, len(ids))
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := sc.EachSubject(ctx, datasetID, 0, 0, func(int64, string) error { n++; return stop }); err != stop || n != 1 {
+		t.Fatalf("EachSubject stopped with %v after %d records; want stop after 1", err, n)
+	}
+
+	want := slices.Clone(keys[:100])
+	slices.Sort(want)
+	want = slices.Compact(want)
+	var got []string
+	if err := sc.EachDistinctSubject(ctx, datasetID, recs[99].ID, func(key string) error {
+		got = append(got, key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	} else if !slices.Equal(got, want) {
+		t.Fatalf("EachDistinctSubject: %d keys, want %d sorted and distinct", len(got), len(want))
+	}
 }
 
 func testRecover(t *testing.T, s *Stores) {

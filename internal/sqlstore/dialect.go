@@ -34,6 +34,11 @@ type Dialect struct {
 	// bytes needle in the binary string haystack (1-based, 0 if absent).
 	BlobSearch func(haystack, needle string) string
 
+	// Bytewise follows a text expression so that it compares and sorts
+	// bytewise, as Go compares strings, whatever the database's collation
+	// (PostgreSQL: COLLATE "C"; SQLite's default is bytewise).
+	Bytewise string
+
 	// OneWriter: the engine runs one write transaction at a time (SQLite),
 	// so even writes of one statement queue in Update.
 	OneWriter bool
