@@ -44,7 +44,7 @@ func (s *ConsentService) CreateConsent(ctx context.Context, c *sluice.Consent) e
 		} else if !known {
 			return sluice.Errorf(sluice.EINVALID, "Purpose %q is unknown: declare it (POST /v1/purposes) or give the grant that names it.", c.Purpose)
 		}
-		org, err := FindOrgByID(ctx, tx, c.OrgID)
+		org, err := findOrgByID(ctx, tx, c.OrgID)
 		if err != nil {
 			return err
 		}

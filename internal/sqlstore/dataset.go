@@ -21,7 +21,7 @@ func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db} 
 func (s *DatasetService) FindDatasetByID(ctx context.Context, id int64) (*sluice.Dataset, error) {
 	var d *sluice.Dataset
 	err := s.db.View(ctx, func(q Querier) (err error) {
-		d, err = FindDatasetByID(ctx, q, id)
+		d, err = findDatasetByID(ctx, q, id)
 		return err
 	})
 	return d, err
@@ -68,9 +68,9 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	})
 }
 
-// FindDatasetByID returns the dataset with id if the actor in ctx may see
+// findDatasetByID returns the dataset with id if the actor in ctx may see
 // it.
-func FindDatasetByID(ctx context.Context, q Querier, id int64) (*sluice.Dataset, error) {
+func findDatasetByID(ctx context.Context, q Querier, id int64) (*sluice.Dataset, error) {
 	ds, _, err := findDatasets(ctx, q, sluice.DatasetFilter{ID: &id})
 	if err != nil {
 		return nil, err
@@ -157,7 +157,7 @@ func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sl
 				return err
 			}
 		}
-		d, err := FindDatasetByID(ctx, tx, datasetID)
+		d, err := findDatasetByID(ctx, tx, datasetID)
 		if err != nil {
 			return err
 		}

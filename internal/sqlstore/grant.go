@@ -32,7 +32,7 @@ func (s *GrantService) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 		return err
 	}
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
-		d, err := FindDatasetByID(sluice.NewContextWithActor(ctx, nil), tx, g.DatasetID)
+		d, err := findDatasetByID(sluice.NewContextWithActor(ctx, nil), tx, g.DatasetID)
 		if err != nil {
 			return err
 		}
@@ -51,7 +51,7 @@ func (s *GrantService) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 		} else if g.LegalBasis != basis {
 			return sluice.Errorf(sluice.EINVALID, "Legal basis %q differs from %q, the basis declared for purpose %q.", g.LegalBasis, basis, g.Purpose)
 		}
-		owner, err := FindOrgByID(ctx, tx, d.OrgID)
+		owner, err := findOrgByID(ctx, tx, d.OrgID)
 		if err != nil {
 			return err
 		}
@@ -217,11 +217,11 @@ func (s *GrantService) transition(ctx context.Context, id int64, fn func(tx *Tx,
 		} else if n != 1 {
 			return sluice.Errorf(sluice.ECONFLICT, "Grant %d changed meanwhile; read it again.", g.ID)
 		}
-		owner, err := FindOrgByID(ctx, tx, g.OwnerOrgID)
+		owner, err := findOrgByID(ctx, tx, g.OwnerOrgID)
 		if err != nil {
 			return err
 		}
-		consumer, err := FindOrgByID(ctx, tx, g.ConsumerOrgID)
+		consumer, err := findOrgByID(ctx, tx, g.ConsumerOrgID)
 		if err != nil {
 			return err
 		}

@@ -53,10 +53,10 @@ func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, obs
 			}
 		}
 		var err error
-		if d, err = FindDatasetByID(ctx, tx, in.DatasetID); err != nil {
+		if d, err = findDatasetByID(ctx, tx, in.DatasetID); err != nil {
 			return err
 		}
-		org, err := FindOrgByID(ctx, tx, d.OrgID)
+		org, err := findOrgByID(ctx, tx, d.OrgID)
 		if err != nil {
 			return err
 		}

@@ -28,7 +28,7 @@ func (s *KeyService) CreateKey(ctx context.Context, k *sluice.APIKey) (string, e
 	hash := sha256.Sum256([]byte(secret))
 
 	err := s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
-		org, err := FindOrgByID(ctx, tx, k.OrgID)
+		org, err := findOrgByID(ctx, tx, k.OrgID)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func (s *KeyService) Authenticate(ctx context.Context, token string) (*sluice.AP
 	if k.RevokedAt != nil {
 		return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "API key %s was revoked.", k.ID)
 	}
-	if k.Org, err = FindOrgByID(ctx, s.db.Read, k.OrgID); err != nil {
+	if k.Org, err = findOrgByID(ctx, s.db.Read, k.OrgID); err != nil {
 		return nil, err
 	}
 	return &k, nil

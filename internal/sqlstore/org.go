@@ -17,7 +17,7 @@ func NewOrgService(db *DB) *OrgService { return &OrgService{db: db} }
 
 // FindOrgByID returns ENOTFOUND if the org does not exist.
 func (s *OrgService) FindOrgByID(ctx context.Context, id int64) (*sluice.Org, error) {
-	return FindOrgByID(ctx, s.db.Read, id)
+	return findOrgByID(ctx, s.db.Read, id)
 }
 
 // FindOrgs returns the orgs matching filter.
@@ -53,8 +53,8 @@ func (s *OrgService) CreateOrg(ctx context.Context, o *sluice.Org) error {
 	})
 }
 
-// FindOrgByID returns the org with id, ENOTFOUND if there is none.
-func FindOrgByID(ctx context.Context, q Querier, id int64) (*sluice.Org, error) {
+// findOrgByID returns the org with id, ENOTFOUND if there is none.
+func findOrgByID(ctx context.Context, q Querier, id int64) (*sluice.Org, error) {
 	orgs, _, err := findOrgs(ctx, q, sluice.OrgFilter{ID: &id})
 	if err != nil {
 		return nil, err
