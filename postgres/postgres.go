@@ -5,6 +5,10 @@
 //
 // The SQL stays within what PostgreSQL-compatible distributed databases
 // accept: no extensions, no LISTEN/NOTIFY, identity columns and COPY.
+//
+// The statements are sluice/internal/sqlstore's, shared with the SQLite
+// store; this package holds what is PostgreSQL's own: the pool,
+// migrations, advisory locks and the dialect.
 package postgres
 
 import (

@@ -1,7 +1,9 @@
 // Package sqlite implements sluice's stores on SQLite, the embedded default:
 // a control database (orgs, keys, datasets, ingests, audit events) and one
 // record database per region, each a file in WAL mode with its migrations
-// embedded and applied at open.
+// embedded and applied at open. The statements are sluice/internal/sqlstore's,
+// shared with the PostgreSQL store; this package holds what is SQLite's
+// own: opening, pragmas, the two pools, migrations and the dialect.
 package sqlite
 
 import (
