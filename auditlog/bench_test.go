@@ -41,7 +41,7 @@ func openBenchSQLite(b *testing.B) *benchStore {
 		orgs: sqlite.NewOrgService(db),
 		bare: func(ctx context.Context, name string) error {
 			return db.Update(ctx, func(ctx context.Context, tx *sqlite.Tx) error {
-				_, err := tx.ExecContext(ctx, `INSERT INTO orgs (name, region, sector, ciio, created_at) VALUES (?, 'CN', '', 0, ?)`,
+				_, err := tx.Exec(ctx, `INSERT INTO orgs (name, region, sector, ciio, created_at) VALUES (?, 'CN', '', 0, ?)`,
 					name, time.Now().UTC().Format(time.RFC3339Nano))
 				return err
 			})

@@ -5,6 +5,10 @@
 //
 // The SQL stays within what PostgreSQL-compatible distributed databases
 // accept: no extensions, no LISTEN/NOTIFY, identity columns and COPY.
+//
+// The statements are sluice/internal/sqlstore's, shared with the SQLite
+// store; this package holds what is PostgreSQL's own: the pool,
+// migrations, advisory locks and the dialect.
 package postgres
 
 import (
@@ -14,14 +18,13 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"sluice"
-	"sluice/internal/groupcommit"
+	"sluice/internal/sqlstore"
 )
 
 //go:embed migration/*/*.sql
@@ -29,37 +32,30 @@ var migrationFS embed.FS
 
 // Schemas: which set of migrations a database gets.
 const (
-	SchemaControl = "control"
-	SchemaRegion  = "region"
+	SchemaControl = sqlstore.SchemaControl
+	SchemaRegion  = sqlstore.SchemaRegion
 )
 
 // A DB is a pool of connections to one PostgreSQL database.
 type DB struct {
+	// DB is the database as the shared statements see it; it holds the
+	// Schema and the clock (Now), which tests replace.
+	*sqlstore.DB
+
 	pool *pgxpool.Pool
 
 	// DSN is the database's URL.
 	DSN string
-	// Schema is SchemaControl or SchemaRegion.
-	Schema string
-
-	// Now returns the current time; tests replace it.
-	Now func() time.Time
-
-	// MaxBatch is the largest number of Update calls that share one
-	// transaction; 0 means DefaultMaxBatch. Set it before Open.
-	MaxBatch int
-
-	committer *groupcommit.Committer[pgx.Tx] // runs Update calls
 }
 
 // NewControlDB returns the control database at dsn. Call Open before use.
 func NewControlDB(dsn string) *DB {
-	return &DB{DSN: dsn, Schema: SchemaControl, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaControl), DSN: dsn}
 }
 
 // NewRegionDB returns a region's record database at dsn. Call Open before use.
 func NewRegionDB(dsn string) *DB {
-	return &DB{DSN: dsn, Schema: SchemaRegion, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaRegion), DSN: dsn}
 }
 
 // Open connects and applies pending migrations.
@@ -75,17 +71,25 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		db.pool.Close()
 		return fmt.Errorf("postgres: %w", err)
 	}
+	db.Read, db.Write = conn{db.pool}, conn{db.pool}
+	db.Begin = func(ctx context.Context) (sqlstore.RawTx, error) {
+		tx, err := db.pool.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return rawTx{conn{tx}, tx}, nil
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.pool.Close()
 		return fmt.Errorf("migrate: %w", err)
 	}
-	db.startCommitter()
+	db.StartCommitter(DefaultMaxBatch)
 	return nil
 }
 
 // Close closes the pool.
 func (db *DB) Close() error {
-	db.stopCommitter()
+	db.StopCommitter()
 	if db.pool != nil {
 		db.pool.Close()
 	}
@@ -150,24 +154,13 @@ func migrateFile(ctx context.Context, conn *pgx.Conn, schema, name string) error
 	return tx.Commit(ctx)
 }
 
-// Tx wraps a transaction and fixes the time at its start.
-type Tx struct {
-	pgx.Tx
-	db      *DB
-	now     time.Time
-	batched bool // within Update: the committer commits; see Update
-}
+// DefaultMaxBatch is the largest number of Update calls that share one
+// transaction. PostgreSQL keeps up to 64 subtransactions per backend in
+// shared memory; beyond that every snapshot taken anywhere gets slower.
+const DefaultMaxBatch = 64
 
-// BeginTx starts a transaction of its own, outside group commit: for
-// writes that append no audit event, such as a region's record batches.
-// Changes that append events go through Update.
-func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
-	tx, err := db.pool.Begin(ctx)
-	if err != nil {
-		return nil, FormatError(err)
-	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
-}
+// Tx is a write transaction; see sqlstore.Tx.
+type Tx = sqlstore.Tx
 
 // FormatError translates PostgreSQL errors into sluice errors where a user
 // can act on them: a unique violation is ECONFLICT, a serialization
@@ -184,25 +177,4 @@ func FormatError(err error) error {
 		return sluice.Errorf(sluice.EUNAVAILABLE, "The database is busy; try again.")
 	}
 	return err
-}
-
-// dbtx is what *pgxpool.Pool and pgx.Tx have in common.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
-// limitClause returns a LIMIT/OFFSET clause, or "" when neither is set.
-func limitClause(limit, offset int) string {
-	s := ""
-	if limit > 0 {
-		s += fmt.Sprintf(" LIMIT %d", limit)
-	}
-	if offset > 0 {
-		s += fmt.Sprintf(" OFFSET %d", offset)
-	}
-	return s
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"sluice"
+	"sluice/internal/sqlstore"
 )
 
 // Ensure RecordStore implements the interface.
@@ -14,17 +15,15 @@ var _ sluice.RecordStore = (*RecordStore)(nil)
 
 // RecordStore holds one region's records in a region database.
 type RecordStore struct {
-	db     *DB
-	region sluice.Region
+	*sqlstore.RecordStore // the reads
+	db                    *DB
+	region                sluice.Region
 }
 
 // NewRecordStore returns the record store of region over db.
 func NewRecordStore(db *DB, region sluice.Region) *RecordStore {
-	return &RecordStore{db: db, region: region}
+	return &RecordStore{RecordStore: sqlstore.NewRecordStore(db.DB, region), db: db, region: region}
 }
-
-// Region returns the store's region.
-func (s *RecordStore) Region() sluice.Region { return s.region }
 
 // WriteRecords writes a pending ingest's records with COPY, in one
 // transaction: PostgreSQL does not block other writers while it runs, and
@@ -104,52 +103,4 @@ func (s *RecordStore) AbortIngest(ctx context.Context, id int64) error {
 		return FormatError(err)
 	}
 	return FormatError(tx.Commit(ctx))
-}
-
-// PendingIngests lists ingests neither committed nor aborted.
-func (s *RecordStore) PendingIngests(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT id FROM record_ingests WHERE state = $1 ORDER BY id`, sluice.IngestPending)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, pgx.RowTo[int64])
-}
-
-// FindRecords returns visible records of a dataset in ID order.
-func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([]*sluice.Record, error) {
-	limit := any(nil)
-	if f.Limit > 0 {
-		limit = f.Limit
-	}
-	rows, err := s.db.pool.Query(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
-		ORDER BY r.id LIMIT $4`, f.DatasetID, f.After, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*sluice.Record
-	for rows.Next() {
-		var r sluice.Record
-		var data string
-		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &data); err != nil {
-			return nil, err
-		}
-		r.Data = []byte(data)
-		out = append(out, &r)
-	}
-	return out, rows.Err()
-}
-
-// CountSubjects counts the distinct subject keys of a dataset's visible
-// records and of one pending ingest's.
-func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
-	var n int64
-	err := s.db.pool.QueryRow(ctx, `
-		SELECT COUNT(DISTINCT r.subject_key)
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND (i.state = $2 OR r.ingest_id = $3)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
-	return n, err
 }

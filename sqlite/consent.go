@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/internal/sqlstore"
 )
 
 // Ensure ConsentService implements the interface.
@@ -20,7 +21,8 @@ var _ sluice.ConsentService = (*ConsentService)(nil)
 // in-memory copy of the ledger's folded states, kept exact by reading the
 // ledger's latest entry id on every lookup; see consentcache.go.
 type ConsentService struct {
-	db *DB
+	*sqlstore.ConsentService // CreateConsent, FindConsents
+	db                       *DB
 
 	// CacheEntries bounds the subjects the cache holds across ledgers: 0
 	// means DefaultConsentCacheEntries, negative turns the cache off.
@@ -33,98 +35,8 @@ type ConsentService struct {
 }
 
 // NewConsentService returns a ConsentService over db.
-func NewConsentService(db *DB) *ConsentService { return &ConsentService{db: db} }
-
-// CreateConsent records c in the ledger of c.OrgID.
-func (s *ConsentService) CreateConsent(ctx context.Context, c *sluice.Consent) error {
-	if err := sluice.PrepareConsent(ctx, c); err != nil {
-		return err
-	}
-	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
-		if c.GrantID != 0 {
-			var owner int64
-			var purpose string
-			err := tx.QueryRowContext(ctx, `SELECT owner_org_id, purpose FROM grants WHERE id = ?`, c.GrantID).Scan(&owner, &purpose)
-			if isNoRows(err) || err == nil && owner != c.OrgID {
-				return sluice.Errorf(sluice.ENOTFOUND, "Grant %d not found.", c.GrantID)
-			} else if err != nil {
-				return err
-			}
-			if err := sluice.ConsentPurposeFromGrant(c, purpose); err != nil {
-				return err
-			}
-		}
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		var known int
-		if err := tx.QueryRowContext(ctx, `
-			SELECT EXISTS (SELECT 1 FROM purposes WHERE org_id = ? AND name = ?)
-				OR EXISTS (SELECT 1 FROM grants WHERE owner_org_id = ? AND purpose = ?)`,
-			c.OrgID, c.Purpose, c.OrgID, c.Purpose).Scan(&known); err != nil {
-			return err
-		} else if known == 0 {
-			return sluice.Errorf(sluice.EINVALID, "Purpose %q is unknown: declare it (POST /v1/purposes) or give the grant that names it.", c.Purpose)
-		}
-		org, err := findOrgByID(ctx, tx, c.OrgID)
-		if err != nil {
-			return err
-		}
-		c.CreatedAt = tx.now
-		var grant any
-		if c.GrantID != 0 {
-			grant = c.GrantID
-		}
-		res, err := tx.ExecContext(ctx, `
-			INSERT INTO consents (org_id, purpose, subject_key, grant_id, kind, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.OrgID, c.Purpose, c.SubjectKey, grant, c.Kind, c.Evidence, formatFixed(c.CreatedAt))
-		if err != nil {
-			return FormatError(err)
-		}
-		if c.ID, err = res.LastInsertId(); err != nil {
-			return err
-		}
-		_, err = appendEvent(ctx, tx, sluice.NewConsentEvent(org, c))
-		return err
-	})
-}
-
-// FindConsents returns the ledger entries matching filter that the actor
-// may see, in the order they were recorded.
-func (s *ConsentService) FindConsents(ctx context.Context, filter sluice.ConsentFilter) ([]*sluice.Consent, int, error) {
-	where, args := []string{"1 = 1"}, []any{}
-	if org := sluice.OrgIDFromContext(ctx); org != 0 {
-		where, args = append(where, "org_id = ?"), append(args, org)
-	}
-	if v := filter.OrgID; v != nil {
-		where, args = append(where, "org_id = ?"), append(args, *v)
-	}
-	if v := filter.SubjectKey; v != nil {
-		where, args = append(where, "subject_key = ?"), append(args, *v)
-	}
-	if v := filter.Purpose; v != nil {
-		where, args = append(where, "purpose = ?"), append(args, *v)
-	}
-	if v := filter.GrantID; v != nil {
-		where, args = append(where, "grant_id = ?"), append(args, *v)
-	}
-	rows, err := s.db.rdb.QueryContext(ctx, `
-		SELECT id, org_id, purpose, subject_key, COALESCE(grant_id, 0), kind, evidence, created_at, COUNT(*) OVER ()
-		FROM consents WHERE `+strings.Join(where, " AND ")+` ORDER BY id`+limitClause(filter.Limit, filter.Offset), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []*sluice.Consent
-	var n int
-	for rows.Next() {
-		var c sluice.Consent
-		if err := rows.Scan(&c.ID, &c.OrgID, &c.Purpose, &c.SubjectKey, &c.GrantID, &c.Kind, &c.Evidence, timeCol{&c.CreatedAt}, &n); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, &c)
-	}
-	return out, n, rows.Err()
+func NewConsentService(db *DB) *ConsentService {
+	return &ConsentService{ConsentService: sqlstore.NewConsentService(db.DB), db: db}
 }
 
 // FindConsentStates returns the consent state at time at of each subject
@@ -153,7 +65,7 @@ func (s *ConsentService) FindConsentStates(ctx context.Context, orgID int64, pur
 		SELECT c.subject_key, c.id, c.kind, c.created_at
 		FROM json_each(?) AS k CROSS JOIN consents c
 		WHERE c.org_id = ? AND c.purpose = ? AND c.subject_key = k.value AND c.created_at <= ?`,
-		list, orgID, purpose, formatFixed(at))
+		list, orgID, purpose, sqlstore.FormatTimeText(at))
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +73,7 @@ func (s *ConsentService) FindConsentStates(ctx context.Context, orgID int64, pur
 	var entries []consentEntry
 	for rows.Next() {
 		var e consentEntry
-		if err := rows.Scan(&e.SubjectKey, &e.ID, &e.Kind, timeCol{&e.CreatedAt}); err != nil {
+		if err := rows.Scan(&e.SubjectKey, &e.ID, &e.Kind, sqlstore.ScanTime(&e.CreatedAt)); err != nil {
 			return nil, err
 		}
 		entries = append(entries, e)

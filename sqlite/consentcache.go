@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/internal/sqlstore"
 )
 
 // Consent cache defaults; see ConsentService.
@@ -167,7 +168,7 @@ func (s *ConsentService) loadLedger(ctx context.Context, l *ledgerCache, orgID i
 	var e sluice.Consent
 	var k [32]byte
 	for rows.Next() {
-		if err := rows.Scan(&key, &e.Kind, timeCol{&e.CreatedAt}); err != nil {
+		if err := rows.Scan(&key, &e.Kind, sqlstore.ScanTime(&e.CreatedAt)); err != nil {
 			return err
 		}
 		if _, err := hex.Decode(k[:], key); err != nil || len(key) != 64 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"sluice"
+	"sluice/internal/sqlstore"
 )
 
 // Ensure RecordStore implements the interface.
@@ -19,8 +20,9 @@ const DefaultBatchSize = 20000
 
 // RecordStore holds one region's records in a region database.
 type RecordStore struct {
-	db     *DB
-	region sluice.Region
+	*sqlstore.RecordStore // the reads
+	db                    *DB
+	region                sluice.Region
 
 	// BatchSize is the number of records per write transaction.
 	BatchSize int
@@ -28,11 +30,8 @@ type RecordStore struct {
 
 // NewRecordStore returns the record store of region over db.
 func NewRecordStore(db *DB, region sluice.Region) *RecordStore {
-	return &RecordStore{db: db, region: region, BatchSize: DefaultBatchSize}
+	return &RecordStore{RecordStore: sqlstore.NewRecordStore(db.DB, region), db: db, region: region, BatchSize: DefaultBatchSize}
 }
-
-// Region returns the store's region.
-func (s *RecordStore) Region() sluice.Region { return s.region }
 
 // WriteRecords writes a pending ingest's records, invisible until committed.
 func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator) (int64, error) {
@@ -59,7 +58,7 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 const rowsPerInsert = 128
 
 func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64, more bool) (bool, error) {
-	tx, err := s.db.BeginTx(ctx)
+	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -152,7 +151,7 @@ func (s *RecordStore) AbortIngest(ctx context.Context, id int64) error {
 		} else if err != nil {
 			return err
 		}
-		tx, err := s.db.BeginTx(ctx)
+		tx, err := s.db.beginWrite(ctx)
 		if err != nil {
 			return err
 		}
@@ -174,65 +173,10 @@ func (s *RecordStore) AbortIngest(ctx context.Context, id int64) error {
 	return FormatError(err)
 }
 
-// PendingIngests lists ingests neither committed nor aborted.
-func (s *RecordStore) PendingIngests(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT id FROM record_ingests WHERE state = ? ORDER BY id`, sluice.IngestPending)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// FindRecords returns visible records of a dataset in ID order.
-func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([]*sluice.Record, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.rdb.QueryContext(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = ? AND r.id > ? AND i.state = ?
-		ORDER BY r.id LIMIT ?`, f.DatasetID, f.After, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*sluice.Record
-	for rows.Next() {
-		var r sluice.Record
-		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &r.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, &r)
-	}
-	return out, rows.Err()
-}
-
 // CountAllRows counts every row of the records table, visible or not. It is
 // for checks of where bytes were written.
 func (s *RecordStore) CountAllRows(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
-	return n, err
-}
-
-// CountSubjects counts the distinct subject keys of a dataset's visible
-// records and of one pending ingest's.
-func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
-	var n int64
-	err := s.db.rdb.QueryRowContext(ctx, `
-		SELECT COUNT(DISTINCT r.subject_key)
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = ? AND (i.state = ? OR r.ingest_id = ?)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
 	return n, err
 }

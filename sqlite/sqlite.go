@@ -1,7 +1,9 @@
 // Package sqlite implements sluice's stores on SQLite, the embedded default:
 // a control database (orgs, keys, datasets, ingests, audit events) and one
 // record database per region, each a file in WAL mode with its migrations
-// embedded and applied at open.
+// embedded and applied at open. The statements are sluice/internal/sqlstore's,
+// shared with the PostgreSQL store; this package holds what is SQLite's
+// own: opening, pragmas, the two pools, migrations and the dialect.
 package sqlite
 
 import (
@@ -13,12 +15,11 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/mattn/go-sqlite3"
 
 	"sluice"
-	"sluice/internal/groupcommit"
+	"sluice/internal/sqlstore"
 )
 
 //go:embed migration/*/*.sql
@@ -26,40 +27,33 @@ var migrationFS embed.FS
 
 // Schemas: which set of migrations a database gets.
 const (
-	SchemaControl = "control"
-	SchemaRegion  = "region"
+	SchemaControl = sqlstore.SchemaControl
+	SchemaRegion  = sqlstore.SchemaRegion
 )
 
 // A DB is one SQLite database file, opened as two pools: a single writer
 // connection (so writers queue in Go rather than spin on SQLite's lock) and
 // several readers.
 type DB struct {
+	// DB is the database as the shared statements see it; it holds the
+	// Schema and the clock (Now), which tests replace.
+	*sqlstore.DB
+
 	wdb *sql.DB
 	rdb *sql.DB
 
 	// Path is the database file.
 	Path string
-	// Schema is SchemaControl or SchemaRegion.
-	Schema string
-
-	// Now returns the current time; tests replace it.
-	Now func() time.Time
-
-	// MaxBatch is the largest number of Update calls that share one
-	// transaction; 0 means DefaultMaxBatch. Set it before Open.
-	MaxBatch int
-
-	committer *groupcommit.Committer[*sql.Tx] // runs Update calls
 }
 
 // NewControlDB returns a control database at path. Call Open before use.
 func NewControlDB(path string) *DB {
-	return &DB{Path: path, Schema: SchemaControl, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaControl), Path: path}
 }
 
 // NewRegionDB returns a region's record database at path. Call Open before use.
 func NewRegionDB(path string) *DB {
-	return &DB{Path: path, Schema: SchemaRegion, Now: func() time.Time { return time.Now().UTC() }}
+	return &DB{DB: sqlstore.NewDB(dialect, SchemaRegion), Path: path}
 }
 
 // Open opens the database and applies pending migrations.
@@ -82,17 +76,21 @@ func (db *DB) Open() (err error) {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.rdb.SetMaxOpenConns(8)
+	db.Read, db.Write = conn{db.rdb}, conn{db.wdb}
+	db.Begin = begin(db.wdb, nil)
+	db.BeginRead = begin(db.rdb, &sql.TxOptions{ReadOnly: true})
+	db.SnapshotReads = true
 	if err := db.migrate(); err != nil {
 		db.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
-	db.startCommitter()
+	db.StartCommitter(DefaultMaxBatch)
 	return nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.stopCommitter()
+	db.StopCommitter()
 	var errs []error
 	if db.rdb != nil {
 		errs = append(errs, db.rdb.Close())
@@ -148,24 +146,18 @@ func (db *DB) migrateFile(name string) error {
 	return tx.Commit()
 }
 
-// Tx wraps a write transaction and fixes the time at its start, so every
-// row it writes carries the same timestamp.
-type Tx struct {
-	*sql.Tx
-	db      *DB
-	now     time.Time
-	batched bool // within Update: the committer commits; see Update
-}
+// DefaultMaxBatch is the largest number of Update calls that share one
+// write transaction.
+const DefaultMaxBatch = 512
 
-// BeginTx starts a write transaction of its own, outside group commit:
-// for long writes such as a region's record batches. Changes to the
-// control store go through Update.
-func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
+// Tx is a write transaction; see sqlstore.Tx.
+type Tx = sqlstore.Tx
+
+// beginWrite starts a write transaction of its own on database/sql, for
+// the bulk writes of a region's records.
+func (db *DB) beginWrite(ctx context.Context) (*sql.Tx, error) {
 	tx, err := db.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, FormatError(err)
-	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+	return tx, FormatError(err)
 }
 
 // readTx starts a read-only transaction, a consistent snapshot.
@@ -195,70 +187,6 @@ func uniqueColumns(msg string) string {
 		return msg[i+len("failed: "):]
 	}
 	return msg
-}
-
-// timeText is how times are stored: RFC 3339 with nanoseconds, UTC.
-const timeText = time.RFC3339Nano
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeText) }
-
-func parseTime(s string) (time.Time, error) { return time.Parse(timeText, s) }
-
-// NullTime scans a nullable time column.
-type nullTime struct{ t **time.Time }
-
-func (n nullTime) Scan(v any) error {
-	if v == nil {
-		*n.t = nil
-		return nil
-	}
-	var s string
-	switch v := v.(type) {
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("time: unexpected %T", v)
-	}
-	t, err := parseTime(s)
-	if err != nil {
-		return err
-	}
-	*n.t = &t
-	return nil
-}
-
-// timeCol scans a non-null time column.
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(v any) error {
-	var p *time.Time
-	if err := (nullTime{&p}).Scan(v); err != nil {
-		return err
-	} else if p == nil {
-		return fmt.Errorf("time: unexpected NULL")
-	}
-	*c.t = *p
-	return nil
-}
-
-// dbtx is what *sql.DB and *sql.Tx have in common.
-type dbtx interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// limitClause returns a LIMIT/OFFSET clause, or "" when limit is 0.
-func limitClause(limit, offset int) string {
-	if limit <= 0 {
-		if offset > 0 {
-			return fmt.Sprintf(" LIMIT -1 OFFSET %d", offset)
-		}
-		return ""
-	}
-	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

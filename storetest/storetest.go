@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,7 @@ type EventReader interface {
 func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Org", func(t *testing.T) { testOrg(t, open(t)) })
 	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
+	t.Run("TimeOrder", func(t *testing.T) { testTimeOrder(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
 	t.Run("UpdateField", func(t *testing.T) { testUpdateField(t, open(t)) })
@@ -103,6 +105,50 @@ func testOrg(t *testing.T, s *Stores) {
 		_, err := s.Orgs.FindOrgByID(ctx, 9999)
 		wantCode(t, err, sluice.ENOTFOUND)
 	})
+}
+
+// testTimeOrder checks that stored times sort as times whatever their
+// precision: keys, listed by creation time, are created at times whose
+// shortest RFC 3339 forms sort otherwise as text ("…:01Z" after
+// "…:01.25Z", "…:02.000001Z" before "…:02Z").
+func testTimeOrder(t *testing.T, s *Stores) {
+	ctx := context.Background()
+	org := MustCreateOrg(t, s, "cn-clock", "CN")
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	times := []time.Time{
+		base.Add(500 * time.Millisecond),
+		base.Add(time.Second),
+		base.Add(time.Second + 250*time.Millisecond),
+		base.Add(2 * time.Second),
+		base.Add(2*time.Second + time.Microsecond),
+		base.Add(2*time.Second + 100*time.Millisecond),
+		base.Add(10 * time.Second),
+	}
+	// Created in an order other than time order, so that ids do not
+	// follow time either.
+	order := []int{6, 1, 4, 0, 3, 5, 2}
+	ids := make([]string, len(times))
+	for _, i := range order {
+		at := times[i]
+		s.SetNow(func() time.Time { return at })
+		k := &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleAuditor}
+		if _, err := s.Keys.CreateKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = k.ID
+	}
+	s.SetNow(func() time.Time { return time.Now().UTC() })
+	keys, n, err := s.Keys.FindKeys(ctx, sluice.KeyFilter{OrgID: &org.ID})
+	if err != nil {
+		t.Fatal(err)
+	} else if n != len(times) || len(keys) != len(times) {
+		t.Fatalf("FindKeys: %d keys, %d in all; want %d", len(keys), n, len(times))
+	}
+	for i, k := range keys {
+		if k.ID != ids[i] || !k.CreatedAt.Equal(times[i]) {
+			t.Errorf("key %d: %s created %s, want %s created %s", i, k.ID, k.CreatedAt.Format(time.RFC3339Nano), ids[i], times[i].Format(time.RFC3339Nano))
+		}
+	}
 }
 
 func testKey(t *testing.T, s *Stores) {
@@ -263,6 +309,7 @@ func testIngest(t *testing.T, s *Stores) {
 			t.Fatalf("CN store holds %d rows, EU store %d; want 25000 and 0", cnRows, euRows)
 		}
 	})
+	t.Run("Subjects", func(t *testing.T) { testSubjectScan(t, s, d.ID) })
 	t.Run("ErrAllOrNothing", func(t *testing.T) {
 		before, _ := s.RawRecordCount("CN")
 		bad := errors.New("broken upload")
@@ -302,6 +349,70 @@ func testIngest(t *testing.T, s *Stores) {
 		_, err = rs.FindRecords(OwnerContext(eu), sluice.RecordFilter{DatasetID: d.ID})
 		wantCode(t, err, sluice.ENOTFOUND)
 	})
+}
+
+// A SubjectScanner streams the subject keys of a dataset's visible
+// records, keeping none: the record stores of both SQL engines are.
+type SubjectScanner interface {
+	EachSubject(ctx context.Context, datasetID, after, through int64, fn func(id int64, key string) error) error
+	EachDistinctSubject(ctx context.Context, datasetID, through int64, fn func(key string) error) error
+}
+
+// testSubjectScan checks the subject scans of CN's store against its
+// records: every record in id order, bounded by after and through, and
+// the distinct keys sorted.
+func testSubjectScan(t *testing.T, s *Stores, datasetID int64) {
+	ctx := context.Background()
+	sc, ok := s.Regions["CN"].(SubjectScanner)
+	if !ok {
+		t.Fatalf("%T does not stream subject keys", s.Regions["CN"])
+	}
+	recs, err := s.Regions["CN"].FindRecords(ctx, sluice.RecordFilter{DatasetID: datasetID})
+	if err != nil {
+		t.Fatal(err)
+	} else if len(recs) < 200 {
+		t.Fatalf("%d records; the test wants 200 at least", len(recs))
+	}
+	scan := func(after, through int64) (ids []int64, keys []string) {
+		t.Helper()
+		if err := sc.EachSubject(ctx, datasetID, after, through, func(id int64, key string) error {
+			ids, keys = append(ids, id), append(keys, key)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids, keys
+	}
+	ids, keys := scan(0, 0)
+	if len(ids) != len(recs) {
+		t.Fatalf("EachSubject: %d records, want %d", len(ids), len(recs))
+	}
+	for i, r := range recs {
+		if ids[i] != r.ID || keys[i] != r.SubjectKey {
+			t.Fatalf("EachSubject: record %d is %d %s, want %d %s", i, ids[i], keys[i], r.ID, r.SubjectKey)
+		}
+	}
+	if ids, _ := scan(recs[9].ID, recs[99].ID); len(ids) != 90 || ids[0] != recs[10].ID || ids[89] != recs[99].ID {
+		t.Fatalf("EachSubject (%d, %d]: %d records", recs[9].ID, recs[99].ID, len(ids))
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := sc.EachSubject(ctx, datasetID, 0, 0, func(int64, string) error { n++; return stop }); err != stop || n != 1 {
+		t.Fatalf("EachSubject stopped with %v after %d records; want stop after 1", err, n)
+	}
+
+	want := slices.Clone(keys[:100])
+	slices.Sort(want)
+	want = slices.Compact(want)
+	var got []string
+	if err := sc.EachDistinctSubject(ctx, datasetID, recs[99].ID, func(key string) error {
+		got = append(got, key)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	} else if !slices.Equal(got, want) {
+		t.Fatalf("EachDistinctSubject: %d keys, want %d sorted and distinct", len(got), len(want))
+	}
 }
 
 func testRecover(t *testing.T, s *Stores) {

@@ -1,0 +1,183 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"sluice"
+)
+
+// Ensure DatasetService implements the interface.
+var _ sluice.DatasetService = (*DatasetService)(nil)
+
+// DatasetService stores datasets and their fields in the control database.
+type DatasetService struct{ db *DB }
+
+// NewDatasetService returns a DatasetService over db.
+func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db} }
+
+// FindDatasetByID returns the dataset if the actor may see it.
+func (s *DatasetService) FindDatasetByID(ctx context.Context, id int64) (*sluice.Dataset, error) {
+	var d *sluice.Dataset
+	err := s.db.View(ctx, func(q Querier) (err error) {
+		d, err = findDatasetByID(ctx, q, id)
+		return err
+	})
+	return d, err
+}
+
+// FindDatasets returns the datasets matching filter that the actor may see.
+func (s *DatasetService) FindDatasets(ctx context.Context, filter sluice.DatasetFilter) ([]*sluice.Dataset, int, error) {
+	var ds []*sluice.Dataset
+	var n int
+	err := s.db.View(ctx, func(q Querier) (err error) {
+		ds, n, err = findDatasets(ctx, q, filter)
+		return err
+	})
+	return ds, n, err
+}
+
+// CreateDataset creates d in the acting org's home region.
+func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) error {
+	actor := sluice.ActorFromContext(ctx)
+	if actor == nil || actor.Org == nil {
+		return sluice.Errorf(sluice.EUNAUTHORIZED, "Only an org can own a dataset.")
+	}
+	d.OrgID, d.Region, d.Grade, d.RecordCount, d.Fields = actor.Org.ID, actor.Org.Region, sluice.GradeGeneral, 0, nil
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		d.CreatedAt, d.UpdatedAt = tx.Now, tx.Now
+		if err := tx.QueryRow(ctx, `
+			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now)).Scan(&d.ID); err != nil {
+			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
+				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
+			}
+			return tx.Dialect().FormatError(err)
+		}
+		_, err := AppendEvent(ctx, tx, &sluice.Event{
+			Action:  sluice.ActionDatasetCreate,
+			Object:  map[string]any{"dataset": d.ID},
+			Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
+		})
+		return err
+	})
+}
+
+// findDatasetByID returns the dataset with id if the actor in ctx may see
+// it.
+func findDatasetByID(ctx context.Context, q Querier, id int64) (*sluice.Dataset, error) {
+	ds, _, err := findDatasets(ctx, q, sluice.DatasetFilter{ID: &id})
+	if err != nil {
+		return nil, err
+	} else if len(ds) == 0 {
+		return nil, sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", id)
+	}
+	return ds[0], nil
+}
+
+// findDatasets applies the tenant rule: an org sees only its own datasets;
+// the operator sees all.
+func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) ([]*sluice.Dataset, int, error) {
+	var w where
+	if orgID := sluice.OrgIDFromContext(ctx); orgID != 0 {
+		w.add("org_id = $?", orgID)
+	}
+	if v := filter.ID; v != nil {
+		w.add("id = $?", *v)
+	}
+	if v := filter.OrgID; v != nil {
+		w.add("org_id = $?", *v)
+	}
+	if v := filter.Name; v != nil {
+		w.add("name = $?", *v)
+	}
+	query := `
+		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at, COUNT(*) OVER ()
+		FROM datasets WHERE ` + w.String() + ` ORDER BY id`
+	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
+	rows, err := q.Query(ctx, query, w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var ds []*sluice.Dataset
+	var n int
+	for rows.Next() {
+		var d sluice.Dataset
+		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
+			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &n); err != nil {
+			return nil, 0, err
+		}
+		ds = append(ds, &d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	for _, d := range ds {
+		if d.Fields, err = findFields(ctx, q, d.ID); err != nil {
+			return nil, 0, err
+		}
+	}
+	return ds, n, nil
+}
+
+func findFields(ctx context.Context, q Querier, datasetID int64) ([]*sluice.Field, error) {
+	rows, err := q.Query(ctx, `
+		SELECT name, categories, personal, sensitive, grade, non_empty, confirmed FROM fields WHERE dataset_id = $1 ORDER BY position`, datasetID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	fields := []*sluice.Field{}
+	for rows.Next() {
+		var f sluice.Field
+		var cats []byte
+		if err := rows.Scan(&f.Name, &cats, &f.Personal, &f.Sensitive, &f.Grade, &f.NonEmpty, &f.Confirmed); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(cats, &f.Categories); err != nil {
+			return nil, err
+		}
+		fields = append(fields, &f)
+	}
+	return fields, rows.Err()
+}
+
+// UpdateField sets a field's categories as confirmed by a person.
+func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sluice.Field, datasetGrade sluice.Grade) error {
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		if tx.Dialect().RowLocks {
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM datasets WHERE id = $1 FOR UPDATE`, datasetID); err != nil {
+				return err
+			}
+		}
+		d, err := findDatasetByID(ctx, tx, datasetID)
+		if err != nil {
+			return err
+		}
+		before := d.Field(f.Name)
+		if before == nil {
+			return &sluice.Error{Code: sluice.ENOTFOUND, Field: f.Name, Message: fmt.Sprintf("Dataset %d has no field %q.", datasetID, f.Name)}
+		}
+		cats, err := json.Marshal(f.Categories)
+		if err != nil {
+			return err
+		}
+		f.Confirmed = true
+		if _, err := tx.Exec(ctx, `UPDATE fields SET categories = $1, personal = $2, sensitive = $3, grade = $4, confirmed = TRUE WHERE dataset_id = $5 AND name = $6`,
+			cats, f.Personal, f.Sensitive, f.Grade, datasetID, f.Name); err != nil {
+			return tx.Dialect().FormatError(err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE datasets SET grade = $1, updated_at = $2 WHERE id = $3`, datasetGrade, tx.Dialect().Time(tx.Now), datasetID); err != nil {
+			return tx.Dialect().FormatError(err)
+		}
+		_, err = AppendEvent(ctx, tx, sluice.NewFieldUpdateEvent(datasetID, before, f, datasetGrade))
+		return err
+	})
+}

@@ -1,0 +1,182 @@
+package sqlstore
+
+import (
+	"context"
+
+	"sluice"
+)
+
+// RecordStore reads one region's records in a region database. The
+// engines add the writes: how records are loaded, committed and removed
+// is each engine's own.
+type RecordStore struct {
+	db     *DB
+	region sluice.Region
+}
+
+// NewRecordStore returns the record store of region over db.
+func NewRecordStore(db *DB, region sluice.Region) *RecordStore {
+	return &RecordStore{db: db, region: region}
+}
+
+// Region returns the store's region.
+func (s *RecordStore) Region() sluice.Region { return s.region }
+
+// PendingIngests lists ingests neither committed nor aborted.
+func (s *RecordStore) PendingIngests(ctx context.Context) ([]int64, error) {
+	rows, err := s.db.Read.Query(ctx, `SELECT id FROM record_ingests WHERE state = $1 ORDER BY id`, sluice.IngestPending)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// FindRecords returns visible records of a dataset in ID order.
+func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([]*sluice.Record, error) {
+	w := where{args: []any{f.DatasetID, f.After, sluice.IngestCommitted}}
+	rows, err := s.db.Read.Query(ctx, `
+		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
+		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*sluice.Record
+	for rows.Next() {
+		var r sluice.Record
+		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &r.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// CountSubjects counts the distinct subject keys of a dataset's visible
+// records and of one pending ingest's.
+func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
+	var n int64
+	err := s.db.Read.QueryRow(ctx, `
+		SELECT COUNT(DISTINCT r.subject_key)
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND (i.state = $2 OR r.ingest_id = $3)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
+	return n, err
+}
+
+// ListSubjects lists the ids and subject keys of a dataset's visible
+// records with id in (after, through] (through 0: no bound), at most
+// limit, in id order, without reading their data: what a transfer's
+// facts need (see residency.SubjectLister).
+func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, through int64, limit int) ([]int64, []string, error) {
+	if through <= 0 {
+		through = 1<<63 - 1
+	}
+	rows, err := s.db.Read.Query(ctx, `
+		SELECT r.id, r.subject_key
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	ids, keys := make([]int64, 0, limit), make([]string, 0, limit)
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, nil, err
+		}
+		ids, keys = append(ids, id), append(keys, key)
+	}
+	return ids, keys, rows.Err()
+}
+
+// subjectPage is how many records EachSubject reads in one statement.
+const subjectPage = 50000
+
+// EachSubject calls fn with the id and subject key of each visible record
+// of a dataset with id in (after, through] (through 0: no bound), in id
+// order, without reading the records' data. It reads subjectPage records
+// a statement and keeps none of them, so that its memory stays flat
+// however many records and subjects the dataset holds. An error from fn
+// stops the scan and is returned.
+func (s *RecordStore) EachSubject(ctx context.Context, datasetID, after, through int64, fn func(id int64, key string) error) error {
+	if through <= 0 {
+		through = 1<<63 - 1
+	}
+	for {
+		n, err := s.subjectPage(ctx, datasetID, &after, through, fn)
+		if err != nil || n < subjectPage {
+			return err
+		}
+	}
+}
+
+func (s *RecordStore) subjectPage(ctx context.Context, datasetID int64, after *int64, through int64, fn func(id int64, key string) error) (int, error) {
+	rows, err := s.db.Read.Query(ctx, `
+		SELECT r.id, r.subject_key
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		ORDER BY r.id LIMIT $5`, datasetID, *after, through, sluice.IngestCommitted, subjectPage)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return n, err
+		}
+		n, *after = n+1, id
+		if err := fn(id, key); err != nil {
+			return n, err
+		}
+	}
+	return n, rows.Err()
+}
+
+// EachDistinctSubject calls fn with each distinct subject key of a
+// dataset's visible records with id up to through (0: no bound), in
+// ascending order. The database sorts the keys and one statement streams
+// them, so that memory stays flat however many subjects there are; fn
+// sees sorted, distinct keys, as TransferStore.CountSubjects takes them,
+// and may pass them on a chunk at a time. An error from fn stops the scan
+// and is returned.
+func (s *RecordStore) EachDistinctSubject(ctx context.Context, datasetID, through int64, fn func(key string) error) error {
+	if through <= 0 {
+		through = 1<<63 - 1
+	}
+	rows, err := s.db.Read.Query(ctx, `
+		SELECT DISTINCT r.subject_key`+s.db.Dialect.Bytewise+`
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id <= $2 AND i.state = $3
+		ORDER BY 1`, datasetID, through, sluice.IngestCommitted)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return err
+		}
+		if err := fn(key); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
