@@ -21,10 +21,19 @@ import (
 	"sluice/auditlog"
 	"sluice/httpapi"
 	"sluice/policy"
+	"sluice/postgres"
 	"sluice/residency"
 	"sluice/sharing"
+	"sluice/sqlite"
 	"sluice/storetest"
 	"sluice/transfer"
+)
+
+// Both engines' record stores stream their subjects, so that a transfer's
+// facts take memory flat in the number of people.
+var (
+	_ transfer.SubjectStreamer = (*sqlite.RecordStore)(nil)
+	_ transfer.SubjectStreamer = (*postgres.RecordStore)(nil)
 )
 
 // DefaultStart is when a test's clock starts: a Monday.
