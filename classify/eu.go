@@ -31,6 +31,8 @@ const (
 	euPESEL
 	euNIR
 	euIDKinds
+
+	euPhoneNational = 31 // a bit for national numbers, counted per region
 )
 
 const (
@@ -59,6 +61,7 @@ type euCol struct {
 	natTry    int64
 	natOK     [maxPhoneRegions]int64
 	natRegion int
+	cnPhone   int64 // values with a Chinese phone number only
 
 	// Lexical evidence, in values.
 	nameShape1, nameShapeN, nameKnown1, nameKnownN int64
@@ -79,6 +82,7 @@ func (e *euCol) merge(o *euCol) {
 		e.ok[i] += o.ok[i]
 	}
 	e.natTry += o.natTry
+	e.cnPhone += o.cnPhone
 	for i := range e.natOK {
 		e.natOK[i] += o.natOK[i]
 	}
@@ -131,8 +135,7 @@ func (s *Scanner) referenceDate() time.Time {
 	return s.eu.asOf
 }
 
-// euValue runs the European pass over v, a value of field col. cnPhone says
-// the main finder already found a Chinese phone number in it.
+// euValue runs the European pass over v, a value of field col.
 func (s *Scanner) euValue(col *colStats, v string) {
 	e := col.eu
 	if e == nil {
@@ -147,9 +150,13 @@ func (s *Scanner) euValue(col *colStats, v string) {
 		}
 		e.skip = 0
 	}
-	found := false
-	if s.tf.match&(1<<detPhone|1<<detResidentID|1<<detBankCard|1<<detCreditCard|1<<detEmail|1<<detIPv4|1<<detIPv6) == 0 {
-		found = s.euStructured(col, e, v)
+	cnPhone := s.tf.match&(1<<detPhone) != 0
+	tried, valid := s.euStructured(col, e, v, cnPhone)
+	found := valid != 0
+	if cnPhone && tried&(1<<euPhoneIntl) == 0 && valid&(1<<euPhoneIntl|1<<euPhoneNational) == 0 {
+		// A number the main finder read as Chinese, and not part of an
+		// international number read here.
+		e.cnPhone++
 	}
 	if !found && hasLetter(v) {
 		found = s.euWords(col, e, v)
@@ -174,14 +181,16 @@ func hasLetter(v string) bool {
 }
 
 // euStructured finds the structured identifiers of v and reports whether
-// any validated.
-func (s *Scanner) euStructured(col *colStats, e *euCol, v string) bool {
-	var tried, valid uint32
+// any validated. cnPhone says the main finder found a Chinese phone number
+// in v, which is then not read again as a national number.
+func (s *Scanner) euStructured(col *colStats, e *euCol, v string, cnPhone bool) (tried, valid uint32) {
 	n := len(v)
 	for i := 0; i < n; {
 		c := v[i]
-		if i > 0 && (isAlnum(v[i-1]) || v[i-1] == '+' || v[i-1] == '_') {
-			i++
+		if i > 0 && (isAlnum(v[i-1]) || v[i-1] == '+' || v[i-1] == '_') || i > 1 && (v[i-1] == '-' || v[i-1] == '.' || v[i-1] == '/') && isAlnum(v[i-2]) {
+			// Not the start of a token: inside a word, or after a
+			// letter or digit joined by '-', '.' or '/'.
+			i = skipWord(v, i)
 			continue
 		}
 		switch {
@@ -200,6 +209,17 @@ func (s *Scanner) euStructured(col *colStats, e *euCol, v string) bool {
 			}
 			i++
 		case isDigit(c) || c == '(':
+			if isDigit(c) {
+				if j, t, ok := euDigitToken(s, v, i); t != 0 {
+					tried |= t
+					valid |= ok
+					if ok != 0 {
+						s.euDistinct(col, v[i:j])
+						i = j
+						continue
+					}
+				}
+			}
 			if c == '0' && i+2 < n && v[i+1] == '0' && v[i+2] >= '1' && v[i+2] <= '9' {
 				end, ok := phoneToken(v, i+2)
 				if ok {
@@ -212,22 +232,11 @@ func (s *Scanner) euStructured(col *colStats, e *euCol, v string) bool {
 					continue
 				}
 			}
-			if isDigit(c) {
-				if j, t, ok := euDigitToken(s, v, i); t != 0 {
-					tried |= t
-					valid |= ok
-					if ok != 0 {
-						s.euDistinct(col, v[i:j])
-						i = j
-						continue
-					}
-				}
-			}
 			// A national phone number.
 			end, ok := phoneToken(v, i)
-			if ok && e.natRegion >= 0 && nationalShape(v[i:end]) {
+			if ok && !cnPhone && e.natRegion >= 0 && nationalShape(v[i:end]) {
 				if s.nationalPhone(e, v[i:end]) {
-					valid |= 1 << 31
+					valid |= 1 << euPhoneNational
 					s.euDistinct(col, v[i:end])
 				}
 				i = end
@@ -254,7 +263,7 @@ func (s *Scanner) euStructured(col *colStats, e *euCol, v string) bool {
 			e.ok[k]++
 		}
 	}
-	return valid != 0
+	return tried, valid
 }
 
 func (s *Scanner) euDistinct(col *colStats, tok string) {
@@ -520,7 +529,12 @@ func nationalShape(tok string) bool {
 	if _, ok := parseDateDMY(tok); ok {
 		return false
 	}
-	return tok[0] == '0' || tok[0] == '(' || seps > 0 || digits == 9 || digits == 10
+	if _, ok := parseDate(tok); ok || len(tok) >= 10 && tok[4] == '-' && tok[7] == '-' {
+		return false // an ISO date
+	}
+	// Digits alone are a number only with the trunk zero (0612345678);
+	// without it they are as likely an order or account number.
+	return tok[0] == '0' || tok[0] == '(' || seps > 0
 }
 
 // nationalPhone validates a national-format number in the field's region:
@@ -528,7 +542,11 @@ func nationalShape(tok string) bool {
 func (s *Scanner) nationalPhone(e *euCol, tok string) bool {
 	e.natTry++
 	if e.natRegion > 0 {
-		return validNational(tok, euPhoneRegions[e.natRegion-1])
+		if validNational(tok, euPhoneRegions[e.natRegion-1]) {
+			e.natOK[e.natRegion-1]++
+			return true
+		}
+		return false
 	}
 	any := false
 	for r, region := range euPhoneRegions {
@@ -652,6 +670,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 		if b, ok := euChurchTax[v]; ok && len(v) == 2 {
 			e.church++
 			e.churchSeen |= b
+			found = true
 		}
 	}
 	if isUpper(v[0]) && len(v) >= 3 && isDigit(v[1]) && isDigit(v[2]) {
@@ -889,8 +908,9 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 		if i < 0 || m <= 0 {
 			return
 		}
-		if key != keyGender {
-			m += c.match[i]
+		switch key {
+		case keyName, keyAddress, keyHealth, keyReligion:
+			m += c.match[i] // Chinese names, addresses and terms
 		}
 		*found |= 1 << i
 		matches[i] = max(matches[i], m)
@@ -911,7 +931,12 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 	}
 	// Identifiers.
 	if passes(euIBAN, false) {
-		add(keyIBAN, e.ok[euIBAN])
+		if i := cat.euCatIndex(keyIBAN); i >= 0 {
+			// The bank cards of the main detectors are not IBANs: the
+			// larger count stands for the field.
+			*found |= 1 << i
+			matches[i] = max(matches[i], e.ok[euIBAN])
+		}
 	}
 	var ids int64
 	for _, k := range [...]int{euDNI, euCF, euBSN, euPESEL, euNIR} {
@@ -941,6 +966,7 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 		}
 	}
 	if phones > 0 {
+		phones += e.cnPhone
 		if float64(phones) >= 0.2*ne || hinted(keyPhone) {
 			add(keyPhone, phones)
 		}
