@@ -67,8 +67,18 @@ could not be read (the others are still reported); 2 on a usage error;
 	sector := fs.String("sector", "", "the organisation's `sector` for grading rules, e.g. automotive")
 	failOn := fs.String("fail-on", "", "exit with status 3 if any field is `sensitive`, or any file's grade is important or core (important)")
 	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
+	asOf := fs.String("as-of", "", "reference `DATE` (YYYY-MM-DD) for birth dates in identity numbers (default: today)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
+	}
+	var asOfDate time.Time
+	if *asOf != "" {
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sluice scan: --as-of must be a date YYYY-MM-DD, not %q\n", *asOf)
+			return errUsage
+		}
+		asOfDate = t
 	}
 	switch *format {
 	case "table", "json", "html":
@@ -103,7 +113,7 @@ could not be read (the others are still reported); 2 on a usage error;
 		}
 	}
 
-	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress)}
+	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress), AsOf: asOfDate}
 	stop := startProgress(env, opts.Progress)
 	var results []*scan.Result
 	failed := 0
