@@ -493,6 +493,9 @@ func phoneToken(v string, i int) (int, bool) {
 	if end < n && (isAlpha(v[end]) || v[end] == '+' || v[end] == '_' || v[end] == '@') {
 		return end, false
 	}
+	if end+1 < n && v[end] == ',' && isDigit(v[end+1]) {
+		return end, false // a list of numbers, or a decimal comma
+	}
 	return end, digits >= 7 && digits <= 17
 }
 
@@ -515,13 +518,24 @@ func (s *Scanner) intlPhone(tok string, idd bool) bool {
 // nationalShape reports whether tok may be a national-format number: a
 // trunk zero or separators, not a date, 7 to 12 digits.
 func nationalShape(tok string) bool {
-	digits, seps := 0, 0
+	digits, seps, dots, group := 0, 0, 0, 0
 	for k := 0; k < len(tok); k++ {
 		if isDigit(tok[k]) {
 			digits++
-		} else {
-			seps++
+			group++
+			continue
 		}
+		seps++
+		if tok[k] == '.' {
+			dots++
+			if group > 4 {
+				return false
+			}
+		}
+		group = 0
+	}
+	if dots == 1 || dots > 1 && group > 4 {
+		return false // a decimal, or dots that do not group a number
 	}
 	if digits < 7 || digits > 12 {
 		return false
