@@ -65,6 +65,7 @@ type euCol struct {
 
 	// Lexical evidence, in values.
 	nameShape1, nameShapeN, nameKnown1, nameKnownN int64
+	names                                          *hll // distinct name-shaped values
 	addr                                           int64
 	genderWord, genderLetter                       int64
 	letters                                        uint32 // gender letters seen
@@ -93,6 +94,12 @@ func (e *euCol) merge(o *euCol) {
 	e.nameShapeN += o.nameShapeN
 	e.nameKnown1 += o.nameKnown1
 	e.nameKnownN += o.nameKnownN
+	if o.names != nil {
+		if e.names == nil {
+			e.names = new(hll)
+		}
+		e.names.merge(o.names)
+	}
 	e.addr += o.addr
 	e.genderWord += o.genderWord
 	e.genderLetter += o.genderLetter
@@ -703,7 +710,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 	var kinds uint16
 	known, titles, particles, shapeWords, org := 0, 0, 0, 0, false
 	nameShape := len(v) <= 60
-	street, number := false, false
+	street, number, postTown := false, false, false
 	for k := range words {
 		w := word(k)
 		t := euTerms[w]
@@ -738,7 +745,16 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 				}
 			}
 		}
-		if words[k].digits && words[k].end-words[k].start <= 4 || isHouseNumber(v[words[k].start:words[k].end]) {
+		if words[k].digits {
+			if l := words[k].end - words[k].start; postcodeAt(v, words, k) {
+				// A postcode followed by the town's name.
+				if k+1 < len(words) && words[k+1].capital && !words[k+1].digits {
+					postTown = true
+				}
+			} else if l <= 4 && !(k+1 < len(words) && words[k+1].end-words[k+1].start != 5 && postcodeAt(v, words, k+1)) {
+				number = true
+			}
+		} else if isHouseNumber(v[words[k].start:words[k].end]) {
 			number = true
 		}
 		// Names.
@@ -768,7 +784,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 		}
 		found = true
 	}
-	if street && number {
+	if (street || postTown) && number {
 		e.addr++
 		found = true
 	}
@@ -781,6 +797,10 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 			}
 		} else {
 			e.nameShapeN++
+			if e.names == nil {
+				e.names = new(hll)
+			}
+			e.names.add(hashString(s.tf.seed, v))
 			if known > 0 {
 				e.nameKnownN++
 				found = true
@@ -788,6 +808,23 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 		}
 	}
 	return found
+}
+
+// postcodeAt reports whether word k of v ends a postcode: five digits
+// (Germany, France, Italy, Spain), two and three digits joined by a dash
+// (Poland), four digits and two capitals (the Netherlands, as the last word
+// checked is the letters).
+func postcodeAt(v string, words []euWord, k int) bool {
+	w := words[k]
+	switch w.end - w.start {
+	case 5:
+		return w.digits
+	case 3:
+		return w.digits && k > 0 && words[k-1].digits && words[k-1].end-words[k-1].start == 2 && words[k-1].end+1 == w.start && v[words[k-1].end] == '-'
+	case 2:
+		return !w.digits && w.upper && k > 0 && words[k-1].digits && words[k-1].end-words[k-1].start == 4 && words[k-1].end+1 == w.start && v[words[k-1].end] == ' '
+	}
+	return false
 }
 
 // hasNameBreaker reports characters that never appear in a person's name.
@@ -992,6 +1029,11 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 	case hinted(keyName) && float64(shape) >= euMinShare*ne:
 		add(keyName, shape)
 	case float64(shape) >= 0.6*ne && (float64(e.nameKnownN) >= 0.3*float64(e.nameShapeN) && e.nameShapeN >= e.nameShape1 || float64(known) >= 0.5*float64(shape)):
+		add(keyName, shape)
+	case float64(e.nameShapeN) >= 0.8*ne && float64(known) >= 0.1*float64(shape) && e.names != nil && float64(e.names.estimate()) >= 0.5*float64(e.nameShapeN):
+		// Full names of people: nearly every value two or more
+		// capitalised words, nearly every one different, some with a
+		// known given name or surname.
 		add(keyName, shape)
 	}
 	if float64(e.addr) >= euMinShare*ne || hinted(keyAddress) && float64(e.addr) >= 0.3*ne {
