@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"bytes"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -41,7 +42,7 @@ const (
 	// without European evidence is only sampled, one value in
 	// euSampleEvery.
 	euProbe       = 256
-	euSampleEvery = 32
+	euSampleEvery = 128
 	// natSample is how many national-format numbers of a field are tried
 	// in every region before the field's region is chosen.
 	natSample = 24
@@ -49,10 +50,9 @@ const (
 
 // euCol is the European evidence of one field.
 type euCol struct {
-	values   int64
-	evidence bool // a European match was seen
-	off      bool // only sampled
-	skip     int
+	read int64 // values read: all, or one in euSampleEvery while off
+	off  bool  // only sampled
+	skip int
 
 	try, ok [euIDKinds]int64
 
@@ -76,8 +76,7 @@ type euCol struct {
 }
 
 func (e *euCol) merge(o *euCol) {
-	e.values += o.values
-	e.evidence = e.evidence || o.evidence
+	e.read += o.read
 	for i := range e.try {
 		e.try[i] += o.try[i]
 		e.ok[i] += o.ok[i]
@@ -117,9 +116,10 @@ func (e *euCol) merge(o *euCol) {
 // euState is a scanner's European state: the reference date for birth
 // dates in identity numbers and a buffer for lower-cased words.
 type euState struct {
-	asOf  time.Time
-	lower []byte
-	words []euWord
+	asOf   time.Time
+	lower  []byte
+	phrase []byte
+	words  []euWord
 }
 
 type euWord struct {
@@ -142,37 +142,72 @@ func (s *Scanner) referenceDate() time.Time {
 	return s.eu.asOf
 }
 
-// euValue runs the European pass over v, a value of field col.
+// euValue runs the European pass over v, a value of field col: all of it,
+// or, in a field that showed nothing European, one value in
+// euSampleEvery. It is small enough to be inlined.
 func (s *Scanner) euValue(col *colStats, v string) {
+	if e := col.eu; e == nil || e.skip == 0 {
+		s.euSample(col, v)
+	} else {
+		e.skip--
+	}
+}
+
+func (s *Scanner) euSample(col *colStats, v string) {
 	e := col.eu
 	if e == nil {
 		e = &euCol{}
 		col.eu = e
 	}
-	e.values++
+	s.euRead(col, e, v)
 	if e.off {
-		e.skip++
-		if e.skip < euSampleEvery {
-			return
-		}
-		e.skip = 0
+		e.skip = euSampleEvery - 1
 	}
+}
+
+// euRead reads v in full.
+func (s *Scanner) euRead(col *colStats, e *euCol, v string) {
+	e.read++
 	cnPhone := s.tf.match&(1<<detPhone) != 0
-	tried, valid := s.euStructured(col, e, v, cnPhone)
-	found := valid != 0
+	// Numbers the main finder explained (a Chinese phone number, an IP
+	// or e-mail address) are not read again as national numbers.
+	explained := s.tf.match&(1<<detPhone|1<<detIPv4|1<<detIPv6|1<<detEmail|1<<detMAC) != 0
+	tried, valid := s.euStructured(col, e, v, explained)
 	if cnPhone && tried&(1<<euPhoneIntl) == 0 && valid&(1<<euPhoneIntl|1<<euPhoneNational) == 0 {
 		// A number the main finder read as Chinese, and not part of an
 		// international number read here.
 		e.cnPhone++
 	}
-	if !found && hasLetter(v) {
-		found = s.euWords(col, e, v)
+	if valid&strongKinds == 0 && hasLetter(v) {
+		s.euWords(col, e, v)
 	}
-	if found {
-		e.evidence, e.off = true, false
-	} else if !e.evidence && e.values >= euProbe {
-		e.off = true
+	if e.read%euProbe == 0 {
+		e.off = !e.interesting()
 	}
+}
+
+// strongKinds are the identifiers that random text rarely passes: one
+// found turns a sampled field's full reading back on.
+const strongKinds = 1<<euIBAN | 1<<euPhoneIntl | 1<<euDNI | 1<<euCF | 1<<euNIR
+
+// interesting reports whether a field's first values show enough European
+// evidence to read every value: identifiers of a kind that mostly validate,
+// a national phone region, or words of a European category in a few
+// values in a hundred.
+func (e *euCol) interesting() bool {
+	for k := range e.try {
+		if e.ok[k] >= 3 && 5*e.ok[k] >= e.try[k] {
+			return true
+		}
+	}
+	if e.natRegion > 0 {
+		return true
+	}
+	lex := e.nameKnown1 + e.nameKnownN + e.addr + e.genderWord + e.icd + e.church
+	for _, n := range e.special {
+		lex += n
+	}
+	return 50*lex >= e.read
 }
 
 // hasLetter reports whether v holds a Latin letter or a non-ASCII byte
@@ -187,10 +222,11 @@ func hasLetter(v string) bool {
 	return false
 }
 
-// euStructured finds the structured identifiers of v and reports whether
-// any validated. cnPhone says the main finder found a Chinese phone number
-// in v, which is then not read again as a national number.
-func (s *Scanner) euStructured(col *colStats, e *euCol, v string, cnPhone bool) (tried, valid uint32) {
+// euStructured finds the structured identifiers of v and returns the kinds
+// tried and validated. explained says the main finder found a number in v
+// (a Chinese phone number, an IP address), which is then not read again as
+// a national number.
+func (s *Scanner) euStructured(col *colStats, e *euCol, v string, explained bool) (tried, valid uint32) {
 	n := len(v)
 	for i := 0; i < n; {
 		c := v[i]
@@ -241,7 +277,7 @@ func (s *Scanner) euStructured(col *colStats, e *euCol, v string, cnPhone bool) 
 			}
 			// A national phone number.
 			end, ok := phoneToken(v, i)
-			if ok && !cnPhone && e.natRegion >= 0 && nationalShape(v[i:end]) {
+			if ok && !explained && e.natRegion >= 0 && nationalShape(v[i:end]) {
 				if s.nationalPhone(e, v[i:end]) {
 					valid |= 1 << euPhoneNational
 					s.euDistinct(col, v[i:end])
@@ -561,6 +597,11 @@ func nationalShape(tok string) bool {
 // nationalPhone validates a national-format number in the field's region:
 // the region in which most of its first numbers are valid.
 func (s *Scanner) nationalPhone(e *euCol, tok string) bool {
+	if 2*e.cnPhone > e.read {
+		// A field of Chinese numbers: the rest are not European ones.
+		e.natRegion = -1
+		return false
+	}
 	e.natTry++
 	if e.natRegion > 0 {
 		if validNational(tok, euPhoneRegions[e.natRegion-1]) {
@@ -583,7 +624,7 @@ func (s *Scanner) nationalPhone(e *euCol, tok string) bool {
 				best = r
 			}
 		}
-		if 2*e.natOK[best] >= e.natTry {
+		if 3*e.natOK[best] >= 2*e.natTry {
 			e.natRegion = best + 1
 		} else {
 			e.natRegion = -1
@@ -615,7 +656,7 @@ func parseDateDMY(v string) (int, bool) {
 }
 
 // euWords reads the words of v for names, addresses, gender and the
-// special categories.
+// special categories, and reports whether it found any.
 func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 	if len(v) > 400 {
 		v = v[:400]
@@ -667,13 +708,14 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	word := func(k int) string { return string(st.lower[words[k].lo:words[k].hi]) }
+	word := func(k int) []byte { return st.lower[words[k].lo:words[k].hi] }
 	found := false
 
 	// Whole values: gender, "none" answers, church-tax codes, ICD-10.
 	if len(words) <= 3 && len(v) <= 24 {
 		whole := euLowerWhole(st, words)
-		if euGender[whole] || euGender[euTrimDot(v)] {
+		var dot [24]byte
+		if euGender[string(whole)] || euGender[string(euTrimDot(dot[:0], v))] {
 			e.genderWord++
 			found = true
 		} else if len(v) == 1 && euGenderLetter[v[0]] {
@@ -681,7 +723,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 			e.letters |= 1 << (upper(v[0]) - 'A')
 			found = true
 		}
-		if k := euNone[whole]; k != 0 {
+		if k := euNone[string(whole)]; k != 0 {
 			for i, sk := range euSpecialKinds {
 				if k&sk != 0 {
 					e.specialNone[i]++
@@ -713,22 +755,23 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 	street, number, postTown := false, false, false
 	for k := range words {
 		w := word(k)
-		t := euTerms[w]
+		t := euTerms[string(w)]
 		kinds |= t & (euHealth | euReligion | euPolitical | euUnion | euCriminal)
 		if t&euPhraseStart != 0 {
-			p := w
+			p := append(st.phrase[:0], w...)
 			for m := k + 1; m < len(words) && m < k+5; m++ {
-				p += " " + word(m)
-				kinds |= euTerms[p] & (euHealth | euReligion | euPolitical | euUnion | euCriminal)
+				p = append(append(p, ' '), word(m)...)
+				kinds |= euTerms[string(p)] & (euHealth | euReligion | euPolitical | euUnion | euCriminal)
 			}
+			st.phrase = p
 		}
 		if len(w) >= euPrefixMin && !words[k].digits {
 			for l := euPrefixMin; l <= min(len(w), euPrefixMax); l++ {
-				kinds |= euPrefixes[w[:l]]
+				kinds |= euPrefixes[string(w[:l])]
 			}
 			if len(w) >= 6 {
 				for _, inf := range euInfixes {
-					if len(w) > len(inf.s) && containsStr(w, inf.s) {
+					if len(w) > len(inf.s) && bytes.Contains(w, inf.b) {
 						kinds |= inf.kind
 					}
 				}
@@ -739,7 +782,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 			street = true
 		} else if !words[k].digits && len(w) >= 5 {
 			for _, suf := range euStreetSuffixes {
-				if len(w) > len(suf)+1 && w[len(w)-len(suf):] == suf {
+				if len(w) > len(suf)+1 && string(w[len(w)-len(suf):]) == suf {
 					street = true
 					break
 				}
@@ -761,7 +804,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 		switch {
 		case words[k].digits:
 			nameShape = false
-		case euOrgWords[w]:
+		case euOrgWords[string(w)]:
 			org = true
 		case t&euTitle != 0 && shapeWords == 0:
 			titles++
@@ -848,43 +891,34 @@ func isHouseNumber(w string) bool {
 	return d >= 1 && d <= 4 && len(w) == d+1 && isAlpha(w[d])
 }
 
-func euLowerWhole(st *euState, words []euWord) string {
+// euLowerWhole returns the lower-cased words of a value joined by single
+// spaces, in the scanner's phrase buffer.
+func euLowerWhole(st *euState, words []euWord) []byte {
 	if len(words) == 1 {
-		return string(st.lower[words[0].lo:words[0].hi])
+		return st.lower[words[0].lo:words[0].hi]
 	}
-	b := make([]byte, 0, 32)
+	b := st.phrase[:0]
 	for k, w := range words {
 		if k > 0 {
 			b = append(b, ' ')
 		}
 		b = append(b, st.lower[w.lo:w.hi]...)
 	}
-	return string(b)
+	st.phrase = b
+	return b
 }
 
 // euTrimDot lower-cases a short value as written, keeping its full stops
 // (M., Mme., Sig.ra).
-func euTrimDot(v string) string {
-	var b [24]byte
-	n := 0
-	for i := 0; i < len(v) && n < len(b); i++ {
+func euTrimDot(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c >= 'A' && c <= 'Z' {
 			c |= 0x20
 		}
-		b[n] = c
-		n++
+		b = append(b, c)
 	}
-	return string(b[:n])
-}
-
-func containsStr(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i] == sub[0] && s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
+	return b
 }
 
 // European decision thresholds.

@@ -74,6 +74,7 @@ var (
 
 type euInfix struct {
 	s    string
+	b    []byte
 	kind uint16
 }
 
@@ -140,7 +141,8 @@ func init() {
 			euPrefixMax = max(euPrefixMax, len(p))
 		}
 		for _, s := range ts.Infixes {
-			euInfixes = append(euInfixes, euInfix{euFold(s), kind})
+			f := euFold(s)
+			euInfixes = append(euInfixes, euInfix{f, []byte(f), kind})
 		}
 		for _, w := range none {
 			euNone[euPhrase(w)] |= kind

@@ -155,7 +155,8 @@ type Scanner struct {
 	tf textFinder
 	_  [64]byte
 
-	eu euState // European detectors (eu.go)
+	eu euState // European detectors (eu.go), written per value
+	_  [64]byte
 
 	// generic turns the fast paths off (numeric), so that tests can check
 	// them against the general scan.
