@@ -134,6 +134,11 @@ type Options struct {
 	// Charset of text input; empty means detect. Ignored for Parquet.
 	Charset Charset
 
+	// Delimiter separates the fields of CSV: ',', ';', '\t' or '|'. Zero
+	// means sniff it from the first bytes ([SniffDelimiter]). TSV is always
+	// tab-separated.
+	Delimiter byte
+
 	// MaxFieldBytes bounds one value, in bytes of UTF-8 after decoding.
 	MaxFieldBytes int
 
@@ -235,7 +240,13 @@ func NewReader(r io.Reader, opts Options) (Reader, error) {
 	}
 	switch opts.Format {
 	case FormatCSV:
-		return newCSVReader(b, opts, ','), nil
+		sep := opts.Delimiter
+		if sep == 0 {
+			for b.w-b.r < DetectPrefixBytes && b.more(len(b.buf)) {
+			}
+			sep = SniffDelimiter(b.buf[b.r:b.w])
+		}
+		return newCSVReader(b, opts, sep), nil
 	case FormatTSV:
 		return newCSVReader(b, opts, '\t'), nil
 	case FormatJSONL:

@@ -301,9 +301,14 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 			opts.Progress.Done.Add(3)
 		}
 	}
-	sep := byte(',')
-	if format == recordio.FormatTSV {
+	// The same delimiter recordio would read the file with.
+	sep := opts.Limits.Delimiter
+	switch {
+	case format == recordio.FormatTSV:
 		sep = '\t'
+	case sep == 0:
+		prefix, _ := br.Peek(recordio.DetectPrefixBytes)
+		sep = recordio.SniffDelimiter(prefix)
 	}
 	var read *atomic.Int64
 	if opts.Progress != nil {

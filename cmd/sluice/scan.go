@@ -68,6 +68,7 @@ could not be read (the others are still reported); 2 on a usage error;
 	failOn := fs.String("fail-on", "", "exit with status 3 if any field is `sensitive`, or any file's grade is important or core (important)")
 	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
 	asOf := fs.String("as-of", "", "reference `DATE` (YYYY-MM-DD) for birth dates in identity numbers (default: today)")
+	delimiter := fs.String("delimiter", "auto", "CSV field `delimiter`: comma, semicolon, tab, pipe or auto (sniffed from the first lines)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -79,6 +80,11 @@ could not be read (the others are still reported); 2 on a usage error;
 			return errUsage
 		}
 		asOfDate = t
+	}
+	delim, derr := recordio.ParseDelimiter(*delimiter)
+	if derr != nil {
+		fmt.Fprintf(env.Stderr, "sluice scan: --delimiter: %v\n", derr)
+		return errUsage
 	}
 	switch *format {
 	case "table", "json", "html":
@@ -114,6 +120,7 @@ could not be read (the others are still reported); 2 on a usage error;
 	}
 
 	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress), AsOf: asOfDate}
+	opts.Limits.Delimiter = delim
 	stop := startProgress(env, opts.Progress)
 	var results []*scan.Result
 	failed := 0
