@@ -2,6 +2,7 @@ package classify
 
 import (
 	"bytes"
+	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -275,14 +276,23 @@ func (s *Scanner) euStructured(col *colStats, e *euCol, v string, explained bool
 					continue
 				}
 			}
-			// A national phone number.
+			// A national phone number; one that opens with a
+			// parenthesis has its area code in them: (030) 1234567.
 			end, ok := phoneToken(v, i)
+			if c == '(' {
+				k := strings.IndexByte(v[i:end], ')')
+				ok = ok && k > 1 && i+k+1 < end
+			}
 			if ok && !explained && e.natRegion >= 0 && nationalShape(v[i:end]) {
 				if s.nationalPhone(e, v[i:end]) {
 					valid |= 1 << euPhoneNational
 					s.euDistinct(col, v[i:end])
 				}
 				i = end
+				continue
+			}
+			if c == '(' {
+				i++
 				continue
 			}
 			i = skipWord(v, i)
