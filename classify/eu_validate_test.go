@@ -217,7 +217,7 @@ func pesel(y, m, d int, serial string) string {
 	case y < 1900:
 		mm += 80
 	}
-	s := strconv.Itoa(100+y%100)[1:] + strconv.Itoa(100+mm)[1:] + strconv.Itoa(100+d)[1:] + serial
+	s := strconv.Itoa(100 + y%100)[1:] + strconv.Itoa(100 + mm)[1:] + strconv.Itoa(100 + d)[1:] + serial
 	return s + string(PESELCheck(s))
 }
 
