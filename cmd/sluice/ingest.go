@@ -26,7 +26,7 @@ sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 	key := fs.String("key", env.Getenv("SLUICE_KEY"), "owner API key (env SLUICE_KEY)")
 	dataset := fs.Int64("dataset", 0, "dataset id (required)")
 	format := fs.String("format", "", "csv, tsv, jsonl or parquet (default: from the file name)")
-	charset := fs.String("charset", "", "utf-8, utf-16le, utf-16be or gb18030 (default: detected by the server)")
+	charset := fs.String("charset", "", "utf-8, utf-16le, utf-16be, gb18030, big5 or latin1 (default: detected by the server)")
 	delimiter := fs.String("delimiter", "", "CSV field `delimiter`: comma, semicolon, tab or pipe (default: sniffed by the server)")
 	asJSON := fs.Bool("json", false, "print the server's JSON answer")
 	if err := parseFlags(fs, env, args); err != nil {

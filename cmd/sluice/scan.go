@@ -68,6 +68,7 @@ could not be read (the others are still reported); 2 on a usage error;
 	failOn := fs.String("fail-on", "", "exit with status 3 if any field is `sensitive`, or any file's grade is important or core (important)")
 	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
 	asOf := fs.String("as-of", "", "reference `DATE` (YYYY-MM-DD) for birth dates in identity numbers (default: today)")
+	charset := fs.String("charset", "auto", "text `charset`: auto, utf-8, utf-16le, utf-16be, gb18030, big5 or latin1 (auto: byte-order mark, UTF-8, UTF-16 without a mark, GB18030)")
 	delimiter := fs.String("delimiter", "auto", "CSV field `delimiter`: comma, semicolon, tab, pipe or auto (sniffed from the first lines)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -121,6 +122,12 @@ could not be read (the others are still reported); 2 on a usage error;
 
 	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress), AsOf: asOfDate}
 	opts.Limits.Delimiter = delim
+	cs, cerr := recordio.ParseCharset(*charset)
+	if cerr != nil {
+		fmt.Fprintf(env.Stderr, "sluice scan: --charset: %v\n", cerr)
+		return errUsage
+	}
+	opts.Limits.Charset = cs
 	stop := startProgress(env, opts.Progress)
 	var results []*scan.Result
 	failed := 0
