@@ -51,9 +51,10 @@ const (
 
 // euCol is the European evidence of one field.
 type euCol struct {
-	read int64 // values read: all, or one in euSampleEvery while off
-	off  bool  // only sampled
-	skip int
+	read   int64 // values read: all, or one in euSampleEvery while off
+	hinted bool  // the header suggests a category
+	off    bool  // only sampled
+	skip   int
 
 	try, ok [euIDKinds]int64
 
@@ -78,6 +79,7 @@ type euCol struct {
 
 func (e *euCol) merge(o *euCol) {
 	e.read += o.read
+	e.hinted = e.hinted || o.hinted
 	for i := range e.try {
 		e.try[i] += o.try[i]
 		e.ok[i] += o.ok[i]
@@ -129,6 +131,7 @@ type euWord struct {
 	capital    bool
 	upper      bool // every letter upper case
 	digits     bool // all digits
+	digit      bool // some digit
 }
 
 // SetReferenceDate sets the date against which birth dates inside identity
@@ -157,7 +160,9 @@ func (s *Scanner) euValue(col *colStats, v string) {
 func (s *Scanner) euSample(col *colStats, v string) {
 	e := col.eu
 	if e == nil {
-		e = &euCol{}
+		// A field whose header suggests any category is always read in
+		// full.
+		e = &euCol{hinted: col.hint != 0}
 		col.eu = e
 	}
 	s.euRead(col, e, v)
@@ -196,6 +201,9 @@ const strongKinds = 1<<euIBAN | 1<<euPhoneIntl | 1<<euDNI | 1<<euCF | 1<<euNIR
 // a national phone region, or words of a European category in a few
 // values in a hundred.
 func (e *euCol) interesting() bool {
+	if e.hinted {
+		return true
+	}
 	for k := range e.try {
 		if e.ok[k] >= 3 && 5*e.ok[k] >= e.try[k] {
 			return true
@@ -700,6 +708,8 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 			}
 			if !unicode.IsDigit(r) {
 				w.digits = false
+			} else {
+				w.digit = true
 			}
 			if r < utf8.RuneSelf {
 				st.lower = append(st.lower, byte(r)|0x20*b2b(r >= 'A' && r <= 'Z'))
@@ -812,7 +822,7 @@ func (s *Scanner) euWords(col *colStats, e *euCol, v string) bool {
 		}
 		// Names.
 		switch {
-		case words[k].digits:
+		case words[k].digit:
 			nameShape = false
 		case euOrgWords[string(w)]:
 			org = true
