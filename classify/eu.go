@@ -52,7 +52,7 @@ const (
 // euCol is the European evidence of one field.
 type euCol struct {
 	read   int64 // values read: all, or one in euSampleEvery while off
-	hinted bool  // the header suggests a category
+	hinted bool  // the header suggests a name or a gender
 	off    bool  // only sampled
 	skip   int
 
@@ -160,9 +160,7 @@ func (s *Scanner) euValue(col *colStats, v string) {
 func (s *Scanner) euSample(col *colStats, v string) {
 	e := col.eu
 	if e == nil {
-		// A field whose header suggests any category is always read in
-		// full.
-		e = &euCol{hinted: col.hint != 0}
+		e = &euCol{hinted: col.hint&s.cat.euHintBits(keyName, keyGender) != 0}
 		col.eu = e
 	}
 	s.euRead(col, e, v)
@@ -201,7 +199,9 @@ const strongKinds = 1<<euIBAN | 1<<euPhoneIntl | 1<<euDNI | 1<<euCF | 1<<euNIR
 // a national phone region, or words of a European category in a few
 // values in a hundred.
 func (e *euCol) interesting() bool {
-	if e.hinted {
+	if e.hinted && 50*(e.nameShape1+e.nameShapeN+e.genderLetter) >= e.read {
+		// Words shaped like names, or gender letters, under a header
+		// that says so.
 		return true
 	}
 	for k := range e.try {
@@ -990,6 +990,17 @@ func (c *Catalog) euCatIndex(key string) int {
 		}
 	}
 	return -1
+}
+
+// euHintBits returns the category bits of keys.
+func (c *Catalog) euHintBits(keys ...string) uint64 {
+	var m uint64
+	for _, k := range keys {
+		if i := c.euCatIndex(k); i >= 0 {
+			m |= 1 << i
+		}
+	}
+	return m
 }
 
 // keyAliases pairs fideslang keys with their names in its 3.2 taxonomy.
