@@ -659,8 +659,9 @@ func validNational(tok, region string) bool {
 	return phonenumbers.IsValidNumberForRegion(num, region)
 }
 
-// parseDateDMY recognises DD.MM.YYYY, DD/MM/YYYY and DD-MM-YYYY (also
-// MM/DD/YYYY where the day is above 12) and returns the year.
+// parseDateDMY recognises DD.MM.YYYY, DD/MM/YYYY and DD-MM-YYYY (or
+// MM/DD/YYYY where the first number cannot be a month) and returns the
+// date as YYYYMMDD.
 func parseDateDMY(v string) (int, bool) {
 	if len(v) != 10 || !isDigit(v[0]) || !isDigit(v[1]) || !isDigit(v[3]) || !isDigit(v[4]) || !allDigits(v[6:]) {
 		return 0, false
@@ -670,7 +671,13 @@ func parseDateDMY(v string) (int, bool) {
 		return 0, false
 	}
 	a, b, y := atoi2(v), atoi2(v[3:]), atoi4(v[6:])
-	return y, validCalendar(y, b, a) || validCalendar(y, a, b)
+	switch {
+	case validCalendar(y, b, a):
+		return y*10000 + b*100 + a, true
+	case validCalendar(y, a, b):
+		return y*10000 + a*100 + b, true
+	}
+	return 0, false
 }
 
 // euWords reads the words of v for names, addresses, gender and the

@@ -493,7 +493,8 @@ func (c *colStats) addDecimal(x float64, frac int) {
 // DD.MM.YYYY, DD/MM/YYYY and DD-MM-YYYY, and returns the year.
 func parseDate(v string) (int, bool) {
 	if len(v) == 10 && !isDigit(v[2]) {
-		return parseDateDMY(v)
+		d, ok := parseDateDMY(v)
+		return d / 10000, ok
 	}
 	if len(v) < 8 || len(v) > 17 || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
 		return 0, false
