@@ -65,6 +65,15 @@ type euCol struct {
 	natRegion int
 	cnPhone   int64 // values with a Chinese phone number only
 
+	// Values with any phone number, any identification number: a value
+	// that holds two counts once.
+	phoneValues, idValues int64
+
+	// Day-first dates: how many, how many at least 14 years before the
+	// reference date, and their range of years.
+	dates, adultDates int64
+	minYear, maxYear  int
+
 	// Lexical evidence, in values.
 	nameShape1, nameShapeN, nameKnown1, nameKnownN int64
 	names                                          *hll // distinct name-shaped values
@@ -84,6 +93,16 @@ func (e *euCol) merge(o *euCol) {
 		e.try[i] += o.try[i]
 		e.ok[i] += o.ok[i]
 	}
+	e.phoneValues += o.phoneValues
+	e.idValues += o.idValues
+	if o.dates > 0 {
+		if e.dates == 0 || o.minYear < e.minYear {
+			e.minYear = o.minYear
+		}
+		e.maxYear = max(e.maxYear, o.maxYear)
+	}
+	e.dates += o.dates
+	e.adultDates += o.adultDates
 	e.natTry += o.natTry
 	e.cnPhone += o.cnPhone
 	for i := range e.natOK {
@@ -172,11 +191,49 @@ func (s *Scanner) euSample(col *colStats, v string) {
 // euRead reads v in full.
 func (s *Scanner) euRead(col *colStats, e *euCol, v string) {
 	e.read++
+	if !s.euDate(e, v) {
+		s.euParts(col, e, v)
+	}
+	if e.read%euProbe == 0 {
+		e.off = !e.interesting()
+	}
+}
+
+// euDate records v if it is a day-first date, for birth dates, and
+// reports whether it is one: such a value is nothing else.
+func (s *Scanner) euDate(e *euCol, v string) bool {
+	if len(v) != 10 || isDigit(v[2]) {
+		return false
+	}
+	d, ok := parseDateDMY(v)
+	if !ok {
+		return false
+	}
+	e.dates++
+	if d <= dateKey(s.referenceDate())-140000 {
+		e.adultDates++
+	}
+	y := d / 10000
+	if e.dates == 1 || y < e.minYear {
+		e.minYear = y
+	}
+	e.maxYear = max(e.maxYear, y)
+	return true
+}
+
+// euParts reads the identifiers and words of v.
+func (s *Scanner) euParts(col *colStats, e *euCol, v string) {
 	cnPhone := s.tf.match&(1<<detPhone) != 0
 	// Numbers the main finder explained (a Chinese phone number, an IP
 	// or e-mail address) are not read again as national numbers.
 	explained := s.tf.match&(1<<detPhone|1<<detIPv4|1<<detIPv6|1<<detEmail|1<<detMAC) != 0
 	tried, valid := s.euStructured(col, e, v, explained)
+	if valid&(1<<euPhoneIntl|1<<euPhoneNational) != 0 || cnPhone {
+		e.phoneValues++
+	}
+	if valid&(1<<euDNI|1<<euCF|1<<euBSN|1<<euPESEL|1<<euNIR) != 0 {
+		e.idValues++
+	}
 	if cnPhone && tried&(1<<euPhoneIntl) == 0 && valid&(1<<euPhoneIntl|1<<euPhoneNational) == 0 {
 		// A number the main finder read as Chinese, and not part of an
 		// international number read here.
@@ -184,9 +241,6 @@ func (s *Scanner) euRead(col *colStats, e *euCol, v string) {
 	}
 	if valid&strongKinds == 0 && hasLetter(v) {
 		s.euWords(col, e, v)
-	}
-	if e.read%euProbe == 0 {
-		e.off = !e.interesting()
 	}
 }
 
@@ -212,7 +266,7 @@ func (e *euCol) interesting() bool {
 	if e.natRegion > 0 {
 		return true
 	}
-	lex := e.nameKnown1 + e.nameKnownN + e.addr + e.genderWord + e.icd + e.church
+	lex := e.nameKnown1 + e.nameKnownN + e.addr + e.genderWord + e.icd + e.church + e.adultDates
 	for _, n := range e.special {
 		lex += n
 	}
@@ -970,6 +1024,7 @@ const (
 	keyName      = "user.name"
 	keyAddress   = "user.contact.address"
 	keyGender    = "user.demographic.gender"
+	keyDOB       = "user.demographic.date_of_birth"
 	keyHealth    = "user.health_and_medical"
 	keyReligion  = "user.demographic.religious_belief"
 	keyPolitical = "user.demographic.political_opinion"
@@ -1067,7 +1122,7 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 			ids += e.ok[k]
 		}
 	}
-	add(keyNationID, ids)
+	add(keyNationID, min(ids, e.idValues))
 	// Phones: international numbers, and national ones when the field's
 	// region reads most of them.
 	phones := int64(0)
@@ -1089,10 +1144,16 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 		}
 	}
 	if phones > 0 {
-		phones += e.cnPhone
+		phones = min(phones+e.cnPhone, e.phoneValues)
 		if float64(phones) >= 0.2*ne || hinted(keyPhone) {
 			add(keyPhone, phones)
 		}
+	}
+	// Birth dates of adults written day first: nearly every value such a
+	// date, every one at least 14 years before the reference date, over
+	// decades. Order, hire and membership dates reach recent years.
+	if float64(e.dates) >= 0.8*ne && float64(e.adultDates) >= 0.98*float64(e.dates) && e.maxYear-e.minYear >= 30 {
+		add(keyDOB, e.adultDates)
 	}
 	// Names.
 	shape := e.nameShape1 + e.nameShapeN
