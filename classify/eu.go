@@ -1149,11 +1149,12 @@ func (s *Scanner) euField(c *colStats, found *uint64, matches map[int]int64) {
 			add(keyPhone, phones)
 		}
 	}
-	// Birth dates of adults written day first: nearly every value such a
-	// date, every one at least 14 years before the reference date, over
-	// decades. Order, hire and membership dates reach recent years.
-	if float64(e.dates) >= 0.8*ne && float64(e.adultDates) >= 0.98*float64(e.dates) && e.maxYear-e.minYear >= 30 {
-		add(keyDOB, e.adultDates)
+	// Birth dates written day first: nearly every value such a date, most
+	// at least 14 years before the reference date, spread over decades,
+	// none more than 120 years old. Order, hire and membership dates are
+	// mostly recent.
+	if float64(e.dates) >= 0.8*ne && float64(e.adultDates) >= 0.8*float64(e.dates) && e.maxYear-e.minYear >= 40 && e.minYear >= s.referenceDate().Year()-120 {
+		add(keyDOB, e.dates)
 	}
 	// Names.
 	shape := e.nameShape1 + e.nameShapeN

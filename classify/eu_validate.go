@@ -551,3 +551,36 @@ func ValidICD10(s string) bool {
 	}
 	return true
 }
+
+// CodiceFiscaleBirth returns the birth date (YYYYMMDD) a valid codice
+// fiscale encodes, its two-digit year read as the latest year not after
+// asOf, or 0.
+func CodiceFiscaleBirth(s string, asOf time.Time) int {
+	if !ValidCodiceFiscale(s) {
+		return 0
+	}
+	d := func(i int) int { v, _ := cfDigit(s[i]); return v }
+	yy := d(6)*10 + d(7)
+	m := strings.IndexByte(cfMonths, s[8]) + 1
+	day := d(9)*10 + d(10)
+	if day > 40 {
+		day -= 40
+	}
+	y := asOf.Year()/100*100 + yy
+	if y > asOf.Year() {
+		y -= 100
+	}
+	if !validCalendar(y, m, day) {
+		return 0
+	}
+	return y*10000 + m*100 + day
+}
+
+// PESELBirth returns the birth date (YYYYMMDD) a valid PESEL encodes, or 0.
+func PESELBirth(s string, asOf time.Time) int {
+	if !ValidPESEL(s, asOf) {
+		return 0
+	}
+	y, m, d := peselDate(s)
+	return y*10000 + m*100 + d
+}

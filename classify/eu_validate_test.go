@@ -296,3 +296,24 @@ func TestValidICD10(t *testing.T) {
 		}
 	}
 }
+
+func TestBirthDates(t *testing.T) {
+	asOf := time.Date(2025, 12, 6, 0, 0, 0, 0, time.UTC)
+	cf := "RSSMRA85T10A562"
+	cf += string(CodiceFiscaleCheck(cf))
+	woman := "BNCLRA12A41F205"
+	woman += string(CodiceFiscaleCheck(woman))
+	for _, tc := range []struct {
+		got, want int
+	}{
+		{CodiceFiscaleBirth(cf, asOf), 19851210},
+		{CodiceFiscaleBirth(woman, asOf), 20120101},
+		{CodiceFiscaleBirth(cf[:15]+"A", asOf), 0},
+		{PESELBirth(pesel(2012, 11, 30, "0042"), asOf), 20121130},
+		{PESELBirth(pesel(2026, 1, 1, "0042"), asOf), 0},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("birth date %d, want %d", tc.got, tc.want)
+		}
+	}
+}
