@@ -154,8 +154,13 @@ func TestScanner_EuropeanHeaders(t *testing.T) {
 		t.Fatalf("Geschlecht: categories %v, want %s", g.Categories, keyGender)
 	}
 	h := scanColumn(t, "Vorerkrankungen", []string{"Diabetes mellitus Typ 2", "keine bekannt", "Asthma bronchiale", "Bluthochdruck", "keine bekannt", "Migräne"})
-	if !hasKey(h, keyHealth) || !h.SensitiveIn[JurisdictionEU] {
+	if !hasKey(h, keyHealth) || !h.Sensitive || !DefaultCatalog().IsSensitive(keyHealth, JurisdictionEU) {
 		t.Fatalf("Vorerkrankungen: %+v, want health, sensitive in the EU", h)
+	}
+	for _, k := range []string{keyPolitical, keyUnion, keyCriminal, keyReligion} {
+		if !DefaultCatalog().IsSensitive(k, JurisdictionEU) {
+			t.Errorf("%s is not sensitive in the EU (GDPR Art. 9/10)", k)
+		}
 	}
 	icd := scanColumn(t, "c2", []string{"J45.9", "M54.5", "I10", "E11.9", "F32.1", "K29.7"})
 	if !hasKey(icd, keyHealth) {
