@@ -160,7 +160,10 @@ type Reason struct {
 // catalogFile is the on-disk shape of a catalog file. Built-in files and
 // user files (--catalog) share it.
 type catalogFile struct {
-	Version     string      `json:"version"`
+	Version string `json:"version"`
+	// Extends makes an entry whose key the catalog already has add its
+	// hints to that entry instead of replacing it.
+	Extends     bool        `json:"extends,omitempty"`
 	Description string      `json:"description"`
 	Categories  []Category  `json:"categories"`
 	Rules       []GradeRule `json:"rules"`
@@ -233,9 +236,12 @@ var Validators = map[string]func(string) bool{
 
 var defaultCatalog *Catalog
 
+// builtinCatalogFiles are the built-in catalog files, merged in order.
+var builtinCatalogFiles = []string{"catalog/categories.json", "catalog/grades.json", "catalog/eu.json"}
+
 func init() {
 	var files []loadedFile
-	for _, name := range []string{"catalog/categories.json", "catalog/grades.json"} {
+	for _, name := range builtinCatalogFiles {
 		data, err := catalogFS.ReadFile(name)
 		if err != nil {
 			panic(err)
@@ -263,7 +269,7 @@ func DefaultCatalog() *Catalog { return defaultCatalog }
 // naming name and the line of the offending entry.
 func LoadCatalog(name string, data []byte) (*Catalog, error) {
 	var files []loadedFile
-	for _, n := range []string{"catalog/categories.json", "catalog/grades.json"} {
+	for _, n := range builtinCatalogFiles {
 		d, _ := catalogFS.ReadFile(n)
 		f, err := parseCatalogFile(n, d)
 		if err != nil {
@@ -369,6 +375,10 @@ func parseCatalogFile(name string, data []byte) (loadedFile, error) {
 			if err := dec.Decode(&out.Description); err != nil {
 				return fail(err)
 			}
+		case "extends":
+			if err := dec.Decode(&out.Extends); err != nil {
+				return fail(err)
+			}
 		case "grades":
 			if err := dec.Decode(&out.Grades); err != nil {
 				return fail(err)
@@ -398,6 +408,14 @@ func build(files []loadedFile) (*Catalog, error) {
 			c.grades[g.Grade] = g.LegalRef
 		}
 		for _, cat := range f.Categories {
+			if f.Extends {
+				if i := c.extendIndex(cat.Key); i >= 0 {
+					c.cats[i].Hints.EN = append(c.cats[i].Hints.EN, cat.Hints.EN...)
+					c.cats[i].Hints.ZH = append(c.cats[i].Hints.ZH, cat.Hints.ZH...)
+					c.cats[i].Detectors = append(c.cats[i].Detectors, cat.Detectors...)
+					continue
+				}
+			}
 			if err := checkCategory(&cat); err != nil {
 				return nil, err
 			}

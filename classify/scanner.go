@@ -63,6 +63,8 @@ type colStats struct {
 
 	hll *hll // distinct identifying values
 
+	eu *euCol // European evidence (eu.go)
+
 	// masks counts values by the detectors that tried and matched them,
 	// for the first few distinct pairs seen since the last flush: a
 	// column's values mostly repeat one shape, so a value costs one
@@ -151,6 +153,9 @@ type Scanner struct {
 	// scanner, such as the scanner of another worker.
 	_  [64]byte
 	tf textFinder
+	_  [64]byte
+
+	eu euState // European detectors (eu.go), written per value
 	_  [64]byte
 
 	// generic turns the fast paths off (numeric), so that tests can check
@@ -271,6 +276,7 @@ func (s *Scanner) AddValue(f Field, v string) {
 			s.wholeNumber(col, v)
 		}
 	}
+	s.euValue(col, v)
 	det := tf.match
 	att := tf.attempt | det
 	if len(s.cat.user) == 0 {
@@ -483,8 +489,13 @@ func (c *colStats) addDecimal(x float64, frac int) {
 }
 
 // parseDate recognises YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one- or
-// two-digit month and day), YYYYMMDD and YYYY年M月D日, and returns the year.
+// two-digit month and day), YYYYMMDD, YYYY年M月D日 and, European,
+// DD.MM.YYYY, DD/MM/YYYY and DD-MM-YYYY, and returns the year.
 func parseDate(v string) (int, bool) {
+	if len(v) == 10 && !isDigit(v[2]) {
+		d, ok := parseDateDMY(v)
+		return d / 10000, ok
+	}
 	if len(v) < 8 || len(v) > 17 || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
 		return 0, false
 	}
@@ -598,6 +609,12 @@ func (s *Scanner) Merge(o *Scanner) {
 		c.latOK += oc.latOK
 		c.lngOK += oc.lngOK
 		c.precise += oc.precise
+		if oc.eu != nil {
+			if c.eu == nil {
+				c.eu = &euCol{}
+			}
+			c.eu.merge(oc.eu)
+		}
 		if oc.hll != nil {
 			if c.hll == nil {
 				c.hll = new(hll)
@@ -722,6 +739,7 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 			}
 		}
 	}
+	s.euField(c, &found, matches)
 	for m := found; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
 		k := cat.cats[i]

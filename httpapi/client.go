@@ -29,7 +29,10 @@ func NewClient(baseURL, key string) *Client {
 type IngestOptions struct {
 	Format  string // csv, tsv, jsonl or parquet
 	Charset string // "" lets the server detect it
-	Size    int64  // body size if known, -1 otherwise
+	// Delimiter of CSV fields (comma, semicolon, tab, pipe); "" lets the
+	// server sniff it.
+	Delimiter string
+	Size      int64 // body size if known, -1 otherwise
 }
 
 // Ingest uploads body into a dataset.
@@ -37,6 +40,9 @@ func (c *Client) Ingest(ctx context.Context, datasetID int64, body io.Reader, op
 	q := url.Values{"format": {opts.Format}}
 	if opts.Charset != "" {
 		q.Set("charset", opts.Charset)
+	}
+	if opts.Delimiter != "" {
+		q.Set("delimiter", opts.Delimiter)
 	}
 	req, err := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("%s/v1/datasets/%d/records?%s", c.URL, datasetID, q.Encode()), body)
 	if err != nil {

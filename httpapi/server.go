@@ -222,8 +222,9 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, IngestResponse{Ingest: in, Charset: string(rd.Charset()), Format: string(rd.Format()), Dataset: d})
 }
 
-// readOptions takes the format from ?format= or Content-Type, and the
-// charset from ?charset= or Content-Type's charset parameter.
+// readOptions takes the format from ?format= or Content-Type, the charset
+// from ?charset= or Content-Type's charset parameter, and the CSV delimiter
+// from ?delimiter= (sniffed when absent).
 func readOptions(r *http.Request) (recordio.Options, error) {
 	var opts recordio.Options
 	q, ct := r.URL.Query(), r.Header.Get("Content-Type")
@@ -244,6 +245,9 @@ func readOptions(r *http.Request) (recordio.Options, error) {
 		opts.Charset, err = recordio.ParseCharset(q.Get("charset"))
 	case ct != "":
 		opts.Charset, err = recordio.CharsetFromMediaType(ct)
+	}
+	if err == nil && q.Get("delimiter") != "" {
+		opts.Delimiter, err = recordio.ParseDelimiter(q.Get("delimiter"))
 	}
 	return opts, err
 }

@@ -83,7 +83,9 @@ const (
 // ParseCharset returns the charset named by s, ignoring case, spaces and
 // the difference between "-" and "_". Aliases: utf8 → utf-8; utf-16,
 // ucs-2 → utf-16; gbk, gb2312, cp936, euc-cn → gb18030 (a superset of
-// each). "" and "auto" return [CharsetDetect]. An unknown name is an
+// each); latin1, iso-8859-1 → latin1 (read as windows-1252); any other
+// label of the WHATWG encoding standard (golang.org/x/text/encoding/htmlindex)
+// of these, and big5. "" and "auto" return [CharsetDetect]. An unknown name is an
 // *[Error] of kind [KindUnsupported].
 func ParseCharset(s string) (Charset, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
@@ -101,8 +103,13 @@ func ParseCharset(s string) (Charset, error) {
 		return CharsetUTF16BE, nil
 	case "gb18030", "gb-18030", "gbk", "gb2312", "gb-2312", "cp936", "windows-936", "euc-cn", "x-gbk", "csgb2312", "chinese":
 		return CharsetGB18030, nil
+	case "latin1", "latin-1":
+		return CharsetLatin1, nil
 	}
-	return "", &Error{Kind: KindUnsupported, Msg: fmt.Sprintf("unsupported charset %q (want utf-8, utf-16le, utf-16be or gb18030)", s)}
+	if cs := charsetByName(t); cs != "" {
+		return cs, nil
+	}
+	return "", &Error{Kind: KindUnsupported, Msg: fmt.Sprintf("unsupported charset %q (want %s)", s, charsetNames)}
 }
 
 // CharsetFromMediaType returns the charset parameter of a media type such as
@@ -133,6 +140,11 @@ type Options struct {
 
 	// Charset of text input; empty means detect. Ignored for Parquet.
 	Charset Charset
+
+	// Delimiter separates the fields of CSV: ',', ';', '\t' or '|'. Zero
+	// means sniff it from the first bytes ([SniffDelimiter]). TSV is always
+	// tab-separated.
+	Delimiter byte
 
 	// MaxFieldBytes bounds one value, in bytes of UTF-8 after decoding.
 	MaxFieldBytes int
@@ -235,7 +247,13 @@ func NewReader(r io.Reader, opts Options) (Reader, error) {
 	}
 	switch opts.Format {
 	case FormatCSV:
-		return newCSVReader(b, opts, ','), nil
+		sep := opts.Delimiter
+		if sep == 0 {
+			for b.w-b.r < DetectPrefixBytes && b.more(len(b.buf)) {
+			}
+			sep = SniffDelimiter(b.buf[b.r:b.w])
+		}
+		return newCSVReader(b, opts, sep), nil
 	case FormatTSV:
 		return newCSVReader(b, opts, '\t'), nil
 	case FormatJSONL:

@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"sluice"
 	"sluice/classify"
@@ -58,6 +59,10 @@ type Options struct {
 
 	// Progress, when set, is updated as input is read.
 	Progress *Progress
+
+	// AsOf is the reference date for birth dates (a PESEL born after it
+	// is not valid); zero means the day each file is scanned.
+	AsOf time.Time
 }
 
 // Progress counts input read, for a progress display that polls it from
@@ -296,16 +301,21 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 			opts.Progress.Done.Add(3)
 		}
 	}
-	sep := byte(',')
-	if format == recordio.FormatTSV {
+	// The same delimiter recordio would read the file with.
+	sep := opts.Limits.Delimiter
+	switch {
+	case format == recordio.FormatTSV:
 		sep = '\t'
+	case sep == 0:
+		prefix, _ := br.Peek(recordio.DetectPrefixBytes)
+		sep = recordio.SniffDelimiter(prefix)
 	}
 	var read *atomic.Int64
 	if opts.Progress != nil {
 		read = &opts.Progress.Done
 	}
 	cat := catalog(opts)
-	fr, err := fastScan(ctx, br, sep, func() sink { return cat.NewScanner() }, opts.Workers, opts.Sample, opts.Limits, read)
+	fr, err := fastScan(ctx, br, sep, func() sink { return newScanner(cat, opts) }, opts.Workers, opts.Sample, opts.Limits, read)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +332,15 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 	return res, nil
 }
 
+// newScanner returns a scanner of cat with the options' reference date.
+func newScanner(cat *classify.Catalog, opts Options) *classify.Scanner {
+	sc := cat.NewScanner()
+	if !opts.AsOf.IsZero() {
+		sc.SetReferenceDate(opts.AsOf)
+	}
+	return sc
+}
+
 func catalog(opts Options) *classify.Catalog {
 	if opts.Catalog != nil {
 		return opts.Catalog
@@ -332,7 +351,7 @@ func catalog(opts Options) *classify.Catalog {
 // readAll classifies every record a recordio reader returns.
 func readAll(ctx context.Context, name string, rd recordio.Reader, opts Options) (*Result, error) {
 	cat := catalog(opts)
-	sc := cat.NewScanner()
+	sc := newScanner(cat, opts)
 	res := &Result{Path: name, Format: rd.Format(), Charset: rd.Charset()}
 	for {
 		if res.Records&1023 == 0 && ctx.Err() != nil {

@@ -67,8 +67,25 @@ could not be read (the others are still reported); 2 on a usage error;
 	sector := fs.String("sector", "", "the organisation's `sector` for grading rules, e.g. automotive")
 	failOn := fs.String("fail-on", "", "exit with status 3 if any field is `sensitive`, or any file's grade is important or core (important)")
 	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
+	asOf := fs.String("as-of", "", "reference `DATE` (YYYY-MM-DD) for birth dates in identity numbers (default: today)")
+	charset := fs.String("charset", "auto", "text `charset`: auto, utf-8, utf-16le, utf-16be, gb18030, big5 or latin1 (auto: byte-order mark, UTF-8, UTF-16 without a mark, GB18030)")
+	delimiter := fs.String("delimiter", "auto", "CSV field `delimiter`: comma, semicolon, tab, pipe or auto (sniffed from the first lines)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
+	}
+	var asOfDate time.Time
+	if *asOf != "" {
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sluice scan: --as-of must be a date YYYY-MM-DD, not %q\n", *asOf)
+			return errUsage
+		}
+		asOfDate = t
+	}
+	delim, derr := recordio.ParseDelimiter(*delimiter)
+	if derr != nil {
+		fmt.Fprintf(env.Stderr, "sluice scan: --delimiter: %v\n", derr)
+		return errUsage
 	}
 	switch *format {
 	case "table", "json", "html":
@@ -103,7 +120,14 @@ could not be read (the others are still reported); 2 on a usage error;
 		}
 	}
 
-	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress)}
+	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress), AsOf: asOfDate}
+	opts.Limits.Delimiter = delim
+	cs, cerr := recordio.ParseCharset(*charset)
+	if cerr != nil {
+		fmt.Fprintf(env.Stderr, "sluice scan: --charset: %v\n", cerr)
+		return errUsage
+	}
+	opts.Limits.Charset = cs
 	stop := startProgress(env, opts.Progress)
 	var results []*scan.Result
 	failed := 0
