@@ -49,12 +49,50 @@ const plateSuffixes = "学警挂港澳领试超使"
 //go:embed data/gbt2260.txt
 var gbt2260Data string
 
+//go:embed data/gbt2260_retired.txt
+var gbt2260RetiredData string
+
+//go:embed data/cn_mobile_segments.txt
+var mobileSegmentData string
+
+//go:embed data/card_iin.txt
+var cardIINData string
+
+//go:embed data/header_vocab.txt
+var headerVocabData string
+
+// versionWords are the header words of version and firmware fields.
+var versionWords []string
+
+// versionHeader reports whether a header names a version or firmware.
+func versionHeader(h string) bool {
+	lower := strings.ToLower(h)
+	words := headerWords(h)
+	for _, w := range versionWords {
+		if w[0] >= utf8.RuneSelf {
+			if strings.Contains(lower, w) {
+				return true
+			}
+			continue
+		}
+		for _, hw := range words {
+			if hw == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Region tables loaded from data/gbt2260.txt.
 var (
 	provinceCodes   [100]bool   // two-digit province codes
 	prefectureCodes [10000]bool // four-digit prefecture codes
-	regionNames     []string    // province and prefecture names, for addresses
-	prefectureList  []string    // four-digit codes in file order, for generators
+	// retiredPrefectures holds prefecture codes no longer in GB/T 2260,
+	// which identity numbers issued under them still carry.
+	retiredPrefectures [10000]bool
+	regionNames        []string // province and prefecture names, for addresses
+	prefectureList     []string // four-digit codes in file order, for generators
 )
 
 func init() {
@@ -74,6 +112,37 @@ func init() {
 			prefectureList = append(prefectureList, code)
 		}
 		regionNames = append(regionNames, name)
+	}
+	for _, line := range strings.Split(gbt2260RetiredData, "\n") {
+		if line != "" && line[0] != '#' {
+			code, _, _ := strings.Cut(line, " ")
+			if len(code) != 4 || !allDigits(code) {
+				panic("gbt2260_retired.txt: bad code: " + line)
+			}
+			retiredPrefectures[atoi(code)] = true
+		}
+	}
+	for _, line := range strings.Split(mobileSegmentData, "\n") {
+		if line != "" && line[0] != '#' {
+			seg, _, _ := strings.Cut(line, " ")
+			if len(seg) != 3 || seg[0] != '1' || !allDigits(seg) {
+				panic("cn_mobile_segments.txt: bad segment: " + line)
+			}
+			mobilePrefixes[atoi(seg)] = true
+		}
+	}
+	loadIINs(cardIINData)
+	for _, line := range strings.Split(headerVocabData, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		kind, word, ok := strings.Cut(line, " ")
+		if !ok || word == "" {
+			panic("header_vocab.txt: bad line: " + line)
+		}
+		if kind == "version" {
+			versionWords = append(versionWords, strings.ToLower(word))
+		}
 	}
 	initLexicon()
 }

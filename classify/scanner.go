@@ -1,10 +1,12 @@
 package classify
 
 import (
+	"encoding/json"
 	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -57,6 +59,13 @@ type colStats struct {
 	// Whole-value statistics for dates of birth and coordinates.
 	dates            int64
 	minYear, maxYear int
+	dobAgree         int64 // dates equal to the birth date of an ID in the same record
+	idRowDates       int64 // dates in records that hold a resident ID
+	minors           int64 // dates of birth or IDs of people under 14 at the reference date
+	versionLike      int64 // IPv4 matches that read as versions (small numbers)
+	versions         int64 // values shaped as versions: v1.2, 1.2.3
+	container        bool  // the field held JSON arrays, reported by their elements
+	notIP            bool  // the header names a version or firmware
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
 	precise          int64 // decimals with 4 or more fraction digits
@@ -156,12 +165,31 @@ type Scanner struct {
 	// generic turns the fast paths off (numeric), so that tests can check
 	// them against the general scan.
 	generic bool
+
+	// The current record's birth dates of resident IDs and its dates, for
+	// telling dates of birth from other dates.
+	rowBirths []int
+	rowDates  []rowDate
 }
+
+type rowDate struct {
+	col  *colStats
+	date int
+}
+
+// SetAsOf sets the reference date of the scan: birth dates after it are
+// not valid, and people born less than 14 years before it are minors. The
+// default is the date the scanner was made.
+func (s *Scanner) SetAsOf(t time.Time) { s.tf.ref = DateInt(t) }
+
+// AsOf returns the reference date as YYYYMMDD.
+func (s *Scanner) AsOf() int { return s.tf.ref }
 
 // NewScanner returns a scanner that classifies with c.
 func (c *Catalog) NewScanner() *Scanner {
 	s := &Scanner{cat: c, named: map[string]*colStats{}}
 	s.tf.seed = c.seed
+	s.tf.ref = Today()
 	return s
 }
 
@@ -173,6 +201,7 @@ func (s *Scanner) column(name string) *colStats {
 	c := &colStats{name: name, order: len(s.order), minYear: 1 << 30}
 	c.hint = s.cat.headerHints(name)
 	c.devices = c.hint&s.cat.deviceCats != 0
+	c.notIP = versionHeader(name)
 	c.latHint, c.lngHint = axisHints(name)
 	s.named[name] = c
 	s.order = append(s.order, c)
@@ -212,10 +241,85 @@ func (s *Scanner) mapColumns(names []string, n int) {
 func (s *Scanner) Add(names, values []string) {
 	s.mapColumns(names, len(values))
 	cols := s.cols[:len(values)]
+	s.rowBirths, s.rowDates = s.rowBirths[:0], s.rowDates[:0]
 	for i, v := range values {
-		if v != "" { // an empty value counts for nothing
-			s.AddValue(cols[i], v)
+		if v == "" { // an empty value counts for nothing
+			continue
 		}
+		if v[0] == '[' && v[len(v)-1] == ']' && s.addArray(cols[i], v) {
+			continue
+		}
+		s.AddValue(cols[i], v)
+		if s.tf.birth != 0 {
+			s.rowBirths = append(s.rowBirths, s.tf.birth)
+		}
+	}
+	if len(s.rowDates) > 0 && len(s.rowBirths) > 0 {
+		for _, d := range s.rowDates {
+			d.col.idRowDates++
+			for _, b := range s.rowBirths {
+				if b == d.date {
+					d.col.dobAgree++
+					break
+				}
+			}
+		}
+	}
+}
+
+// addArray classifies a JSON array, as JSONL readers pass them, by its
+// elements: the scalars of array a go to field "a[]", the members of its
+// objects to "a[].member" (nested objects as "a[].b.c", nested arrays as
+// "a[].b[]"). It reports false, having done nothing, if v is not a JSON
+// array.
+func (s *Scanner) addArray(col *colStats, v string) bool {
+	var elems []any
+	d := json.NewDecoder(strings.NewReader(v))
+	d.UseNumber()
+	if err := d.Decode(&elems); err != nil {
+		return false
+	}
+	col.container = true
+	s.addElements(col.name+"[]", elems)
+	return true
+}
+
+func (s *Scanner) addElements(name string, elems []any) {
+	for _, e := range elems {
+		s.addJSON(name, e)
+	}
+}
+
+func (s *Scanner) addJSON(name string, x any) {
+	switch x := x.(type) {
+	case nil:
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			s.addJSON(name+"."+k, x[k])
+		}
+	case []any:
+		s.column(name).container = true
+		s.addElements(name+"[]", x)
+	case string:
+		if x != "" {
+			s.addScalar(name, x)
+		}
+	case json.Number:
+		s.addScalar(name, string(x))
+	case bool:
+		s.addScalar(name, strconv.FormatBool(x))
+	}
+}
+
+func (s *Scanner) addScalar(name, v string) {
+	s.AddValue(s.column(name), v)
+	if s.tf.birth != 0 {
+		s.rowBirths = append(s.rowBirths, s.tf.birth)
 	}
 }
 
@@ -248,9 +352,15 @@ func (s *Scanner) AddValue(f Field, v string) {
 	col.nonEmpty++
 	tf := &s.tf
 	tf.reset()
+	tf.birth = 0
 	tf.sketch = col
 	if c0 := v[0]; !isDigit(c0) || s.generic || !s.numeric(col, v) {
 		tf.scan(v)
+		if tf.match&(1<<detIPv4) != 0 && versionQuad(v) {
+			col.versionLike++
+		} else if tf.match == 0 && versionShape(v) {
+			col.versions++
+		}
 		if tf.high {
 			if tf.addr.isAddress(v) {
 				tf.match |= 1 << detAddress
@@ -270,6 +380,9 @@ func (s *Scanner) AddValue(f Field, v string) {
 		if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
 			s.wholeNumber(col, v)
 		}
+	}
+	if tf.birth != 0 && minor(tf.birth, tf.ref) {
+		col.minors++
 	}
 	det := tf.match
 	att := tf.attempt | det
@@ -373,6 +486,9 @@ func (s *Scanner) numeric(col *colStats, v string) bool {
 			tf.attempt |= 1 << detIPv4
 			if octet(v, 0, dots[0]) && octet(v, dots[0]+1, dots[1]) && octet(v, dots[1]+1, dots[2]) && octet(v, dots[2]+1, n) {
 				tf.hit(detIPv4, 0, n, v)
+				if versionQuad(v) {
+					col.versionLike++
+				}
 			}
 			return true
 		}
@@ -437,7 +553,8 @@ func (s *Scanner) lexical(col *colStats, lx uint8) {
 // wholeNumber records dates and decimal numbers for the column-level
 // detectors (dates of birth, latitude and longitude columns).
 func (s *Scanner) wholeNumber(col *colStats, v string) {
-	if y, ok := parseDate(v); ok {
+	if date, ok := parseDate(v); ok {
+		y := date / 10000
 		col.dates++
 		if y < col.minYear {
 			col.minYear = y
@@ -445,9 +562,13 @@ func (s *Scanner) wholeNumber(col *colStats, v string) {
 		if y > col.maxYear {
 			col.maxYear = y
 		}
-		if y >= 1900 && y <= maxBirthYear {
+		if y >= 1900 && date <= s.tf.ref {
 			s.tf.match |= 1 << detDOB
+			if minor(date, s.tf.ref) {
+				col.minors++
+			}
 		}
+		s.rowDates = append(s.rowDates, rowDate{col, date})
 		return
 	}
 	if len(v) > 24 || s.tf.match&(1<<detCoordPrecise|1<<detCoordImprecise) != 0 {
@@ -482,8 +603,56 @@ func (c *colStats) addDecimal(x float64, frac int) {
 	}
 }
 
+// minor reports whether someone born on date (YYYYMMDD) is under 14 on
+// the reference date ref (PIPL Art. 28 and 31).
+func minor(date, ref int) bool { return date <= ref && ref-date < 140000 }
+
+// versionQuad reports whether v, a valid dotted quad, reads as a four-part
+// version number (4.12.0.3, 10.2.1.7): its first three parts are small.
+func versionQuad(v string) bool {
+	parts, n := 0, 0
+	for i := 0; i < len(v); i++ {
+		if v[i] == '.' {
+			if n > 30 {
+				return false
+			}
+			parts++
+			n = 0
+			if parts == 3 {
+				return true
+			}
+			continue
+		}
+		n = n*10 + int(v[i]-'0')
+	}
+	return false
+}
+
+// versionShape reports whether v is written as a version: v or V and a
+// dotted number (v2.1), or three dotted numbers (1.2.3).
+func versionShape(v string) bool {
+	if len(v) > 1 && (v[0] == 'v' || v[0] == 'V') && isDigit(v[1]) {
+		v = v[1:]
+	}
+	dots := 0
+	if len(v) > 4 && allDigits(v[:4]) {
+		return false // a year: a date, not a version
+	}
+	for i := 0; i < len(v); i++ {
+		switch {
+		case isDigit(v[i]):
+		case v[i] == '.' && i > 0 && i+1 < len(v) && isDigit(v[i+1]):
+			dots++
+		default:
+			return false
+		}
+	}
+	return dots >= 1 && dots <= 3 && len(v) > 0
+}
+
 // parseDate recognises YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one- or
-// two-digit month and day), YYYYMMDD and YYYY年M月D日, and returns the year.
+// two-digit month and day), YYYYMMDD and YYYY年M月D日, and returns the date
+// as YYYYMMDD.
 func parseDate(v string) (int, bool) {
 	if len(v) < 8 || len(v) > 17 || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
 		return 0, false
@@ -493,7 +662,8 @@ func parseDate(v string) (int, bool) {
 	}
 	y := atoiN(v[:4])
 	if len(v) == 8 && allDigits(v) {
-		return y, validCalendar(y, atoiN(v[4:6]), atoiN(v[6:8]))
+		m, d := atoiN(v[4:6]), atoiN(v[6:8])
+		return y*10000 + m*100 + d, validCalendar(y, m, d)
 	}
 	rest := v[4:]
 	var sep string
@@ -528,7 +698,7 @@ func parseDate(v string) (int, bool) {
 	if sep == "年" && rest == "日" {
 		rest = ""
 	}
-	return y, rest == "" && validCalendar(y, m, d)
+	return y*10000 + m*100 + d, rest == "" && validCalendar(y, m, d)
 }
 
 func leadingNumber(s string) (int, string, bool) {
@@ -592,6 +762,12 @@ func (s *Scanner) Merge(o *Scanner) {
 			c.attempt[i] += oc.attempt[i]
 		}
 		c.dates += oc.dates
+		c.dobAgree += oc.dobAgree
+		c.idRowDates += oc.idRowDates
+		c.minors += oc.minors
+		c.versionLike += oc.versionLike
+		c.versions += oc.versions
+		c.container = c.container || oc.container
 		c.minYear = min(c.minYear, oc.minYear)
 		c.maxYear = max(c.maxYear, oc.maxYear)
 		c.decimals += oc.decimals
@@ -628,6 +804,9 @@ func (s *Scanner) Fields() []FieldResult {
 		coord[i] = s.coordShape(c)
 	}
 	for i, c := range s.order {
+		if c.container && c.nonEmpty == 0 {
+			continue // an array: its elements are reported
+		}
 		out = append(out, s.field(c, coord, i))
 	}
 	return out
@@ -696,8 +875,14 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 				}
 			}
 		}
-		if bit&cat.dobCats != 0 && !hinted && (c.maxYear-c.minYear < 20 || c.maxYear > maxBirthYear) {
-			continue // a date column, but nothing says birth: order dates span a few years
+		if bit&cat.dobCats != 0 && !hinted && (c.dobAgree < 3 || 2*c.dobAgree < c.idRowDates) {
+			// A date column, but neither the header nor the resident IDs
+			// of the same records say birth: registration, hire or
+			// policy dates are not dates of birth.
+			continue
+		}
+		if bit&cat.ipCats != 0 && (c.notIP || 5*(c.versionLike+c.versions) >= 4*(m+c.versions)) {
+			continue // version or firmware numbers, which are also valid dotted quads
 		}
 		found |= bit
 		matches[i] = m

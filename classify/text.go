@@ -2,6 +2,7 @@ package classify
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -191,6 +192,9 @@ type textFinder struct {
 
 	collect bool // record hits
 	hits    []Hit
+	ref     int      // reference date, YYYYMMDD: no birth date lies after it
+	dry     bool     // check readings of grouped digits without recording hits
+	birth   int      // birth date (YYYYMMDD) of the last resident ID found
 	norm    [40]byte // normalised digits of the last phone or card
 
 	// sketch, when set, receives the hash of each identifying value found
@@ -209,6 +213,9 @@ func (f *textFinder) reset() {
 }
 
 func (f *textFinder) hit(det, start, end int, v string) {
+	if f.dry {
+		return
+	}
 	f.match |= 1 << det
 	if f.collect {
 		f.hits = append(f.hits, Hit{Detector: detectorNames[det], Start: start, End: end, det: det})
@@ -285,9 +292,14 @@ func (f *textFinder) scan(v string) {
 			}
 			f.addr = addr
 		case cPlus:
-			if i+1 < n && isDigit(v[i+1]) && (i == 0 || !isWord(v[i-1])) {
+			switch {
+			case i+1 < n && isDigit(v[i+1]) && (i == 0 || !isWord(v[i-1])):
 				i = f.number(v, i)
-			} else {
+			case i > 0 && isWord(v[i-1]) && i+1 < n && isDigit(v[i+1]):
+				// "0086+86…": a plus inside a token of digits makes the
+				// whole token something other than one number.
+				i = skipNumberToken(v, i)
+			default:
 				i++
 			}
 		case cParen:
@@ -329,6 +341,11 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 		case '@':
 			return f.email(v, i, j)
 		case '.':
+			if L == 4 && j+10 <= n && ciscoMAC(v[i:i+14]) && (i+14 == n || !isWord(v[i+14]) && v[i+14] != '.') && (i == 0 || !isWord(v[i-1]) && v[i-1] != '.') {
+				f.attempt |= 1 << detMAC
+				f.hit(detMAC, i, i+14, v)
+				return i + 14
+			}
 			if digits == L && j+1 < n && isDigit(v[j+1]) {
 				return f.dotted(v, i)
 			}
@@ -354,7 +371,7 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 					return i + 36
 				}
 			}
-			if L == 2 && j+15 <= n && isHexWord(v[i:j]) && ValidMAC(v[i:i+17]) && (i+17 == n || !isWord(v[i+17])) {
+			if L == 2 && j+15 <= n && isHexWord(v[i:j]) && ValidMAC(v[i:i+17]) && (i+17 == n || !isWord(v[i+17]) && v[i+17] != '-') {
 				f.attempt |= 1 << detMAC
 				f.hit(detMAC, i, i+17, v)
 				return i + 17
@@ -416,23 +433,29 @@ func (f *textFinder) digitRun(v string, i, j int) {
 		if mobileDigits(s[2:]) {
 			f.hitPhone(v, i, j, s[2:])
 		}
+	case L == 13, L == 14:
+		f.card(v, i, j, s)
+	case L == 15 && s[:5] == "00861":
+		f.attempt |= 1 << detPhone
+		if mobileDigits(s[4:]) {
+			f.hitPhone(v, i, j, s[4:])
+		}
 	case L == 15:
 		f.attempt |= 1<<detResidentID | 1<<detIMEI
-		if residentID15(s) {
+		if residentID15(s, f.ref) {
 			f.hit(detResidentID, i, j, v)
+			f.birth = 19000000 + atoiN(s[6:12])
 		}
 		if imeiDigits(s) {
 			f.hit(detIMEI, i, j, v)
 		}
-		if (s[0] == '3' && (s[1] == '4' || s[1] == '7')) && cardKind(s) == cardCredit {
-			f.attempt |= 1 << detCreditCard
-			f.hit(detCreditCard, i, j, v)
-		}
+		f.card(v, i, j, s)
 	case L >= 16 && L <= 19:
 		if L == 18 {
 			f.attempt |= 1 << detResidentID
-			if residentID18(s) {
+			if residentID18(s, f.ref) {
 				f.hit(detResidentID, i, j, v)
+				f.birth = atoiN(s[6:14])
 				return
 			}
 			if s[0] >= '1' && s[0] <= '9' {
@@ -447,20 +470,61 @@ func (f *textFinder) digitRun(v string, i, j int) {
 	}
 }
 
-// card classifies digits, 16 to 19 of them, as a card number.
-func (f *textFinder) card(v string, i, j int, digits string) {
-	f.attempt |= 1<<detBankCard | 1<<detCreditCard
-	switch cardKind(digits) {
-	case cardUnionPay:
-		if len(digits) >= 16 {
-			f.hit(detBankCard, i, j, v)
+// skipNumberToken returns the end of the token of digits, plus signs,
+// and single spaces or dashes between digits that holds v[i].
+func skipNumberToken(v string, i int) int {
+	n := len(v)
+	for i < n {
+		c := v[i]
+		switch {
+		case isWord(c) || c == '+':
+			i++
+		case (c == ' ' || c == '-') && i+1 < n && isDigit(v[i+1]):
+			i++
+		default:
+			return i
 		}
-	case cardCredit:
+	}
+	return i
+}
+
+// ciscoMAC reports whether s, 14 bytes, is a MAC address in Cisco's
+// dotted form: three groups of four hex digits.
+func ciscoMAC(s string) bool {
+	if len(s) != 14 || s[4] != '.' || s[9] != '.' {
+		return false
+	}
+	for k := 0; k < 14; k++ {
+		if k != 4 && k != 9 && !isHex(s[k]) {
+			return false
+		}
+	}
+	h := s[:4] + s[5:9] + s[10:]
+	return h != "000000000000" && !strings.EqualFold(h, "ffffffffffff") && !allDigits(h)
+}
+
+// card classifies 13 to 19 digits as a card number.
+func (f *textFinder) card(v string, i, j int, digits string) {
+	if len(digits) >= 16 {
+		f.attempt |= 1<<detBankCard | 1<<detCreditCard // card-shaped
+	}
+	if len(iinByPrefix[int(digits[0]-'0')*10+int(digits[1]-'0')]) == 0 {
+		return // no card range starts so
+	}
+	k := cardKind(digits)
+	f.attempt |= 1 << detCreditCard
+	if k&cardBank != 0 {
+		f.hit(detBankCard, i, j, v)
+	}
+	if k&cardCredit != 0 {
 		f.hit(detCreditCard, i, j, v)
 	}
 }
 
 func (f *textFinder) hitPhone(v string, i, j int, norm string) {
+	if f.dry {
+		return
+	}
 	f.match |= 1 << detPhone
 	if f.collect {
 		f.hits = append(f.hits, Hit{Detector: detectorNames[detPhone], Start: i, End: j, det: detPhone})
@@ -478,8 +542,9 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 	case 18:
 		if digits == 17 && (s[17] == 'X' || s[17] == 'x') {
 			f.attempt |= 1 << detResidentID
-			if ValidResidentID(s) {
+			if allDigits(s[:17]) && residentID18(s, f.ref) {
 				f.hit(detResidentID, i, j, v)
+				f.birth = atoiN(s[6:14])
 			}
 			return
 		}
@@ -516,6 +581,18 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 		if f.devices() && ValidAndroidID(s) {
 			f.attempt |= 1 << detAndroidID
 			f.hit(detAndroidID, i, j, v)
+		}
+	case 12:
+		// A MAC address without separators, under a device header.
+		if f.devices() && isHexWord(s) && alpha > 0 {
+			f.attempt |= 1 << detMAC
+			f.hit(detMAC, i, j, v)
+		}
+	case 14:
+		// A MEID (3GPP2 X.S0008): 14 hex digits, under a device header.
+		if f.devices() && isHexWord(s) && alpha > 0 {
+			f.attempt |= 1 << detIMEI
+			f.hit(detIMEI, i, j, v)
 		}
 	}
 	if digits == 0 && L >= 3 && L <= 14 && len(asciiHealth) > 0 {
@@ -631,7 +708,12 @@ func (f *textFinder) email(v string, i, j int) int {
 	for start > 0 && isLocal(v[start-1]) {
 		start--
 	}
-	for start < at && (v[start] == '.' || v[start] == '-' || v[start] == '+') {
+	for start < at && (v[start] == '-' || v[start] == '+') {
+		start++
+	}
+	if start > 0 && start+1 < at && v[start] == '.' && (v[start-1] == ' ' || v[start-1] == '\t') {
+		// A full stop typed after a space ("word .next") is punctuation,
+		// not the start of the address; an address never starts with one.
 		start++
 	}
 	// The domain, checked label by label on the way: ok says whether the
@@ -663,6 +745,17 @@ func (f *textFinder) email(v string, i, j int) int {
 	if end < len(v) && (v[end] == '_' || v[end] == '@') {
 		return end
 	}
+	if v[start] == '.' || end+1 < len(v) && v[end] == ',' && isAlpha(v[end+1]) {
+		// A local part that opens with a dot, or a domain that a comma
+		// joins to more letters (a comma typed for a dot): the token is
+		// not an address, and no part of it is.
+		f.attempt |= 1 << detEmail
+		k := end + 1
+		for k < len(v) && emailBits[v[k]]&emDomain != 0 {
+			k++
+		}
+		return k
+	}
 	f.attempt |= 1 << detEmail
 	if lastOK && validEmailSpan(v, start, at, end, lastLabel, start == i && j == at) {
 		f.hit(detEmail, start, end, v)
@@ -686,7 +779,7 @@ func (f *textFinder) dotted(v string, i int) int {
 		dot = j
 		j += 2
 	}
-	if j < n && (isAlpha(v[j]) || v[j] == '_') || i > 0 && (v[i-1] == '.' || isAlpha(v[i-1])) {
+	if j < n && (isAlpha(v[j]) || v[j] == '_') || i > 0 && (v[i-1] == '.' || isAlpha(v[i-1]) || v[i-1] == '-' && dots == 3) {
 		// part of a longer token (a version, a host name)
 		for j < n && (isWord(v[j]) || v[j] == '.') {
 			j++
@@ -918,36 +1011,68 @@ func (f *textFinder) number(v string, i int) int {
 		break
 	}
 	end := groups[ng-1][1]
-	if end < n && (isAlpha(v[end]) || v[end] == '_' || v[end] == '.' && end+1 < n && isDigit(v[end+1])) {
-		// The last group runs into a longer token: leave it to the main
-		// loop.
-		ng--
-		end = groups[ng][0]
-		if ng == 0 {
-			return end
+	if end < n && (isAlpha(v[end]) || v[end] == '_' || v[end] == '+' || v[end] == '.' && end+1 < n && isDigit(v[end+1])) {
+		// The digits run into a longer token (a letter inside, a
+		// version, a second plus): the token is not a number, and no
+		// group of it is one.
+		k := end
+		for k < n && (isWord(v[k]) || v[k] == '+' || v[k] == '.' && k+1 < n && isWord(v[k+1])) {
+			k++
 		}
+		return k
 	}
-	// Find the longest run of groups, from the left, that reads as one
-	// phone or card number; groups that start none are classified alone.
+	// The groups are read from the left as the longest runs of two or
+	// more groups that form one phone, card or device number, and single
+	// groups. A run is recorded only if every group outside the runs is a
+	// number of its own (seven digits or more): "6222 6022 9958 1191 897"
+	// is not a card number followed by 897, nor "+1 138 0013 8000" a
+	// mainland number.
+	var runs [8][2]int
+	nr, frag := 0, false
+	f.dry = true
 	for g := 0; g < ng; {
-		next := g + 1
-		for h := ng; h > g; h-- {
-			if h-g == 1 && !(plus && g == 0) {
-				break
-			}
+		h := ng
+		for ; h > g+1 || h == g+1 && plus && g == 0; h-- {
 			nd := groups[h-1][1] - groups[g][0] - (h - g - 1)
-			if nd < 10 || nd > len(f.norm) {
-				continue
-			}
-			if f.wholeNumber(v, plus && g == 0, groups[g:h]) {
-				next = h
+			if nd >= 10 && nd <= len(f.norm) && f.wholeNumber(v, plus && g == 0, groups[g:h]) {
 				break
 			}
 		}
-		if next == g+1 {
+		if h > g+1 || h == g+1 && plus && g == 0 {
+			runs[nr] = [2]int{g, h}
+			nr++
+			g = h
+			continue
+		}
+		if g == 0 && plus {
+			frag = true // a plus that starts no mainland number
+		}
+		if groups[g][1]-groups[g][0] < 7 {
+			frag = true
+		}
+		g++
+	}
+	f.dry = false
+	if plus && nr == 0 {
+		f.attempt |= 1 << detPhone
+		return end
+	}
+	r := 0
+	for g := 0; g < ng; {
+		if r < nr && runs[r][0] == g {
+			if !frag {
+				f.wholeNumber(v, plus && g == 0, groups[g:runs[r][1]])
+			} else {
+				f.attempt |= 1 << detPhone
+			}
+			g = runs[r][1]
+			r++
+			continue
+		}
+		if !(plus && g == 0) {
 			f.digitRun(v, groups[g][0], groups[g][1])
 		}
-		g = next
+		g++
 	}
 	return end
 }
@@ -1019,15 +1144,24 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 		return false
 	}
 cards:
-	if cc == 0 && len(d) >= 15 && len(d) <= 19 && first >= 4 && first <= 6 {
-		switch cardKind(string(d)) {
-		case cardUnionPay:
-			if len(d) >= 16 {
+	if cc == 0 && len(groups) == 4 && first == 2 && groups[1][1]-groups[1][0] == 6 && groups[2][1]-groups[2][0] == 6 && (len(d) == 15 || len(d) == 16) {
+		// An IMEI written AA-BBBBBB-CCCCCC-D, or an IMEISV with a
+		// two-digit software version instead of the check digit.
+		f.attempt |= 1 << detIMEI
+		if len(d) == 16 || imeiDigits(string(d)) {
+			f.hit(detIMEI, start, end, v)
+			return true
+		}
+		return false
+	}
+	if cc == 0 && len(d) >= 13 && len(d) <= 19 && first >= 4 && first <= 6 {
+		if k := cardKind(string(d)); k != cardNone {
+			if k&cardBank != 0 {
 				f.hit(detBankCard, start, end, v)
-				return true
 			}
-		case cardCredit:
-			f.hit(detCreditCard, start, end, v)
+			if k&cardCredit != 0 {
+				f.hit(detCreditCard, start, end, v)
+			}
 			return true
 		}
 	}
@@ -1107,9 +1241,38 @@ type addrParts uint8
 // isAddress reports whether v, whose parts are a, is an address: a road
 // and a number, and an administrative division (a suffix such as 市 or 区, or
 // the name of a province or prefecture, looked for only when needed).
+//
+// Without a road, an address is a division chain that a house number or
+// a township, village or street ends: an administrative suffix, the name
+// of a province or prefecture, and a number with a unit (…镇魏中心505号) or
+// a last rune such as 镇, 乡, 村 or 街道's 道.
 func (a addrParts) isAddress(v string) bool {
-	return uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0 && (uint8(a)&rfAdmin != 0 || hasRegionName(v))
+	if uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0 {
+		return uint8(a)&rfAdmin != 0 || hasRegionName(v)
+	}
+	if uint8(a)&rfAdmin == 0 {
+		return false
+	}
+	if uint8(a)&rfUnit != 0 {
+		return hasRegionName(v)
+	}
+	if len(v) < 3 {
+		return false
+	}
+	if r, ok := rune3(v, len(v)-3); ok && townEnd.has(r) {
+		return hasRegionName(v)
+	}
+	return false
 }
+
+// townEnd holds the runes that end an address at the level of a township,
+// village or street: 镇 乡 村 道 (街道) 路 街 巷 弄 里.
+var townEnd = func() (s runeSet) {
+	for _, r := range "镇乡村道路街巷弄里" {
+		s.add(r)
+	}
+	return s
+}()
 
 func hasRegionName(v string) bool {
 	for i := 0; i < len(v); {
@@ -1213,7 +1376,7 @@ func digitsIn(s string) int {
 // UUIDs, Android IDs) are not reported. FindAll is meant for free text and
 // tests; [Scanner] uses the same finder without collecting spans.
 func FindAll(text string) []Hit {
-	f := textFinder{collect: true}
+	f := textFinder{collect: true, ref: Today()}
 	f.scan(text)
 	sort.Slice(f.hits, func(a, b int) bool { return f.hits[a].Start < f.hits[b].Start })
 	return f.hits
