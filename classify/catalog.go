@@ -188,6 +188,7 @@ type Catalog struct {
 	lexicalCats uint64 // categories decided by share only
 	dobCats     uint64
 	ipCats      uint64 // categories of IPv4 addresses
+	idCats      uint64 // categories of resident IDs
 	coordCats   uint64 // categories fed by latitude/longitude columns
 	deviceCats  uint64 // categories whose hint enables UUID and Android ID
 	religionCat uint64
@@ -524,6 +525,8 @@ func (c *Catalog) compile(i int) error {
 			c.dobCats |= bit
 		case detIPv4:
 			c.ipCats |= bit
+		case detResidentID:
+			c.idCats |= bit
 		case detCoordPrecise:
 			c.coordCats |= bit
 			c.preciseCat = i

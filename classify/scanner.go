@@ -24,9 +24,14 @@ type FieldResult struct {
 	NonEmpty   int64           `json:"non_empty"`
 	Categories []CategoryMatch `json:"categories"`
 	// Sensitive reports sensitive personal information under the CN rules
-	// (PIPL Art. 28); SensitiveIn holds the answer per jurisdiction.
-	Sensitive   bool            `json:"sensitive"`
-	SensitiveIn map[string]bool `json:"sensitive_in,omitempty"`
+	// (PIPL Art. 28); SensitiveIn lists the jurisdictions under whose law
+	// the field is sensitive, sorted.
+	Sensitive   bool     `json:"sensitive"`
+	SensitiveIn []string `json:"sensitive_in"`
+	// Minors counts dates of birth and resident IDs of people under 14 at
+	// the reference date: personal information of minors under 14 is
+	// sensitive under PIPL Art. 28 and needs a guardian's consent (Art. 31).
+	Minors int64 `json:"minors_under_14,omitempty"`
 	Personal    bool            `json:"personal"` // personal information under the CN rules
 	Grade       string          `json:"grade"`
 	Hinted      []string        `json:"hinted,omitempty"` // categories the header suggested
@@ -907,6 +912,7 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 			}
 		}
 	}
+	sens := map[string]bool{}
 	for m := found; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
 		k := cat.cats[i]
@@ -914,10 +920,7 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 		fr.Grade = MaxGrade(fr.Grade, k.Grade)
 		for j, r := range k.Jurisdictions {
 			if r.Sensitive {
-				if fr.SensitiveIn == nil {
-					fr.SensitiveIn = map[string]bool{}
-				}
-				fr.SensitiveIn[j] = true
+				sens[j] = true
 			}
 		}
 		if k.Jurisdictions[JurisdictionCN].PI {
@@ -927,14 +930,17 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 			fr.Distinct = max(fr.Distinct, c.hll.estimate())
 		}
 	}
-	if fr.SensitiveIn != nil {
-		for _, j := range cat.Jurisdictions() {
-			if !fr.SensitiveIn[j] {
-				fr.SensitiveIn[j] = false
-			}
-		}
+	if c.minors > 0 && found&(cat.dobCats|cat.idCats) != 0 {
+		// Personal information of minors under 14 (PIPL Art. 28).
+		fr.Minors = c.minors
+		sens[JurisdictionCN] = true
 	}
-	fr.Sensitive = fr.SensitiveIn[JurisdictionCN]
+	fr.SensitiveIn = []string{}
+	for j := range sens {
+		fr.SensitiveIn = append(fr.SensitiveIn, j)
+	}
+	sort.Strings(fr.SensitiveIn)
+	fr.Sensitive = sens[JurisdictionCN]
 	sort.Slice(fr.Categories, func(a, b int) bool { return fr.Categories[a].Key < fr.Categories[b].Key })
 	return fr
 }

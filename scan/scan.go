@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"sluice"
 	"sluice/classify"
@@ -58,6 +59,11 @@ type Options struct {
 
 	// Progress, when set, is updated as input is read.
 	Progress *Progress
+
+	// AsOf is the reference date: birth dates after it are invalid, and
+	// people born less than 14 years before it are minors. Zero means the
+	// day each file's scan starts.
+	AsOf time.Time
 }
 
 // Progress counts input read, for a progress display that polls it from
@@ -81,6 +87,9 @@ type Result struct {
 	// Grade is the dataset's grade; Reasons say why.
 	Grade   string
 	Reasons []classify.Reason
+
+	// AsOf is the reference date the file was classified at, YYYYMMDD.
+	AsOf int
 }
 
 // Sensitive reports whether any field holds sensitive personal information
@@ -305,13 +314,13 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 		read = &opts.Progress.Done
 	}
 	cat := catalog(opts)
-	fr, err := fastScan(ctx, br, sep, func() sink { return cat.NewScanner() }, opts.Workers, opts.Sample, opts.Limits, read)
+	fr, err := fastScan(ctx, br, sep, func() sink { return newScanner(cat, opts) }, opts.Workers, opts.Sample, opts.Limits, read)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Path: name, Format: format, Charset: recordio.CharsetUTF8, Records: fr.records}
 	res.Sampled = opts.Sample > 0 && fr.records >= opts.Sample
-	sc := cat.NewScanner()
+	sc := newScanner(cat, opts)
 	for _, n := range fr.names {
 		sc.Field(n) // fields in header order, even without records
 	}
@@ -320,6 +329,15 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 	}
 	finish(res, sc, cat, opts)
 	return res, nil
+}
+
+// newScanner returns a scanner of cat with the reference date of opts.
+func newScanner(cat *classify.Catalog, opts Options) *classify.Scanner {
+	sc := cat.NewScanner()
+	if !opts.AsOf.IsZero() {
+		sc.SetAsOf(opts.AsOf)
+	}
+	return sc
 }
 
 func catalog(opts Options) *classify.Catalog {
@@ -332,7 +350,7 @@ func catalog(opts Options) *classify.Catalog {
 // readAll classifies every record a recordio reader returns.
 func readAll(ctx context.Context, name string, rd recordio.Reader, opts Options) (*Result, error) {
 	cat := catalog(opts)
-	sc := cat.NewScanner()
+	sc := newScanner(cat, opts)
 	res := &Result{Path: name, Format: rd.Format(), Charset: rd.Charset()}
 	for {
 		if res.Records&1023 == 0 && ctx.Err() != nil {
@@ -361,6 +379,7 @@ func readAll(ctx context.Context, name string, rd recordio.Reader, opts Options)
 }
 
 func finish(res *Result, sc *classify.Scanner, cat *classify.Catalog, opts Options) {
+	res.AsOf = sc.AsOf()
 	res.Fields = sc.Fields()
 	res.DistinctSubjects = sc.DistinctSubjects()
 	res.Grade, res.Reasons = cat.DatasetGrade(res.Fields, res.DistinctSubjects, opts.Sector)
