@@ -31,10 +31,10 @@ type FieldResult struct {
 	// Minors counts dates of birth and resident IDs of people under 14 at
 	// the reference date: personal information of minors under 14 is
 	// sensitive under PIPL Art. 28 and needs a guardian's consent (Art. 31).
-	Minors int64 `json:"minors_under_14,omitempty"`
-	Personal    bool            `json:"personal"` // personal information under the CN rules
-	Grade       string          `json:"grade"`
-	Hinted      []string        `json:"hinted,omitempty"` // categories the header suggested
+	Minors   int64    `json:"minors_under_14,omitempty"`
+	Personal bool     `json:"personal"` // personal information under the CN rules
+	Grade    string   `json:"grade"`
+	Hinted   []string `json:"hinted,omitempty"` // categories the header suggested
 	// Distinct estimates the number of distinct identifying values found
 	// (HyperLogLog, about 1.6 % error), 0 when none were found.
 	Distinct int64 `json:"distinct,omitempty"`
