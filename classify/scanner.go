@@ -363,7 +363,7 @@ func (s *Scanner) AddValue(f Field, v string) {
 		tf.scan(v)
 		if tf.match&(1<<detIPv4) != 0 && versionQuad(v) {
 			col.versionLike++
-		} else if tf.match == 0 && versionShape(v) {
+		} else if tf.match == 0 && (isDigit(c0) || c0 == 'v' || c0 == 'V') && versionShape(v) {
 			col.versions++
 		}
 		if tf.high {

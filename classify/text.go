@@ -1027,6 +1027,13 @@ func (f *textFinder) number(v string, i int) int {
 	// number of its own (seven digits or more): "6222 6022 9958 1191 897"
 	// is not a card number followed by 897, nor "+1 138 0013 8000" a
 	// mainland number.
+	if ng > 1 || plus {
+		// Most often the groups are one number: try that first.
+		nd := end - groups[0][0] - (ng - 1)
+		if nd >= 10 && nd <= len(f.norm) && f.wholeNumber(v, plus, groups[:ng]) {
+			return end
+		}
+	}
 	var runs [8][2]int
 	nr, frag := 0, false
 	f.dry = true
