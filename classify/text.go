@@ -984,6 +984,18 @@ func (f *textFinder) colonHex(v string, i int) (int, bool) {
 	return 0, false
 }
 
+// pairsOnly reports whether s is made of groups of two hex digits joined
+// by single colons, as a MAC or EUI-64 identifier is written: such a
+// string may parse as IPv6 but is not written as one.
+func pairsOnly(s string) bool {
+	for k := 0; k < len(s); k += 3 {
+		if k+2 > len(s) || !isHex(s[k]) || !isHex(s[k+1]) || k+2 < len(s) && s[k+2] != ':' {
+			return false
+		}
+	}
+	return true
+}
+
 // number reads digit groups separated by single spaces or dashes, with an
 // optional leading +, and checks the whole as a phone or card number; if the
 // whole is neither, each group is classified on its own.

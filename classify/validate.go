@@ -409,9 +409,10 @@ func ValidIPv4(s string) bool {
 }
 
 // ValidIPv6 reports whether s is a textual IPv6 address (RFC 4291), without
-// zone.
+// zone, and not groups of two hex digits throughout (a MAC or EUI-64
+// identifier).
 func ValidIPv6(s string) bool {
-	if len(s) < 2 || strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 {
+	if len(s) < 2 || strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 || pairsOnly(s) {
 		return false
 	}
 	a, err := netip.ParseAddr(s)

@@ -204,3 +204,105 @@ func TestLuhn(t *testing.T) {
 		}
 	}
 }
+
+// withLuhn appends the Luhn check digit to the digits d.
+func withLuhn(d string) string {
+	for c := byte('0'); c <= '9'; c++ {
+		if luhn(d + string(c)) {
+			return d + string(c)
+		}
+	}
+	panic("unreachable")
+}
+
+// withIDCheck appends the GB 11643 check character to 17 digits.
+func withIDCheck(d string) string { return d + string(ResidentIDCheck(d)) }
+
+func TestValidValuesOfEveryKind(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   func(string) bool
+		in   string
+		want bool
+	}{
+		{"PermitHongKong", ValidResidentID, withIDCheck("81000019900101123"), true},
+		{"PermitMacau", ValidResidentID, withIDCheck("82000019851231456"), true},
+		{"PermitTaiwan", ValidResidentID, withIDCheck("83000020000229789"), true},
+		{"ErrPermitCounty", ValidResidentID, withIDCheck("81010019900101123"), false},
+		{"RetiredPrefecture", ValidResidentID, withIDCheck("14230119700101123"), true},
+		{"ErrProvince91", ValidResidentID, withIDCheck("91010119700101123"), false},
+		{"MobileDataSegment", ValidMobile, "14712345678", true},
+		{"MobileVirtualSegment", ValidMobile, "17012345678", true},
+		{"Mobile172", ValidMobile, "17212345678", true},
+		{"ErrMobile12", ValidMobile, "12812345678", false},
+		{"Phone0086", ValidPhone, "008613812345678", true},
+		{"PhonePlus86Spaced", ValidPhone, "+86 138 0013 8000", true},
+		{"ErrPhonePlusNo86", ValidPhone, "+13812345678", false},
+		{"ErrPhoneDoubleCode", ValidPhone, "+86+8613812345678", false},
+		{"BankCard16", ValidBankCard, withLuhn("621700123456789"), true},
+		{"BankCard19", ValidBankCard, withLuhn("622202123456789012"), true},
+		{"BankCardOnVisa", ValidBankCard, withLuhn("436742123456789012"), true},
+		{"ErrBankCardPrefix95", ValidBankCard, withLuhn("955800123456789"), false},
+		{"VisaIs13", ValidCreditCard, withLuhn("411111111111"), true},
+		{"Mastercard2", ValidCreditCard, withLuhn("222100123456789"), true},
+		{"Amex", ValidCreditCard, withLuhn("37828224631000"), true},
+		{"JCB", ValidCreditCard, withLuhn("353011133330000"), true},
+		{"Diners14", ValidCreditCard, withLuhn("3056930902590"), true},
+		{"UnionPayCreditNotBank", ValidBankCard, withLuhn("625802123456789"), false},
+		{"IMEIAnyBody", ValidIMEI, withLuhn("22127039015914"), true},
+		{"ErrIPv6MACLike", ValidIPv6, "aa:bb:cc:dd:ee:ff:00:11", false},
+		{"IPv6", ValidIPv6, "2408:866f::2bed:74c0", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.ok(tc.in); got != tc.want {
+				t.Errorf("%s(%q) = %v, want %v", tc.name, tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestWholeTokens checks that a token is valid as a whole or not at all:
+// no valid part of an invalid token is reported.
+func TestWholeTokens(t *testing.T) {
+	card := withLuhn("621700123456789")
+	grouped := card[:4] + " " + card[4:8] + " " + card[8:12] + " " + card[12:]
+	imei := withLuhn("35209900176148")
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"CardGrouped", grouped, []string{"bank_card:" + grouped}},
+		{"ErrCardWithTail", grouped + " 897", nil},
+		{"ErrCardLetterInside", grouped[:len(grouped)-1] + "a", nil},
+		{"ErrPlusForeign", "+1 138 0013 8000", nil},
+		{"ErrPlusNo86", "+13800138000", nil},
+		{"ErrDoubleCountryCode", "0086+8613800138000", nil},
+		{"OK0086", "电话008613800138000", []string{"cn_phone:008613800138000"}},
+		{"ErrEmailDoubleDot", "zhang..san@x.com", nil},
+		{"ErrEmailLeadingDot", ".zhang@x.com", nil},
+		{"ErrEmailComma", "a@example,com", nil},
+		{"ErrEmailCommaDomain", "a@example.com,cn", nil},
+		{"OKEmailAfterSpaceDot", "见 .zhang@x.com", []string{"email:zhang@x.com"}},
+		{"ErrIPv4Negative", "-10.1.2.3", nil},
+		{"ErrIPv4FiveParts", "10.1.2.3.4", nil},
+		{"OKIPv4SentenceEnd", "IP 10.1.2.3.", []string{"ipv4:10.1.2.3"}},
+		{"ErrPlateHanziInside", "京A12中345", nil},
+		{"IMEIHyphens", imei[:2] + "-" + imei[2:8] + "-" + imei[8:14] + "-" + imei[14:], []string{"imei:" + imei[:2] + "-" + imei[2:8] + "-" + imei[8:14] + "-" + imei[14:]}},
+		{"IMEISV", "35-209900-176148-23", []string{"imei:35-209900-176148-23"}},
+		{"MACCisco", "001a.2b3c.4d5e", []string{"mac:001a.2b3c.4d5e"}},
+		{"MACDashes", "00-1A-2B-3C-4D-5E", []string{"mac:00-1A-2B-3C-4D-5E"}},
+		{"ErrIPv6EUI64", "aa:bb:cc:dd:ee:ff:00:11", nil},
+		{"ErrTime", "12:30:45", nil},
+		{"ErrStaffNumber", "工号 10012345678", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, h := range FindAll(tc.in) {
+				got = append(got, h.Detector+":"+tc.in[h.Start:h.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("FindAll(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
