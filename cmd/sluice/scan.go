@@ -78,7 +78,7 @@ func failure(err error) scanFailedJSON {
 
 func runScan(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "scan",
-		"scan [--format table|json|html] [--sample N] [--workers N] [--catalog FILE] [--sector NAME] [--fail-on sensitive|important] PATH...",
+		"scan [--format table|json|html] [--sample N] [--workers N] [--catalog FILE] [--sector NAME] [--as-of YYYY-MM-DD] [--fail-on sensitive|important] PATH...",
 		`sluice scan customers.csv
 sluice scan --format json --workers 2 exports/ > report.json
 sluice scan --format html -o report.html exports/
