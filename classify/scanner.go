@@ -69,7 +69,6 @@ type colStats struct {
 	minors           int64 // dates of birth or IDs of people under 14 at the reference date
 	versionLike      int64 // IPv4 matches that read as versions (small numbers)
 	versions         int64 // values shaped as versions: v1.2, 1.2.3
-	container        bool  // the field held JSON arrays, reported by their elements
 	notIP            bool  // the header names a version or firmware
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
@@ -251,8 +250,11 @@ func (s *Scanner) Add(names, values []string) {
 		if v == "" { // an empty value counts for nothing
 			continue
 		}
-		if v[0] == '[' && v[len(v)-1] == ']' && s.addArray(cols[i], v) {
-			continue
+		if v[0] == '[' && v[len(v)-1] == ']' {
+			// The elements are fields of their own; the array stays a
+			// field too, so that what holds it is known to stores and
+			// reads that address whole values.
+			s.addArray(cols[i], v)
 		}
 		s.AddValue(cols[i], v)
 		if s.tf.birth != 0 {
@@ -284,7 +286,6 @@ func (s *Scanner) addArray(col *colStats, v string) bool {
 	if err := d.Decode(&elems); err != nil {
 		return false
 	}
-	col.container = true
 	s.addElements(col.name+"[]", elems)
 	return true
 }
@@ -308,8 +309,8 @@ func (s *Scanner) addJSON(name string, x any) {
 			s.addJSON(name+"."+k, x[k])
 		}
 	case []any:
-		s.column(name).container = true
-		s.addElements(name+"[]", x)
+		s.addElements(name+"[]", x) // a nested array: its elements
+
 	case string:
 		if x != "" {
 			s.addScalar(name, x)
@@ -772,7 +773,6 @@ func (s *Scanner) Merge(o *Scanner) {
 		c.minors += oc.minors
 		c.versionLike += oc.versionLike
 		c.versions += oc.versions
-		c.container = c.container || oc.container
 		c.minYear = min(c.minYear, oc.minYear)
 		c.maxYear = max(c.maxYear, oc.maxYear)
 		c.decimals += oc.decimals
@@ -809,9 +809,6 @@ func (s *Scanner) Fields() []FieldResult {
 		coord[i] = s.coordShape(c)
 	}
 	for i, c := range s.order {
-		if c.container && c.nonEmpty == 0 {
-			continue // an array: its elements are reported
-		}
 		out = append(out, s.field(c, coord, i))
 	}
 	return out

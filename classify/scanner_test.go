@@ -193,8 +193,9 @@ func TestScannerArrays(t *testing.T) {
 	if k := got["m11[]"]; len(k) != 1 || k[0] != "user.contact.phone_number" {
 		t.Errorf("m11[]: %v", k)
 	}
-	if _, ok := got["guardians"]; ok {
-		t.Error("the array field itself is reported besides its elements")
+	// The array stays a field, with what its elements hold.
+	if k := got["guardians"]; strings.Join(k, ",") != "user.contact.phone_number,user.name" && strings.Join(k, ",") != "user.contact.phone_number" {
+		t.Errorf("guardians: %v", k)
 	}
 }
 
