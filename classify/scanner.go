@@ -257,9 +257,6 @@ func (s *Scanner) Add(names, values []string) {
 			s.addArray(cols[i], v)
 		}
 		s.AddValue(cols[i], v)
-		if s.tf.birth != 0 {
-			s.rowBirths = append(s.rowBirths, s.tf.birth)
-		}
 	}
 	if len(s.rowDates) > 0 && len(s.rowBirths) > 0 {
 		for _, d := range s.rowDates {
@@ -324,9 +321,6 @@ func (s *Scanner) addJSON(name string, x any) {
 
 func (s *Scanner) addScalar(name, v string) {
 	s.AddValue(s.column(name), v)
-	if s.tf.birth != 0 {
-		s.rowBirths = append(s.rowBirths, s.tf.birth)
-	}
 }
 
 // AddChecked is Add, and reports whether the values are text: valid UTF-8
@@ -387,8 +381,16 @@ func (s *Scanner) AddValue(f Field, v string) {
 			s.wholeNumber(col, v)
 		}
 	}
-	if tf.birth != 0 && minor(tf.birth, tf.ref) {
-		col.minors++
+	if tf.birth != 0 {
+		// A resident ID: its birth date, for the record's dates of birth
+		// (Add resets the list per record; values fed one by one keep
+		// only the first few).
+		if len(s.rowBirths) < 64 {
+			s.rowBirths = append(s.rowBirths, tf.birth)
+		}
+		if minor(tf.birth, tf.ref) {
+			col.minors++
+		}
 	}
 	det := tf.match
 	att := tf.attempt | det
@@ -492,7 +494,7 @@ func (s *Scanner) numeric(col *colStats, v string) bool {
 			tf.attempt |= 1 << detIPv4
 			if octet(v, 0, dots[0]) && octet(v, dots[0]+1, dots[1]) && octet(v, dots[1]+1, dots[2]) && octet(v, dots[2]+1, n) {
 				tf.hit(detIPv4, 0, n, v)
-				if versionQuad(v) {
+				if dots[0] <= 2 && dots[1]-dots[0] <= 3 && dots[2]-dots[1] <= 3 && versionQuad(v) {
 					col.versionLike++
 				}
 			}
@@ -574,7 +576,9 @@ func (s *Scanner) wholeNumber(col *colStats, v string) {
 				col.minors++
 			}
 		}
-		s.rowDates = append(s.rowDates, rowDate{col, date})
+		if len(s.rowDates) < 64 {
+			s.rowDates = append(s.rowDates, rowDate{col, date})
+		}
 		return
 	}
 	if len(v) > 24 || s.tf.match&(1<<detCoordPrecise|1<<detCoordImprecise) != 0 {

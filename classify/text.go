@@ -213,9 +213,6 @@ func (f *textFinder) reset() {
 }
 
 func (f *textFinder) hit(det, start, end int, v string) {
-	if f.dry {
-		return
-	}
 	f.match |= 1 << det
 	if f.collect {
 		f.hits = append(f.hits, Hit{Detector: detectorNames[det], Start: start, End: end, det: det})
@@ -508,7 +505,8 @@ func (f *textFinder) card(v string, i, j int, digits string) {
 	if len(digits) >= 16 {
 		f.attempt |= 1<<detBankCard | 1<<detCreditCard // card-shaped
 	}
-	if len(iinByPrefix[int(digits[0]-'0')*10+int(digits[1]-'0')]) == 0 {
+	e := &iin4[atoi4(digits)]
+	if e.bank|e.credit == 0 && !e.long {
 		return // no card range starts so
 	}
 	k := cardKind(digits)
@@ -522,9 +520,6 @@ func (f *textFinder) card(v string, i, j int, digits string) {
 }
 
 func (f *textFinder) hitPhone(v string, i, j int, norm string) {
-	if f.dry {
-		return
-	}
 	f.match |= 1 << detPhone
 	if f.collect {
 		f.hits = append(f.hits, Hit{Detector: detectorNames[detPhone], Start: i, End: j, det: detPhone})
@@ -1132,7 +1127,7 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 	rest := d[cc:]
 	if len(rest) == 11 && rest[0] == '1' {
 		if ValidMobile(string(rest)) {
-			f.hitPhone(v, start, end, string(rest))
+			f.wholePhone(v, start, end, string(rest))
 			return true
 		}
 		return false
@@ -1157,7 +1152,7 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 		}
 		a = append(a, rest[:areaLen]...)
 		if ValidLandline(string(a), string(rest[areaLen:])) {
-			f.hitPhone(v, start, end, string(d))
+			f.wholePhone(v, start, end, string(d))
 			return true
 		}
 		return false
@@ -1168,7 +1163,7 @@ cards:
 		// two-digit software version instead of the check digit.
 		f.attempt |= 1 << detIMEI
 		if len(d) == 16 || imeiDigits(string(d)) {
-			f.hit(detIMEI, start, end, v)
+			f.wholeHit(detIMEI, start, end, v)
 			return true
 		}
 		return false
@@ -1176,15 +1171,29 @@ cards:
 	if cc == 0 && len(d) >= 13 && len(d) <= 19 && first >= 4 && first <= 6 {
 		if k := cardKind(string(d)); k != cardNone {
 			if k&cardBank != 0 {
-				f.hit(detBankCard, start, end, v)
+				f.wholeHit(detBankCard, start, end, v)
 			}
 			if k&cardCredit != 0 {
-				f.hit(detCreditCard, start, end, v)
+				f.wholeHit(detCreditCard, start, end, v)
 			}
 			return true
 		}
 	}
 	return false
+}
+
+// wholeHit and wholePhone record what wholeNumber finds, unless it is
+// only checking a reading (dry).
+func (f *textFinder) wholeHit(det, start, end int, v string) {
+	if !f.dry {
+		f.hit(det, start, end, v)
+	}
+}
+
+func (f *textFinder) wholePhone(v string, i, j int, norm string) {
+	if !f.dry {
+		f.hitPhone(v, i, j, norm)
+	}
 }
 
 // bracketLandline reads "(0xx)" or "(0xxx)" followed by a subscriber number.

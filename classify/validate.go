@@ -242,6 +242,14 @@ type iinRange struct {
 // iinByPrefix holds the IIN ranges by the card's first two digits.
 var iinByPrefix [100][]iinRange
 
+// iin4 resolves the ranges of up to four digits for each four-digit
+// prefix: the card kinds allowed per length (the longest range decides),
+// and whether a longer range starts with the prefix and must be looked at.
+var iin4 [10000]struct {
+	bank, credit uint32 // bit n: a card of n digits is of that kind
+	long         bool
+}
+
 func loadIINs(data string) {
 	for _, line := range strings.Split(data, "\n") {
 		if line == "" || line[0] == '#' {
@@ -281,31 +289,79 @@ func loadIINs(data string) {
 			iinByPrefix[p] = append(iinByPrefix[p], r)
 		}
 	}
+	// Resolve every four-digit prefix by the ranges of four digits or
+	// fewer, shortest first so that longer ranges override, per length.
+	for p := 0; p < 10000; p++ {
+		e := &iin4[p]
+		rs := iinByPrefix[p/100]
+		for d := 1; d <= 4; d++ {
+			for _, r := range rs {
+				if r.digits != d {
+					continue
+				}
+				q := p
+				for k := 4; k > d; k-- {
+					q /= 10
+				}
+				if q < r.lo || q > r.hi {
+					continue
+				}
+				if r.kind == cardBank {
+					e.bank |= r.lens
+					e.credit &^= r.lens
+				} else {
+					e.credit |= r.lens
+					e.bank &^= r.lens
+				}
+			}
+		}
+		for _, r := range rs {
+			if r.digits > 4 {
+				q := r.lo
+				for k := r.digits; k > 4; k-- {
+					q /= 10
+				}
+				hq := r.hi
+				for k := r.digits; k > 4; k-- {
+					hq /= 10
+				}
+				if p >= q && p <= hq {
+					e.long = true
+				}
+			}
+		}
+	}
 }
 
-// cardKind is [CardIssuer] for a string known to be digits, as bits.
+// cardKind is [CardIssuer] for a string known to be digits, as bits. The
+// longest matching prefix decides, as in a BIN table: a Chinese bank's BIN
+// on the Visa range is a bank card, a UnionPay credit BIN within the
+// UnionPay range a credit card.
 func cardKind(s string) int {
 	n := len(s)
 	if n < 13 || n > 19 {
 		return cardNone
 	}
-	rs := iinByPrefix[int(s[0]-'0')*10+int(s[1]-'0')]
-	if len(rs) == 0 {
-		return cardNone
+	e := &iin4[atoi4(s)]
+	bit := uint32(1) << n
+	kind := cardNone
+	if e.bank&bit != 0 {
+		kind = cardBank
+	} else if e.credit&bit != 0 {
+		kind = cardCredit
 	}
-	// The longest matching prefix decides, as in a BIN table: a Chinese
-	// bank's BIN on the Visa range is a bank card, a UnionPay credit BIN
-	// within the UnionPay range a credit card.
-	kind, best := cardNone, 0
-	for _, r := range rs {
-		if r.lens&(1<<n) == 0 || r.digits < best {
-			continue
-		}
-		if p := atoiN(s[:r.digits]); p >= r.lo && p <= r.hi {
-			if r.digits > best {
-				kind, best = r.kind, r.digits
-			} else {
-				kind |= r.kind
+	if e.long {
+		best := 0
+		for _, r := range iinByPrefix[atoi2(s)] {
+			if r.digits <= 4 || r.lens&bit == 0 || r.digits < best {
+				continue
+			}
+			if p := atoiN(s[:r.digits]); p >= r.lo && p <= r.hi {
+				if r.digits > best {
+					kind, best = r.kind, r.digits
+				} else {
+					kind |= r.kind
+				}
 			}
 		}
 	}

@@ -306,3 +306,41 @@ func TestWholeTokens(t *testing.T) {
 		})
 	}
 }
+
+// TestCardKindTable checks the four-digit table against the ranges read
+// one by one: the longest matching range decides.
+func TestCardKindTable(t *testing.T) {
+	ref := func(s string) int {
+		kind, best := cardNone, 0
+		for _, r := range iinByPrefix[atoi2(s)] {
+			if r.lens&(1<<len(s)) == 0 || r.digits < best {
+				continue
+			}
+			if p := atoiN(s[:r.digits]); p >= r.lo && p <= r.hi {
+				if r.digits > best {
+					kind, best = r.kind, r.digits
+				} else {
+					kind |= r.kind
+				}
+			}
+		}
+		if kind == cardNone || !luhn(s) {
+			return cardNone
+		}
+		return kind
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	prefixes := []string{"62", "625", "628", "4", "436742", "4367", "51", "2221", "2720", "34", "37", "3528", "6011", "65", "300", "36", "38", "9", "0"}
+	for i := 0; i < 200000; i++ {
+		b := []byte(prefixes[r.IntN(len(prefixes))])
+		n := 12 + r.IntN(9)
+		for len(b) < n {
+			b = append(b, byte('0'+r.IntN(10)))
+		}
+		s := string(b[:n-1])
+		s = withLuhn(s)
+		if got, want := cardKind(s), ref(s); got != want {
+			t.Fatalf("cardKind(%s) = %d, want %d", s, got, want)
+		}
+	}
+}
