@@ -485,6 +485,16 @@ func (g *G) Firmware() string {
 	return fmt.Sprintf("%d.%d.%d.%d", 1+g.n(12), g.n(20), g.n(10), g.n(100))
 }
 
+// EUI64 returns an EUI-64 identifier written as eight colon-separated
+// pairs of hex digits, which parses as an IPv6 address but is not one.
+func (g *G) EUI64() string {
+	b := make([]string, 8)
+	for i := range b {
+		b[i] = fmt.Sprintf("%02x", g.n(256))
+	}
+	return strings.Join(b, ":")
+}
+
 // StaffNumber returns an 11-digit staff number starting 10, 11 or 12,
 // shaped like a mobile number but outside every mobile segment.
 func (g *G) StaffNumber() string { return "1" + strconv.Itoa(g.n(3)) + g.digits(9) }
@@ -728,6 +738,12 @@ func (g *G) tables() []table {
 			{"price", nil, func() string { return fmt.Sprintf("%.4f", g.r.Float64()*100) }, false},
 			{"qty", nil, func() string { return strconv.Itoa(g.n(50)) }, false},
 			{"信用代码", nil, func() string { return g.BadUSCC() }, false},
+			{"fw", nil, func() string { return g.Firmware() }, false},
+			{"工号", nil, func() string { return g.StaffNumber() }, false},
+			{"eui", nil, func() string { return g.EUI64() }, false},
+			{"clock", nil, func() string { return fmt.Sprintf("%02d:%02d:%02d", g.n(24), g.n(60), g.n(60)) }, false},
+			{"成立日期", nil, func() string { return g.RecentDate() }, false},
+			{"trip_uuid", nil, func() string { return g.UUID(false) }, false},
 		}},
 		{"stores", 200, []column{
 			{"store", nil, func() string { return g.City() + "店" }, false},
