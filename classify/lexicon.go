@@ -35,6 +35,12 @@ var healthTerms = []string{
 	"diabetes", "hypertension", "asthma", "cancer", "tumor", "tumour", "leukemia", "hepatitis", "HIV", "AIDS", "depression", "schizophrenia", "epilepsy", "pregnant", "pregnancy", "diagnosis", "diagnosed", "allergy", "allergic", "fracture", "dementia", "stroke", "chemotherapy", "dialysis", "tuberculosis", "pneumonia",
 }
 
+// placeholders are values that stand for a missing one: a field's share of
+// matches is taken over the values that are there. ("无" and "none" are
+// answers, of a religion field for one, and not listed.)
+var placeholders = []string{"暂无", "未知", "不详", "未填", "未提供", "待补录", "待补充", "待定", "空", "缺失", "无数据", "不适用", "测试",
+	"unknown", "Unknown", "UNKNOWN", "undefined", "test", "TEST", "missing", "tbd", "TBD"}
+
 // genderWords maps the spellings of gender found in business tables.
 var genderWords = []string{"男", "女", "男性", "女性", "男士", "女士", "M", "F", "m", "f", "male", "female", "Male", "Female", "MALE", "FEMALE", "man", "woman"}
 
@@ -214,6 +220,7 @@ const (
 	lexReligion
 	lexHealth
 	lexNone // "none": a religion field's answer when hinted as one
+	lexNull // a placeholder for a missing value: 暂无, 未知, unknown
 )
 
 // termsByFirst maps a first rune to the health terms and region names that
@@ -269,6 +276,9 @@ func initLexicon() {
 	}
 	for _, w := range []string{"无", "没有", "none", "None", "NONE"} {
 		lexical[w] |= lexNone
+	}
+	for _, w := range placeholders {
+		lexical[w] |= lexNull
 	}
 	termsByFirst = make(map[rune][]term)
 	addTerm := func(s string, kind uint8) {

@@ -373,8 +373,18 @@ func (s *Scanner) AddValue(f Field, v string) {
 			if len(v) == 3 && (v == "男" || v == "女") {
 				s.lexical(col, lexGender)
 			} else if lx, ok := lexical[v]; ok {
+				if lx&lexNull != 0 {
+					col.nonEmpty-- // a placeholder for a missing value
+					return
+				}
 				s.lexical(col, lx)
 			}
+		}
+		if tf.match == 0 && masked(v) {
+			// A masked value (张**, 138****5678): not a candidate of any
+			// kind, and not evidence against one.
+			col.nonEmpty--
+			return
 		}
 		// Dates (8 to 17 bytes) and decimals, which the scan marked.
 		if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
@@ -738,19 +748,26 @@ func trimSpace(v string) string {
 	return v
 }
 
-// isNull reports the spellings of a missing value.
+// isNull reports the short spellings of a missing value; longer ones are
+// in the lexicon (placeholders).
 func isNull(v string) bool {
 	switch len(v) {
 	case 1:
-		return v == "-"
+		return v == "-" || v == "?" || v == "/"
 	case 2:
-		return v == `\N` || v == "--"
+		return v == `\N` || v == "--" || v == "NA" || v == "na"
 	case 3:
-		return v == "N/A" || v == "n/a"
+		return v == "N/A" || v == "n/a" || v == "nil" || v == "NaN" || v == "？"
 	case 4:
-		return v == "NULL" || v == "null" || v == "Null"
+		return v == "NULL" || v == "null" || v == "Null" || v == "#N/A"
 	}
 	return false
+}
+
+// masked reports whether v hides characters behind a run of asterisks or
+// bullets, as masked identifiers and names do.
+func masked(v string) bool {
+	return strings.Contains(v, "**") || strings.Contains(v, "●●") || strings.Contains(v, "××")
 }
 
 // flushAll moves every field's pattern counts into its category counts.
@@ -845,9 +862,15 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 	ne := float64(c.nonEmpty)
 	var found uint64
 	matches := map[int]int64{}
+	match := c.match
+	if b, cr := cat.bankCat, cat.creditCat; b >= 0 && cr >= 0 && match[cr] > match[b] && match[b] > 0 {
+		// A column of credit cards: its cards in the UnionPay range are
+		// UnionPay credit cards, whatever their BIN.
+		match[cr] += match[b]
+	}
 	for i := range cat.cats {
 		bit := uint64(1) << i
-		m := c.match[i]
+		m := match[i]
 		if m == 0 {
 			continue
 		}

@@ -251,3 +251,14 @@ func TestScannerMinors(t *testing.T) {
 		t.Errorf("as of 2040: %d minors", f.Minors)
 	}
 }
+
+func TestScannerPlaceholdersAndMasks(t *testing.T) {
+	s := DefaultCatalog().NewScanner()
+	for _, v := range []string{"13812345678", "13912345678", "暂无", "未知", "#N/A", "?", "138****5678", "张**"} {
+		s.Add([]string{"c1"}, []string{v})
+	}
+	f := s.Fields()[0]
+	if f.NonEmpty != 2 || len(f.Categories) != 1 || f.Categories[0].Ratio != 1 {
+		t.Errorf("non-empty %d, categories %+v; want the two phone numbers alone counted", f.NonEmpty, f.Categories)
+	}
+}
