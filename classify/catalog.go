@@ -200,6 +200,7 @@ type Catalog struct {
 	ethnicCat   uint64
 	bankCat     int // index of the bank-card category, or -1
 	creditCat   int // index of the credit-card category, or -1
+	macCat      int // index of the MAC address category, or -1
 	preciseCat  int // index of the precise-location category, or -1
 	vagueCat    int
 	hints       []headerHint
@@ -404,7 +405,7 @@ var errEOF = errors.New("EOF")
 
 // build merges the files in order and compiles the result.
 func build(files []loadedFile) (*Catalog, error) {
-	c := &Catalog{byKey: map[string]int{}, grades: map[string]LegalRef{}, seed: rand.Uint64(), preciseCat: -1, vagueCat: -1, bankCat: -1, creditCat: -1}
+	c := &Catalog{byKey: map[string]int{}, grades: map[string]LegalRef{}, seed: rand.Uint64(), preciseCat: -1, vagueCat: -1, bankCat: -1, creditCat: -1, macCat: -1}
 	var versions []string
 	ruleIdx := map[string]int{}
 	// Aliases resolve to the category of the key they name, in either
@@ -578,6 +579,8 @@ func (c *Catalog) compile(i int) error {
 			c.bankCat = i
 		case detCreditCard:
 			c.creditCat = i
+		case detMAC:
+			c.macCat = i
 		case detCoordPrecise:
 			c.coordCats |= bit
 			c.preciseCat = i

@@ -70,6 +70,7 @@ type colStats struct {
 	versionLike      int64 // IPv4 matches that read as versions (small numbers)
 	versions         int64 // values shaped as versions: v1.2, 1.2.3
 	notIP            bool  // the header names a version or firmware
+	bareMAC          int64 // values of 12 hex digits, MACs when the column's other values are
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
 	precise          int64 // decimals with 4 or more fraction digits
@@ -794,6 +795,7 @@ func (s *Scanner) Merge(o *Scanner) {
 		c.minors += oc.minors
 		c.versionLike += oc.versionLike
 		c.versions += oc.versions
+		c.bareMAC += oc.bareMAC
 		c.minYear = min(c.minYear, oc.minYear)
 		c.maxYear = max(c.maxYear, oc.maxYear)
 		c.decimals += oc.decimals
@@ -867,6 +869,10 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 		// A column of credit cards: its cards in the UnionPay range are
 		// UnionPay credit cards, whatever their BIN.
 		match[cr] += match[b]
+	}
+	if d := cat.macCat; d >= 0 && c.bareMAC > 0 && match[d] > c.bareMAC {
+		// MACs without separators, in a column of MACs written with them.
+		match[d] += c.bareMAC
 	}
 	for i := range cat.cats {
 		bit := uint64(1) << i

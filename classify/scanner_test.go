@@ -262,3 +262,24 @@ func TestScannerPlaceholdersAndMasks(t *testing.T) {
 		t.Errorf("non-empty %d, categories %+v; want the two phone numbers alone counted", f.NonEmpty, f.Categories)
 	}
 }
+
+func TestScannerBareMACsInAMACColumn(t *testing.T) {
+	s := DefaultCatalog().NewScanner()
+	for i := 0; i < 30; i++ {
+		v := fmt.Sprintf("a4:5e:60:%02x:%02x:1c", i, 255-i)
+		if i%3 == 0 {
+			v = fmt.Sprintf("a45e60%02x%02x1c", i, 255-i)
+		}
+		s.Add([]string{"c9"}, []string{v})
+	}
+	f := s.Fields()[0]
+	if len(f.Categories) != 1 || f.Categories[0].Key != "user.device.device_id" || f.Categories[0].Matches != 30 {
+		t.Errorf("%+v, want every value a device ID", f.Categories)
+	}
+	// Alone, 12 hex digits are no MAC.
+	s = DefaultCatalog().NewScanner()
+	s.Add([]string{"c9"}, []string{"a45e60aa551c"})
+	if f := s.Fields()[0]; len(f.Categories) != 0 {
+		t.Errorf("bare hex alone: %+v", f.Categories)
+	}
+}

@@ -578,10 +578,16 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 			f.hit(detAndroidID, i, j, v)
 		}
 	case 12:
-		// A MAC address without separators, under a device header.
-		if f.devices() && isHexWord(s) && alpha > 0 {
-			f.attempt |= 1 << detMAC
-			f.hit(detMAC, i, j, v)
+		// A MAC address without separators: under a device header, or
+		// counted for the column, where MACs written with separators
+		// are evidence for it.
+		if isHexWord(s) && alpha > 0 {
+			if f.devices() {
+				f.attempt |= 1 << detMAC
+				f.hit(detMAC, i, j, v)
+			} else if f.sketch != nil && i == 0 && j == len(v) {
+				f.sketch.bareMAC++
+			}
 		}
 	case 14:
 		// A MEID (3GPP2 X.S0008): 14 hex digits, under a device header.

@@ -587,10 +587,11 @@ func VINCheck(s string) byte {
 }
 
 // ValidVIN reports whether s is a 17-character vehicle identification
-// number (ISO 3779: no I, O or Q). Vehicles made for China (WMI starting with
-// L) and North America (1–5) must carry the check digit in position 9
-// (GB 16735); for other regions, which do not use it, the last four
-// characters must be digits (the serial number).
+// number (ISO 3779: no I, O or Q) whose position 9 holds the check digit.
+// Vehicles made for China (WMI starting with L) and North America (1–5)
+// must carry it (GB 16735); for other regions, which do not use it, a
+// number without it is accepted when its model year (position 10) is a
+// year code and its last four characters are digits (the serial number).
 func ValidVIN(s string) bool {
 	if len(s) != 17 {
 		return false
@@ -607,14 +608,14 @@ func ValidVIN(s string) bool {
 			letters++
 		}
 	}
-	if letters < 2 || digits < 4 || isDigit(s[0]) && s[0] == '0' {
+	if letters < 2 || digits < 4 {
 		return false
 	}
-	if s[9] == 'U' || s[9] == 'Z' || s[9] == '0' {
-		return false // position 10 (model year) never holds these
-	}
 	if vinCheck(s) == s[8] {
-		return true
+		return true // the check digit holds, whatever the other positions
+	}
+	if s[0] == '0' || s[9] == 'U' || s[9] == 'Z' || s[9] == '0' {
+		return false // position 10 (model year) never holds these
 	}
 	switch {
 	case s[0] == 'L', s[0] >= '1' && s[0] <= '5':
