@@ -366,7 +366,7 @@ func (s *Scanner) AddValue(f Field, v string) {
 			if tf.addr.isAddress(v) {
 				tf.match |= 1 << detAddress
 			}
-			if len(v) >= 6 && len(v) <= 12 && isHanName(v) {
+			if len(v) >= 6 && len(v) <= 12 && isHanName(v) || len(v) > 12 && len(v) <= 60 && isDottedName(v) {
 				tf.match |= 1 << detName
 			}
 		}

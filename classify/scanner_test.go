@@ -283,3 +283,30 @@ func TestScannerBareMACsInAMACColumn(t *testing.T) {
 		t.Errorf("bare hex alone: %+v", f.Categories)
 	}
 }
+
+func TestScannerNamesAndAddressesWithoutHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		v   string
+		det int
+	}{
+		{"买买提·艾力", detName},
+		{"欧阳娜娜", detName},
+		{"浙江省杭州市西湖区文三路 478 号", detAddress},
+		{"甘肃省陇南市宕昌县阿坞镇", detAddress},
+		{"广东省佛山市顺德区容桂街道某村12号", detAddress},
+		{"深圳市南山区粤海街道科技园社区", detAddress},
+	} {
+		s := DefaultCatalog().NewScanner()
+		s.AddValue(s.Field("x"), tc.v)
+		if s.tf.match&(1<<tc.det) == 0 {
+			t.Errorf("%q: not %s", tc.v, detectorNames[tc.det])
+		}
+	}
+	for _, v := range []string{"南京市", "江苏省南京市玄武区", "北京某某科技有限公司", "张**"} {
+		s := DefaultCatalog().NewScanner()
+		s.AddValue(s.Field("x"), v)
+		if s.tf.match&(1<<detAddress|1<<detName) != 0 {
+			t.Errorf("%q: found as a name or an address", v)
+		}
+	}
+}

@@ -246,7 +246,7 @@ func (f *textFinder) scan(v string) {
 			addr := f.addr
 			// A unit (号, 室, …) counts after a digit, so only the
 			// first rune of a run can be one.
-			if i > 0 && isDigit(v[i-1]) {
+			if i > 0 && (isDigit(v[i-1]) || v[i-1] == ' ' && i > 1 && isDigit(v[i-2])) {
 				if r, ok := rune3(v, i); ok && runeFlags[r]&rfUnit != 0 {
 					addr |= addrParts(rfUnit)
 				}
@@ -1296,8 +1296,17 @@ func (a addrParts) isAddress(v string) bool {
 	if r, ok := rune3(v, len(v)-3); ok && townEnd.has(r) {
 		return hasRegionName(v)
 	}
+	for _, e := range placeEnds {
+		if strings.HasSuffix(v, e) {
+			return hasRegionName(v)
+		}
+	}
 	return false
 }
+
+// placeEnds end an address at a community, estate or building without a
+// number: 科技园社区, 阳光小区, 华庭花园.
+var placeEnds = []string{"社区", "小区", "花园", "公寓", "大厦", "家园", "新村", "苑"}
 
 // townEnd holds the runes that end an address at the level of a township,
 // village or street: 镇 乡 村 道 (街道) 路 街 巷 弄 里.
@@ -1333,6 +1342,33 @@ func decodeRune(v string, i int) (rune, int) {
 		return rune(c&0x0F)<<12 | rune(v[i+1]&0x3F)<<6 | rune(v[i+2]&0x3F), 3
 	}
 	return utf8.DecodeRuneInString(v[i:])
+}
+
+// isDottedName reports whether v is a name written with a middle dot
+// between its parts, as the names of Uyghur, Kazakh and other citizens
+// and transliterated foreign names are (买买提·艾力): two to four parts of
+// one to eight Han characters each.
+func isDottedName(v string) bool {
+	parts, runes := 0, 0
+	for i := 0; i < len(v); {
+		r, size := decodeRune(v, i)
+		i += size
+		switch {
+		case r == '·' || r == '•' || r == '・' || r == '．':
+			if runes == 0 {
+				return false
+			}
+			parts++
+			runes = 0
+		case r >= 0x4E00 && r <= 0x9FFF:
+			if runes++; runes > 8 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return parts >= 1 && parts <= 3 && runes > 0
 }
 
 // plateAt reports the length of a licence plate starting at byte i of v.
