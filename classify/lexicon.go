@@ -32,7 +32,10 @@ var healthTerms = []string{
 	"癌症", "肺癌", "肝癌", "胃癌", "乳腺癌", "结肠癌", "宫颈癌", "白血病", "淋巴瘤", "肿瘤", "恶性", "化疗", "放疗", "透析", "肾衰竭", "尿毒症", "肾炎", "痛风", "类风湿", "红斑狼疮",
 	"甲亢", "甲减", "贫血", "骨折", "骨质疏松", "椎间盘突出", "青光眼", "白内障", "过敏", "青霉素过敏", "湿疹", "银屑病", "胃炎", "胃溃疡", "阑尾炎", "胆结石", "肾结石",
 	"妊娠", "怀孕", "流产", "不孕", "剖宫产", "病史", "既往史", "诊断", "确诊", "病历", "处方", "住院", "门诊", "手术", "康复治疗", "体检异常", "血糖", "血脂异常", "核酸阳性", "新冠",
+	// Symptoms and complaints, as patients state them.
+	"咳嗽", "发热", "发烧", "低热", "高热", "头痛", "头晕", "眩晕", "腹痛", "腹泻", "胸闷", "胸痛", "心悸", "呕吐", "恶心", "乏力", "失眠", "呼吸困难", "气促", "皮疹", "瘙痒", "关节痛", "关节疼痛", "腰痛", "咽痛", "咽喉肿痛", "鼻塞", "流涕", "感冒", "流感", "水肿", "便秘", "尿频", "产检", "孕周", "复查", "就诊", "症状",
 	"diabetes", "hypertension", "asthma", "cancer", "tumor", "tumour", "leukemia", "hepatitis", "HIV", "AIDS", "depression", "schizophrenia", "epilepsy", "pregnant", "pregnancy", "diagnosis", "diagnosed", "allergy", "allergic", "fracture", "dementia", "stroke", "chemotherapy", "dialysis", "tuberculosis", "pneumonia",
+	"fever", "cough", "headache", "migraine", "nausea", "vomiting", "diarrhea", "diarrhoea", "dizziness", "insomnia", "rash", "symptom", "symptoms",
 }
 
 // placeholders are values that stand for a missing one: a field's share of
