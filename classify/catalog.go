@@ -194,6 +194,7 @@ type Catalog struct {
 	dobCats     uint64
 	ipCats      uint64 // categories of IPv4 addresses
 	idCats      uint64 // categories of resident IDs
+	weakCats    uint64 // categories whose values carry no check character: passports, permits, VINs
 	coordCats   uint64 // categories fed by latitude/longitude columns
 	deviceCats  uint64 // categories whose hint enables UUID and Android ID
 	religionCat uint64
@@ -581,6 +582,8 @@ func (c *Catalog) compile(i int) error {
 			c.creditCat = i
 		case detMAC:
 			c.macCat = i
+		case detPassport, detPermit, detVIN:
+			c.weakCats |= bit
 		case detCoordPrecise:
 			c.coordCats |= bit
 			c.preciseCat = i

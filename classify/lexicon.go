@@ -70,14 +70,23 @@ var cardIINData string
 //go:embed data/header_vocab.txt
 var headerVocabData string
 
-// versionWords are the header words of version and firmware fields.
-var versionWords []string
+// versionWords are the header words of version and firmware fields;
+// businessWords those of a business's own identifiers.
+var versionWords, businessWords []string
 
 // versionHeader reports whether a header names a version or firmware.
-func versionHeader(h string) bool {
+func versionHeader(h string) bool { return headerHas(h, versionWords) }
+
+// businessHeader reports whether a header names a customer, order or
+// transaction number or the like.
+func businessHeader(h string) bool { return headerHas(h, businessWords) }
+
+// headerHas reports whether the header holds one of the words: a whole
+// word of the header, or for Chinese words a substring.
+func headerHas(h string, vocab []string) bool {
 	lower := strings.ToLower(h)
 	words := headerWords(h)
-	for _, w := range versionWords {
+	for _, w := range vocab {
 		if w[0] >= utf8.RuneSelf {
 			if strings.Contains(lower, w) {
 				return true
@@ -149,8 +158,13 @@ func init() {
 		if !ok || word == "" {
 			panic("header_vocab.txt: bad line: " + line)
 		}
-		if kind == "version" {
+		switch kind {
+		case "version":
 			versionWords = append(versionWords, strings.ToLower(word))
+		case "business":
+			businessWords = append(businessWords, strings.ToLower(word))
+		default:
+			panic("header_vocab.txt: unknown kind: " + line)
 		}
 	}
 	initLexicon()

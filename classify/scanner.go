@@ -71,6 +71,7 @@ type colStats struct {
 	versions         int64 // values shaped as versions: v1.2, 1.2.3
 	notIP            bool  // the header names a version or firmware
 	bareMAC          int64 // values of 12 hex digits, MACs when the column's other values are
+	business         bool  // the header names a customer, order or transaction number
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
 	precise          int64 // decimals with 4 or more fraction digits
@@ -207,6 +208,7 @@ func (s *Scanner) column(name string) *colStats {
 	c.hint = s.cat.headerHints(name)
 	c.devices = c.hint&s.cat.deviceCats != 0
 	c.notIP = versionHeader(name)
+	c.business = businessHeader(name)
 	c.latHint, c.lngHint = axisHints(name)
 	s.named[name] = c
 	s.order = append(s.order, c)
@@ -915,6 +917,9 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 			// of the same records say birth: registration, hire or
 			// policy dates are not dates of birth.
 			continue
+		}
+		if bit&cat.weakCats != 0 && c.business {
+			continue // a business's own numbers, shaped like a passport or a permit
 		}
 		if bit&cat.ipCats != 0 && (c.notIP || 5*(c.versionLike+c.versions) >= 4*(m+c.versions)) {
 			continue // version or firmware numbers, which are also valid dotted quads

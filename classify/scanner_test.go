@@ -310,3 +310,20 @@ func TestScannerNamesAndAddressesWithoutHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestScannerBusinessIdentifiers(t *testing.T) {
+	var rows [][]string
+	for i := 0; i < 50; i++ {
+		rows = append(rows, []string{fmt.Sprintf("C%08d", 10000000+i*7919), fmt.Sprintf("C%08d", 20000000+i*7919), fmt.Sprintf("TRX%014d", 34906953740231+int64(i)*7919)})
+	}
+	got := fieldKeys(t, DefaultCatalog().NewScanner(), []string{"customer_id", "港澳通行证", "c3"}, rows)
+	if k := got["customer_id"]; len(k) != 0 {
+		t.Errorf("customer_id: %v, want no category", k)
+	}
+	if k := got["港澳通行证"]; strings.Join(k, ",") != "user.government_id.immigration" {
+		t.Errorf("港澳通行证: %v", k)
+	}
+	if k := got["c3"]; len(k) != 0 {
+		t.Errorf("transaction numbers: %v, want no category", k)
+	}
+}

@@ -617,6 +617,9 @@ func ValidVIN(s string) bool {
 	if s[0] == '0' || s[9] == 'U' || s[9] == 'Z' || s[9] == '0' {
 		return false // position 10 (model year) never holds these
 	}
+	if allDigits(s[3:10]) {
+		return false // no letter in the descriptor or the model year: a serial number
+	}
 	switch {
 	case s[0] == 'L', s[0] >= '1' && s[0] <= '5':
 		return false
