@@ -115,6 +115,10 @@ func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
 
+// errNotRegular refuses a path that is neither a regular file nor a
+// directory.
+var errNotRegular = errors.New("not a regular file or directory (a FIFO, socket or device); to scan a stream, pipe it to - (standard input)")
+
 // Stdin is the path that names standard input.
 const Stdin = "-"
 
@@ -134,16 +138,26 @@ func Paths(ctx context.Context, paths []string, stdin io.Reader, opts Options, f
 			items = append(items, item{path: p})
 			continue
 		}
-		st, err := os.Stat(p)
+		st, err := os.Stat(p) // follows a symbolic link named as an argument
 		if err != nil {
 			return sluice.Errorf(sluice.ENOTFOUND, "%s: no such file or directory.", p)
+		}
+		if !st.IsDir() && !st.Mode().IsRegular() {
+			// Opening a FIFO would wait for a writer, and a device has no
+			// end: only standard input is read as a stream.
+			fn(nil, &FileError{Path: p, Err: errNotRegular})
+			continue
 		}
 		if !st.IsDir() {
 			items = append(items, item{p, st.Size()})
 			continue
 		}
+		root := p
+		if r, err := filepath.EvalSymlinks(p); err == nil && r != p {
+			root = r // a link to a directory: walk what it names
+		}
 		var found []item
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				fn(nil, &FileError{Path: path, Err: err})
 				return nil
@@ -160,6 +174,14 @@ func Paths(ctx context.Context, paths []string, stdin io.Reader, opts Options, f
 		})
 		if err != nil {
 			return err
+		}
+		if root != p {
+			// Report the files under the name given.
+			for k := range found {
+				if rel, err := filepath.Rel(root, found[k].path); err == nil {
+					found[k].path = filepath.Join(p, rel)
+				}
+			}
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
 		items = append(items, found...)
