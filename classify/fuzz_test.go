@@ -43,6 +43,9 @@ func FuzzResidentID(f *testing.F) {
 		if ok && len(s) != 18 && len(s) != 15 {
 			t.Fatalf("ValidResidentID(%q) accepts length %d", s, len(s))
 		}
+		if ok && !separated(s, "cn_resident_id") {
+			t.Fatalf("ValidResidentID(%q) but FindAll does not find it between separators", s)
+		}
 	})
 }
 
@@ -51,8 +54,11 @@ func FuzzPhone(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if ValidMobile(s) && !ValidPhone(s) {
-			t.Fatalf("ValidMobile(%q) but not ValidPhone", s)
+		if ValidMobile(s) && (!ValidPhone(s) || !separated(s, "cn_phone") || !separated("+86 "+s, "cn_phone") || !separated("0086"+s, "cn_phone")) {
+			t.Fatalf("ValidMobile(%q) but not ValidPhone, or not found between separators with or without a country code", s)
+		}
+		if ValidPhone(s) && !separated(s, "cn_phone") {
+			t.Fatalf("ValidPhone(%q) but FindAll does not find it between separators", s)
 		}
 		ValidLandline(s, s)
 	})
@@ -88,6 +94,9 @@ func FuzzEmail(f *testing.F) {
 		if ValidEmail(s) && (strings.Contains(s, "..") || strings.HasPrefix(s, ".")) {
 			t.Fatalf("ValidEmail(%q) accepts a misplaced dot", s)
 		}
+		if ValidEmail(s) && isAlnum(s[0]) && !separated(s, "email") {
+			t.Fatalf("ValidEmail(%q) but FindAll does not find it between separators", s)
+		}
 	})
 }
 
@@ -106,7 +115,7 @@ func FuzzIP(f *testing.F) {
 		if ValidIPv6(s) && (err != nil || !a.Is6() || a.Zone() != "") {
 			t.Fatalf("ValidIPv6(%q) accepts what net/netip does not read as an IPv6 address", s)
 		}
-		if ValidMAC(s) && (len(s) != 17 || strings.Count(s, s[2:3]) != 5 || !separated(s, "mac")) {
+		if ValidMAC(s) && (len(s) != 17 && len(s) != 14 || len(s) == 17 && strings.Count(s, s[2:3]) != 5 || len(s) == 14 && strings.Count(s, ".") != 2 || !separated(s, "mac")) {
 			t.Fatalf("ValidMAC(%q) accepts a bad shape, or FindAll misses it", s)
 		}
 		if ValidUUID(s) && (len(s) != 36 || strings.Count(s, "-") != 4) {

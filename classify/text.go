@@ -337,6 +337,10 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 		switch v[j] {
 		case '@':
 			return f.email(v, i, j)
+		case '%', '+':
+			if f.emailAhead(v, j) {
+				return f.email(v, i, j) // a%b@example.com
+			}
 		case '.':
 			if L == 4 && j+10 <= n && ciscoMAC(v[i:i+14]) && (i+14 == n || !isWord(v[i+14]) && v[i+14] != '.') && (i == 0 || !isWord(v[i-1]) && v[i-1] != '.') {
 				f.attempt |= 1 << detMAC
@@ -344,9 +348,12 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 				return i + 14
 			}
 			if digits == L && j+1 < n && isDigit(v[j+1]) {
+				if f.emailAhead(v, j) {
+					return f.email(v, i, j) // 0.0@example.com
+				}
 				return f.dotted(v, i)
 			}
-			if j+1 < n && isWord(v[j+1]) && f.emailAhead(v, j) {
+			if j+1 < n && isLocal(v[j+1]) && f.emailAhead(v, j) {
 				return f.email(v, i, j)
 			}
 		case ':':
@@ -359,6 +366,9 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 				}
 			}
 		case '-':
+			if f.emailAhead(v, j) {
+				return f.email(v, i, j) // li-na@example.com
+			}
 			if L == 8 && j+28 <= n && isHexWord(v[i:j]) {
 				if ValidUUID(v[i:i+36]) && (i+36 == n || !isWord(v[i+36])) {
 					if f.devices() {

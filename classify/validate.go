@@ -476,8 +476,12 @@ func ValidIPv6(s string) bool {
 }
 
 // ValidMAC reports whether s is a 48-bit MAC address written as six pairs of
-// hex digits separated by colons or dashes (one kind throughout).
+// hex digits separated by colons or dashes (one kind throughout), or as
+// three groups of four joined by dots (Cisco's form, with a letter).
 func ValidMAC(s string) bool {
+	if len(s) == 14 {
+		return ciscoMAC(s)
+	}
 	if len(s) != 17 {
 		return false
 	}
