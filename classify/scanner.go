@@ -368,7 +368,7 @@ func (s *Scanner) AddValue(f Field, v string) {
 			if tf.addr.isAddress(v) {
 				tf.match |= 1 << detAddress
 			}
-			if len(v) >= 6 && len(v) <= 12 && isHanName(v) || len(v) > 12 && len(v) <= 60 && isDottedName(v) {
+			if len(v) >= 6 && len(v) <= 12 && isHanName(v) || len(v) > 12 && len(v) <= 60 && tf.match == 0 && isDottedName(v) {
 				tf.match |= 1 << detName
 			}
 		}
@@ -770,7 +770,18 @@ func isNull(v string) bool {
 // masked reports whether v hides characters behind a run of asterisks or
 // bullets, as masked identifiers and names do.
 func masked(v string) bool {
-	return strings.Contains(v, "**") || strings.Contains(v, "●●") || strings.Contains(v, "××")
+	for i := strings.IndexByte(v, '*'); i >= 0 && i+1 < len(v); {
+		if v[i+1] == '*' {
+			return true
+		}
+		k := strings.IndexByte(v[i+1:], '*')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	// ●● (E2 97 8F twice) and ×× (C3 97 twice).
+	return strings.IndexByte(v, 0xE2) >= 0 && strings.Contains(v, "●●") || strings.IndexByte(v, 0xC3) >= 0 && strings.Contains(v, "××")
 }
 
 // flushAll moves every field's pattern counts into its category counts.

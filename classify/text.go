@@ -1303,16 +1303,31 @@ func (a addrParts) isAddress(v string) bool {
 	if len(v) < 3 {
 		return false
 	}
-	if r, ok := rune3(v, len(v)-3); ok && townEnd.has(r) {
+	r, ok := rune3(v, len(v)-3)
+	if !ok {
+		return false
+	}
+	if townEnd.has(r) {
 		return hasRegionName(v)
 	}
-	for _, e := range placeEnds {
-		if strings.HasSuffix(v, e) {
-			return hasRegionName(v)
+	if placeEnd.has(r) {
+		for _, e := range placeEnds {
+			if strings.HasSuffix(v, e) {
+				return hasRegionName(v)
+			}
 		}
 	}
 	return false
 }
+
+// placeEnd holds the last runes of placeEnds.
+var placeEnd = func() (s runeSet) {
+	for _, e := range placeEnds {
+		r, _ := utf8.DecodeLastRuneInString(e)
+		s.add(r)
+	}
+	return s
+}()
 
 // placeEnds end an address at a community, estate or building without a
 // number: 科技园社区, 阳光小区, 华庭花园.
@@ -1359,12 +1374,15 @@ func decodeRune(v string, i int) (rune, int) {
 // and transliterated foreign names are (买买提·艾力): two to four parts of
 // one to eight Han characters each.
 func isDottedName(v string) bool {
+	if strings.IndexByte(v, 0xC2) < 0 && strings.IndexByte(v, 0xE2) < 0 {
+		return false // neither · (C2 B7) nor • (E2 80 A2)
+	}
 	parts, runes := 0, 0
 	for i := 0; i < len(v); {
 		r, size := decodeRune(v, i)
 		i += size
 		switch {
-		case r == '·' || r == '•' || r == '・' || r == '．':
+		case r == '·' || r == '•':
 			if runes == 0 {
 				return false
 			}
