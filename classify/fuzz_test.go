@@ -65,7 +65,7 @@ func FuzzPhone(f *testing.F) {
 }
 
 func FuzzCard(f *testing.F) {
-	for _, s := range []string{"4111111111111111", "6217001234567890122", "378282246310005", "0", ""} {
+	for _, s := range []string{"4111111111111111", "6217001234567890122", "378282246310005", "0", "", "35-209900-176148-1", "35 209900 176148 23"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -77,8 +77,11 @@ func FuzzCard(f *testing.F) {
 		if ValidBankCard(s) && (len(s) < 16 || !separated(s, "bank_card") && !ValidUSCC(s) && !ValidResidentID(s)) {
 			t.Fatalf("ValidBankCard(%q): short, or not found between separators", s)
 		}
-		if ValidIMEI(s) && (len(s) != 15 || !ValidLuhn(s)) {
-			t.Fatalf("ValidIMEI(%q) accepts a bad IMEI", s)
+		if ValidIMEI(s) {
+			d := strings.NewReplacer("-", "", " ", "").Replace(s)
+			if len(d) != 15 && len(d) != 16 || !allDigits(d) || len(d) == 15 && !ValidLuhn(d) || !separated(s, "imei") {
+				t.Fatalf("ValidIMEI(%q) accepts a bad IMEI, or FindAll misses it", s)
+			}
 		}
 	})
 }

@@ -92,6 +92,7 @@ const (
 	cPlus
 	cParen
 	cNUL // a NUL byte, not text
+	cAt  // @, which an address's local part may reach with no word before
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -108,6 +109,7 @@ var byteClass = func() (t [256]uint8) {
 	}
 	t['+'] = cPlus
 	t['('] = cParen
+	t['@'] = cAt
 	t[0] = cNUL
 	return t
 }()
@@ -297,6 +299,14 @@ func (f *textFinder) scan(v string) {
 				// whole token something other than one number.
 				i = skipNumberToken(v, i)
 			default:
+				i++
+			}
+		case cAt:
+			// An @ the word loop did not reach: after a local part that
+			// ends with a character other than a letter or digit (a{@x.cn).
+			if i > 0 && isLocal(v[i-1]) {
+				i = f.email(v, i, i)
+			} else {
 				i++
 			}
 		case cParen:
@@ -640,7 +650,7 @@ func isLocal(c byte) bool { return emailBits[c]&emLocal != 0 }
 
 // emailBits classifies bytes for e-mail addresses.
 const (
-	emLocal  = 1 << iota // may appear in a local part: [0-9A-Za-z_.%+-]
+	emLocal  = 1 << iota // may appear in a local part: RFC 5322 atext and dots
 	emDomain             // may appear in a domain: [0-9A-Za-z.-]
 	emAlpha              // a letter, for the top-level domain
 )
@@ -648,7 +658,7 @@ const (
 var emailBits = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
-		if isAlnum(b) || b == '_' || b == '.' || b == '%' || b == '+' || b == '-' {
+		if isAlnum(b) || b == '.' || c < 0x80 && strings.IndexByte("!#$%&'*+-/=?^_`{|}~", b) >= 0 {
 			t[c] |= emLocal
 		}
 		if isAlnum(b) || b == '.' || b == '-' {

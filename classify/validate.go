@@ -381,17 +381,31 @@ func ValidCreditCard(s string) bool { return allDigits(s) && cardKind(s)&cardCre
 
 // ValidIMEI reports whether s is a 15-digit IMEI (3GPP TS 23.003: an
 // 8-digit type allocation code, a 6-digit serial number and a Luhn check
-// digit).
-func ValidIMEI(s string) bool { return len(s) == 15 && allDigits(s) && imeiDigits(s) }
+// digit), plain or written AA-BBBBBB-CCCCCC-D (dashes or spaces), or an
+// IMEISV written AA-BBBBBB-CCCCCC-SV.
+func ValidIMEI(s string) bool {
+	if len(s) == 15 {
+		return allDigits(s) && imeiDigits(s)
+	}
+	if len(s) != 18 && len(s) != 19 || s[2] != '-' && s[2] != ' ' || s[9] != s[2] || s[16] != s[2] {
+		return false
+	}
+	d := s[:2] + s[3:9] + s[10:16] + s[17:]
+	if !allDigits(d) {
+		return false
+	}
+	return len(d) == 16 || imeiDigits(d)
+}
 
 // imeiDigits is [ValidIMEI] for 15 characters known to be digits. The
 // type allocation code's first two digits name the reporting body; every
 // value has been allocated, so only the check digit is checked.
 func imeiDigits(s string) bool { return len(s) == 15 && luhn(s) }
 
-// ValidEmail reports whether s is an e-mail address: a local part of
-// letters, digits and ._%+- (no leading, trailing or doubled dot), and a
-// domain of at least two labels ending in an alphabetic top-level domain.
+// ValidEmail reports whether s is an e-mail address: an RFC 5322
+// dot-atom local part (letters, digits and !#$%&'*+-/=?^_`{|}~, with no
+// leading, trailing or doubled dot), and a domain of at least two labels
+// ending in an alphabetic top-level domain.
 func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 || len(s) > 254 || at > 64 {
@@ -400,7 +414,7 @@ func ValidEmail(s string) bool {
 	local, domain := s[:at], s[at+1:]
 	for i := 0; i < len(local); i++ {
 		c := local[i]
-		if !(isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') {
+		if !isLocal(c) {
 			return false
 		}
 		if c == '.' && (i == 0 || i == len(local)-1 || local[i-1] == '.') {

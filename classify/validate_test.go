@@ -344,3 +344,40 @@ func TestCardKindTable(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailDotAtoms checks that addresses whose local parts use any RFC
+// 5322 atext character are found whole, and that misplaced dots make the
+// whole token no match.
+func TestEmailDotAtoms(t *testing.T) {
+	const atext = "abcxyz0189!#$%&'*+-/=?^_`{|}~"
+	r := rand.New(rand.NewPCG(11, 12))
+	atom := func() string {
+		b := make([]byte, 1+r.IntN(6))
+		for i := range b {
+			b[i] = atext[r.IntN(len(atext))]
+		}
+		return string(b)
+	}
+	for i := 0; i < 20000; i++ {
+		local := string("abcxyz"[r.IntN(6)]) + atom()
+		for k := r.IntN(3); k > 0; k-- {
+			local += "." + atom()
+		}
+		addr := local + "@mail-" + atom()[:1] + "x.example.cn"
+		if strings.ContainsAny(addr[strings.IndexByte(addr, '@'):], "!#$%&'*+/=?^_`{|}~") {
+			continue // the domain took a character only local parts may hold
+		}
+		if !ValidEmail(addr) {
+			t.Fatalf("ValidEmail(%q) = false", addr)
+		}
+		hits := FindAll("邮箱 " + addr + " 已验证")
+		if len(hits) != 1 || hits[0].Detector != "email" || hits[0].End-hits[0].Start != len(addr) {
+			t.Fatalf("FindAll(%q) = %v, want the whole address", addr, hits)
+		}
+		for _, bad := range []string{"." + addr, strings.Replace(addr, "@", ".@", 1), strings.Replace(addr, "@", "..@", 1)} {
+			if ValidEmail(bad) || len(FindAll(bad)) != 0 {
+				t.Fatalf("%q: accepted, or a part of it found: %v", bad, FindAll(bad))
+			}
+		}
+	}
+}
