@@ -66,7 +66,9 @@ func ResidentIDCheck(d string) byte {
 // keep the code they were issued); the county digits must not be 00.
 func validRegion(code string) bool {
 	p := atoi4(code)
-	return provinceCodes[p/100] && (prefectureCodes[p] || retiredPrefectures[p]) && code[4:6] != "00"
+	// Taiwan (71), Hong Kong (81) and Macau (82) issue no mainland
+	// identity numbers; their residents' permits use permitRegion.
+	return p < 7100 && provinceCodes[p/100] && (prefectureCodes[p] || retiredPrefectures[p]) && code[4:6] != "00"
 }
 
 // permitRegion reports the region codes of the residence permits for

@@ -229,6 +229,8 @@ func TestValidValuesOfEveryKind(t *testing.T) {
 		{"PermitMacau", ValidResidentID, withIDCheck("82000019851231456"), true},
 		{"PermitTaiwan", ValidResidentID, withIDCheck("83000020000229789"), true},
 		{"ErrPermitCounty", ValidResidentID, withIDCheck("81010019900101123"), false},
+		{"ErrHongKongCounty", ValidResidentID, withIDCheck("81010119900101123"), false},
+		{"ErrTaiwanCounty", ValidResidentID, withIDCheck("71010119900101123"), false},
 		{"RetiredPrefecture", ValidResidentID, withIDCheck("14230119700101123"), true},
 		{"ErrProvince91", ValidResidentID, withIDCheck("91010119700101123"), false},
 		{"MobileDataSegment", ValidMobile, "14712345678", true},
