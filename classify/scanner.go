@@ -72,6 +72,7 @@ type colStats struct {
 	notIP            bool  // the header names a version or firmware
 	bareMAC          int64 // values of 12 hex digits, MACs when the column's other values are
 	business         bool  // the header names a customer, order or transaction number
+	sawIPv4          bool  // a dotted quad was seen: versions are counted from then on
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
 	precise          int64 // decimals with 4 or more fraction digits
@@ -172,10 +173,9 @@ type Scanner struct {
 	// them against the general scan.
 	generic bool
 
-	// The current record's birth dates of resident IDs and its dates, for
-	// telling dates of birth from other dates.
-	rowBirths []int
-	rowDates  []rowDate
+	// The current record's dates, which are dates of birth when they
+	// agree with the birth dates of its resident IDs (tf.births).
+	rowDates []rowDate
 }
 
 type rowDate struct {
@@ -248,7 +248,7 @@ func (s *Scanner) mapColumns(names []string, n int) {
 func (s *Scanner) Add(names, values []string) {
 	s.mapColumns(names, len(values))
 	cols := s.cols[:len(values)]
-	s.rowBirths, s.rowDates = s.rowBirths[:0], s.rowDates[:0]
+	s.tf.births, s.rowDates = s.tf.births[:0], s.rowDates[:0]
 	for i, v := range values {
 		if v == "" { // an empty value counts for nothing
 			continue
@@ -261,10 +261,10 @@ func (s *Scanner) Add(names, values []string) {
 		}
 		s.AddValue(cols[i], v)
 	}
-	if len(s.rowDates) > 0 && len(s.rowBirths) > 0 {
+	if len(s.rowDates) > 0 && len(s.tf.births) > 0 {
 		for _, d := range s.rowDates {
 			d.col.idRowDates++
-			for _, b := range s.rowBirths {
+			for _, b := range s.tf.births {
 				if b == d.date {
 					d.col.dobAgree++
 					break
@@ -355,17 +355,26 @@ func (s *Scanner) AddValue(f Field, v string) {
 	col.nonEmpty++
 	tf := &s.tf
 	tf.reset()
-	tf.birth = 0
 	tf.sketch = col
 	if c0 := v[0]; !isDigit(c0) || s.generic || !s.numeric(col, v) {
 		tf.scan(v)
-		if tf.match&(1<<detIPv4) != 0 && versionQuad(v) {
-			col.versionLike++
-		} else if tf.match == 0 && (isDigit(c0) || c0 == 'v' || c0 == 'V') && versionShape(v) {
-			col.versions++
+		if col.sawIPv4 {
+			// Versions, in a column where dotted quads were seen.
+			if tf.match&(1<<detIPv4) != 0 {
+				if versionQuad(v) {
+					col.versionLike++
+				}
+			} else if tf.match == 0 && versionShape(v) {
+				col.versions++
+			}
+		} else if tf.match&(1<<detIPv4) != 0 {
+			col.sawIPv4 = true
+			if versionQuad(v) {
+				col.versionLike++
+			}
 		}
 		if tf.high {
-			if tf.addr.isAddress(v) {
+			if tf.addr != 0 && tf.addr.isAddress(v) {
 				tf.match |= 1 << detAddress
 			}
 			if len(v) >= 6 && len(v) <= 12 && isHanName(v) || len(v) > 12 && len(v) <= 60 && tf.match == 0 && isDottedName(v) {
@@ -392,17 +401,6 @@ func (s *Scanner) AddValue(f Field, v string) {
 		// Dates (8 to 17 bytes) and decimals, which the scan marked.
 		if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
 			s.wholeNumber(col, v)
-		}
-	}
-	if tf.birth != 0 {
-		// A resident ID: its birth date, for the record's dates of birth
-		// (Add resets the list per record; values fed one by one keep
-		// only the first few).
-		if len(s.rowBirths) < 64 {
-			s.rowBirths = append(s.rowBirths, tf.birth)
-		}
-		if minor(tf.birth, tf.ref) {
-			col.minors++
 		}
 	}
 	det := tf.match
@@ -507,6 +505,7 @@ func (s *Scanner) numeric(col *colStats, v string) bool {
 			tf.attempt |= 1 << detIPv4
 			if octet(v, 0, dots[0]) && octet(v, dots[0]+1, dots[1]) && octet(v, dots[1]+1, dots[2]) && octet(v, dots[2]+1, n) {
 				tf.hit(detIPv4, 0, n, v)
+				col.sawIPv4 = true
 				if dots[0] <= 2 && dots[1]-dots[0] <= 3 && dots[2]-dots[1] <= 3 && versionQuad(v) {
 					col.versionLike++
 				}
@@ -809,6 +808,7 @@ func (s *Scanner) Merge(o *Scanner) {
 		c.versionLike += oc.versionLike
 		c.versions += oc.versions
 		c.bareMAC += oc.bareMAC
+		c.sawIPv4 = c.sawIPv4 || oc.sawIPv4
 		c.minYear = min(c.minYear, oc.minYear)
 		c.maxYear = max(c.maxYear, oc.maxYear)
 		c.decimals += oc.decimals

@@ -196,7 +196,9 @@ type textFinder struct {
 	hits    []Hit
 	ref     int      // reference date, YYYYMMDD: no birth date lies after it
 	dry     bool     // check readings of grouped digits without recording hits
-	birth   int      // birth date (YYYYMMDD) of the last resident ID found
+	// births holds the birth dates (YYYYMMDD) of the resident IDs found in
+	// the current record; the scanner empties it per record.
+	births []int
 	norm    [40]byte // normalised digits of the last phone or card
 
 	// sketch, when set, receives the hash of each identifying value found
@@ -461,7 +463,7 @@ func (f *textFinder) digitRun(v string, i, j int) {
 		f.attempt |= 1<<detResidentID | 1<<detIMEI
 		if residentID15(s, f.ref) {
 			f.hit(detResidentID, i, j, v)
-			f.birth = 19000000 + atoiN(s[6:12])
+			f.idBirth(19000000 + atoi2(s[6:])*10000 + atoi2(s[8:])*100 + atoi2(s[10:]))
 		}
 		if imeiDigits(s) {
 			f.hit(detIMEI, i, j, v)
@@ -472,7 +474,7 @@ func (f *textFinder) digitRun(v string, i, j int) {
 			f.attempt |= 1 << detResidentID
 			if residentID18(s, f.ref) {
 				f.hit(detResidentID, i, j, v)
-				f.birth = atoiN(s[6:14])
+				f.idBirth(atoi4(s[6:])*10000 + atoi2(s[10:])*100 + atoi2(s[12:]))
 				return
 			}
 			if s[0] >= '1' && s[0] <= '9' {
@@ -484,6 +486,17 @@ func (f *textFinder) digitRun(v string, i, j int) {
 			}
 		}
 		f.card(v, i, j, s)
+	}
+}
+
+// idBirth records the birth date of a resident ID found: for the
+// record's dates of birth, and to count minors under 14.
+func (f *textFinder) idBirth(date int) {
+	if len(f.births) < 64 {
+		f.births = append(f.births, date)
+	}
+	if f.sketch != nil && minor(date, f.ref) {
+		f.sketch.minors++
 	}
 }
 
@@ -559,7 +572,7 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 			f.attempt |= 1 << detResidentID
 			if allDigits(s[:17]) && residentID18(s, f.ref) {
 				f.hit(detResidentID, i, j, v)
-				f.birth = atoiN(s[6:14])
+				f.idBirth(atoi4(s[6:])*10000 + atoi2(s[10:])*100 + atoi2(s[12:]))
 			}
 			return
 		}
@@ -1301,8 +1314,18 @@ type addrParts uint8
 // of a province or prefecture, and a number with a unit (…镇魏中心505号) or
 // a last rune such as 镇, 乡, 村 or 街道's 道.
 func (a addrParts) isAddress(v string) bool {
+	switch {
+	case a == 0:
+		return false // most text that is not an address
+	case uint8(a)&rfAdmin != 0 && uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0:
+		return true
+	}
+	return a.isAddressSlow(v)
+}
+
+func (a addrParts) isAddressSlow(v string) bool {
 	if uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0 {
-		return uint8(a)&rfAdmin != 0 || hasRegionName(v)
+		return hasRegionName(v)
 	}
 	if uint8(a)&rfAdmin == 0 {
 		return false
