@@ -194,12 +194,12 @@ type textFinder struct {
 
 	collect bool // record hits
 	hits    []Hit
-	ref     int      // reference date, YYYYMMDD: no birth date lies after it
-	dry     bool     // check readings of grouped digits without recording hits
+	ref     int  // reference date, YYYYMMDD: no birth date lies after it
+	dry     bool // check readings of grouped digits without recording hits
 	// births holds the birth dates (YYYYMMDD) of the resident IDs found in
 	// the current record; the scanner empties it per record.
 	births []int
-	norm    [40]byte // normalised digits of the last phone or card
+	norm   [40]byte // normalised digits of the last phone or card
 
 	// sketch, when set, receives the hash of each identifying value found
 	// (the field's distinct values); seed keys the hash.
