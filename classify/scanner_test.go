@@ -327,3 +327,13 @@ func TestScannerBusinessIdentifiers(t *testing.T) {
 		t.Errorf("transaction numbers: %v, want no category", k)
 	}
 }
+
+func TestScannerIMEISVUnderADeviceHeader(t *testing.T) {
+	got := fieldKeys(t, DefaultCatalog().NewScanner(), []string{"imeisv", "c2"}, [][]string{{"3520990017614823", "3520990017614823"}, {"3520990017614831", "3520990017614831"}})
+	if k := strings.Join(got["imeisv"], ","); k != "user.device.device_id" {
+		t.Errorf("imeisv: %q", k)
+	}
+	if k := strings.Join(got["c2"], ","); k == "user.device.device_id" {
+		t.Errorf("16 digits without a device header read as a device ID")
+	}
+}

@@ -470,6 +470,13 @@ func (f *textFinder) digitRun(v string, i, j int) {
 		}
 		f.card(v, i, j, s)
 	case L >= 16 && L <= 19:
+		if L == 16 && f.devices() {
+			// An IMEISV (an IMEI's 14 digits and a two-digit software
+			// version), under a device header.
+			f.attempt |= 1 << detIMEI
+			f.hit(detIMEI, i, j, v)
+			return
+		}
 		if L == 18 {
 			f.attempt |= 1 << detResidentID
 			if residentID18(s, f.ref) {
