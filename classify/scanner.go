@@ -73,6 +73,7 @@ type colStats struct {
 	bareMAC          int64 // values of 12 hex digits, MACs when the column's other values are
 	business         bool  // the header names a customer, order or transaction number
 	sawIPv4          bool  // a dotted quad was seen: versions are counted from then on
+	id15             int64 // 15-digit resident IDs found, which have no check character
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
 	precise          int64 // decimals with 4 or more fraction digits
@@ -809,6 +810,7 @@ func (s *Scanner) Merge(o *Scanner) {
 		c.versions += oc.versions
 		c.bareMAC += oc.bareMAC
 		c.sawIPv4 = c.sawIPv4 || oc.sawIPv4
+		c.id15 += oc.id15
 		c.minYear = min(c.minYear, oc.minYear)
 		c.maxYear = max(c.maxYear, oc.maxYear)
 		c.decimals += oc.decimals
@@ -918,7 +920,13 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 				}
 			}
 			if a := c.attempt[i]; a > 0 && float64(m)/float64(a) < minRate {
-				if d.Chance == 0 || float64(m) < max(3, ChanceFactor*d.Chance*float64(a)) {
+				mc := m
+				if bit&cat.idCats != 0 {
+					// 15-digit IDs carry no check character: a fair share
+					// of 15-digit numbers after a region code read as one.
+					mc -= c.id15
+				}
+				if d.Chance == 0 || float64(mc) < max(3, ChanceFactor*d.Chance*float64(a)) {
 					continue
 				}
 			}

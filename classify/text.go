@@ -463,6 +463,9 @@ func (f *textFinder) digitRun(v string, i, j int) {
 		f.attempt |= 1<<detResidentID | 1<<detIMEI
 		if residentID15(s, f.ref) {
 			f.hit(detResidentID, i, j, v)
+			if f.sketch != nil {
+				f.sketch.id15++
+			}
 			f.idBirth(19000000 + atoi2(s[6:])*10000 + atoi2(s[8:])*100 + atoi2(s[10:]))
 		}
 		if imeiDigits(s) {

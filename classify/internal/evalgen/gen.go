@@ -485,6 +485,23 @@ func (g *G) Firmware() string {
 	return fmt.Sprintf("%d.%d.%d.%d", 1+g.n(12), g.n(20), g.n(10), g.n(100))
 }
 
+// RegNo15 returns a 15-digit business registration number of the kind
+// issued before the unified social credit code: a region code, eight
+// digits and a GB/T 17710 (ISO 7064 MOD 11,10) check digit. A few read as
+// first-generation resident IDs or pass Luhn by chance.
+func (g *G) RegNo15() string {
+	body := g.pick(g.pref) + fmt.Sprintf("%02d", 1+g.n(30)) + g.digits(8)
+	p := 10
+	for i := 0; i < len(body); i++ {
+		s := (p + int(body[i]-'0')) % 10
+		if s == 0 {
+			s = 10
+		}
+		p = s * 2 % 11
+	}
+	return body + strconv.Itoa((11-p)%10)
+}
+
 // EUI64 returns an EUI-64 identifier written as eight colon-separated
 // pairs of hex digits, which parses as an IPv6 address but is not one.
 func (g *G) EUI64() string {
@@ -739,6 +756,7 @@ func (g *G) tables() []table {
 			{"qty", nil, func() string { return strconv.Itoa(g.n(50)) }, false},
 			{"信用代码", nil, func() string { return g.BadUSCC() }, false},
 			{"fw", nil, func() string { return g.Firmware() }, false},
+			{"注册号", nil, func() string { return g.RegNo15() }, false},
 			{"工号", nil, func() string { return g.StaffNumber() }, false},
 			{"eui", nil, func() string { return g.EUI64() }, false},
 			{"clock", nil, func() string { return fmt.Sprintf("%02d:%02d:%02d", g.n(24), g.n(60), g.n(60)) }, false},
