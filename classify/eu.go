@@ -138,7 +138,6 @@ func (e *euCol) merge(o *euCol) {
 // euState is a scanner's European state: the reference date for birth
 // dates in identity numbers and a buffer for lower-cased words.
 type euState struct {
-	asOf   time.Time
 	lower  []byte
 	phrase []byte
 	words  []euWord
@@ -153,16 +152,11 @@ type euWord struct {
 	digit      bool // some digit
 }
 
-// SetReferenceDate sets the date against which birth dates inside identity
-// numbers are checked (a PESEL born after it is not valid); the default is
-// the day the scanner was made.
-func (s *Scanner) SetReferenceDate(t time.Time) { s.eu.asOf = t }
-
+// referenceDate is the scan's reference date (see SetAsOf): birth dates
+// inside identity numbers after it are not valid.
 func (s *Scanner) referenceDate() time.Time {
-	if s.eu.asOf.IsZero() {
-		s.eu.asOf = time.Now()
-	}
-	return s.eu.asOf
+	ref := s.tf.ref
+	return time.Date(ref/10000, time.Month(ref/100%100), ref%100, 0, 0, 0, 0, time.UTC)
 }
 
 // euValue runs the European pass over v, a value of field col: all of it,
@@ -461,7 +455,8 @@ func euDigitToken(s *Scanner, v string, i int) (int, uint32, uint32) {
 	case 11:
 		if digits == 11 {
 			tried |= 1 << euPESEL
-			if ValidPESEL(tok, s.referenceDate()) {
+			if b := PESELBirth(tok, s.referenceDate()); b != 0 {
+				s.tf.idBirth(b) // for the record's dates of birth
 				ok |= 1 << euPESEL
 			}
 		}

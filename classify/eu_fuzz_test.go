@@ -10,7 +10,7 @@ import (
 // in v, read on its own.
 func euVerdict(v string) uint32 {
 	s := DefaultCatalog().NewScanner()
-	s.SetReferenceDate(time.Date(2025, 12, 6, 0, 0, 0, 0, time.UTC))
+	s.SetAsOf(time.Date(2025, 12, 6, 0, 0, 0, 0, time.UTC))
 	col := s.Field("f")
 	e := &euCol{}
 	col.eu = e

@@ -12,7 +12,7 @@ import (
 func scanColumn(t *testing.T, header string, values []string) FieldResult {
 	t.Helper()
 	s := DefaultCatalog().NewScanner()
-	s.SetReferenceDate(time.Date(2025, 12, 6, 0, 0, 0, 0, time.UTC))
+	s.SetAsOf(time.Date(2025, 12, 6, 0, 0, 0, 0, time.UTC))
 	f := s.Field(header)
 	for _, v := range values {
 		s.AddValue(f, v)

@@ -185,7 +185,11 @@ func (o Options) withDefaults() Options {
 // A reader reuses the Record, its Names slice and its Values slice: they are
 // valid only until the next call to Read, so copy the slices to keep them.
 // The strings themselves are never overwritten and may be kept. For CSV and
-// TSV, Names is the header, shared by every record.
+// TSV, Names is the header, shared by every record. Every reader hands out
+// the same Names slice (the same first element) as for the previous record
+// only when the names are the same, so consumers may key work they derive
+// from the names, such as a field's position, on &Names[0]; a record whose
+// names differ (a JSONL object with other keys) gets a slice of its own.
 type Record struct {
 	// Line is the 1-based line where the record starts (for Parquet, the
 	// 1-based row number in the file).

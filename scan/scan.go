@@ -60,8 +60,9 @@ type Options struct {
 	// Progress, when set, is updated as input is read.
 	Progress *Progress
 
-	// AsOf is the reference date for birth dates (a PESEL born after it
-	// is not valid); zero means the day each file is scanned.
+	// AsOf is the reference date: birth dates after it are invalid, and
+	// people born less than 14 years before it are minors. Zero means the
+	// day each file's scan starts.
 	AsOf time.Time
 }
 
@@ -86,6 +87,9 @@ type Result struct {
 	// Grade is the dataset's grade; Reasons say why.
 	Grade   string
 	Reasons []classify.Reason
+
+	// AsOf is the reference date the file was classified at, YYYYMMDD.
+	AsOf int
 }
 
 // Sensitive reports whether any field holds sensitive personal information
@@ -111,6 +115,10 @@ func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
 
+// errNotRegular refuses a path that is neither a regular file nor a
+// directory.
+var errNotRegular = errors.New("not a regular file or directory (a FIFO, socket or device); to scan a stream, pipe it to - (standard input)")
+
 // Stdin is the path that names standard input.
 const Stdin = "-"
 
@@ -130,16 +138,26 @@ func Paths(ctx context.Context, paths []string, stdin io.Reader, opts Options, f
 			items = append(items, item{path: p})
 			continue
 		}
-		st, err := os.Stat(p)
+		st, err := os.Stat(p) // follows a symbolic link named as an argument
 		if err != nil {
 			return sluice.Errorf(sluice.ENOTFOUND, "%s: no such file or directory.", p)
+		}
+		if !st.IsDir() && !st.Mode().IsRegular() {
+			// Opening a FIFO would wait for a writer, and a device has no
+			// end: only standard input is read as a stream.
+			fn(nil, &FileError{Path: p, Err: errNotRegular})
+			continue
 		}
 		if !st.IsDir() {
 			items = append(items, item{p, st.Size()})
 			continue
 		}
+		root := p
+		if r, err := filepath.EvalSymlinks(p); err == nil && r != p {
+			root = r // a link to a directory: walk what it names
+		}
 		var found []item
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				fn(nil, &FileError{Path: path, Err: err})
 				return nil
@@ -156,6 +174,14 @@ func Paths(ctx context.Context, paths []string, stdin io.Reader, opts Options, f
 		})
 		if err != nil {
 			return err
+		}
+		if root != p {
+			// Report the files under the name given.
+			for k := range found {
+				if rel, err := filepath.Rel(root, found[k].path); err == nil {
+					found[k].path = filepath.Join(p, rel)
+				}
+			}
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
 		items = append(items, found...)
@@ -321,7 +347,7 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 	}
 	res := &Result{Path: name, Format: format, Charset: recordio.CharsetUTF8, Records: fr.records}
 	res.Sampled = opts.Sample > 0 && fr.records >= opts.Sample
-	sc := cat.NewScanner()
+	sc := newScanner(cat, opts)
 	for _, n := range fr.names {
 		sc.Field(n) // fields in header order, even without records
 	}
@@ -332,11 +358,11 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 	return res, nil
 }
 
-// newScanner returns a scanner of cat with the options' reference date.
+// newScanner returns a scanner of cat with the reference date of opts.
 func newScanner(cat *classify.Catalog, opts Options) *classify.Scanner {
 	sc := cat.NewScanner()
 	if !opts.AsOf.IsZero() {
-		sc.SetReferenceDate(opts.AsOf)
+		sc.SetAsOf(opts.AsOf)
 	}
 	return sc
 }
@@ -380,6 +406,7 @@ func readAll(ctx context.Context, name string, rd recordio.Reader, opts Options)
 }
 
 func finish(res *Result, sc *classify.Scanner, cat *classify.Catalog, opts Options) {
+	res.AsOf = sc.AsOf()
 	res.Fields = sc.Fields()
 	res.DistinctSubjects = sc.DistinctSubjects()
 	res.Grade, res.Reasons = cat.DatasetGrade(res.Fields, res.DistinctSubjects, opts.Sector)

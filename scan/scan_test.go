@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -386,5 +387,47 @@ func TestReader_Delimiter(t *testing.T) {
 	}
 	if len(res.Fields) != 1 || res.Fields[0].Name != "a;b" {
 		t.Fatalf("fields %+v, want the one field a;b with --delimiter ,", res.Fields)
+	}
+}
+
+func TestPathsSymlinksAndFIFOs(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "a.csv"), []byte("phone\n13812345678\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	linkDir := filepath.Join(dir, "linkdir")
+	linkFile := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(data, linkDir); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Symlink(filepath.Join(data, "a.csv"), linkFile); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	var scanned []string
+	var failed []string
+	err := Paths(context.Background(), []string{linkDir, linkFile, fifo}, nil, Options{}, func(r *Result, err error) {
+		if err != nil {
+			failed = append(failed, err.Error())
+			return
+		}
+		scanned = append(scanned, r.Path)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(linkDir, "a.csv"), linkFile}
+	if strings.Join(scanned, "|") != strings.Join(want, "|") {
+		t.Errorf("scanned %q, want %q", scanned, want)
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0], "pipe.csv") || !strings.Contains(failed[0], "not a regular file") {
+		t.Errorf("failed %q, want the FIFO refused", failed)
 	}
 }
