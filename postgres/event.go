@@ -36,17 +36,21 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// One round trip: take the next index and insert the event and its
-	// subject keys.
+	leaf, salt, err := auditlog.Commit(data)
+	if err != nil {
+		return 0, err
+	}
+	// One round trip: take the next index and insert the event (data is
+	// the public entry) and its subject keys.
 	q := `
 		WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx)
-		INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx`
-	args := []any{data}
+		INSERT INTO events (idx, data, event, salt) SELECT idx, $1, $2, $3 FROM seq RETURNING idx`
+	args := []any{leaf, data, salt}
 	if keys != nil {
 		q = `
 			WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx),
-			ev AS (INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx),
-			subjects AS (INSERT INTO event_subject_sets (idx, keys) SELECT idx, $2 FROM ev)
+			ev AS (INSERT INTO events (idx, data, event, salt) SELECT idx, $1, $2, $3 FROM seq RETURNING idx),
+			subjects AS (INSERT INTO event_subject_sets (idx, keys) SELECT idx, $4 FROM ev)
 			SELECT idx FROM ev`
 		args = append(args, keys)
 	}
@@ -76,7 +80,7 @@ func (s *EventService) AppendEvent(ctx context.Context, e *sluice.Event) (idx in
 
 // ReadEvents returns the encoded events with index in [start, start+n).
 func (s *EventService) ReadEvents(ctx context.Context, start, n int64) ([][]byte, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT data FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, start+n)
+	rows, err := s.db.pool.Query(ctx, `SELECT COALESCE(event, data) FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, start+n)
 	if err != nil {
 		return nil, err
 	}

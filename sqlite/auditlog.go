@@ -36,9 +36,9 @@ type LogStore struct {
 // NewLogStore returns the log store of control database db.
 func NewLogStore(db *DB) *LogStore { return &LogStore{db: db, events: NewEventService(db)} }
 
-// ReadEntries returns up to n entries from index start on.
+// ReadEntries returns up to n public entries from index start on.
 func (s *LogStore) ReadEntries(ctx context.Context, start, n int64) ([][]byte, error) {
-	return s.events.ReadEvents(ctx, start, n)
+	return s.readLeaves(ctx, start, n)
 }
 
 // ReadTile returns the stored hashes of a tile, nil if none.

@@ -30,9 +30,13 @@ func appendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	leaf, salt, err := auditlog.Commit(data)
+	if err != nil {
+		return 0, err
+	}
 	// idx is the table's rowid: Exec and LastInsertId cost less than
-	// RETURNING, and this runs once per change.
-	res, err := tx.ExecContext(ctx, `INSERT INTO events (idx, data) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?)`, data)
+	// RETURNING, and this runs once per change. data is the public entry.
+	res, err := tx.ExecContext(ctx, `INSERT INTO events (idx, data, event, salt) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?, ?, ?)`, leaf, data, salt)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
@@ -67,7 +71,7 @@ func (s *EventService) AppendEvent(ctx context.Context, e *sluice.Event) (idx in
 
 // ReadEvents returns the encoded events with index in [start, start+n).
 func (s *EventService) ReadEvents(ctx context.Context, start, n int64) ([][]byte, error) {
-	rows, err := s.db.rdb.QueryContext(ctx, `SELECT data FROM events WHERE idx >= ? AND idx < ? ORDER BY idx`, start, start+n)
+	rows, err := s.db.rdb.QueryContext(ctx, `SELECT COALESCE(event, data) FROM events WHERE idx >= ? AND idx < ? ORDER BY idx`, start, start+n)
 	if err != nil {
 		return nil, err
 	}

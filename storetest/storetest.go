@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
 	t.Run("GroupCommit", func(t *testing.T) { testGroupCommit(t, open(t)) })
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
+	t.Run("Entries", func(t *testing.T) { testEntries(t, open(t)) })
 	t.Run("IngestInDoubt", func(t *testing.T) { testIngestInDoubt(t, open(t)) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, open) })
 	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open) })
