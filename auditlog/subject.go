@@ -516,6 +516,11 @@ type EventProof struct {
 	// SubjectProof proves the subject key is in the event's subject set;
 	// absent when the event lists the key itself.
 	SubjectProof *SetProof `json:"subject_proof,omitempty"`
+	// SubjectKey is the person's key as the entry holds it, when it
+	// differs from the key asked about: an entry written before subject
+	// keys were scoped per org holds the person's server-wide key, which
+	// the server matched to the org-scoped one.
+	SubjectKey string `json:"subject_key,omitempty"`
 }
 
 // ProveSubjectEvents returns the events that concern the subject with key,
@@ -559,15 +564,25 @@ func (l *Log) ProveSubjectEvents(ctx context.Context, key string, keep func(idx 
 		if p.InclusionProof, err = tlog.ProveRecord(cp.Size, idx, tree); err != nil {
 			return nil, fmt.Errorf("prove entry %d: %w", idx, err)
 		}
-		if !slices.Contains(e.Subjects, key) {
-			keys, err := l.Store.ReadSubjectSet(ctx, idx)
+		held, keys := key, []string(nil) // the key as the entry holds it, and its set
+		if lr, ok := l.Store.(LegacySubjectReader); ok {
+			old, oldSet, ok, err := lr.ReadLegacySubject(ctx, idx, key)
 			if err != nil {
 				return nil, err
+			} else if ok && old != key {
+				held, keys, p.SubjectKey = old, oldSet, old
+			}
+		}
+		if !slices.Contains(e.Subjects, held) {
+			if keys == nil {
+				if keys, err = l.Store.ReadSubjectSet(ctx, idx); err != nil {
+					return nil, err
+				}
 			}
 			if !slices.IsSorted(keys) {
 				slices.Sort(keys) // byte order, whatever the store's collation
 			}
-			if p.SubjectProof, err = ProveSubject(keys, key); err != nil {
+			if p.SubjectProof, err = ProveSubject(keys, held); err != nil {
 				return nil, fmt.Errorf("prove subject in entry %d: %w", idx, err)
 			}
 		}
@@ -585,7 +600,14 @@ func VerifySubjectEvents(p *SubjectEvents, v note.Verifier) error {
 		return fmt.Errorf("%q is not a subject key", p.SubjectKey)
 	}
 	for _, ev := range p.Events {
-		if err := verifyEventProof(p.SubjectKey, ev, v); err != nil {
+		key := p.SubjectKey
+		if ev.SubjectKey != "" {
+			if !sluice.IsSubjectKey(ev.SubjectKey) {
+				return fmt.Errorf("event %d: %q is not a subject key", ev.Index, ev.SubjectKey)
+			}
+			key = ev.SubjectKey
+		}
+		if err := verifyEventProof(key, ev, v); err != nil {
 			return fmt.Errorf("event %d: %w", ev.Index, err)
 		}
 	}

@@ -33,7 +33,7 @@ func (s *Server) handleCreateConsent(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	key, err := s.subjectKey(req.Subject, req.SubjectKey)
+	key, err := s.subjectKey(sluice.OrgIDFromContext(r.Context()), req.Subject, req.SubjectKey)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -50,9 +50,9 @@ func (s *Server) handleCreateConsent(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, c)
 }
 
-// subjectKey returns the subject key of an identifier, or key itself;
-// exactly one of them must be given.
-func (s *Server) subjectKey(identifier, key string) (string, error) {
+// subjectKey returns org orgID's subject key of an identifier, or key
+// itself; exactly one of them must be given.
+func (s *Server) subjectKey(orgID int64, identifier, key string) (string, error) {
 	switch {
 	case identifier != "" && key != "":
 		return "", sluice.Errorf(sluice.EINVALID, "Give subject or subject_key, not both.")
@@ -62,7 +62,7 @@ func (s *Server) subjectKey(identifier, key string) (string, error) {
 		}
 		return key, nil
 	case identifier != "":
-		k := sluice.NewSubjectKeyer(s.Sharing.SubjectSecret).Key(identifier)
+		k := sluice.NewOrgSubjectKeyer(s.Sharing.SubjectSecret, orgID).Key(identifier)
 		if k == "" {
 			return "", sluice.Errorf(sluice.EINVALID, "subject is empty.")
 		}
@@ -82,7 +82,7 @@ func (s *Server) handleListConsents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	filter := sluice.ConsentFilter{Limit: limit, Offset: offset}
 	if q.Get("subject") != "" || q.Get("subject_key") != "" {
-		key, err := s.subjectKey(q.Get("subject"), q.Get("subject_key"))
+		key, err := s.subjectKey(sluice.OrgIDFromContext(r.Context()), q.Get("subject"), q.Get("subject_key"))
 		if err != nil {
 			writeError(w, r, s.Logger, err)
 			return

@@ -37,14 +37,14 @@ type batch struct {
 	buf  []byte
 }
 
-func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs sluice.FieldObserver) *pipeline {
+func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, orgID int64, obs sluice.FieldObserver) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4)}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
-		err := p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs)
+		err := p.produce(ctx, src, subjectField, sluice.NewOrgSubjectKeyer(secret, orgID), obs)
 		p.mu.Lock()
 		p.err = err
 		p.mu.Unlock()

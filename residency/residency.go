@@ -92,7 +92,7 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	if s.Classifier != nil {
 		obs = s.Classifier.NewObserver()
 	}
-	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs)
+	p := newPipeline(ctx, src, d.SubjectField, s.Secret, d.OrgID, obs)
 	n, err := store.WriteRecords(ctx, in, p)
 	p.stop()
 	if err == nil {

@@ -83,7 +83,7 @@ func TestResidency_Endpoints(t *testing.T) {
 		fmt.Fprintf(&body, "139%08d,%s-name-%d,%s-city-%d\n", i, marker, i, marker, i)
 	}
 	want(t, ts.do("POST", fmt.Sprintf("/v1/datasets/%d/records?format=csv", d.ID), cnKey, body.Bytes()), 201)
-	subject := sluice.NewSubjectKeyer(ts.secret).Key("13900000003")
+	subject := sluice.NewOrgSubjectKeyer(ts.secret, d.OrgID).Key("13900000003")
 
 	// The ways a consumer abroad might get at the records: a purpose and
 	// a grant on the CN dataset, approved by its owner if the server lets

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"sluice"
 	"sluice/auditlog"
@@ -282,7 +283,10 @@ func hammer(baseURL, key string, dataset int64, workers int, stop <-chan struct{
 
 // logEntries fetches and verifies a server's log, waiting until it has
 // integrated at least min entries, and returns its checkpoint and events.
-func logEntries(t *testing.T, baseURL string, v *auditlog.Key, min int64) (*auditlog.Checkpoint, []*sluice.Event) {
+// logEntries waits for the log to hold min entries, verifies it, and
+// returns its checkpoint and the full entries apiKey may read ("" for
+// none), each checked against its public commitment.
+func logEntries(t *testing.T, baseURL string, v *auditlog.Key, min int64, apiKey string) (*auditlog.Checkpoint, []*sluice.Event) {
 	t.Helper()
 	ctx := context.Background()
 	c := auditlog.NewClient(baseURL+"/log", v.Verifier)
@@ -304,20 +308,28 @@ func logEntries(t *testing.T, baseURL string, v *auditlog.Key, min int64) (*audi
 			t.Fatal(err)
 		}
 		var events []*sluice.Event
-		for n := int64(0); n*auditlog.TileWidth < cp.Size; n++ {
-			w := int(min64(cp.Size-n*auditlog.TileWidth, auditlog.TileWidth))
-			b := httpGetOK(t, baseURL+"/log/"+auditlog.EntriesPath(n, w))
-			entries, err := auditlog.ParseBundle(b)
+		if apiKey == "" {
+			return cp, nil
+		}
+		for idx := range cp.Size {
+			p, err := fetchEntryProof(ctx, http.DefaultClient, baseURL, apiKey, idx)
+			if err != nil {
+				t.Fatal(err)
+			} else if p == nil {
+				continue
+			}
+			leaf, err := auditlog.VerifyEntryProof(p, v.Verifier)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, e := range entries {
-				var ev sluice.Event
-				if err := json.Unmarshal(e, &ev); err != nil {
-					t.Fatal(err)
-				}
-				events = append(events, &ev)
+			if h, err := tree.ReadHashes([]int64{tlog.StoredHashIndex(0, idx)}); err != nil || h[0] != tlog.RecordHash(leaf) {
+				t.Fatalf("entry %d: not the public entry (%v)", idx, err)
 			}
+			var ev sluice.Event
+			if err := json.Unmarshal(p.Entry, &ev); err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, &ev)
 		}
 		return cp, events
 	}
@@ -425,7 +437,7 @@ func testCrash(t *testing.T, bin, dir string, s *storeSetup) {
 		}
 	}
 
-	cp, events := logEntries(t, p.URL, logKey, 0)
+	cp, events := logEntries(t, p.URL, logKey, 0, key)
 	logged := map[int64]int64{} // ingest id → records, from the log
 	var loggedRecords int64
 	for _, e := range events {
@@ -502,8 +514,8 @@ func TestServe_Replicas(t *testing.T) {
 
 	// Wait for both to serve the whole log: orgs, key, dataset, ingests.
 	want := int64(3 + len(acked))
-	cp, events := logEntries(t, p1.URL, logKey, want)
-	cp2, _ := logEntries(t, p2.URL, logKey, want)
+	cp, events := logEntries(t, p1.URL, logKey, want, key)
+	cp2, _ := logEntries(t, p2.URL, logKey, want, "")
 	if cp.Size != want || cp2.Size != want {
 		t.Fatalf("log sizes %d and %d, want %d", cp.Size, cp2.Size, want)
 	}
@@ -573,7 +585,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 		return code, out
 	}
 	createDatasets("a", 298) // 300 events: a full tile and a partial one
-	logEntries(t, p.URL, logKey, 300)
+	logEntries(t, p.URL, logKey, 300, "")
 	state := filepath.Join(t.TempDir(), "log.state")
 	if code, out := verify("--entries", "--state", state); code != 0 || !strings.HasPrefix(out, "OK size=300 ") {
 		t.Fatalf("verify: %q", out)
@@ -581,7 +593,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 
 	t.Run("Entry", func(t *testing.T) {
 		orig := s.bytes(t, `SELECT data FROM events WHERE idx = ?`, 7)
-		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, bytes.Replace(orig, []byte(`"a-`), []byte(`"b-`), 1), 7)
+		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, append(bytes.Clone(orig[:len(orig)-1]), orig[len(orig)-1]^1), 7)
 		defer s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, orig, 7)
 		if code, out := verify("--entries"); code != 1 || !strings.HasPrefix(out, "FAIL entry 7 (tile/entries/000, position 7) hashes to ") {
 			t.Fatalf("verify: %d %q", code, out)
@@ -603,7 +615,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 			t.Fatal(err)
 		}
 		createDatasets("b", 10)
-		logEntries(t, p.URL, logKey, 310)
+		logEntries(t, p.URL, logKey, 310, "")
 		if code, out := verify("--state", state); code != 0 || !strings.HasPrefix(out, "OK size=310 ") {
 			t.Fatalf("verify: %q", out)
 		}
@@ -627,7 +639,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 		}
 		// History rewritten, and the tree built again over it.
 		orig := s.bytes(t, `SELECT data FROM events WHERE idx = ?`, 7)
-		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, bytes.Replace(orig, []byte(`"a-`), []byte(`"c-`), 1), 7)
+		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, append(bytes.Clone(orig[:len(orig)-1]), orig[len(orig)-1]^2), 7)
 		s.exec(t, `DELETE FROM log_tiles`)
 		s.exec(t, `DELETE FROM log_checkpoint`)
 		for {

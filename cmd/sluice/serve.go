@@ -101,6 +101,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.Records.Recover(ctx); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
+	if err := rescopeSubjectKeys(ctx, m.Stores, secret, m.Logger); err != nil {
+		return err
+	}
 	m.API = &httpapi.Server{
 		Keys:         m.Stores.Keys,
 		Datasets:     m.Stores.Datasets,
