@@ -55,6 +55,7 @@ func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField stri
 func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs sluice.FieldObserver) error {
 	b := p.newBatch()
 	var lastNames []string
+	var fields fieldSet
 	subject := -1
 	for {
 		rec, err := src.Read()
@@ -64,6 +65,9 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			return err
 		}
 		if len(rec.Names) != len(lastNames) || len(rec.Names) > 0 && &rec.Names[0] != &lastNames[0] {
+			if err := fields.add(rec.Names, rec.Line); err != nil {
+				return err
+			}
 			lastNames, subject = rec.Names, -1
 			for i, name := range rec.Names {
 				if name == subjectField {
