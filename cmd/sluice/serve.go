@@ -28,11 +28,11 @@ type ServeConfig struct {
 	// TrustedProxies are the load balancers whose X-Forwarded-For names
 	// the client, for the limit on failed authentications.
 	TrustedProxies string
-	Store        StoreConfig
-	Demo         bool
-	MaxBodyBytes int64
-	LogOrigin    string // origin of a new audit log; see loadLogKey
-	Catalog      string // user catalog merged over the built-in one
+	Store          StoreConfig
+	Demo           bool
+	MaxBodyBytes   int64
+	LogOrigin      string // origin of a new audit log; see loadLogKey
+	Catalog        string // user catalog merged over the built-in one
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
