@@ -139,7 +139,7 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		consumer = actor.Org
-		if d, err = s.Datasets.FindDatasetByID(operatorContext(ctx), req.Dataset); err != nil {
+		if d, err = s.findSharedDataset(ctx, req.Dataset); err != nil {
 			writeError(w, r, s.Logger, err)
 			return
 		}

@@ -101,12 +101,18 @@ func (s *Server) handleCreateGrant(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Dataset > 0 {
 		// The basis must exist where the data is; an unknown dataset is
-		// the store's to report.
-		if d, err := s.Datasets.FindDatasetByID(operatorContext(ctx), req.Dataset); err == nil {
-			if err := s.checkBasis(d.Region, req.LegalBasis); err != nil {
-				writeError(w, r, s.Logger, err)
-				return
-			}
+		// the store's to report, one the consumer may not see ours.
+		d, err := s.findSharedDataset(ctx, req.Dataset)
+		if err == nil {
+			err = s.checkBasis(d.Region, req.LegalBasis)
+		} else if sluice.ErrorCode(err) == sluice.ENOTFOUND && s.DatasetVisible != nil {
+			err = sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", req.Dataset)
+		} else {
+			err = nil
+		}
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
 		}
 	}
 	g := &sluice.Grant{

@@ -86,3 +86,18 @@ func pathOr(path string) string {
 	}
 	return strings.TrimPrefix(path, ".")
 }
+
+// textRefused reports whether err is a database's refusal of text that is
+// not valid in its encoding: PostgreSQL's SQLSTATE 22021 (a NUL or bytes
+// that are not UTF-8) or 22P05 (\u0000 in JSON).
+func textRefused(err error) bool {
+	var st interface{ SQLState() string }
+	if !errors.As(err, &st) {
+		return false
+	}
+	switch st.SQLState() {
+	case "22021", "22P05":
+		return true
+	}
+	return false
+}

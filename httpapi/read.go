@@ -87,6 +87,11 @@ func (s *Server) handleConsumerRead(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	spreadsheet, err := forSpreadsheet(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
 	var names []string
 	explicit := q.Has("fields")
 	if explicit {
@@ -155,6 +160,7 @@ func (s *Server) handleConsumerRead(w http.ResponseWriter, r *http.Request) {
 		served = append(served, rec.SubjectKey)
 	}
 	v := newViewer(plan, policy.NewPseudonymizer(s.Sharing.PseudonymSecret, g.ID), csvOut)
+	v.spreadsheet = spreadsheet
 	e := v.event(d, g, actor.Org, len(served), withheld, after)
 	logged := make(chan error, 1)
 	var idx int64
@@ -311,6 +317,8 @@ type viewer struct {
 	plan  *policy.ReadPlan
 	pseud *policy.Pseudonymizer
 	csv   bool
+	// spreadsheet escapes CSV cells a spreadsheet would run as formulas.
+	spreadsheet bool
 
 	cols  []column       // served fields
 	index map[string]int // field name → column
@@ -355,7 +363,7 @@ func (v *viewer) header(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendCSV(dst, []byte(c.name))
+		dst = v.appendCSV(dst, []byte(c.name))
 	}
 	return append(dst, '\n')
 }
@@ -414,7 +422,7 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 			continue // the operator cannot transform it safely: omitted
 		}
 		if v.csv {
-			dst = appendCSV(dst, out)
+			dst = v.appendCSV(dst, out)
 			continue
 		}
 		if !first {
@@ -587,6 +595,15 @@ func (v *viewer) event(d *sluice.Dataset, g *sluice.Grant, consumer *sluice.Org,
 		e.Details["consent_rule"] = v.plan.ConsentRule.ID
 	}
 	return e
+}
+
+// appendCSV appends one CSV field as the read asks: for a spreadsheet,
+// or byte-exact.
+func (v *viewer) appendCSV(dst, val []byte) []byte {
+	if v.spreadsheet {
+		return appendSpreadsheetCSV(dst, val)
+	}
+	return appendCSV(dst, val)
 }
 
 // appendCSV appends one CSV field, quoted when it must be.

@@ -56,6 +56,10 @@ type Server struct {
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
 
+	// DatasetVisible, if set, hides from an org the datasets of others it
+	// may not see (see DatasetVisibility); nil shows every dataset.
+	DatasetVisible DatasetVisibility
+
 	// AuthLimiter limits failed authentications per client address; nil
 	// for no limit.
 	AuthLimiter *AuthLimiter
