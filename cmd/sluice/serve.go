@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -102,6 +104,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// Uploads spool under the data directory; what a crash left there is
+	// of no use, its ingest undone below.
+	spool := filepath.Join(c.DataDir, "spool")
+	if err := os.RemoveAll(spool); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
 	m.Records = &residency.RecordService{
 		Datasets:   m.Stores.Datasets,
 		Ingests:    m.Stores.Ingests,
@@ -116,12 +127,14 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := rescopeSubjectKeys(ctx, m.Stores, secret, m.Logger); err != nil {
 		return err
 	}
+	warnWideModes(ctx, m.Logger, c.DataDir)
 	m.API = &httpapi.Server{
 		Keys:         m.Stores.Keys,
 		Datasets:     m.Stores.Datasets,
 		Records:      m.Records,
 		Catalog:      catalog,
 		MaxBodyBytes: m.Config.MaxBodyBytes,
+		TempDir:      spool,
 		Logger:       m.Logger,
 		Mounts:       map[string]http.Handler{},
 	}
