@@ -44,4 +44,3 @@ func private(name string) bool {
 	}
 	return false
 }
-
