@@ -133,7 +133,7 @@ const (
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.body.Read(b)
 	p.since += int64(n)
-	if p.err == nil && p.since >= p.minRate*int64(p.window/time.Second) {
+	if p.err == nil && p.since >= max(1, int64(float64(p.minRate)*p.window.Seconds())) {
 		p.err = p.rc.SetReadDeadline(time.Now().Add(p.window))
 		p.since = 0
 	}
@@ -150,15 +150,15 @@ func (p *progressReader) Close() error {
 // bodyDeadline gives every request body a read deadline that moves on
 // while the upload keeps up the minimum rate.
 func (s *Server) bodyDeadline(h http.Handler) http.Handler {
-	window, rate := s.BodyWindow, s.MinBodyRate
-	if window <= 0 {
-		window = DefaultBodyWindow
-	}
-	if rate <= 0 {
-		rate = DefaultMinBodyRate
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody {
+			window, rate := s.BodyWindow, s.MinBodyRate
+			if window <= 0 {
+				window = DefaultBodyWindow
+			}
+			if rate <= 0 {
+				rate = DefaultMinBodyRate
+			}
 			rc := http.NewResponseController(w)
 			p := &progressReader{body: r.Body, rc: rc, window: window, minRate: rate}
 			p.err = rc.SetReadDeadline(time.Now().Add(window))

@@ -107,6 +107,7 @@ func (o *factsObserver) Fields() []*sluice.Field {
 // stores, on a settable clock.
 type sharingServer struct {
 	*httptest.Server
+	api    *httpapi.Server
 	t      *testing.T
 	clock  *clock
 	orgs   *sqlite.OrgService
@@ -151,6 +152,7 @@ func newSharingServer(t *testing.T) *sharingServer {
 	if err := sh.Load(context.Background(), api.Grants, api.Policies, nil); err != nil {
 		t.Fatal(err)
 	}
+	ss.api = api
 	ss.Server = httptest.NewServer(api.Handler())
 	t.Cleanup(ss.Close)
 	return ss
