@@ -19,4 +19,4 @@ ulimit -n "$(( ${FLOOD:-2000} + 1024 ))" 2>/dev/null || true
 go run ./bench/load -bin "$tmp/sluice" \
 	-clients "${CLIENTS:-64,256}" -duration "${DURATION:-10s}" \
 	-kills "${KILLS:-3}" -kill-after "${KILL_AFTER:-2s}" \
-	-flood "${FLOOD:-2000}" -max-conns "${MAX_CONNS:-512}"
+	-flood "${FLOOD:-2000}" -max-conns "${MAX_CONNS:-1024}" -flood-max-conns "${FLOOD_MAX_CONNS:-64}"

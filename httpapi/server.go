@@ -41,6 +41,10 @@ type Server struct {
 
 	// MaxBodyBytes bounds an upload; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxFieldBytes and MaxRecordBytes bound one value and one record of
+	// an upload, in every format; 0 means recordio's defaults (1 MiB,
+	// 16 MiB).
+	MaxFieldBytes, MaxRecordBytes int
 	// TempDir holds Parquet uploads while they are read; "" is os.TempDir.
 	TempDir string
 
@@ -228,6 +232,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	opts.MaxFieldBytes, opts.MaxRecordBytes = s.MaxFieldBytes, s.MaxRecordBytes
 	max := s.MaxBodyBytes
 	if max <= 0 {
 		max = DefaultMaxBodyBytes

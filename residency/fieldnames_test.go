@@ -39,6 +39,12 @@ func TestRecordService_IngestFieldNames(t *testing.T) {
 			t.Fatalf("message %q", e.Message)
 		}
 	})
+	t.Run("ErrNoRecords", func(t *testing.T) {
+		e := wantError(t, ts.do("POST", fmt.Sprintf("/v1/datasets/%d/records?format=csv", d.ID), key, []byte("phone,name\n")), 400, "")
+		if !strings.Contains(e.Message, "no records") {
+			t.Fatalf("message %q", e.Message)
+		}
+	})
 	var got sluice.Dataset
 	want(t, ts.do("GET", fmt.Sprintf("/v1/datasets/%d", d.ID), key, nil), 200).decode(t, &got)
 	if got.RecordCount != 0 || len(got.Fields) != 0 {

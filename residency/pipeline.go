@@ -15,6 +15,10 @@ import (
 // writing goroutine at a time.
 const batchSize = 1024
 
+// batchBytes bounds the encoded records of a batch: with a few batches in
+// flight, memory stays within tens of MiB whatever the size of records.
+const batchBytes = 4 << 20
+
 // A pipeline parses, keys and encodes records in one goroutine while the
 // store writes them in another: on two cores, ingest runs at the speed of
 // the slower of the two rather than their sum. It is the RecordIterator
@@ -88,7 +92,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 		b.buf = appendJSONObject(b.buf, rec.Names, rec.Values)
 		b.recs = append(b.recs, sluice.Record{SubjectKey: key})
 		b.ends = append(b.ends, len(b.buf))
-		if len(b.recs) == batchSize {
+		if len(b.recs) == batchSize || len(b.buf) >= batchBytes {
 			if !p.send(ctx, b) {
 				return ctx.Err()
 			}

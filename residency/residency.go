@@ -98,6 +98,9 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	if err == nil {
 		err = p.Err()
 	}
+	if err == nil && n == 0 {
+		err = sluice.Errorf(sluice.EINVALID, "The upload holds no records: nothing was stored.")
+	}
 	if err != nil {
 		s.abort(in)
 		return nil, err

@@ -37,7 +37,8 @@ var (
 	kills     = flag.Int("kills", 3, "kill -9 rounds during ingest")
 	killAfter = flag.Duration("kill-after", 2*time.Second, "ingest time before each kill -9")
 	flood     = flag.Int("flood", 2000, "silent and slow sockets of the flood")
-	maxConns  = flag.Int("max-conns", 512, "the server's --max-conns")
+	maxConns  = flag.Int("max-conns", 1024, "the server's --max-conns in the mixed rounds")
+	floodCap  = flag.Int("flood-max-conns", 64, "the server's --max-conns in the flood")
 )
 
 func main() {
@@ -53,15 +54,17 @@ func main() {
 	owner := key(env, "load-owner", "owner")
 	consumer := key(env, "load-consumer", "consumer")
 
-	srv := start(env)
+	srv := start(env, *maxConns)
 	dataset := setup(srv.url, owner, consumer)
 	for _, c := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(c))
 		check(err)
 		mixed(srv.url, owner, consumer, dataset, n)
 	}
-	floodRound(srv.url)
 	srv.stop(syscall.SIGTERM)
+	fsrv := start(env, *floodCap)
+	floodRound(fsrv.url)
+	fsrv.stop(syscall.SIGTERM)
 
 	for round := 1; round <= *kills; round++ {
 		killRound(env, owner, dataset, round)
@@ -77,8 +80,8 @@ type server struct {
 
 var servingRE = regexp.MustCompile(`sluice serving on (http://\S+)`)
 
-func start(env []string) *server {
-	cmd := exec.Command(*bin, "serve", "--addr", "127.0.0.1:0", "--max-conns", strconv.Itoa(*maxConns))
+func start(env []string, maxConns int) *server {
+	cmd := exec.Command(*bin, "serve", "--addr", "127.0.0.1:0", "--max-conns", strconv.Itoa(maxConns))
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	check(err)
@@ -273,7 +276,7 @@ func floodRound(url string) {
 	for _, c := range conns {
 		c.Close()
 	}
-	fmt.Printf("\nflood: %d sockets opened (%d refused by the OS), half silent, half a header byte by byte; --max-conns %d\n", len(conns), refused, *maxConns)
+	fmt.Printf("\nflood: %d sockets opened (%d refused by the OS), half silent, half a header byte by byte; --max-conns %d\n", len(conns), refused, *floodCap)
 	fmt.Printf("  /healthz meanwhile: 20 requests, p50 %s, max %s, errors %d\n", pct(lat, 0.5).Round(10*time.Microsecond), lat[len(lat)-1].Round(10*time.Microsecond), errs)
 }
 
@@ -281,7 +284,7 @@ func floodRound(url string) {
 // restarts it and compares the records acknowledged with those stored,
 // then runs sluice verify on the log.
 func killRound(env []string, owner string, dataset int64, round int) {
-	srv := start(env)
+	srv := start(env, *maxConns)
 	var before struct {
 		RecordCount int64 `json:"record_count"`
 	}
@@ -313,7 +316,7 @@ func killRound(env []string, owner string, dataset int64, round int) {
 	close(stop)
 	wg.Wait()
 
-	srv = start(env)
+	srv = start(env, *maxConns)
 	var after struct {
 		RecordCount int64 `json:"record_count"`
 	}

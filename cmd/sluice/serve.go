@@ -15,6 +15,7 @@ import (
 
 	"sluice/auditlog"
 	"sluice/httpapi"
+	"sluice/recordio"
 	"sluice/residency"
 )
 
@@ -24,9 +25,12 @@ const DefaultAddr = "127.0.0.1:8080"
 
 // ServeConfig is the configuration of sluice serve.
 type ServeConfig struct {
-	Addr         string
-	MaxConns     int           // cap on open connections; 0 is httpapi.DefaultMaxConns
-	DrainTimeout time.Duration // 0 is DefaultDrainTimeout
+	Addr     string
+	MaxConns int // cap on open connections; 0 is httpapi.DefaultMaxConns
+	// MaxFieldBytes and MaxRecordBytes bound one value and one record of
+	// an upload; 0 is recordio's default.
+	MaxFieldBytes, MaxRecordBytes int
+	DrainTimeout                  time.Duration // 0 is DefaultDrainTimeout
 	// TrustedProxies are the load balancers whose X-Forwarded-For names
 	// the client, for the limit on failed authentications.
 	TrustedProxies string
@@ -129,14 +133,16 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	warnWideModes(ctx, m.Logger, c.DataDir)
 	m.API = &httpapi.Server{
-		Keys:         m.Stores.Keys,
-		Datasets:     m.Stores.Datasets,
-		Records:      m.Records,
-		Catalog:      catalog,
-		MaxBodyBytes: m.Config.MaxBodyBytes,
-		TempDir:      spool,
-		Logger:       m.Logger,
-		Mounts:       map[string]http.Handler{},
+		Keys:           m.Stores.Keys,
+		Datasets:       m.Stores.Datasets,
+		Records:        m.Records,
+		Catalog:        catalog,
+		MaxBodyBytes:   m.Config.MaxBodyBytes,
+		MaxFieldBytes:  m.Config.MaxFieldBytes,
+		MaxRecordBytes: m.Config.MaxRecordBytes,
+		TempDir:        spool,
+		Logger:         m.Logger,
+		Mounts:         map[string]http.Handler{},
 	}
 	m.API.Transfers = &residency.TransferService{
 		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Transfers: m.Stores.Transfers,
@@ -218,6 +224,8 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "address to listen on (env SLUICE_ADDR)")
 	fs.BoolVar(&m.Config.Demo, "demo", false, "seed two demo orgs in two regions with small datasets, and print keys and commands to try")
 	fs.Int64Var(&m.Config.MaxBodyBytes, "max-upload", httpapi.DefaultMaxBodyBytes, "largest accepted upload, in bytes")
+	fs.IntVar(&m.Config.MaxFieldBytes, "max-field-bytes", recordio.DefaultMaxFieldBytes, "largest value of an upload, in bytes, in every format")
+	fs.IntVar(&m.Config.MaxRecordBytes, "max-record-bytes", recordio.DefaultMaxRecordBytes, "largest record of an upload, in bytes, in every format")
 	fs.IntVar(&m.Config.MaxConns, "max-conns", httpapi.DefaultMaxConns, "most open connections; past it the longest-idle connection is closed")
 	fs.DurationVar(&m.Config.DrainTimeout, "drain-timeout", DefaultDrainTimeout, "on SIGTERM, how long to wait for requests under way before cancelling them (they roll back)")
 	fs.StringVar(&m.Config.TrustedProxies, "trusted-proxies", env.Getenv("SLUICE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names the client (env SLUICE_TRUSTED_PROXIES)")
