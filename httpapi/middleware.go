@@ -210,6 +210,21 @@ func (s *Server) authFailed(r *http.Request, reason string) {
 	}
 }
 
+// authFailure names why a key was refused, for the log, without the key
+// or its id.
+func authFailure(err error) string {
+	msg := sluice.ErrorMessage(err)
+	switch {
+	case strings.Contains(msg, "revoked"):
+		return "revoked key"
+	case strings.Contains(msg, "Malformed"):
+		return "malformed key"
+	case strings.Contains(msg, "UTF-8"), strings.Contains(msg, "control character"):
+		return "key is not text"
+	}
+	return "unknown key or wrong secret"
+}
+
 // authBlocked answers 429 if the client's address has used up its failed
 // authentications, and reports whether it did.
 func (s *Server) authBlocked(w http.ResponseWriter, r *http.Request) bool {

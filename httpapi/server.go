@@ -122,7 +122,7 @@ func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 		}
 		if err != nil {
 			if sluice.ErrorCode(err) == sluice.EUNAUTHORIZED {
-				s.authFailed(r, sluice.ErrorMessage(err))
+				s.authFailed(r, authFailure(err))
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sluice", error="invalid_token"`)
 			}
 			writeError(w, r, s.Logger, err)
