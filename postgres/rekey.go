@@ -36,6 +36,11 @@ func (r *SubjectRescoper) DatasetOrgs(ctx context.Context) (map[int64]int64, err
 // false if the keys are org-scoped already.
 func (r *SubjectRescoper) RescopeSubjectKeys(ctx context.Context, sc *sluice.SubjectScoper, records int64, logger *slog.Logger) (done bool, err error) {
 	err = r.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		// Replicas starting together: one rescopes, the others wait for it
+		// and then find the marker.
+		if _, err := tx.Exec(ctx, `LOCK TABLE subject_key_scope IN EXCLUSIVE MODE`); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM subject_key_scope`).Scan(&n); err != nil {
 			return err
@@ -263,6 +268,9 @@ func (s *RecordStore) RescopeSubjectKeys(ctx context.Context, orgOf map[int64]in
 		return 0, false, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `LOCK TABLE subject_key_scope IN EXCLUSIVE MODE`); err != nil { // see above
+		return 0, false, err
+	}
 	var marked int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM subject_key_scope`).Scan(&marked); err != nil {
 		return 0, false, err
