@@ -9,19 +9,22 @@ import (
 	"sluice/internal/sqlstore"
 )
 
-// dialect is what PostgreSQL does its own way: row locks, the log's index
-// handed out from the locked event_seq row, and bulk loads with COPY.
+// dialect is what PostgreSQL does its own way: row and table locks (of
+// replicas starting together, one does a one-off change, the others wait
+// for it), the log's index handed out from the locked event_seq row, and
+// bulk loads with COPY.
 var dialect = &sqlstore.Dialect{
-	Name:        "postgres",
-	RowLocks:    true,
-	BlobType:    "BYTEA",
-	BlobSearch:  func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
-	FormatError: FormatError,
-	AppendEvent: appendEventRow,
-	Bytewise:    ` COLLATE "C"`,
-	BatchLock:   `SELECT next FROM event_seq FOR UPDATE`,
-	CopyRows:    copyRows,
-	AddSubjects: addSubjects,
+	Name:          "postgres",
+	RowLocks:      true,
+	LockExclusive: `LOCK TABLE $table IN EXCLUSIVE MODE`,
+	BlobType:      "BYTEA",
+	BlobSearch:    func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
+	FormatError:   FormatError,
+	AppendEvent:   appendEventRow,
+	Bytewise:      ` COLLATE "C"`,
+	BatchLock:     `SELECT next FROM event_seq FOR UPDATE`,
+	CopyRows:      copyRows,
+	AddSubjects:   addSubjects,
 }
 
 // appendEventRow takes the next index from the event_seq row, whose lock

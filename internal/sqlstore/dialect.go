@@ -27,6 +27,11 @@ type Dialect struct {
 	// (PostgreSQL). SQLite runs one writer at a time and has none.
 	RowLocks bool
 
+	// LockExclusive locks the table $table against other writers to the
+	// end of the transaction (PostgreSQL: LOCK TABLE … IN EXCLUSIVE MODE);
+	// "" where one writer runs at a time (SQLite) and none is needed.
+	LockExclusive string
+
 	// BlobType is the engine's name of the type of binary strings.
 	BlobType string
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"sluice"
 	"sluice/auditlog"
@@ -33,6 +34,11 @@ func (r *SubjectRescoper) DatasetOrgs(ctx context.Context) (map[int64]int64, err
 // false if the keys are org-scoped already.
 func (r *SubjectRescoper) RescopeSubjectKeys(ctx context.Context, sc *sluice.SubjectScoper, records int64, logger *slog.Logger) (done bool, err error) {
 	err = r.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		// Replicas starting together: one rescopes, the others wait for it
+		// and then find the marker.
+		if err := lockExclusive(ctx, tx, "subject_key_scope"); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM subject_key_scope`).Scan(&n); err != nil {
 			return err
@@ -75,6 +81,16 @@ func (r *SubjectRescoper) RescopeSubjectKeys(ctx context.Context, sc *sluice.Sub
 		return err
 	})
 	return done, err
+}
+
+// lockExclusive locks table against other writers to the end of tx,
+// where the engine has several (see Dialect.LockExclusive).
+func lockExclusive(ctx context.Context, tx *Tx, table string) error {
+	if tx.Dialect().LockExclusive == "" {
+		return nil
+	}
+	_, err := tx.Exec(ctx, strings.ReplaceAll(tx.Dialect().LockExclusive, "$table", table))
+	return err
 }
 
 // markScoped records that every subject key of the database is org-scoped.
@@ -255,6 +271,9 @@ func (s *RecordStore) RescopeSubjectKeys(ctx context.Context, orgOf map[int64]in
 		return 0, false, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := lockExclusive(ctx, tx, "subject_key_scope"); err != nil { // see above
+		return 0, false, err
+	}
 	var marked int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM subject_key_scope`).Scan(&marked); err != nil {
 		return 0, false, err
