@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -161,6 +162,34 @@ func (l *Log) ProveEntry(ctx context.Context, idx int64) (*EntryProof, error) {
 		return nil, err
 	}
 	return &EntryProof{Index: idx, Entry: e.Event, Salt: e.Salt, Proof: proof, Checkpoint: string(cp.Note)}, nil
+}
+
+// ProveEntryTo returns entry idx, as ProveEntry does, to a reader that
+// may see it: may is asked with the entry's event, and an entry it may
+// not see is ENOTFOUND, exactly as an index with no entry, so that the
+// answer never tells whether an entry exists.
+func (l *Log) ProveEntryTo(ctx context.Context, idx int64, may func(ctx context.Context, e *sluice.Event) (bool, error)) (*EntryProof, error) {
+	notFound := sluice.Errorf(sluice.ENOTFOUND, "No log entry %d.", idx)
+	er, ok := l.Store.(EntryReader)
+	if !ok || idx < 0 {
+		return nil, notFound
+	}
+	entry, err := er.ReadEntry(ctx, idx)
+	if sluice.ErrorCode(err) == sluice.ENOTFOUND {
+		return nil, notFound
+	} else if err != nil {
+		return nil, err
+	}
+	var e sluice.Event
+	if err := json.Unmarshal(entry.Event, &e); err != nil {
+		return nil, fmt.Errorf("auditlog: entry %d: %w", idx, err)
+	}
+	if ok, err := may(ctx, &e); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, notFound
+	}
+	return l.ProveEntry(ctx, idx)
 }
 
 // VerifyEntryProof checks p offline with the log's verifier: the

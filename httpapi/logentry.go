@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -21,40 +20,13 @@ import (
 // entry, so the answer never tells whether an entry exists.
 func (s *Server) LogEntryHandler(log *auditlog.Log) http.Handler {
 	return s.auth(func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
 		raw := r.PathValue("index")
 		idx, err := strconv.ParseInt(raw, 10, 64)
-		notFound := sluice.Errorf(sluice.ENOTFOUND, "No log entry %q.", raw)
-		if err != nil || idx < 0 {
-			writeError(w, r, s.Logger, notFound)
+		if err != nil {
+			writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No log entry %q.", raw))
 			return
 		}
-		er, ok := log.Store.(auditlog.EntryReader)
-		if !ok {
-			writeError(w, r, s.Logger, notFound)
-			return
-		}
-		entry, err := er.ReadEntry(ctx, idx)
-		if sluice.ErrorCode(err) == sluice.ENOTFOUND {
-			writeError(w, r, s.Logger, notFound)
-			return
-		} else if err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		var e sluice.Event
-		if err := json.Unmarshal(entry.Event, &e); err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		}
-		if ok, err := s.tookPart(ctx, &e); err != nil {
-			writeError(w, r, s.Logger, err)
-			return
-		} else if !ok {
-			writeError(w, r, s.Logger, notFound)
-			return
-		}
-		p, err := log.ProveEntry(ctx, idx)
+		p, err := log.ProveEntryTo(r.Context(), idx, s.tookPart)
 		if err != nil {
 			writeError(w, r, s.Logger, err)
 			return
