@@ -50,12 +50,15 @@ type SubjectSet struct {
 // An EventActor names who acted: an org and its role, or the operator.
 type EventActor struct {
 	Org  string `json:"org,omitempty"`
-	Role string `json:"role"` // owner, consumer, auditor, or operator
+	Role string `json:"role"` // owner, consumer, auditor, supervisor, system, or operator
 }
 
 // EventActorFromContext describes the actor ctx carries.
 func EventActorFromContext(ctx context.Context) EventActor {
 	a := ActorFromContext(ctx)
+	if a.System() {
+		return EventActor{Role: "system"}
+	}
 	if a == nil || a.Org == nil {
 		return EventActor{Role: "operator"}
 	}

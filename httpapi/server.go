@@ -1,14 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"sluice"
 	"sluice/recordio"
@@ -40,6 +41,10 @@ type Server struct {
 
 	// MaxBodyBytes bounds an upload; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxFieldBytes and MaxRecordBytes bound one value and one record of
+	// an upload, in every format; 0 means recordio's defaults (1 MiB,
+	// 16 MiB).
+	MaxFieldBytes, MaxRecordBytes int
 	// TempDir holds Parquet uploads while they are read; "" is os.TempDir.
 	TempDir string
 
@@ -48,6 +53,16 @@ type Server struct {
 
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
+
+	// AuthLimiter limits failed authentications per client address; nil
+	// for no limit.
+	AuthLimiter *AuthLimiter
+
+	// BodyWindow and MinBodyRate bound slow uploads: a request body must
+	// bring MinBodyRate bytes per second over each BodyWindow, or its read
+	// fails (0: DefaultBodyWindow, DefaultMinBodyRate).
+	BodyWindow  time.Duration
+	MinBodyRate int64
 
 	Logger *slog.Logger
 }
@@ -75,21 +90,29 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return mux
+	return secure(s.bodyDeadline(mux))
 }
 
 // auth authenticates the bearer key and checks its role.
 func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
+		if s.authBlocked(w, r) {
+			return
+		}
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="sluice"`)
 			writeError(w, r, s.Logger, sluice.Errorf(sluice.EUNAUTHORIZED, "Send an API key: Authorization: Bearer <key>."))
 			return
 		}
-		key, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(token))
+		err := checkToken(token)
+		var key *sluice.APIKey
+		if err == nil {
+			key, err = s.Keys.Authenticate(r.Context(), token)
+		}
 		if err != nil {
 			if sluice.ErrorCode(err) == sluice.EUNAUTHORIZED {
+				s.authFailed(r, authFailure(err))
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sluice", error="invalid_token"`)
 			}
 			writeError(w, r, s.Logger, err)
@@ -199,6 +222,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	opts.MaxFieldBytes, opts.MaxRecordBytes = s.MaxFieldBytes, s.MaxRecordBytes
 	max := s.MaxBodyBytes
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
@@ -288,15 +312,19 @@ func (s recordSource) Read() (*sluice.InputRecord, error) {
 }
 
 // decodeJSON reads a JSON request body of at most 1 MiB into v, refusing
-// unknown fields.
+// unknown fields, repeated keys, NUL characters and data after the value
+// (see checkJSON).
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(b); err != nil {
+		return sluice.Errorf(sluice.EINVALID, "Invalid JSON body: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return sluice.Errorf(sluice.EINVALID, "Invalid JSON body: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil

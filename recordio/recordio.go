@@ -334,13 +334,18 @@ type Error struct {
 	Field string
 	Kind  Kind
 	Msg   string
+	Row   bool // Line counts rows (Parquet), not lines of text
 }
 
-// Error returns "line 3, field "name": msg".
+// Error returns "line 3, field "name": msg", or "row 3, …" for a row.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Line > 0 {
-		b.WriteString("line ")
+		if e.Row {
+			b.WriteString("row ")
+		} else {
+			b.WriteString("line ")
+		}
 		b.WriteString(strconv.Itoa(e.Line))
 	}
 	if e.Field != "" {

@@ -15,6 +15,10 @@ import (
 // writing goroutine at a time.
 const batchSize = 1024
 
+// batchBytes bounds the encoded records of a batch: with a few batches in
+// flight, memory stays within tens of MiB whatever the size of records.
+const batchBytes = 4 << 20
+
 // A pipeline parses, keys and encodes records in one goroutine while the
 // store writes them in another: on two cores, ingest runs at the speed of
 // the slower of the two rather than their sum. It is the RecordIterator
@@ -37,14 +41,14 @@ type batch struct {
 	buf  []byte
 }
 
-func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs sluice.FieldObserver) *pipeline {
+func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, orgID int64, obs sluice.FieldObserver) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4)}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
-		err := p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs)
+		err := p.produce(ctx, src, subjectField, sluice.NewOrgSubjectKeyer(secret, orgID), obs)
 		p.mu.Lock()
 		p.err = err
 		p.mu.Unlock()
@@ -55,6 +59,7 @@ func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField stri
 func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs sluice.FieldObserver) error {
 	b := p.newBatch()
 	var lastNames []string
+	var fields fieldSet
 	subject := -1
 	for {
 		rec, err := src.Read()
@@ -64,6 +69,9 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			return err
 		}
 		if len(rec.Names) != len(lastNames) || len(rec.Names) > 0 && &rec.Names[0] != &lastNames[0] {
+			if err := fields.add(rec.Names, rec.Line); err != nil {
+				return err
+			}
 			lastNames, subject = rec.Names, -1
 			for i, name := range rec.Names {
 				if name == subjectField {
@@ -84,7 +92,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 		b.buf = recordio.AppendStored(b.buf, rec.Names, rec.Values)
 		b.recs = append(b.recs, sluice.Record{SubjectKey: key})
 		b.ends = append(b.ends, len(b.buf))
-		if len(b.recs) == batchSize {
+		if len(b.recs) == batchSize || len(b.buf) >= batchBytes {
 			if !p.send(ctx, b) {
 				return ctx.Err()
 			}

@@ -103,11 +103,14 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	if s.Classifier != nil {
 		obs = s.Classifier.NewObserver()
 	}
-	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs)
+	p := newPipeline(ctx, src, d.SubjectField, s.Secret, d.OrgID, obs)
 	n, err := store.WriteRecords(ctx, in, p)
 	p.stop()
 	if err == nil {
 		err = p.Err()
+	}
+	if err == nil && n == 0 {
+		err = sluice.Errorf(sluice.EINVALID, "The upload holds no records: nothing was stored.")
 	}
 	if err != nil {
 		s.abort(in)

@@ -57,6 +57,21 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 // SQLite spends storing the record.
 const rowsPerInsert = 128
 
+// insertBytes bounds the bytes of the records one statement inserts, so
+// that memory stays flat with large records.
+const insertBytes = 8 << 20
+
+// flushOwn inserts the n records of args with a statement of that size.
+func flushOwn(ctx context.Context, tx *sql.Tx, flush func(*sql.Stmt) error, n int) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", "))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	return flush(stmt)
+}
+
 func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64, more bool) (bool, error) {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
@@ -87,14 +102,22 @@ func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it slui
 		args = args[:0]
 		return nil
 	}
+	size := 0 // bytes of the records in args
 	for i := 0; i < s.BatchSize && more; i++ {
 		if more = it.Next(); more {
 			r := it.Record()
 			args = append(args, in.DatasetID, in.ID, r.SubjectKey, r.Data)
+			size += len(r.Data)
 			if len(args) == cap(args) {
 				if err := flush(many); err != nil {
 					return false, err
 				}
+				size = 0
+			} else if size >= insertBytes { // large records: fewer per statement
+				if err := flushOwn(ctx, tx, flush, len(args)/4); err != nil {
+					return false, err
+				}
+				size = 0
 			}
 		}
 	}

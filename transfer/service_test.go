@@ -233,7 +233,7 @@ func TestTransferService_ExportConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := ts.dataset(key, "orders", 0, 10, "phone", "name")
-	keyer := sluice.NewSubjectKeyer(ts.secret)
+	keyer := sluice.NewOrgSubjectKeyer(ts.secret, cn.ID)
 	consent := func(i int, kind sluice.ConsentKind) {
 		t.Helper()
 		c := &sluice.Consent{SubjectKey: keyer.Key(fmt.Sprintf("139%08d", i)), Purpose: "overseas-fulfilment", Kind: kind, Evidence: "form"}

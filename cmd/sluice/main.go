@@ -74,6 +74,8 @@ func main() {
 
 // Run runs the subcommand named by args and returns the process exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
+	// Local administration acts as the system, which no request can.
+	ctx = sluice.NewSystemContext(ctx)
 	cmd, rest := lookup(args)
 	if cmd == nil {
 		if len(args) == 0 || isHelp(args[0]) {

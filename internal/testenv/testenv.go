@@ -147,6 +147,7 @@ func New(tb testing.TB, opts Options) *Env {
 	e.API.Mounts = map[string]http.Handler{
 		"/log/":                                 http.StripPrefix("/log", e.Log.Handler()),
 		"GET /v1/subjects/{subject_key}/events": e.API.SubjectEventsHandler(e.Log),
+		"GET /v1/log/entries/{index}":           e.API.LogEntryHandler(e.Log),
 	}
 	e.Server = httptest.NewServer(e.API.Handler())
 	tb.Cleanup(e.Close)
