@@ -30,6 +30,9 @@ type IngestOptions struct {
 	Format  string // csv, tsv, jsonl or parquet
 	Charset string // "" lets the server detect it
 	Size    int64  // body size if known, -1 otherwise
+	// BatchID is sent as the Idempotency-Key: a retry with the same one
+	// stores nothing twice and gets the first answer.
+	BatchID string
 }
 
 // Ingest uploads body into a dataset.
@@ -44,6 +47,9 @@ func (c *Client) Ingest(ctx context.Context, datasetID int64, body io.Reader, op
 	}
 	req.ContentLength = opts.Size
 	req.Header.Set("Content-Type", "application/octet-stream")
+	if opts.BatchID != "" {
+		req.Header.Set("Idempotency-Key", opts.BatchID)
+	}
 	var out IngestResponse
 	return &out, c.do(req, &out)
 }

@@ -51,7 +51,24 @@ type RecordService struct {
 	// stores the records; nil counts non-empty values only.
 	Classifier Classifier
 
+	// Minimiser checks each ingest against the necessary scope of the
+	// dataset's app type, in the pass that stores the records; nil skips
+	// the check.
+	Minimiser Minimiser
+	// Settings give each org's minimisation mode; nil is the default.
+	Settings sluice.SettingsService
+	// Purposes give the categories a dataset's purpose names; nil is
+	// none.
+	Purposes sluice.PurposeService
+
 	Logger *slog.Logger
+}
+
+// A Minimiser finds the personal information of a dataset's fields that
+// lies outside the necessary scope of its app type and the categories its
+// purpose names. *scope.Provisions implements it through [scope.Minimiser].
+type Minimiser interface {
+	Excess(appType string, purposeCategories []string, fields []*sluice.Field) ([]sluice.Excess, error)
 }
 
 // Stores are a server's record stores, one per region: the rule of where
@@ -87,15 +104,77 @@ func (s *RecordService) Regions() []sluice.Region {
 
 // IngestRecords stores every record of src in the dataset, or none.
 func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src sluice.RecordSource) (*sluice.Ingest, error) {
+	return s.IngestBatch(ctx, datasetID, "", src)
+}
+
+// IngestBatch is IngestRecords under an idempotency key: an upload whose
+// key the dataset already committed returns that ingest, Replayed,
+// without reading src. Two uploads with one key at once store one: the
+// second to finish is undone and answered with the first.
+func (s *RecordService) IngestBatch(ctx context.Context, datasetID int64, batchID string, src sluice.RecordSource) (*sluice.Ingest, error) {
 	d, err := s.Datasets.FindDatasetByID(ctx, datasetID)
 	if err != nil {
 		return nil, err
 	}
+	if batchID == "" {
+		return s.ingest(ctx, d, "", src)
+	}
+	if err := ValidateBatchID(batchID); err != nil {
+		return nil, err
+	}
+	replay := func() (*sluice.Ingest, error) {
+		prev, err := s.Ingests.FindIngestByBatch(ctx, d.ID, batchID)
+		if err == nil {
+			prev.Replayed = true
+		}
+		return prev, err
+	}
+	if prev, err := replay(); err == nil {
+		return prev, nil
+	} else if sluice.ErrorCode(err) != sluice.ENOTFOUND {
+		return nil, err
+	}
+	in, err := s.ingest(ctx, d, batchID, src)
+	if sluice.ErrorCode(err) == sluice.ECONFLICT {
+		if prev, rerr := replay(); rerr == nil {
+			return prev, nil
+		}
+	}
+	return in, err
+}
+
+// MaxBatchID bounds an idempotency key.
+const MaxBatchID = 255
+
+// ValidateBatchID returns EINVALID unless id is 1 to MaxBatchID printable
+// ASCII characters.
+func ValidateBatchID(id string) error {
+	if id == "" || len(id) > MaxBatchID {
+		return &sluice.Error{Code: sluice.EINVALID, Field: "Idempotency-Key", Message: fmt.Sprintf("An idempotency key is 1 to %d characters.", MaxBatchID)}
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return &sluice.Error{Code: sluice.EINVALID, Field: "Idempotency-Key", Message: "An idempotency key is printable ASCII without spaces."}
+		}
+	}
+	return nil
+}
+
+// SaveIngestAnswer keeps the answer given to a batch's upload.
+func (s *RecordService) SaveIngestAnswer(ctx context.Context, ingestID int64, answer []byte) error {
+	return s.Ingests.SaveIngestAnswer(ctx, ingestID, answer)
+}
+
+func (s *RecordService) ingest(ctx context.Context, d *sluice.Dataset, batchID string, src sluice.RecordSource) (*sluice.Ingest, error) {
 	store, err := s.Store(d.Region)
 	if err != nil {
 		return nil, err
 	}
-	in := &sluice.Ingest{DatasetID: d.ID, Region: d.Region}
+	m, err := s.minimise(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	in := &sluice.Ingest{DatasetID: d.ID, Region: d.Region, BatchID: batchID}
 	if err := s.Ingests.BeginIngest(ctx, in); err != nil {
 		return nil, fmt.Errorf("begin ingest: %w", err)
 	}
@@ -103,7 +182,7 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	if s.Classifier != nil {
 		obs = s.Classifier.NewObserver()
 	}
-	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs)
+	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs, m)
 	n, err := store.WriteRecords(ctx, in, p)
 	p.stop()
 	if err == nil {
@@ -115,6 +194,10 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	}
 	in.RecordCount = n
 	fields := obs.Fields()
+	if m != nil {
+		in.Minimisation = m.result()
+		fields = slices.DeleteFunc(fields, func(f *sluice.Field) bool { return m.strip[f.Name] })
+	}
 	if a := sluice.ActorFromContext(ctx); s.Classifier != nil && a != nil && a.Org != nil &&
 		s.Classifier.CountsSubjects(a.Org.Sector, sluice.MergeFields(d.Fields, fields)) {
 		if in.Subjects, err = store.CountSubjects(ctx, d.ID, in.ID); err != nil {

@@ -180,3 +180,18 @@ func (s *RecordStore) CountAllRows(ctx context.Context) (int64, error) {
 	err := s.db.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
 	return n, err
 }
+
+// Checkpoint copies the write-ahead log into the database file and
+// truncates it, so that the bytes of deleted records (overwritten in the
+// database file by secure_delete) are gone from the log too. It waits for
+// readers to finish.
+func (s *RecordStore) Checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int
+	if err := s.db.wdb.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+		return FormatError(err)
+	}
+	if busy != 0 {
+		return sluice.Errorf(sluice.EUNAVAILABLE, "WAL checkpoint of region %s blocked by readers; run it again.", s.region)
+	}
+	return nil
+}

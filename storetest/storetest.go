@@ -37,6 +37,9 @@ type Stores struct {
 
 	// Cross-border transfers and their counters (see transfer.go).
 	Transfers sluice.TransferStore
+	// Settings are the orgs' own choices (minimisation mode, grace
+	// period after a consent withdrawal).
+	Settings sluice.SettingsService
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 

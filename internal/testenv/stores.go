@@ -73,7 +73,7 @@ func openSQLite(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores {
 		Orgs: sqlite.NewOrgService(control), Keys: sqlite.NewKeyService(control), Datasets: sqlite.NewDatasetService(control),
 		Ingests: ingests, Events: sqlite.NewEventService(control), Log: sqlite.NewLogStore(control),
 		Purposes: sqlite.NewPurposeService(control), Grants: sqlite.NewGrantService(control), Consents: sqlite.NewConsentService(control),
-		Policies: sqlite.NewPolicyService(control), Transfers: sqlite.NewTransferStore(control),
+		Policies: sqlite.NewPolicyService(control), Transfers: sqlite.NewTransferStore(control), Settings: sqlite.NewSettingsService(control),
 		SetNow:  func(now func() time.Time) { control.Now = now },
 		Regions: map[sluice.Region]sluice.RecordStore{},
 	}
@@ -116,7 +116,7 @@ func openPostgres(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores 
 		Orgs: postgres.NewOrgService(control), Keys: postgres.NewKeyService(control), Datasets: postgres.NewDatasetService(control),
 		Ingests: ingests, Events: postgres.NewEventService(control), Log: postgres.NewLogStore(control),
 		Purposes: postgres.NewPurposeService(control), Grants: postgres.NewGrantService(control), Consents: postgres.NewConsentService(control),
-		Policies: postgres.NewPolicyService(control), Transfers: postgres.NewTransferStore(control),
+		Policies: postgres.NewPolicyService(control), Transfers: postgres.NewTransferStore(control), Settings: postgres.NewSettingsService(control),
 		SetNow:  func(now func() time.Time) { control.Now = now },
 		Regions: map[sluice.Region]sluice.RecordStore{},
 	}
