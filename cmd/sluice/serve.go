@@ -14,6 +14,7 @@ import (
 	"sluice/auditlog"
 	"sluice/httpapi"
 	"sluice/residency"
+	"sluice/retention"
 	"sluice/transfer"
 )
 
@@ -29,6 +30,9 @@ type ServeConfig struct {
 	MaxBodyBytes int64
 	LogOrigin    string // origin of a new audit log; see loadLogKey
 	Catalog      string // user catalog merged over the built-in one
+	// RetentionInterval is how often the retention job runs; 0 is
+	// retention.DefaultInterval, negative never.
+	RetentionInterval time.Duration
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
@@ -49,7 +53,8 @@ type Main struct {
 	errCh   chan error
 	stopLog func()
 
-	stopSharing func() // see openSharing
+	stopSharing   func() // see openSharing
+	stopRetention func() // see openRights
 }
 
 // URL returns the server's base URL.
@@ -119,6 +124,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
 	}
+	if err := m.openRights(ctx, catalog); err != nil {
+		return err
+	}
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
@@ -141,6 +149,7 @@ func (m *Main) Close() error {
 		cancel()
 	}
 	m.closeSharing()
+	m.closeRights()
 	m.closeLog()
 	if m.Stores != nil {
 		errs = append(errs, m.Stores.Close())
@@ -166,6 +175,7 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	fs.Int64Var(&m.Config.MaxBodyBytes, "max-upload", httpapi.DefaultMaxBodyBytes, "largest accepted upload, in bytes")
 	addStoreFlags(fs, env, &m.Config.Store, true)
 	fs.StringVar(&m.Config.Catalog, "catalog", env.Getenv("SLUICE_CATALOG"), "JSON catalog `FILE` of extra categories and detectors, merged over the built-in one (env SLUICE_CATALOG)")
+	fs.DurationVar(&m.Config.RetentionInterval, "retention-interval", retention.DefaultInterval, "how often the retention job deletes expired records; negative: never (run sluice retention run instead)")
 	fs.StringVar(&m.Config.LogOrigin, "log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the audit log, fixed when its key is made at first start (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
