@@ -266,7 +266,7 @@ func (s *Service) withdrawn(ctx context.Context, d *sluice.Dataset, store sluice
 	var due []string
 	for _, k := range keys {
 		st := states[k]
-		if st.Kind == "" && !st.WithdrawnAt.IsZero() && !st.WithdrawnAt.After(deadline) {
+		if !st.WithdrawnAt.IsZero() && !st.WithdrawnAt.After(deadline) {
 			due = append(due, k)
 		}
 	}

@@ -47,6 +47,10 @@ type Stores struct {
 	// visible or not, bypassing the adapter's queries: it is how the suite
 	// checks where bytes were written.
 	RawRecordCount func(region sluice.Region) (int64, error)
+	// RegionFiles lists the files of a region's store (the database and
+	// its write-ahead log) when it is an embedded one, nil otherwise: how
+	// tests check that deleted bytes are gone from disk.
+	RegionFiles func(region sluice.Region) []string
 }
 
 // EventReader reads and appends the audit events of a control store.

@@ -87,6 +87,7 @@ func openSQLite(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores {
 		tb.Cleanup(func() { db.Close() })
 		s.Regions[r] = sqlite.NewRecordStore(db, r)
 	}
+	s.RegionFiles = func(r sluice.Region) []string { return []string{paths[r], paths[r] + "-wal"} }
 	s.RawRecordCount = func(r sluice.Region) (int64, error) {
 		db, err := sql.Open("sqlite3", "file:"+paths[r])
 		if err != nil {
