@@ -6,8 +6,9 @@
 // people who withdrew the consent that a consent-based purpose rests on
 // (PIPL Art. 47(1)(4)).
 //
-// Each [Service.Run] logs its counts, never an identifier, as one audit
-// event, and says what the next week would delete. Records are removed
+// Each [Service.Run] logs its counts, never an identifier, and a run that
+// deletes records is one audit event with those counts; each run also says
+// what the next week would delete. Records are removed
 // for good: on SQLite the region stores delete with secure_delete and the
 // run checkpoints and truncates the write-ahead log; on PostgreSQL the
 // rows are deleted, and their bytes stay in dead tuples until VACUUM
@@ -151,7 +152,9 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (*Run, error) {
 			}
 		}
 	}
-	if !dryRun && s.Events != nil {
+	// Every run is logged; a run that deleted something is also an audit
+	// event, with its counts and no identifier.
+	if !dryRun && s.Events != nil && run.Records+run.Withdrawn > 0 {
 		if _, err := s.Events.AppendEvent(ctx, &sluice.Event{
 			Action: ActionRun,
 			Object: map[string]any{"job": "retention"},
