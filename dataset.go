@@ -47,7 +47,11 @@ type Dataset struct {
 	// RecordType names a kind of record a law sets a retention floor or
 	// maximum for (processing_record, network_log, …); "" is business
 	// data, bound by no floor.
-	RecordType  string    `json:"record_type,omitempty"`
+	RecordType string `json:"record_type,omitempty"`
+	// KeyField names the field that identifies a record (an order number,
+	// a trip id); "" is none. An upload then replaces the stored records
+	// whose key it sends again.
+	KeyField    string    `json:"key_field,omitempty"`
 	Region      Region    `json:"region"`
 	RecordCount int64     `json:"record_count"`
 	Subjects    int64     `json:"subjects"` // distinct people the records concern, as last counted (0: not counted)
@@ -70,6 +74,8 @@ func (d *Dataset) Validate() error {
 		return Errorf(EINVALID, "Dataset subject_field required: name the field that identifies the person a record is about.")
 	case d.RetentionDays < 0 || d.RetentionDays > MaxRetentionDays:
 		return Errorf(EINVALID, "Dataset retention_days must be from 0 (the purpose's) to %d.", MaxRetentionDays)
+	case len(d.KeyField) > 200:
+		return Errorf(EINVALID, "Dataset key_field is longer than 200 bytes.")
 	case len(d.AppType) > 64 || len(d.RecordType) > 64:
 		return Errorf(EINVALID, "Dataset app_type and record_type are at most 64 bytes.")
 	}

@@ -102,6 +102,10 @@ func NewIngestEvent(d *Dataset, in *Ingest, observed []*Field) *Event {
 		}
 	}
 	details := map[string]any{"records": in.RecordCount, "region": string(in.Region), "categories": summary, "grade": string(d.Grade)}
+	if in.Replaced > 0 {
+		// Records replaced by key: corrections, counted.
+		details["corrections"] = in.Replaced
+	}
 	if m := in.Minimisation; m != nil {
 		// Field names only, in the full event that only those entitled read.
 		min := map[string]any{"mode": string(m.Mode), "app_type": m.AppType, "excess_fields": anyStrings(ExcessFieldNames(m.Excess)), "subjects": m.Subjects}

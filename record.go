@@ -13,6 +13,9 @@ type Record struct {
 	IngestID   int64  `json:"ingest_id"`
 	SubjectKey string `json:"subject_key"`
 	Data       []byte `json:"data"` // a JSON object of field name to string value
+	// Key is the keyed hash of the record's key field, for a dataset that
+	// declares one; "" otherwise.
+	Key string `json:"-"`
 }
 
 // An InputRecord is one record of an upload before it is stored: field
@@ -52,6 +55,9 @@ type Ingest struct {
 	Answer []byte `json:"-"`
 	// Replayed is set on an ingest found by its BatchID instead of run.
 	Replayed bool `json:"-"`
+	// Replaced is the number of stored records the ingest replaced, by
+	// the dataset's key field: corrections.
+	Replaced int64 `json:"replaced,omitempty"`
 }
 
 // An IngestState is where an ingest is in its two-step commit.

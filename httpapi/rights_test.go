@@ -235,3 +235,53 @@ func TestMinimisation(t *testing.T) {
 		})
 	}
 }
+
+func TestReingest_KeyField(t *testing.T) {
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			e, owner, _ := newRightsEnv(t, engine)
+			var d sluice.Dataset
+			e.Do("POST", "/v1/datasets", owner, map[string]any{"name": "trips", "purpose": "rides", "subject_field": "phone", "key_field": "trip_id"}).
+				Want(t, 201).Decode(t, &d)
+			if d.KeyField != "trip_id" {
+				t.Fatalf("key field %q", d.KeyField)
+			}
+			path := fmt.Sprintf("/v1/datasets/%d/records", d.ID)
+			e.Do("POST", path, owner, []byte("trip_id,phone,fare\nt1,13800138000,10\nt2,13900139000,20\nt3,13800138000,30\n")).Want(t, 201)
+
+			before := e.EventCount()
+			var res httpapi.IngestResponse
+			e.Do("POST", path, owner, []byte("trip_id,phone,fare\nt2,13900139000,25\nt4,13700137000,40\nt5,13700137000,50\nt5,13700137000,55\n")).
+				Want(t, 201).Decode(t, &res)
+			if res.Ingest.Replaced != 2 || res.Ingest.RecordCount != 4 || res.Dataset.RecordCount != 5 {
+				t.Fatalf("ingest replaced %d, wrote %d; dataset holds %d; want 2, 4, 5", res.Ingest.Replaced, res.Ingest.RecordCount, res.Dataset.RecordCount)
+			}
+			fares := map[string][]any{}
+			for _, rec := range storedData(t, e, d.ID) {
+				fares[rec["trip_id"].(string)] = append(fares[rec["trip_id"].(string)], rec["fare"])
+			}
+			want := map[string][]any{"t1": {"10"}, "t2": {"25"}, "t3": {"30"}, "t4": {"40"}, "t5": {"55"}}
+			if fmt.Sprint(fares) != fmt.Sprint(want) {
+				t.Fatalf("stored fares %v, want %v", fares, want)
+			}
+			// The replacement is logged as corrections, a count only.
+			var found bool
+			for _, ev := range e.EventsFrom(before) {
+				b, _ := json.Marshal(ev)
+				if ev.Action == sluice.ActionIngest {
+					found = bytes.Contains(b, []byte(`"corrections":2`))
+				}
+				if bytes.Contains(b, []byte(`"t2"`)) {
+					t.Errorf("event names a record key: %s", b)
+				}
+			}
+			if !found {
+				t.Fatal("no ingest event counts the corrections")
+			}
+			b := e.Do("POST", path, owner, []byte("trip_id,phone,fare\nt6,13800138000,1\n,13800138000,2\n")).Want(t, 400).Error(t)
+			if b.Field != "trip_id" || b.Line != 3 {
+				t.Fatalf("error %+v, want line 3, field trip_id", b)
+			}
+		})
+	}
+}

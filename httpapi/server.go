@@ -123,6 +123,7 @@ type CreateDatasetRequest struct {
 	AppType       string `json:"app_type,omitempty"`
 	RetentionDays int    `json:"retention_days,omitempty"`
 	RecordType    string `json:"record_type,omitempty"`
+	KeyField      string `json:"key_field,omitempty"`
 }
 
 func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +133,7 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &sluice.Dataset{Name: req.Name, Purpose: req.Purpose, SubjectField: req.SubjectField,
-		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType}
+		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField}
 	if err := s.validateDataset(d); err != nil {
 		writeError(w, r, s.Logger, err)
 		return

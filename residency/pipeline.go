@@ -38,14 +38,18 @@ type batch struct {
 	buf  []byte
 }
 
-func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs sluice.FieldObserver, m *minimiser) *pipeline {
+func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField, keyField string, secret []byte, obs sluice.FieldObserver, m *minimiser) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4)}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
-		err := p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs, m)
+		var rk *recordKeyer
+		if keyField != "" {
+			rk = newRecordKeyer(keyField, secret)
+		}
+		err := p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), rk, obs, m)
 		p.mu.Lock()
 		p.err = err
 		p.mu.Unlock()
@@ -53,12 +57,12 @@ func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField stri
 	return p
 }
 
-func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs sluice.FieldObserver, m *minimiser) error {
+func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, rk *recordKeyer, obs sluice.FieldObserver, m *minimiser) error {
 	b := p.newBatch()
 	var lastNames []string
 	subject := -1
 	var strip [2][]string
-	emit := func(names, values []string, key string) bool {
+	emit := func(names, values []string, key, recKey string) bool {
 		if m != nil {
 			m.count(names, values, key)
 			if m.mode == sluice.MinimisationReject && len(m.excess) > 0 {
@@ -67,7 +71,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			names, values = m.keep(names, values, &strip)
 		}
 		b.buf = recordio.AppendStored(b.buf, names, values)
-		b.recs = append(b.recs, sluice.Record{SubjectKey: key})
+		b.recs = append(b.recs, sluice.Record{SubjectKey: key, Key: recKey})
 		b.ends = append(b.ends, len(b.buf))
 		if len(b.recs) == batchSize {
 			if !p.send(ctx, b) {
@@ -80,7 +84,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 	// With a minimiser, the first records are held, classified and only
 	// then written, once it knows which fields are excess.
 	var held []sluice.InputRecord
-	var heldKeys []string
+	var heldKeys, heldRecKeys []string
 	release := func() bool {
 		if err := m.decide(obs.Fields()); err != nil {
 			p.mu.Lock()
@@ -89,11 +93,11 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			return false
 		}
 		for i := range held {
-			if !emit(held[i].Names, held[i].Values, heldKeys[i]) {
+			if !emit(held[i].Names, held[i].Values, heldKeys[i], heldRecKeys[i]) {
 				return false
 			}
 		}
-		held, heldKeys = nil, nil
+		held, heldKeys, heldRecKeys = nil, nil, nil
 		return true
 	}
 	for {
@@ -120,16 +124,22 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			return &sluice.Error{Code: sluice.EINVALID, Line: rec.Line, Field: subjectField,
 				Message: "line " + strconv.Itoa(rec.Line) + ", field \"" + subjectField + "\": the subject field is empty, so the record cannot be tied to a person."}
 		}
+		recKey := ""
+		if rk != nil {
+			if recKey, err = rk.key(rec); err != nil {
+				return err
+			}
+		}
 		obs.Add(rec.Names, rec.Values)
 		if m != nil && !m.decided {
 			held = append(held, sluice.InputRecord{Line: rec.Line, Names: slices.Clone(rec.Names), Values: slices.Clone(rec.Values)})
-			heldKeys = append(heldKeys, key)
+			heldKeys, heldRecKeys = append(heldKeys, key), append(heldRecKeys, recKey)
 			if len(held) == batchSize && !release() {
 				return p.errOr(ctx)
 			}
 			continue
 		}
-		if !emit(rec.Names, rec.Values, key) {
+		if !emit(rec.Names, rec.Values, key, recKey) {
 			return ctx.Err()
 		}
 	}

@@ -71,6 +71,27 @@ type Minimiser interface {
 	Excess(appType string, purposeCategories []string, fields []*sluice.Field) ([]sluice.Excess, error)
 }
 
+// A KeyedStore replaces records by the key field of their dataset.
+type KeyedStore interface {
+	// CountReplaced counts the visible records of a dataset that a
+	// pending ingest replaces: those whose key it sends again.
+	CountReplaced(ctx context.Context, datasetID, ingestID int64) (int64, error)
+	// ReplaceKeyed removes them, before the ingest is made visible.
+	ReplaceKeyed(ctx context.Context, ingestID int64) (int64, error)
+}
+
+// commit makes a committed ingest's records visible, first removing the
+// records it replaces by key: run again by Recover after a crash, it
+// finds nothing more to remove.
+func commit(ctx context.Context, store sluice.RecordStore, id int64) error {
+	if keyed, ok := store.(KeyedStore); ok {
+		if _, err := keyed.ReplaceKeyed(ctx, id); err != nil {
+			return fmt.Errorf("replace records by key: %w", err)
+		}
+	}
+	return store.CommitIngest(ctx, id)
+}
+
 // Stores are a server's record stores, one per region: the rule of where
 // data may live. A region's records are written to and read from its own
 // store only.
@@ -182,7 +203,7 @@ func (s *RecordService) ingest(ctx context.Context, d *sluice.Dataset, batchID s
 	if s.Classifier != nil {
 		obs = s.Classifier.NewObserver()
 	}
-	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs, m)
+	p := newPipeline(ctx, src, d.SubjectField, d.KeyField, s.Secret, obs, m)
 	n, err := store.WriteRecords(ctx, in, p)
 	p.stop()
 	if err == nil {
@@ -193,6 +214,17 @@ func (s *RecordService) ingest(ctx context.Context, d *sluice.Dataset, batchID s
 		return nil, err
 	}
 	in.RecordCount = n
+	if d.KeyField != "" {
+		keyed, ok := store.(KeyedStore)
+		if !ok {
+			s.abort(in)
+			return nil, sluice.Errorf(sluice.EUNSUPPORTED, "The record store of region %s cannot replace records by key.", d.Region)
+		}
+		if in.Replaced, err = keyed.CountReplaced(ctx, d.ID, in.ID); err != nil {
+			s.abort(in)
+			return nil, fmt.Errorf("count replaced records: %w", err)
+		}
+	}
 	fields := obs.Fields()
 	if m != nil {
 		in.Minimisation = m.result()
@@ -211,7 +243,7 @@ func (s *RecordService) ingest(ctx context.Context, d *sluice.Dataset, batchID s
 	}
 	// The ingest is durable from here; making it visible is repeated by
 	// Recover if it fails now.
-	if err := store.CommitIngest(context.WithoutCancel(ctx), in.ID); err != nil {
+	if err := commit(context.WithoutCancel(ctx), store, in.ID); err != nil {
 		s.logger().ErrorContext(ctx, "commit ingest in region store; Recover will finish it", slog.Int64("ingest", in.ID), slog.Any("err", err))
 	}
 	return in, nil
@@ -247,7 +279,7 @@ func (s *RecordService) settle(ctx context.Context, region sluice.Region, id int
 	}
 	if in != nil && in.State == sluice.IngestCommitted {
 		s.logger().InfoContext(ctx, "making committed ingest visible", slog.Int64("ingest", id), slog.String("region", string(region)))
-		return store.CommitIngest(ctx, id)
+		return commit(ctx, store, id)
 	}
 	s.logger().InfoContext(ctx, "removing records of unfinished ingest", slog.Int64("ingest", id), slog.String("region", string(region)))
 	return store.AbortIngest(ctx, id)

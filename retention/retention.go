@@ -37,7 +37,7 @@ const Lookahead = 7 * 24 * time.Hour
 // IngestExpirer is the control store's side of retention.
 type IngestExpirer interface {
 	FindIngestsBefore(ctx context.Context, datasetID int64, t time.Time, limit int) ([]*sluice.Ingest, error)
-	ExpireIngest(ctx context.Context, id int64) error
+	ExpireIngest(ctx context.Context, id, removed int64) error
 	AddRecordCount(ctx context.Context, datasetID, delta int64) error
 }
 
@@ -45,6 +45,12 @@ type IngestExpirer interface {
 // region stores implement it.
 type SubjectDeleter interface {
 	DeleteSubjectRecords(ctx context.Context, datasetID int64, keys []string) (int64, error)
+}
+
+// An IngestCounter counts the records of an ingest still stored; the
+// region stores implement it.
+type IngestCounter interface {
+	CountIngestRecords(ctx context.Context, datasetID, ingestID int64) (int64, error)
 }
 
 // A Checkpointer makes deletions final on disk (SQLite's WAL checkpoint).
@@ -196,14 +202,24 @@ func (s *Service) dataset(ctx context.Context, d *sluice.Dataset, now time.Time,
 		if err != nil {
 			return nil, err
 		}
+		counter, ok := store.(IngestCounter)
+		if !ok {
+			return nil, sluice.Errorf(sluice.EUNAVAILABLE, "The record store of region %s cannot count an upload's records.", d.Region)
+		}
 		for _, in := range ins {
+			// What is left of the upload: corrections and erasures may
+			// have removed some of its records already.
+			n, err := counter.CountIngestRecords(ctx, d.ID, in.ID)
+			if err != nil {
+				return nil, err
+			}
 			if in.CreatedAt.After(cutoff) {
 				dr.NextWeek.Ingests++
-				dr.NextWeek.Records += in.RecordCount
+				dr.NextWeek.Records += n
 				continue
 			}
 			dr.Ingests++
-			dr.Records += in.RecordCount
+			dr.Records += n
 			if dryRun {
 				continue
 			}
@@ -212,7 +228,7 @@ func (s *Service) dataset(ctx context.Context, d *sluice.Dataset, now time.Time,
 			if err := store.AbortIngest(ctx, in.ID); err != nil {
 				return nil, err
 			}
-			if err := s.Ingests.ExpireIngest(ctx, in.ID); err != nil {
+			if err := s.Ingests.ExpireIngest(ctx, in.ID, n); err != nil {
 				return nil, err
 			}
 		}

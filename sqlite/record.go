@@ -57,19 +57,22 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 // SQLite spends storing the record.
 const rowsPerInsert = 128
 
+// cols is the number of values one record binds.
+const cols = 5
+
 func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64, more bool) (bool, error) {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	many, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", rowsPerInsert), ", "))
+	many, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data, record_key) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", rowsPerInsert), ", "))
 	if err != nil {
 		return false, err
 	}
 	defer many.Close()
-	args := make([]any, 0, 4*rowsPerInsert)
+	args := make([]any, 0, cols*rowsPerInsert)
 	var first, last int64 = -1, -1
 	flush := func(stmt *sql.Stmt) error {
 		res, err := stmt.ExecContext(ctx, args...)
@@ -81,16 +84,20 @@ func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it slui
 			return err
 		}
 		if first < 0 {
-			first = last - int64(len(args)/4) + 1
+			first = last - int64(len(args)/cols) + 1
 		}
-		*n += int64(len(args) / 4)
+		*n += int64(len(args) / cols)
 		args = args[:0]
 		return nil
 	}
 	for i := 0; i < s.BatchSize && more; i++ {
 		if more = it.Next(); more {
 			r := it.Record()
-			args = append(args, in.DatasetID, in.ID, r.SubjectKey, r.Data)
+			var key any
+			if r.Key != "" {
+				key = r.Key
+			}
+			args = append(args, in.DatasetID, in.ID, r.SubjectKey, r.Data, key)
 			if len(args) == cap(args) {
 				if err := flush(many); err != nil {
 					return false, err
@@ -99,8 +106,8 @@ func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it slui
 		}
 	}
 	if len(args) > 0 { // the rest, in one statement of its own size
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(args)/4), ", "))
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data, record_key) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(args)/cols), ", "))
 		if err != nil {
 			return false, err
 		}

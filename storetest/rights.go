@@ -12,7 +12,7 @@ import (
 // The stores' side of retention, as the retention job uses it.
 type ingestExpirer interface {
 	FindIngestsBefore(ctx context.Context, datasetID int64, t time.Time, limit int) ([]*sluice.Ingest, error)
-	ExpireIngest(ctx context.Context, id int64) error
+	ExpireIngest(ctx context.Context, id, removed int64) error
 	AddRecordCount(ctx context.Context, datasetID, delta int64) error
 }
 
@@ -134,7 +134,7 @@ func testRights(t *testing.T, open func(t *testing.T) *Stores) {
 			t.Fatal(err)
 		}
 		for range 2 { // twice: the second does nothing
-			if err := ex.ExpireIngest(ctx, in.ID); err != nil {
+			if err := ex.ExpireIngest(ctx, in.ID, 3); err != nil {
 				t.Fatal(err)
 			}
 		}

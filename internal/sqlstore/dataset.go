@@ -51,10 +51,10 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
 		d.CreatedAt, d.UpdatedAt = tx.Now, tx.Now
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
-			d.AppType, d.RetentionDays, d.RecordType).Scan(&d.ID); err != nil {
+			d.AppType, d.RetentionDays, d.RecordType, d.KeyField).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
 			}
@@ -69,6 +69,9 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 		}
 		if d.RecordType != "" {
 			details["record_type"] = d.RecordType
+		}
+		if d.KeyField != "" {
+			details["key_field"] = d.KeyField
 		}
 		_, err := AppendEvent(ctx, tx, &sluice.Event{
 			Action:  sluice.ActionDatasetCreate,
@@ -109,7 +112,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	}
 	query := `
 		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at,
-			app_type, retention_days, record_type, COUNT(*) OVER ()
+			app_type, retention_days, record_type, key_field, COUNT(*) OVER ()
 		FROM datasets WHERE ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -122,7 +125,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	for rows.Next() {
 		var d sluice.Dataset
 		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
-			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &n); err != nil {
+			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &n); err != nil {
 			return nil, 0, err
 		}
 		ds = append(ds, &d)

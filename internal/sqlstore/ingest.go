@@ -65,7 +65,7 @@ func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, obs
 			d.Subjects = in.Subjects
 		}
 		d.Grade = sluice.GradeDataset(s.Grader, d.Fields, d.Subjects, org.Sector)
-		d.RecordCount += in.RecordCount
+		d.RecordCount += in.RecordCount - in.Replaced
 		d.UpdatedAt = tx.Now
 		var batch any
 		if in.BatchID != "" {

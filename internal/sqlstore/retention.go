@@ -31,13 +31,15 @@ func (s *IngestService) FindIngestsBefore(ctx context.Context, datasetID int64, 
 }
 
 // ExpireIngest marks a committed ingest expired, its records removed from
-// its region's store, and takes them off the dataset's record count.
-// Expiring an ingest that is not committed does nothing.
-func (s *IngestService) ExpireIngest(ctx context.Context, id int64) error {
+// its region's store, and takes the removed records (those left of it:
+// corrections and erasures may have taken some before) off the dataset's
+// record count. Expiring an ingest that is not committed does nothing.
+func (s *IngestService) ExpireIngest(ctx context.Context, id, removed int64) error {
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
-		var datasetID, n int64
-		err := tx.QueryRow(ctx, `SELECT dataset_id, record_count FROM ingests WHERE id = $1 AND state = $2`+tx.Dialect().ForUpdate("FOR UPDATE"),
-			id, sluice.IngestCommitted).Scan(&datasetID, &n)
+		var datasetID int64
+		n := removed
+		err := tx.QueryRow(ctx, `SELECT dataset_id FROM ingests WHERE id = $1 AND state = $2`+tx.Dialect().ForUpdate("FOR UPDATE"),
+			id, sluice.IngestCommitted).Scan(&datasetID)
 		if IsNoRows(err) {
 			return nil
 		} else if err != nil {
@@ -79,4 +81,12 @@ func (s *IngestService) AddRecordCount(ctx context.Context, datasetID, delta int
 			delta, q.Dialect().Time(now), datasetID)
 		return q.Dialect().FormatError(err)
 	})
+}
+
+// CountIngestRecords counts the records of one ingest of a dataset still
+// stored.
+func (s *RecordStore) CountIngestRecords(ctx context.Context, datasetID, ingestID int64) (int64, error) {
+	var n int64
+	err := s.db.Read.QueryRow(ctx, `SELECT COUNT(*) FROM records WHERE dataset_id = $1 AND ingest_id = $2`, datasetID, ingestID).Scan(&n)
+	return n, err
 }

@@ -2,6 +2,7 @@
 ALTER TABLE datasets ADD COLUMN app_type TEXT NOT NULL DEFAULT '';
 ALTER TABLE datasets ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE datasets ADD COLUMN record_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE datasets ADD COLUMN key_field TEXT NOT NULL DEFAULT '';
 
 -- The idempotency key an upload was sent with, set when its ingest
 -- commits, and the answer it was given, for retries.
