@@ -285,3 +285,34 @@ func TestReingest_KeyField(t *testing.T) {
 		})
 	}
 }
+
+// TestReingest_ConcurrentRetries sends one upload with one key several
+// times at once: it is stored once, and every answer is the same.
+func TestReingest_ConcurrentRetries(t *testing.T) {
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			e, owner, _ := newRightsEnv(t, engine)
+			var d sluice.Dataset
+			e.Do("POST", "/v1/datasets", owner, map[string]any{"name": "trips", "purpose": "rides", "subject_field": "phone"}).Want(t, 201).Decode(t, &d)
+			const n = 4
+			answers := make(chan *testenv.Response, n)
+			for range n {
+				go func() {
+					answers <- e.Do("POST", fmt.Sprintf("/v1/datasets/%d/records", d.ID), owner, []byte("phone\n13800138000\n13900139000\n"), "Idempotency-Key", "same")
+				}()
+			}
+			ids := map[int64]bool{}
+			for range n {
+				var res httpapi.IngestResponse
+				(<-answers).Want(t, 201).Decode(t, &res)
+				ids[res.Ingest.ID] = true
+			}
+			if len(ids) != 1 {
+				t.Fatalf("answers name ingests %v, want one", ids)
+			}
+			if data := storedData(t, e, d.ID); len(data) != 2 {
+				t.Fatalf("%d records stored, want 2", len(data))
+			}
+		})
+	}
+}
