@@ -33,6 +33,9 @@ type IngestOptions struct {
 	// server sniff it.
 	Delimiter string
 	Size      int64 // body size if known, -1 otherwise
+	// BatchID is sent as the Idempotency-Key: a retry with the same one
+	// stores nothing twice and gets the first answer.
+	BatchID string
 }
 
 // Ingest uploads body into a dataset.
@@ -50,6 +53,9 @@ func (c *Client) Ingest(ctx context.Context, datasetID int64, body io.Reader, op
 	}
 	req.ContentLength = opts.Size
 	req.Header.Set("Content-Type", "application/octet-stream")
+	if opts.BatchID != "" {
+		req.Header.Set("Idempotency-Key", opts.BatchID)
+	}
 	var out IngestResponse
 	return &out, c.do(req, &out)
 }

@@ -63,6 +63,11 @@ type Server struct {
 	// fails (0: DefaultBodyWindow, DefaultMinBodyRate).
 	BodyWindow  time.Duration
 	MinBodyRate int64
+	// Minimisation, retention and settings (rights.go): served when set.
+	Settings     sluice.SettingsService
+	AppTypes     AppTypeValidator
+	RecordTypes  DatasetValidator
+	Minimisation MinimisationReporter
 
 	Logger *slog.Logger
 }
@@ -84,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 		s.sharingRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	s.rightsRoutes(mux)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
@@ -133,9 +139,13 @@ func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 
 // CreateDatasetRequest is the body of POST /v1/datasets.
 type CreateDatasetRequest struct {
-	Name         string `json:"name"`
-	Purpose      string `json:"purpose"`
-	SubjectField string `json:"subject_field"`
+	Name          string `json:"name"`
+	Purpose       string `json:"purpose"`
+	SubjectField  string `json:"subject_field"`
+	AppType       string `json:"app_type,omitempty"`
+	RetentionDays int    `json:"retention_days,omitempty"`
+	RecordType    string `json:"record_type,omitempty"`
+	KeyField      string `json:"key_field,omitempty"`
 }
 
 func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +154,12 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	d := &sluice.Dataset{Name: req.Name, Purpose: req.Purpose, SubjectField: req.SubjectField}
+	d := &sluice.Dataset{Name: req.Name, Purpose: req.Purpose, SubjectField: req.SubjectField,
+		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField}
+	if err := s.validateDataset(d); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
 	if err := s.Datasets.CreateDataset(r.Context(), d); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -234,16 +249,12 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer cleanup()
-	in, err := s.Records.IngestRecords(ctx, d.ID, recordSource{rd})
+	in, err := s.Records.IngestBatch(ctx, d.ID, r.Header.Get("Idempotency-Key"), recordSource{rd})
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if d, err = s.Datasets.FindDatasetByID(ctx, d.ID); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, IngestResponse{Ingest: in, Charset: string(rd.Charset()), Format: string(rd.Format()), Dataset: d})
+	s.answerIngest(w, r, in, rd)
 }
 
 // readOptions takes the format from ?format= or Content-Type, the charset

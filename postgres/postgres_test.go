@@ -39,6 +39,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Policies:  postgres.NewPolicyService(control),
 		Transfers: postgres.NewTransferStore(control),
 		Rescoper:  postgres.NewSubjectRescoper(control),
+		Settings:  postgres.NewSettingsService(control),
 		SetNow:    func(now func() time.Time) { control.Now = now },
 		Regions:   map[sluice.Region]sluice.RecordStore{},
 	}

@@ -65,7 +65,10 @@ func (db *DB) Open() (err error) {
 	// crash of the process. Acknowledged changes must never be lost.
 	// Prepared statements are cached per connection: the writer runs the
 	// same few statements for every change.
-	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000"
+	// secure_delete overwrites deleted content with zeros, so that records
+	// the retention job removes leave no bytes behind once the WAL is
+	// checkpointed (see Checkpoint).
+	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000&_secure_delete=on"
 	if err := createPrivate(db.Path); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}

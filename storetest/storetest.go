@@ -41,6 +41,9 @@ type Stores struct {
 	// record stores implement RecordRescoper (see rescope.go).
 	Rescoper SubjectRescoper
 
+	// Settings are the orgs' own choices (minimisation mode, grace
+	// period after a consent withdrawal).
+	Settings sluice.SettingsService
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 
@@ -48,6 +51,10 @@ type Stores struct {
 	// visible or not, bypassing the adapter's queries: it is how the suite
 	// checks where bytes were written.
 	RawRecordCount func(region sluice.Region) (int64, error)
+	// RegionFiles lists the files of a region's store (the database and
+	// its write-ahead log) when it is an embedded one, nil otherwise: how
+	// tests check that deleted bytes are gone from disk.
+	RegionFiles func(region sluice.Region) []string
 }
 
 // EventReader reads and appends the audit events of a control store.
@@ -75,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("IngestInDoubt", func(t *testing.T) { testIngestInDoubt(t, open(t)) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, open) })
 	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open) })
+	t.Run("Rights", func(t *testing.T) { testRights(t, open) })
 }
 
 func testOrg(t *testing.T, s *Stores) {

@@ -17,6 +17,7 @@ import (
 	"sluice/httpapi"
 	"sluice/recordio"
 	"sluice/residency"
+	"sluice/retention"
 	"sluice/transfer"
 )
 
@@ -40,6 +41,9 @@ type ServeConfig struct {
 	MaxBodyBytes   int64
 	LogOrigin      string // origin of a new audit log; see loadLogKey
 	Catalog        string // user catalog merged over the built-in one
+	// RetentionInterval is how often the retention job runs; 0 is
+	// retention.DefaultInterval, negative never.
+	RetentionInterval time.Duration
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
@@ -62,7 +66,8 @@ type Main struct {
 	errCh   chan error
 	stopLog func()
 
-	stopSharing func() // see openSharing
+	stopSharing   func() // see openSharing
+	stopRetention func() // see openRights
 }
 
 // URL returns the server's base URL.
@@ -153,6 +158,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
 	}
+	if err := m.openRights(ctx, catalog); err != nil {
+		return err
+	}
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
@@ -202,6 +210,7 @@ func (m *Main) Close() error {
 		m.http = nil
 	}
 	m.closeSharing()
+	m.closeRights()
 	m.closeLog()
 	if m.Stores != nil {
 		errs = append(errs, m.Stores.Close())
@@ -232,6 +241,7 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	fs.StringVar(&m.Config.TrustedProxies, "trusted-proxies", env.Getenv("SLUICE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names the client (env SLUICE_TRUSTED_PROXIES)")
 	addStoreFlags(fs, env, &m.Config.Store, true)
 	fs.StringVar(&m.Config.Catalog, "catalog", env.Getenv("SLUICE_CATALOG"), "JSON catalog `FILE` of extra categories and detectors, merged over the built-in one (env SLUICE_CATALOG)")
+	fs.DurationVar(&m.Config.RetentionInterval, "retention-interval", retention.DefaultInterval, "how often the retention job deletes expired records; negative: never (run sluice retention run instead)")
 	fs.StringVar(&m.Config.LogOrigin, "log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the audit log, fixed when its key is made at first start (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

@@ -19,10 +19,14 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/classify"
 	"sluice/httpapi"
+	"sluice/minimisation"
 	"sluice/policy"
 	"sluice/postgres"
+	"sluice/policy/scope"
 	"sluice/residency"
+	"sluice/retention"
 	"sluice/sharing"
 	"sluice/sqlite"
 	"sluice/storetest"
@@ -97,6 +101,9 @@ type Env struct {
 	Transfers *transfer.Service
 	API       *httpapi.Server
 	Log       *auditlog.Log
+
+	Minimisation *minimisation.Service
+	Retention    *retention.Service
 }
 
 // New starts an Env, and stops it when the test ends.
@@ -113,16 +120,22 @@ func New(tb testing.TB, opts Options) *Env {
 	if cl == nil {
 		cl = Classifier{}
 	}
-	e.Records = &residency.RecordService{Datasets: s.Datasets, Ingests: s.Ingests, Stores: s.Regions, Secret: e.Secret, Classifier: cl}
+	minimiser := scope.Minimiser{Provisions: scope.MustLoad(classify.DefaultCatalog())}
+	e.Records = &residency.RecordService{Datasets: s.Datasets, Ingests: s.Ingests, Stores: s.Regions, Secret: e.Secret, Classifier: cl,
+		Minimiser: minimiser, Settings: s.Settings, Purposes: s.Purposes}
+	e.Minimisation = &minimisation.Service{Datasets: s.Datasets, Purposes: s.Purposes, Stores: s.Regions, Minimiser: minimiser, Now: e.Clock.Now}
+	rules := retention.MustLoad()
+	e.Retention = &retention.Service{Datasets: s.Datasets, Purposes: s.Purposes, Consents: s.Consents, Settings: s.Settings,
+		Ingests: s.Ingests.(retention.IngestExpirer), Stores: s.Regions, Events: s.Events.(retention.EventAppender), Rules: rules, Now: e.Clock.Now}
 	e.Transfers = &transfer.Service{
 		Orgs: s.Orgs, Datasets: s.Datasets, Transfers: s.Transfers, Stores: s.Regions,
 		Consents: s.Consents, Purposes: s.Purposes, Now: e.Clock.Now,
 	}
-	rules, err := policy.DefaultRules()
+	sharingRules, err := policy.DefaultRules()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.Sharing = sharing.New(rules, e.Secret)
+	e.Sharing = sharing.New(sharingRules, e.Secret)
 	e.Sharing.Now = e.Clock.Now
 	sh := e.Sharing
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, e.Records, s.Purposes, s.Grants
@@ -134,7 +147,8 @@ func New(tb testing.TB, opts Options) *Env {
 	if max == 0 {
 		max = 64 << 20
 	}
-	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max}
+	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max,
+		Settings: s.Settings, AppTypes: minimiser, RecordTypes: rules, Minimisation: e.Minimisation}
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)
