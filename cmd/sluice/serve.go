@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sluice/auditlog"
+	"sluice/console"
 	"sluice/httpapi"
 	"sluice/residency"
 	"sluice/transfer"
@@ -122,6 +123,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
+	m.API.Mounts["/"] = (&console.Server{
+		Keys: m.Stores.Keys, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Sharing: m.API.Sharing,
+		Transfers: m.API.Transfers, Log: m.Log, Catalog: catalog, Logger: m.Logger,
+	}).Handler()
 	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
