@@ -196,3 +196,16 @@ var funcs = template.FuncMap{
 	"add":     func(a, b int) int { return a + b },
 	"t":       translator("en"), // replaced per request by execute
 }
+
+// MessageKeys returns the label keys of each language, for tests of the
+// catalogues.
+func MessageKeys() map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for lang, m := range catalogues {
+		out[lang] = map[string]bool{}
+		for k := range m {
+			out[lang][k] = true
+		}
+	}
+	return out
+}
