@@ -1,6 +1,8 @@
 package console
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 
 	"sluice"
@@ -47,7 +49,9 @@ func (s *Server) counterCharts(v *view) ([]chart, error) {
 	}
 	var out []chart
 	for _, line := range cv.Counters {
-		for _, l := range line.Limits {
+		limits := slices.Clone(line.Limits)
+		slices.SortFunc(limits, func(a, b sluice.TransferLimit) int { return cmp.Compare(a.Threshold, b.Threshold) })
+		for _, l := range limits {
 			out = append(out, makeChart(line.Counter, line.Count, l))
 		}
 	}
