@@ -8,6 +8,9 @@ type Actor struct {
 	Org  *Org
 	Role Role
 	Key  string // API key id; "" for the operator
+	// Regions are a supervisor's regions (Org is then nil). Stores do not
+	// know supervisors: the supervise service reads for them, org by org.
+	Regions []Region
 }
 
 // Operator reports whether the actor is the operator at the command line,

@@ -90,27 +90,60 @@ const (
 	RoleOwner    Role = "owner"    // holds datasets: creates, ingests, reads its own records
 	RoleConsumer Role = "consumer" // asks for and reads data that other orgs share
 	RoleAuditor  Role = "auditor"  // reads metadata and the audit trail, never records
+	// RoleSupervisor belongs to regions, not to an org: a data centre's or
+	// regulator's staff, reading the metadata of every org in its regions
+	// (inventories, grades, grants, transfers, counters, the audit
+	// trail), never records, and changing nothing.
+	RoleSupervisor Role = "supervisor"
 )
 
 // Validate returns EINVALID unless r is a known role.
 func (r Role) Validate() error {
 	switch r {
-	case RoleOwner, RoleConsumer, RoleAuditor:
+	case RoleOwner, RoleConsumer, RoleAuditor, RoleSupervisor:
 		return nil
 	}
-	return Errorf(EINVALID, "Role %q is not one of owner, consumer, auditor.", string(r))
+	return Errorf(EINVALID, "Role %q is not one of owner, consumer, auditor, supervisor.", string(r))
 }
 
-// An APIKey authenticates calls to the API for one org and role. Only a
-// hash of its secret is stored; the secret is shown once, at creation.
+// An APIKey authenticates calls to the API for one org and role, or, for
+// a supervisor, for its regions. Only a hash of its secret is stored; the
+// secret is shown once, at creation.
 type APIKey struct {
-	ID        string     `json:"id"` // public part of the key, e.g. "k3f9a2c1d"
-	OrgID     int64      `json:"org_id"`
-	Role      Role       `json:"role"`
+	ID      string   `json:"id"` // public part of the key, e.g. "k3f9a2c1d"
+	OrgID   int64    `json:"org_id"`
+	Role    Role     `json:"role"`
+	Regions []Region `json:"regions,omitempty"` // a supervisor's regions; OrgID is then 0
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
 	Org *Org `json:"-"` // attached by FindKey and Authenticate
+}
+
+// ValidateScope returns EINVALID unless k belongs to an org (any role but
+// supervisor) or, for a supervisor, to one or more regions and no org.
+func (k *APIKey) ValidateScope() error {
+	if err := k.Role.Validate(); err != nil {
+		return err
+	}
+	if k.Role != RoleSupervisor {
+		if len(k.Regions) > 0 {
+			return Errorf(EINVALID, "Only a supervisor key has regions; a %s key belongs to an org.", k.Role)
+		}
+		return nil
+	}
+	if k.OrgID != 0 {
+		return Errorf(EINVALID, "A supervisor key belongs to regions, not to an org.")
+	}
+	if len(k.Regions) == 0 {
+		return Errorf(EINVALID, "A supervisor key needs at least one region.")
+	}
+	for _, r := range k.Regions {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // KeyFilter selects API keys. Nil fields do not filter.

@@ -271,6 +271,27 @@ func TestBrowser_Roles(t *testing.T) {
 			t.Error("the identifier looked up is echoed back")
 		}
 	})
+	t.Run("supervisor", func(t *testing.T) {
+		ctx := tab(t)
+		do(t, ctx,
+			chromedp.Navigate(f.UI.URL+"/ui/login"),
+			chromedp.WaitVisible(chromedp.ID("login-form")),
+			chromedp.SendKeys(chromedp.ID("key"), f.SupervisorKey),
+			chromedp.Click(chromedp.ID("login-submit")),
+			chromedp.WaitVisible(chromedp.ID("sv-orgs")),
+		)
+		if got := text(t, ctx, "#sv-orgs"); !strings.Contains(got, "cn-hospital") || !strings.Contains(got, "cn-research") || strings.Contains(got, "eu-shop") {
+			t.Errorf("supervisor's orgs: %s", got)
+		}
+		if got := text(t, ctx, "#sv-unclassified"); !strings.Contains(got, "patients") {
+			t.Errorf("never-confirmed datasets: %s", got)
+		}
+		do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), chromedp.WaitVisible(chromedp.ID("fields")))
+		if h := html(t, ctx); strings.Contains(h, "13900000001") || strings.Contains(h, "field-form") {
+			t.Error("a supervisor sees records or a correction form")
+		}
+		do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.ShopDataset)), chromedp.WaitVisible(chromedp.ID("notfound")))
+	})
 	t.Run("other owner", func(t *testing.T) {
 		ctx := tab(t)
 		f.browserSignIn(t, ctx, f.ShopKey)

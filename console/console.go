@@ -14,6 +14,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -26,6 +27,7 @@ import (
 	"sluice"
 	"sluice/auditlog"
 	"sluice/sharing"
+	"sluice/supervise"
 )
 
 //go:embed templates/*.html
@@ -58,6 +60,7 @@ type Server struct {
 	Datasets   sluice.DatasetService
 	Sharing    *sharing.Service
 	Transfers  sluice.TransferService
+	Supervise  *supervise.Service // reads for supervisors; nil: supervisors see nothing
 	Log        *auditlog.Log
 	Catalog    Catalog
 	SessionTTL time.Duration    // 0 is DefaultSessionTTL
@@ -123,23 +126,23 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /ui/login", s.handleLoginPage)
 	mux.HandleFunc("POST /ui/login", s.handleLogin)
 	mux.HandleFunc("GET /ui/lang", s.handleLang)
-	mux.Handle("GET /ui/logout", s.page(s.handleLogoutPage))
-	mux.Handle("POST /ui/logout", s.form(s.handleLogout))
-	mux.Handle("GET /ui/{$}", s.page(s.handleOverview))
-	mux.Handle("GET /ui/datasets", s.page(s.handleDatasets))
-	mux.Handle("GET /ui/datasets/{id}", s.page(s.handleDataset))
+	mux.Handle("GET /ui/logout", s.pageAll(s.handleLogoutPage))
+	mux.Handle("POST /ui/logout", s.formAll(s.handleLogout))
+	mux.Handle("GET /ui/{$}", s.pageAll(s.handleOverview))
+	mux.Handle("GET /ui/datasets", s.pageAll(s.handleDatasets))
+	mux.Handle("GET /ui/datasets/{id}", s.pageAll(s.handleDataset))
 	mux.Handle("POST /ui/datasets/{id}/fields", s.form(s.handleFieldForm))
-	mux.Handle("GET /ui/grants", s.page(s.handleGrants))
+	mux.Handle("GET /ui/grants", s.pageAll(s.handleGrants))
 	mux.Handle("POST /ui/grants", s.form(s.handleGrantRequest))
 	mux.Handle("POST /ui/grants/{id}/{action}", s.form(s.handleGrantAction))
-	mux.Handle("GET /ui/transfers", s.page(s.handleTransfers))
-	mux.Handle("GET /ui/log", s.page(s.handleLog))
-	mux.Handle("GET /ui/log/proof/{index}", s.page(s.handleProof))
-	mux.Handle("POST /ui/log/verify", s.form(s.handleVerify))
+	mux.Handle("GET /ui/transfers", s.pageAll(s.handleTransfers))
+	mux.Handle("GET /ui/log", s.pageAll(s.handleLog))
+	mux.Handle("GET /ui/log/proof/{index}", s.pageAll(s.handleProof))
+	mux.Handle("POST /ui/log/verify", s.formAll(s.handleVerify))
 	mux.Handle("GET /ui/subjects", s.page(s.handleSubjects))
 	mux.Handle("POST /ui/subjects", s.form(s.handleSubjectLookup))
 	mux.Handle("GET /ui/reports", s.page(s.handleReport))
-	mux.Handle("GET /ui/catalog", s.page(s.handleCatalog))
+	mux.Handle("GET /ui/catalog", s.pageAll(s.handleCatalog))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderStatus(w, r, nil, http.StatusNotFound, "notfound", nil)
 	})
@@ -176,8 +179,13 @@ type view struct {
 func (v *view) ctx() context.Context { return v.r.Context() }
 
 // page wraps a handler of a signed-in page: no session, or an expired one,
-// goes to the sign-in page with a message.
-func (s *Server) page(h func(v *view)) http.Handler {
+// goes to the sign-in page with a message. A supervisor is refused: its
+// actor has no org, and only the handlers given to pageAll read for it
+// (through the supervise service).
+func (s *Server) page(h func(v *view)) http.Handler { return s.pageAll(noSupervisor(s, h)) }
+
+// pageAll is page for a handler that also serves supervisors.
+func (s *Server) pageAll(h func(v *view)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		v, ok := s.signedIn(w, r)
 		if !ok {
@@ -187,9 +195,25 @@ func (s *Server) page(h func(v *view)) http.Handler {
 	})
 }
 
+func noSupervisor(s *Server, h func(v *view)) func(v *view) {
+	return func(v *view) {
+		if v.supervisor() {
+			s.fail(v, sluice.Errorf(sluice.EFORBIDDEN, "A supervisor key only reads."))
+			return
+		}
+		h(v)
+	}
+}
+
+func (v *view) supervisor() bool { return v.key.Role == sluice.RoleSupervisor }
+
 // form wraps a handler of a form post: signed in, and the form's CSRF
-// token must be the session's.
-func (s *Server) form(h func(v *view)) http.Handler {
+// token must be the session's. Supervisors are refused: they change
+// nothing.
+func (s *Server) form(h func(v *view)) http.Handler { return s.formAll(noSupervisor(s, h)) }
+
+// formAll is form for a handler that also serves supervisors.
+func (s *Server) formAll(h func(v *view)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		if err := r.ParseForm(); err != nil {
@@ -242,7 +266,7 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) (*view, bool) 
 		}
 		return nil, false
 	}
-	ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID})
+	ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID, Regions: key.Regions})
 	r = r.WithContext(ctx)
 	return &view{r: r, w: w, sess: sess, key: key, lang: lang}, true
 }
@@ -373,6 +397,8 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, v *view, s
 		data["Role"] = string(v.key.Role)
 		if v.key.Org != nil {
 			data["OrgName"] = v.key.Org.Name
+		} else {
+			data["OrgName"] = fmt.Sprint(v.key.Regions)
 		}
 		data["SignedIn"] = true
 	}

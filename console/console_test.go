@@ -18,6 +18,7 @@ import (
 	"sluice/classify"
 	"sluice/console"
 	"sluice/internal/testenv"
+	"sluice/supervise"
 )
 
 // fixture is sluice with the console: a CN hospital that owns a dataset
@@ -32,6 +33,7 @@ type fixture struct {
 
 	Hospital, Shop, Research             *sluice.Org
 	OwnerKey, AuditorKey, ConsumerKey    string
+	SupervisorKey                        string // regions CN
 	ShopKey                              string
 	Dataset, ShopDataset, Grant, Pending int64
 }
@@ -48,6 +50,10 @@ func newFixture(t *testing.T) *fixture {
 	f.AuditorKey = e.Key(f.Hospital, sluice.RoleAuditor)
 	f.ShopKey = e.Key(f.Shop, sluice.RoleOwner)
 	f.ConsumerKey = e.Key(f.Research, sluice.RoleConsumer)
+	var err error
+	if f.SupervisorKey, err = e.Stores.Keys.CreateKey(t.Context(), &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"CN"}}); err != nil {
+		t.Fatal(err)
+	}
 
 	f.Dataset = f.dataset(f.OwnerKey, "patients", "phone,name,id_number,diagnosis", func(i int) string {
 		return fmt.Sprintf("139%08d,Person %d,11010119900101%04d,flu", i, i, i)
@@ -72,10 +78,13 @@ func newFixture(t *testing.T) *fixture {
 	f.Grant = g.ID
 
 	cat := classify.DefaultCatalog()
+	sv := &supervise.Service{Orgs: e.Stores.Orgs, Datasets: e.Stores.Datasets, Grants: e.Stores.Grants, Transfers: e.Transfers, Events: e.Stores.Events}
 	f.Console = &console.Server{Keys: e.Stores.Keys, Orgs: e.Stores.Orgs, Datasets: e.Stores.Datasets, Sharing: e.Sharing,
-		Transfers: e.Transfers, Log: e.Log, Catalog: cat, Now: e.Clock.Now}
+		Transfers: e.Transfers, Supervise: sv, Log: e.Log, Catalog: cat, Now: e.Clock.Now}
+	api := *e.API // the API as served, with the supervisor's routes
+	api.Supervise = sv
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", e.Server.Config.Handler)
+	mux.Handle("/v1/", api.Handler())
 	mux.Handle("/", f.Console.Handler())
 	f.UI = httptest.NewServer(mux)
 	t.Cleanup(f.UI.Close)
@@ -297,6 +306,7 @@ func TestPagesByRole(t *testing.T) {
 		{"auditor", f.AuditorKey, nil, nil, []string{"shop-orders"}},
 		{"consumer", f.ConsumerKey, []string{"/ui/transfers", "/ui/subjects", "/ui/reports"}, []string{fmt.Sprintf("/ui/datasets/%d", f.Dataset)}, []string{"shop-orders", "patients", "13900000001"}},
 		{"other owner", f.ShopKey, nil, []string{fmt.Sprintf("/ui/datasets/%d", f.Dataset)}, []string{"patients", "13900000001"}},
+		{"supervisor", f.SupervisorKey, []string{"/ui/subjects", "/ui/reports"}, nil, []string{"shop-orders", "eu-shop", "13900000001"}},
 	} {
 		t.Run(c.role, func(t *testing.T) {
 			cl := client(t)

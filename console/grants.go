@@ -31,7 +31,13 @@ func (s *Server) orgName(ctx context.Context, id int64, cache map[int64]string) 
 	return n
 }
 
-func (s *Server) handleGrants(v *view) { s.renderGrants(v, nil, nil) }
+func (s *Server) handleGrants(v *view) {
+	if v.supervisor() {
+		s.svGrants(v)
+		return
+	}
+	s.renderGrants(v, nil, nil)
+}
 
 // renderGrants shows the grants the viewer may see, and the request form
 // for a consumer; errs are the request form's errors by field.
@@ -162,6 +168,10 @@ func (s *Server) handleGrantAction(v *view) {
 }
 
 func (s *Server) handleTransfers(v *view) {
+	if v.supervisor() {
+		s.svTransfers(v)
+		return
+	}
 	if !s.allowed(v, sluice.RoleOwner, sluice.RoleAuditor) {
 		return
 	}

@@ -27,7 +27,10 @@ type entryRow struct {
 // visibility returns the rule of which events the viewer may see, as the
 // API's subject-events endpoint has it: those its org acted in and those
 // about its datasets.
-func (s *Server) visibility(v *view) func(idx int64, e *sluice.Event) bool {
+func (s *Server) visibility(v *view) (func(idx int64, e *sluice.Event) bool, error) {
+	if v.supervisor() {
+		return s.svVisibility(v)
+	}
 	owned := map[int64]bool{}
 	return func(_ int64, e *sluice.Event) bool {
 		if v.key.Org == nil {
@@ -46,7 +49,7 @@ func (s *Server) visibility(v *view) func(idx int64, e *sluice.Event) bool {
 		_, err := s.Datasets.FindDatasetByID(v.ctx(), id)
 		owned[id] = err == nil
 		return owned[id]
-	}
+	}, nil
 }
 
 func eventDataset(e *sluice.Event) (int64, bool) {
@@ -76,7 +79,10 @@ func (s *Server) visibleEntries(v *view, keep func(e *sluice.Event) bool) (*audi
 	if err != nil {
 		return nil, nil, err
 	}
-	visible := s.visibility(v)
+	visible, err := s.visibility(v)
+	if err != nil {
+		return nil, nil, err
+	}
 	var rows []entryRow
 	for i := len(leaves) - 1; i >= 0; i-- {
 		e := &sluice.Event{}
@@ -239,7 +245,12 @@ func (s *Server) handleSubjectLookup(v *view) {
 		s.renderStatus(v.w, v.r, v, http.StatusBadRequest, "subjects", map[string]any{"Errors": map[string]string{"identifier": "err.identifier"}})
 		return
 	}
-	p, err := s.Log.ProveSubjectEvents(v.ctx(), key, s.visibility(v))
+	visible, err := s.visibility(v)
+	if err != nil {
+		s.fail(v, err)
+		return
+	}
+	p, err := s.Log.ProveSubjectEvents(v.ctx(), key, visible)
 	if err != nil {
 		s.fail(v, err)
 		return
@@ -298,6 +309,10 @@ func (s *Server) handleReport(v *view) {
 }
 
 func (s *Server) handleCatalog(v *view) {
+	if v.supervisor() {
+		s.svDatasets(v, "catalog")
+		return
+	}
 	ds, err := s.allDatasets(v)
 	if err != nil {
 		s.fail(v, err)

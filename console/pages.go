@@ -58,6 +58,10 @@ type pending struct {
 }
 
 func (s *Server) handleOverview(v *view) {
+	if v.supervisor() {
+		s.svOverview(v)
+		return
+	}
 	ds, err := s.allDatasets(v)
 	if err != nil {
 		s.fail(v, err)
@@ -165,6 +169,10 @@ func (s *Server) pendingItems(v *view) ([]pending, error) {
 }
 
 func (s *Server) handleDatasets(v *view) {
+	if v.supervisor() {
+		s.svDatasets(v, "datasets")
+		return
+	}
 	ds, err := s.allDatasets(v)
 	if err != nil {
 		s.fail(v, err)
@@ -181,7 +189,13 @@ func pathInt(v *view, name string) (int64, error) {
 	return id, nil
 }
 
-func (s *Server) handleDataset(v *view) { s.renderDataset(v, nil, "") }
+func (s *Server) handleDataset(v *view) {
+	if v.supervisor() {
+		s.svDataset(v)
+		return
+	}
+	s.renderDataset(v, nil, "")
+}
 
 // renderDataset shows a dataset: its fields, grade, grants; errs are the
 // errors of a field form, shown next to the field named field.

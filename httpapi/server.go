@@ -13,6 +13,7 @@ import (
 	"sluice"
 	"sluice/recordio"
 	"sluice/sharing"
+	"sluice/supervise"
 )
 
 // DefaultMaxBodyBytes bounds an upload. Uploads stream, so the limit is
@@ -49,6 +50,9 @@ type Server struct {
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
 
+	// The supervisor's reading across orgs (supervisor.go): served when set.
+	Supervise *supervise.Service
+
 	Logger *slog.Logger
 }
 
@@ -69,6 +73,9 @@ func (s *Server) Handler() http.Handler {
 		s.sharingRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	if s.Supervise != nil {
+		s.supervisorRoutes(mux)
+	}
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
@@ -103,7 +110,7 @@ func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 			writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN, "A %s key cannot do this.", key.Role))
 			return
 		}
-		ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID})
+		ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID, Regions: key.Regions})
 		h(w, r.WithContext(ctx))
 	})
 }

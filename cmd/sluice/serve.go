@@ -15,6 +15,7 @@ import (
 	"sluice/console"
 	"sluice/httpapi"
 	"sluice/residency"
+	"sluice/supervise"
 	"sluice/transfer"
 )
 
@@ -123,9 +124,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
+	m.API.Supervise = &supervise.Service{
+		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Grants: m.Stores.Grants, Transfers: m.API.Transfers, Events: m.Stores.Events,
+	}
 	m.API.Mounts["/"] = (&console.Server{
 		Keys: m.Stores.Keys, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Sharing: m.API.Sharing,
-		Transfers: m.API.Transfers, Log: m.Log, Catalog: catalog, Logger: m.Logger,
+		Transfers: m.API.Transfers, Supervise: m.API.Supervise, Log: m.Log, Catalog: catalog, Logger: m.Logger,
 	}).Handler()
 	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
