@@ -110,10 +110,10 @@ func (r Role) Validate() error {
 // a supervisor, for its regions. Only a hash of its secret is stored; the
 // secret is shown once, at creation.
 type APIKey struct {
-	ID      string   `json:"id"` // public part of the key, e.g. "k3f9a2c1d"
-	OrgID   int64    `json:"org_id"`
-	Role    Role     `json:"role"`
-	Regions []Region `json:"regions,omitempty"` // a supervisor's regions; OrgID is then 0
+	ID        string     `json:"id"` // public part of the key, e.g. "k3f9a2c1d"
+	OrgID     int64      `json:"org_id"`
+	Role      Role       `json:"role"`
+	Regions   []Region   `json:"regions,omitempty"` // a supervisor's regions; OrgID is then 0
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
