@@ -21,8 +21,16 @@ type Org struct {
 	// Kind says whether the org is a company or an authority; authorities
 	// are decided by their own rules (DSL Arts. 35-36, PIPL Art. 41). ""
 	// is stored as company.
-	Kind      OrgKind   `json:"kind"`
-	CreatedAt time.Time `json:"created_at"`
+	Kind OrgKind `json:"kind"`
+	// PublicBody marks a public management and service body (Shenzhen
+	// Data Regulations Art. 2(9)): its data is public data, and its new
+	// datasets start in the sharing catalogue as conditional.
+	PublicBody bool `json:"public_body,omitempty"`
+	// AnswerDays is the number of PRC working days in which the org
+	// answers a sharing request (Shenzhen Data Regulations Art. 43); 0
+	// is DefaultAnswerDays.
+	AnswerDays int       `json:"answer_days,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // An OrgKind says what kind of body an org is.
@@ -45,6 +53,21 @@ func (k OrgKind) Validate() error {
 	return Errorf(EINVALID, "Org kind %q is not one of company, domestic_authority, foreign_judicial, foreign_law_enforcement.", string(k))
 }
 
+// DefaultAnswerDays is the answer deadline of a sharing request, in PRC
+// working days, for an org that set none.
+const DefaultAnswerDays = 10
+
+// MaxAnswerDays bounds an org's answer deadline.
+const MaxAnswerDays = 60
+
+// AnswerDeadline returns the org's answer deadline in working days.
+func (o *Org) AnswerDeadline() int {
+	if o == nil || o.AnswerDays <= 0 {
+		return DefaultAnswerDays
+	}
+	return o.AnswerDays
+}
+
 var orgNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 // Validate returns EINVALID if o is not fit to be stored.
@@ -55,6 +78,8 @@ func (o *Org) Validate() error {
 		return Errorf(EINVALID, "Org name %q must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.", o.Name)
 	} else if err := o.Kind.Validate(); err != nil {
 		return err
+	} else if o.AnswerDays < 0 || o.AnswerDays > MaxAnswerDays {
+		return Errorf(EINVALID, "Org answer_days must be from 0 (the default, %d) to %d working days.", DefaultAnswerDays, MaxAnswerDays)
 	}
 	return o.Region.Validate()
 }

@@ -71,6 +71,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/datasets/{id}/records", s.auth(s.handleReadRecords, sluice.RoleOwner, sluice.RoleConsumer))
 	if s.Sharing != nil {
 		s.sharingRoutes(mux)
+		s.catalogRoutes(mux)
 	}
 	s.transferRoutes(mux)
 	if s.Supervise != nil {

@@ -49,6 +49,9 @@ func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 			if err := sh.checkBasis(d.Region, g.LegalBasis); err != nil {
 				return err
 			}
+			if err := sh.checkRequestable(ctx, d); err != nil {
+				return err
+			}
 		}
 	}
 	if err := sh.Grants.CreateGrant(ctx, g); err != nil {

@@ -67,6 +67,11 @@ type Service struct {
 	Policies sluice.PolicyService
 	Events   EventAppender
 
+	// Catalog and Classes keep the sharing catalogue; with Catalog nil
+	// there is none, and no class limits requests.
+	Catalog sluice.CatalogStore
+	Classes *policy.PublicDataClasses
+
 	Logger *slog.Logger
 
 	mu       sync.Mutex

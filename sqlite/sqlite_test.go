@@ -33,6 +33,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Consents:  sqlite.NewConsentService(control),
 		Policies:  sqlite.NewPolicyService(control),
 		Transfers: sqlite.NewTransferStore(control),
+		Catalog:   sqlite.NewCatalogStore(control),
 		SetNow:    func(now func() time.Time) { control.Now = now },
 		Regions:   map[sluice.Region]sluice.RecordStore{},
 	}

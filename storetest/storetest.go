@@ -37,6 +37,7 @@ type Stores struct {
 
 	// Cross-border transfers and their counters (see transfer.go).
 	Transfers sluice.TransferStore
+	Catalog   sluice.CatalogStore
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 
@@ -59,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Org", func(t *testing.T) { testOrg(t, open(t)) })
 	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
 	t.Run("SupervisorKey", func(t *testing.T) { testSupervisorKey(t, open(t)) })
+	t.Run("Catalog", func(t *testing.T) { testCatalog(t, open(t)) })
 	t.Run("TimeOrder", func(t *testing.T) { testTimeOrder(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })

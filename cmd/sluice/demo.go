@@ -196,6 +196,17 @@ func seedDemoRoles(ctx context.Context, m *Main, w io.Writer, datasetID int64) e
 	if err != nil {
 		return err
 	}
+	if m.API.Sharing != nil && m.API.Sharing.Catalog != nil {
+		octx := sluice.NewContextWithActor(ctx, &sluice.Actor{Org: orgs[0], Role: sluice.RoleOwner, Key: "demo"})
+		if err := m.API.Sharing.PutCatalogEntry(octx, datasetID, &sluice.CatalogEntry{
+			Sharing: sluice.SharingConditional, Opening: sluice.OpeningClosed,
+			Justification: "trips hold riders' phone numbers, identity numbers and precise locations",
+			LegalBasis:    "PIPL Arts. 13, 23; Shenzhen Data Regulations Arts. 26-27",
+			Conditions:    "de-identified fields only, for a stated public-interest purpose, after the owner's approval",
+		}); err != nil {
+			return err
+		}
+	}
 	if m.API.Sharing != nil {
 		cctx := sluice.NewContextWithActor(ctx, &sluice.Actor{Org: research, Role: sluice.RoleConsumer, Key: ck.ID})
 		p := &sluice.Purpose{Name: "mobility-study", LegalBasis: sluice.LegalBasisContract, Categories: []string{"user.contact"}, RetentionDays: 90}

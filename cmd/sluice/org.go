@@ -11,9 +11,10 @@ import (
 )
 
 func runOrgCreate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "org create", "org create --name NAME --region CODE [--sector S] [--ciio] [--kind K]", `
+	fs := newFlagSet(env, "org create", "org create --name NAME --region CODE [--sector S] [--ciio] [--kind K] [--public-body] [--answer-days N]", `
 sluice org create --name cn-rides --region CN --sector transport
-sluice org create --name grid-co --region CN --sector energy --ciio`)
+sluice org create --name grid-co --region CN --sector energy --ciio
+sluice org create --name sz-water --region CN --sector water --public-body --answer-days 5`)
 	var o sluice.Org
 	var region string
 	var c StoreConfig
@@ -22,6 +23,8 @@ sluice org create --name grid-co --region CN --sector energy --ciio`)
 	fs.StringVar(&o.Sector, "sector", "", "sector, e.g. transport, finance, health, automotive, energy")
 	fs.BoolVar(&o.CIIO, "ciio", false, "the org is a critical-information-infrastructure operator")
 	fs.StringVar((*string)(&o.Kind), "kind", "company", "company, domestic_authority, foreign_judicial or foreign_law_enforcement: authorities are decided by their own rules (DSL Arts. 35-36)")
+	fs.BoolVar(&o.PublicBody, "public-body", false, "the org is a public management and service body (Shenzhen Data Regulations Art. 2(9)): its new datasets start in the sharing catalogue as conditional, others' as none")
+	fs.IntVar(&o.AnswerDays, "answer-days", 0, "PRC working days in which the org answers a sharing request (Art. 43); 0 is 10")
 	addStoreFlags(fs, env, &c, false)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

@@ -29,6 +29,10 @@ func (m *Main) openSharing(ctx context.Context, subjectSecret []byte) error {
 	s := m.Stores
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, m.Records, s.Purposes, s.Grants
 	sh.Consents, sh.Policies, sh.Events, sh.Logger = s.Consents, s.Policies, s.Events, m.Logger
+	if sh.Classes, err = policy.DefaultClasses(); err != nil {
+		return err
+	}
+	sh.Catalog = s.Catalog
 	if err := sh.Load(ctx); err != nil {
 		return err
 	}
