@@ -132,6 +132,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /ui/datasets", s.pageAll(s.handleDatasets))
 	mux.Handle("GET /ui/datasets/{id}", s.pageAll(s.handleDataset))
 	mux.Handle("POST /ui/datasets/{id}/fields", s.form(s.handleFieldForm))
+	mux.Handle("POST /ui/datasets/{id}/catalog", s.form(s.handleCatalogForm))
 	mux.Handle("GET /ui/grants", s.pageAll(s.handleGrants))
 	mux.Handle("POST /ui/grants", s.form(s.handleGrantRequest))
 	mux.Handle("POST /ui/grants/{id}/{action}", s.form(s.handleGrantAction))

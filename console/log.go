@@ -313,6 +313,15 @@ func (s *Server) handleCatalog(v *view) {
 		s.svDatasets(v, "catalog")
 		return
 	}
+	if s.catalogue() {
+		items, err := s.Sharing.Catalogue(v.ctx())
+		if err != nil {
+			s.fail(v, err)
+			return
+		}
+		s.render(v, "catalog", map[string]any{"Items": items, "CanRequest": v.key.Role == sluice.RoleConsumer})
+		return
+	}
 	ds, err := s.allDatasets(v)
 	if err != nil {
 		s.fail(v, err)

@@ -2,6 +2,7 @@ package console
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,11 +11,6 @@ import (
 	"sluice"
 	"sluice/workday"
 )
-
-// DefaultAnswerDays is the number of PRC working days in which an owner is
-// expected to answer a pending grant request (Shenzhen Data Regulations
-// Art. 43: the provider answers within a set time), shown as its deadline.
-const DefaultAnswerDays = 10
 
 // allDatasets returns every dataset the viewer may see.
 func (s *Server) allDatasets(v *view) ([]*sluice.Dataset, error) {
@@ -110,8 +106,9 @@ func (s *Server) handleOverview(v *view) {
 	s.render(v, "overview", data)
 }
 
-// pendingItems lists pending grants (answer due DefaultAnswerDays working
-// days after the request) and transfers waiting for evidence or renewal,
+// pendingItems lists pending grants (answer due the owner's answer days,
+// in PRC working days, after the request: Shenzhen Data Regulations Art.
+// 43) and transfers waiting for evidence or renewal,
 // overdue first, then by deadline.
 func (s *Server) pendingItems(v *view) ([]pending, error) {
 	st := sluice.GrantPending
@@ -121,8 +118,14 @@ func (s *Server) pendingItems(v *view) ([]pending, error) {
 	}
 	now := s.now()
 	var items []pending
+	owners := map[int64]*sluice.Org{}
 	for _, g := range gs {
-		due, _ := workday.AddWorkingDays(g.CreatedAt, DefaultAnswerDays)
+		owner, ok := owners[g.OwnerOrgID]
+		if !ok && s.Orgs != nil {
+			owner, _ = s.Orgs.FindOrgByID(v.ctx(), g.OwnerOrgID)
+			owners[g.OwnerOrgID] = owner
+		}
+		due, _ := workday.AddWorkingDays(g.CreatedAt, owner.AnswerDeadline())
 		items = append(items, pending{Kind: "pending.grant", Label: "#" + strconv.FormatInt(g.ID, 10) + " · " + g.Purpose,
 			Link: "/ui/grants", Deadline: due.Format("2006-01-02"), Overdue: now.After(due), due: due})
 	}
@@ -194,12 +197,47 @@ func (s *Server) handleDataset(v *view) {
 		s.svDataset(v)
 		return
 	}
-	s.renderDataset(v, nil, "")
+	s.renderDataset(v, nil, "", nil)
+}
+
+// catalogue reports whether the server keeps a sharing catalogue.
+func (s *Server) catalogue() bool {
+	return s.Sharing != nil && s.Sharing.Catalog != nil && s.Sharing.Classes != nil
+}
+
+// handleCatalogForm sets a dataset's catalogue entry from the form, or
+// shows the dataset again with the error next to its field.
+func (s *Server) handleCatalogForm(v *view) {
+	if !s.allowed(v, sluice.RoleOwner) {
+		return
+	}
+	if !s.catalogue() {
+		s.fail(v, errNoService)
+		return
+	}
+	id, err := pathInt(v, "id")
+	if err != nil {
+		s.fail(v, err)
+		return
+	}
+	f := v.r.PostForm
+	e := &sluice.CatalogEntry{Sharing: f.Get("sharing"), Opening: f.Get("opening"), Justification: f.Get("justification"),
+		LegalBasis: f.Get("legal_basis"), Conditions: f.Get("conditions")}
+	if err := s.Sharing.PutCatalogEntry(v.ctx(), id, e); err != nil {
+		var se *sluice.Error
+		if errors.As(err, &se) && se.Code == sluice.EINVALID && se.Field != "" {
+			s.renderDataset(v, map[string]string{"catalog." + se.Field: se.Message}, "catalog", e)
+			return
+		}
+		s.fail(v, err)
+		return
+	}
+	seeOther(v, "/ui/datasets/"+strconv.FormatInt(id, 10))
 }
 
 // renderDataset shows a dataset: its fields, grade, grants; errs are the
 // errors of a field form, shown next to the field named field.
-func (s *Server) renderDataset(v *view, errs map[string]string, field string) {
+func (s *Server) renderDataset(v *view, errs map[string]string, field string, form *sluice.CatalogEntry) {
 	id, err := pathInt(v, "id")
 	if err != nil {
 		s.fail(v, err)
@@ -219,11 +257,24 @@ func (s *Server) renderDataset(v *view, errs map[string]string, field string) {
 	if len(errs) > 0 {
 		status = 400
 	}
-	s.renderStatus(v.w, v.r, v, status, "dataset", map[string]any{
+	data := map[string]any{
 		"Dataset": d, "Grants": gs, "Errors": errs, "ErrorField": field,
 		"CanEdit": v.key.Role == sluice.RoleOwner && s.Catalog != nil,
 		"Why":     gradeReasons(d),
-	})
+	}
+	if s.catalogue() {
+		e, err := s.Sharing.CatalogEntry(v.ctx(), d)
+		if err != nil {
+			s.fail(v, err)
+			return
+		}
+		if field == "catalog" && form != nil {
+			e = form
+		}
+		data["Entry"], data["CanClassify"] = e, v.key.Role == sluice.RoleOwner
+		data["SharingClasses"], data["OpeningClasses"] = s.Sharing.Classes.Sharing, s.Sharing.Classes.Opening
+	}
+	s.renderStatus(v.w, v.r, v, status, "dataset", data)
 }
 
 // gradeReasons says why a dataset has its grade: the fields that carry
@@ -261,7 +312,7 @@ func (s *Server) handleFieldForm(v *view) {
 	name := v.r.PostForm.Get("field")
 	old := d.Field(name)
 	if old == nil {
-		s.renderDataset(v, map[string]string{name: "err.field.unknown"}, name)
+		s.renderDataset(v, map[string]string{name: "err.field.unknown"}, name, nil)
 		return
 	}
 	if s.Catalog == nil {
@@ -273,7 +324,7 @@ func (s *Server) handleFieldForm(v *view) {
 	f := &sluice.Field{Name: old.Name, NonEmpty: old.NonEmpty}
 	if err := s.Catalog.Describe(f, keys); err != nil {
 		if sluice.ErrorCode(err) == sluice.EINVALID {
-			s.renderDataset(v, map[string]string{name: sluice.ErrorMessage(err)}, name)
+			s.renderDataset(v, map[string]string{name: sluice.ErrorMessage(err)}, name, nil)
 			return
 		}
 		s.fail(v, err)
