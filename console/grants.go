@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"sluice"
+	"sluice/workday"
 )
 
 // grantRow is a grant with its parties' names.
@@ -15,6 +16,8 @@ type grantRow struct {
 	Status          sluice.GrantStatus
 	CanDecide       bool // the viewer owns the dataset and the grant is pending
 	CanRevoke       bool
+	Due             string // a pending request's answer deadline (owner's working days)
+	Overdue         bool
 }
 
 func (s *Server) orgName(ctx context.Context, id int64, cache map[int64]string) string {
@@ -60,6 +63,11 @@ func (s *Server) renderGrants(v *view, errs map[string]string, form map[string]s
 		rows[i] = grantRow{Grant: g, Owner: s.orgName(v.ctx(), g.OwnerOrgID, names), Consumer: s.orgName(v.ctx(), g.ConsumerOrgID, names), Status: st,
 			CanDecide: mine && v.key.Role == sluice.RoleOwner && st == sluice.GrantPending,
 			CanRevoke: v.key.Role != sluice.RoleAuditor && (st == sluice.GrantApproved || st == sluice.GrantPending)}
+		if st == sluice.GrantPending && s.Orgs != nil {
+			owner, _ := s.Orgs.FindOrgByID(v.ctx(), g.OwnerOrgID)
+			due, _ := workday.AddWorkingDays(g.CreatedAt, owner.AnswerDeadline())
+			rows[i].Due, rows[i].Overdue = due.Format("2006-01-02"), now.After(due)
+		}
 	}
 	status := 200
 	if len(errs) > 0 {
