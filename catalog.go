@@ -41,7 +41,7 @@ type CatalogEntry struct {
 	LegalBasis    string    `json:"legal_basis"`
 	Conditions    string    `json:"conditions,omitempty"`
 	Default       bool      `json:"default,omitempty"` // not set by the owner: the class a new dataset starts with
-	UpdatedAt     time.Time `json:"updated_at"`
+	UpdatedAt     time.Time `json:"updated_at,omitzero"`
 }
 
 // CheckForm returns EINVALID, naming the field, unless e's classes are

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"sluice"
+	"sluice/internal/testenv"
 )
 
 // TestCatalogue_API: the classes new datasets start with, the owner's
@@ -20,6 +21,7 @@ func TestCatalogue_API(t *testing.T) {
 	// A public body's dataset starts conditional; a company's none, shown
 	// to its owner only.
 	body := list(f.ConsumerKey)
+	testenv.GoldenJSON(t, "api-catalog", []byte(body), nil)
 	for _, want := range []string{`"name":"patients"`, `"sharing":"conditional"`, `"default":true`, `"answer_days":5`, `"name":"id_number"`, `"user.government_id"`, `"public_body":true`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("consumer's catalogue lacks %s: %s", want, body)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"sluice"
+	"sluice/internal/testenv"
 	"sluice/supervise"
 )
 
@@ -23,6 +24,7 @@ func TestSupervisor_API(t *testing.T) {
 	}
 	before := f.EventCount()
 	status, body := get("/v1/supervisor/overview", f.SupervisorKey)
+	testenv.GoldenJSON(t, "api-supervisor-overview", []byte(body), nil)
 	if status != 200 || !strings.Contains(body, `"orgs":2`) || !strings.Contains(body, `"regions":["CN"]`) || !strings.Contains(body, `"name":"patients"`) {
 		t.Fatalf("overview: %d %s", status, body)
 	}
