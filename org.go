@@ -29,8 +29,12 @@ type Org struct {
 	// AnswerDays is the number of PRC working days in which the org
 	// answers a sharing request (Shenzhen Data Regulations Art. 43); 0
 	// is DefaultAnswerDays.
-	AnswerDays int       `json:"answer_days,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	AnswerDays int `json:"answer_days,omitempty"`
+	// AutoApprove approves at once the requests of public bodies for the
+	// org's datasets whose sharing class is unconditional, when the org
+	// is a public body itself.
+	AutoApprove bool      `json:"auto_approve_unconditional,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // An OrgKind says what kind of body an org is.

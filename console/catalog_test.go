@@ -90,6 +90,30 @@ func TestCatalogue_API(t *testing.T) {
 	f.Do("POST", "/v1/grants", f.ConsumerKey, grant).Want(t, 403)
 }
 
+// TestCatalogue_AutoApprove: a public body that set it approves other
+// public bodies' requests for its unconditionally shared datasets at once;
+// anyone else's wait.
+func TestCatalogue_AutoApprove(t *testing.T) {
+	f := newFixture(t)
+	f.Do("PUT", fmt.Sprintf("/v1/datasets/%d/catalog", f.Dataset), f.OwnerKey, map[string]string{"sharing": "unconditional", "opening": "closed",
+		"justification": "patients' records", "legal_basis": "PIPL Art. 28"}).Want(t, 200)
+	commission := &sluice.Org{Name: "sz-health-commission", Region: "CN", PublicBody: true}
+	key := f.Key(commission, sluice.RoleConsumer)
+	f.Do("POST", "/v1/purposes", key, `{"name":"surveillance","legal_basis":"statutory_duty","retention_days":90}`).Want(t, 201)
+	var g sluice.Grant
+	f.Do("POST", "/v1/grants", key, map[string]any{"dataset": f.Dataset, "fields": []string{"phone"}, "purpose": "surveillance",
+		"justification": "flu surveillance", "duration_days": 30}).Want(t, 201).Decode(t, &g)
+	if g.Status != sluice.GrantApproved {
+		t.Fatalf("a public body's request for unconditional data: %s", g.Status)
+	}
+	var other sluice.Grant
+	f.Do("POST", "/v1/grants", f.ConsumerKey, map[string]any{"dataset": f.Dataset, "fields": []string{"phone"}, "purpose": "epidemiology",
+		"justification": "again", "duration_days": 30}).Want(t, 201).Decode(t, &other)
+	if other.Status != sluice.GrantPending {
+		t.Fatalf("a company's request: %s", other.Status)
+	}
+}
+
 type testResponse struct {
 	status int
 	body   string

@@ -43,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	e := testenv.New(t, testenv.Options{})
 	f := &fixture{Env: e,
-		Hospital: &sluice.Org{Name: "cn-hospital", Region: "CN", Sector: "health", PublicBody: true, AnswerDays: 5},
+		Hospital: &sluice.Org{Name: "cn-hospital", Region: "CN", Sector: "health", PublicBody: true, AnswerDays: 5, AutoApprove: true},
 		Shop:     &sluice.Org{Name: "eu-shop", Region: "EU"},
 		Research: &sluice.Org{Name: "cn-research", Region: "CN"},
 	}

@@ -58,6 +58,7 @@ func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 		return err
 	}
 	sh.indexGrant(ctx, g)
+	sh.autoApprove(ctx, g)
 	return nil
 }
 

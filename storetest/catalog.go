@@ -11,12 +11,12 @@ import (
 // the sharing catalogue's entries.
 func testCatalog(t *testing.T, s *Stores) {
 	ctx := context.Background()
-	o := &sluice.Org{Name: "sz-water", Region: "CN", PublicBody: true, AnswerDays: 5}
+	o := &sluice.Org{Name: "sz-water", Region: "CN", PublicBody: true, AnswerDays: 5, AutoApprove: true}
 	if err := s.Orgs.CreateOrg(ctx, o); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Orgs.FindOrgByID(ctx, o.ID)
-	if err != nil || !got.PublicBody || got.AnswerDays != 5 {
+	if err != nil || !got.PublicBody || got.AnswerDays != 5 || !got.AutoApprove {
 		t.Fatalf("public body: %+v %v", got, err)
 	}
 	wantCode(t, s.Orgs.CreateOrg(ctx, &sluice.Org{Name: "slow", Region: "CN", AnswerDays: 61}), sluice.EINVALID)

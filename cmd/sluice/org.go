@@ -25,6 +25,7 @@ sluice org create --name sz-water --region CN --sector water --public-body --ans
 	fs.StringVar((*string)(&o.Kind), "kind", "company", "company, domestic_authority, foreign_judicial or foreign_law_enforcement: authorities are decided by their own rules (DSL Arts. 35-36)")
 	fs.BoolVar(&o.PublicBody, "public-body", false, "the org is a public management and service body (Shenzhen Data Regulations Art. 2(9)): its new datasets start in the sharing catalogue as conditional, others' as none")
 	fs.IntVar(&o.AnswerDays, "answer-days", 0, "PRC working days in which the org answers a sharing request (Art. 43); 0 is 10")
+	fs.BoolVar(&o.AutoApprove, "auto-approve-unconditional", false, "with --public-body: approve other public bodies' requests for unconditionally shared datasets at once")
 	addStoreFlags(fs, env, &c, false)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

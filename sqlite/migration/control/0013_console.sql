@@ -12,6 +12,9 @@ CREATE TABLE supervisor_keys (
 -- 2(9)) and the working days in which an org answers a sharing request.
 ALTER TABLE orgs ADD COLUMN public_body INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE orgs ADD COLUMN answer_days INTEGER NOT NULL DEFAULT 0;
+-- A public body's standing approval of other public bodies' requests for
+-- its unconditionally shared datasets.
+ALTER TABLE orgs ADD COLUMN auto_approve INTEGER NOT NULL DEFAULT 0;
 
 -- The sharing catalogue: each dataset's sharing and opening classes. A
 -- dataset without a row has its owner's default class.
