@@ -328,6 +328,23 @@ func TestCatalogue_Console(t *testing.T) {
 	}
 }
 
+// TestCatalogue_Grants: the grants page shows the catalogue's class and
+// conditions, and the catalogue's link fills the request form.
+func TestCatalogue_Grants(t *testing.T) {
+	f := newFixture(t)
+	consumer := client(t)
+	f.signIn(t, consumer, f.ConsumerKey)
+	if _, body := get(t, consumer, f.UI.URL+"/ui/catalog"); !strings.Contains(body, fmt.Sprintf(`href="/ui/grants?dataset=%d#grant-request"`, f.Dataset)) {
+		t.Errorf("no request link in the catalogue")
+	}
+	if _, body := get(t, consumer, f.UI.URL+"/ui/grants"); !strings.Contains(body, "Shared after the owner&#39;s approval") {
+		t.Errorf("grants page lacks the catalogue's conditions")
+	}
+	if _, body := get(t, consumer, fmt.Sprintf("%s/ui/grants?dataset=%d", f.UI.URL, f.Dataset)); !strings.Contains(body, fmt.Sprintf(`id="f-dataset" value="%d"`, f.Dataset)) {
+		t.Errorf("request form not filled from the catalogue's link")
+	}
+}
+
 // TestPagesByRole checks what each role gets on each page over plain HTTP.
 func TestPagesByRole(t *testing.T) {
 	f := newFixture(t)

@@ -18,6 +18,8 @@ type grantRow struct {
 	CanRevoke       bool
 	Due             string // a pending request's answer deadline (owner's working days)
 	Overdue         bool
+	Class           string // the dataset's sharing class, when the catalogue shows it
+	Conditions      string // the conditions the catalogue attaches to the sharing
 }
 
 func (s *Server) orgName(ctx context.Context, id int64, cache map[int64]string) string {
@@ -56,6 +58,17 @@ func (s *Server) renderGrants(v *view, errs map[string]string, form map[string]s
 	}
 	names := map[int64]string{}
 	now := s.now()
+	entries := map[int64]*sluice.CatalogEntry{}
+	if s.catalogue() {
+		items, err := s.Sharing.Catalogue(v.ctx())
+		if err != nil {
+			s.fail(v, err)
+			return
+		}
+		for _, it := range items {
+			entries[it.Dataset] = it.Entry
+		}
+	}
 	rows := make([]grantRow, len(gs))
 	for i, g := range gs {
 		st := g.EffectiveStatus(now)
@@ -63,6 +76,9 @@ func (s *Server) renderGrants(v *view, errs map[string]string, form map[string]s
 		rows[i] = grantRow{Grant: g, Owner: s.orgName(v.ctx(), g.OwnerOrgID, names), Consumer: s.orgName(v.ctx(), g.ConsumerOrgID, names), Status: st,
 			CanDecide: mine && v.key.Role == sluice.RoleOwner && st == sluice.GrantPending,
 			CanRevoke: v.key.Role != sluice.RoleAuditor && (st == sluice.GrantApproved || st == sluice.GrantPending)}
+		if e := entries[g.DatasetID]; e != nil {
+			rows[i].Class, rows[i].Conditions = e.Sharing, e.Conditions
+		}
 		if st == sluice.GrantPending && s.Orgs != nil {
 			owner, _ := s.Orgs.FindOrgByID(v.ctx(), g.OwnerOrgID)
 			due, _ := workday.AddWorkingDays(g.CreatedAt, owner.AnswerDeadline())
@@ -72,6 +88,9 @@ func (s *Server) renderGrants(v *view, errs map[string]string, form map[string]s
 	status := 200
 	if len(errs) > 0 {
 		status = 400
+	}
+	if form == nil && v.r.URL.Query().Get("dataset") != "" {
+		form = map[string]string{"dataset": v.r.URL.Query().Get("dataset")}
 	}
 	s.renderStatus(v.w, v.r, v, status, "grants", map[string]any{
 		"Grants": rows, "Errors": errs, "Form": form, "CanRequest": v.key.Role == sluice.RoleConsumer,
