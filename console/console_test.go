@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -455,5 +456,27 @@ func TestCatalogues(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServerError: a server error page carries a request id, and the
+// server log has the same id with the error.
+func TestServerError(t *testing.T) {
+	f := newFixture(t)
+	var logged strings.Builder
+	cs := &console.Server{Keys: f.Stores.Keys, Orgs: f.Stores.Orgs, Datasets: f.Stores.Datasets, Now: f.Clock.Now, // no sharing service
+		Logger: slog.New(slog.NewTextHandler(&logged, nil))}
+	ui := httptest.NewServer(cs.Handler())
+	t.Cleanup(ui.Close)
+	g := &fixture{Env: f.Env, UI: ui}
+	c := client(t)
+	g.signIn(t, c, f.OwnerKey)
+	resp, body := get(t, c, ui.URL+"/ui/grants")
+	m := regexp.MustCompile(`id="request-id">([0-9a-f]{16})<`).FindStringSubmatch(body)
+	if resp.StatusCode != 500 || m == nil {
+		t.Fatalf("server error: %d\n%s", resp.StatusCode, body)
+	}
+	if !strings.Contains(logged.String(), "request_id="+m[1]) {
+		t.Fatalf("request id %s not in the server log:\n%s", m[1], logged.String())
 	}
 }
