@@ -13,7 +13,12 @@ import (
 // changes and their mandatory fields, what consumers browse, and the
 // refusal of requests for datasets that are not shared.
 func TestCatalogue_API(t *testing.T) {
-	f := newFixture(t)
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) { testCatalogueAPI(t, newFixtureOn(t, engine)) })
+	}
+}
+
+func testCatalogueAPI(t *testing.T, f *fixture) {
 	list := func(key string) string {
 		r := f.Do("GET", "/v1/catalog", key, nil).Want(t, 200)
 		return string(r.Body)

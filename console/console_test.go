@@ -40,9 +40,12 @@ type fixture struct {
 	Dataset, ShopDataset, Grant, Pending int64
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureOn(t, testenv.SQLite) }
+
+// newFixtureOn is newFixture on the stores of engine.
+func newFixtureOn(t *testing.T, engine testenv.Engine) *fixture {
 	t.Helper()
-	e := testenv.New(t, testenv.Options{})
+	e := testenv.New(t, testenv.Options{Engine: engine})
 	f := &fixture{Env: e,
 		Hospital: &sluice.Org{Name: "cn-hospital", Region: "CN", Sector: "health", PublicBody: true, AnswerDays: 5, AutoApprove: true},
 		Shop:     &sluice.Org{Name: "eu-shop", Region: "EU"},

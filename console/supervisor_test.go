@@ -15,7 +15,12 @@ import (
 // through its own routes, every view logged, and is refused everything
 // else.
 func TestSupervisor_API(t *testing.T) {
-	f := newFixture(t)
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) { testSupervisorAPI(t, newFixtureOn(t, engine)) })
+	}
+}
+
+func testSupervisorAPI(t *testing.T, f *fixture) {
 	// f.Do goes to the test environment's API, without the supervisor's
 	// routes; the UI server serves the API with them.
 	get := func(path, key string) (int, string) {
