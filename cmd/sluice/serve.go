@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"sluice/auditlog"
+	"sluice/console"
 	"sluice/httpapi"
 	"sluice/recordio"
 	"sluice/residency"
 	"sluice/retention"
+	"sluice/supervise"
 	"sluice/transfer"
 )
 
@@ -164,6 +166,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
+	m.API.Supervise = &supervise.Service{
+		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Grants: m.Stores.Grants, Transfers: m.API.Transfers, Events: m.Stores.Events,
+	}
+	m.API.Mounts["/"] = (&console.Server{
+		Keys: m.Stores.Keys, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Sharing: m.API.Sharing,
+		Transfers: m.API.Transfers, Supervise: m.API.Supervise, Log: m.Log, Catalog: catalog, Logger: m.Logger,
+	}).Handler()
 	limiter := httpapi.NewAuthLimiter()
 	if limiter.TrustedProxies, err = httpapi.ParseTrustedProxies(m.Config.TrustedProxies); err != nil {
 		return err
