@@ -126,6 +126,9 @@ cp sluice-data/log.key /srv/replica2/sluice-data/log.key`)
 		fmt.Fprintf(env.Stderr, "sluice log key: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
+	if err := requireDataDir(*dir); err != nil {
+		return err
+	}
 	k, err := loadLogKey(*dir, *origin)
 	if err != nil {
 		return err

@@ -32,6 +32,7 @@ var commands = []command{
 	{"grant request", "ask for fields of another org's dataset, for a purpose", runGrantRequest},
 	{"grant revoke", "revoke a grant, as its owner or its consumer", runGrantRevoke},
 	{"ingest", "upload a file of records into a dataset on a running server", runIngest},
+	{"init", "create a data directory: stores, keys and the audit log's identity", runInit},
 	{"key create", "make an API key for an org (shown once)", runKeyCreate},
 	{"key list", "list API keys (never their secrets)", runKeyList},
 	{"key revoke", "revoke an API key", runKeyRevoke},
@@ -47,6 +48,7 @@ var commands = []command{
 	{"transfer list", "list the org's transfers", runTransferList},
 	{"transfer revoke", "revoke a transfer", runTransferRevoke},
 	{"transfer route", "decide the legal route for a cross-border transfer", runTransferRoute},
+	{"version", "print the version, commit, build date and data formats", runVersion},
 	{"verify", "verify a transparency log (C2SP tlog-tiles) or a subject's event proofs", runVerify},
 }
 
@@ -74,6 +76,9 @@ func main() {
 
 // Run runs the subcommand named by args and returns the process exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	cmd, rest := lookup(args)
 	if cmd == nil {
 		if len(args) == 0 || isHelp(args[0]) {

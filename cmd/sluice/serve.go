@@ -175,6 +175,13 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 		return errUsage
 	}
 	m.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	if m.Config.Demo && !isDataDir(m.Config.Store.DataDir) {
+		fmt.Fprintf(env.Stdout, "No data directory at %s: making a fresh one for the demo.\n", m.Config.Store.DataDir)
+		if err := initDataDir(ctx, env.Stdout, &m.Config.Store, m.Config.LogOrigin); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout)
+	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 func TestCLI_Transfer(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "cn-rides", "--region", "CN"); code != 0 {
 		t.Fatalf("org create: %s", errOut)
 	}
