@@ -49,6 +49,9 @@ type Server struct {
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
 
+	// Metrics, when set, count requests, ingests and category matches.
+	Metrics *Metrics
+
 	Logger *slog.Logger
 }
 
@@ -75,7 +78,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return mux
+	return s.observe(mux)
 }
 
 // auth authenticates the bearer key and checks its role.
@@ -203,7 +206,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	body := http.MaxBytesReader(w, r.Body, max)
+	body := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	rd, cleanup, err := s.newReader(body, opts)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
@@ -215,10 +218,12 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	before := d
 	if d, err = s.Datasets.FindDatasetByID(ctx, d.ID); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	s.Metrics.ingested(in.RecordCount, body.n, before, d)
 	writeJSON(w, http.StatusCreated, IngestResponse{Ingest: in, Charset: string(rd.Charset()), Format: string(rd.Format()), Dataset: d})
 }
 

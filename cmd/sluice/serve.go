@@ -29,6 +29,8 @@ type ServeConfig struct {
 	MaxBodyBytes int64
 	LogOrigin    string // origin of a new audit log; see loadLogKey
 	Catalog      string // user catalog merged over the built-in one
+	MetricsAddr  string // where /metrics is served; "" serves none
+	LogFormat    string // text or json
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
@@ -43,6 +45,10 @@ type Main struct {
 	API      *httpapi.Server
 	Log      *auditlog.Log // see openLog
 	Listener net.Listener
+
+	// MetricsListener serves /metrics when Config.MetricsAddr is set.
+	MetricsListener net.Listener
+	metricsHTTP     *http.Server
 
 	http    *http.Server
 	lock    io.Closer
@@ -122,6 +128,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
+	if m.Config.MetricsAddr != "" {
+		if err := m.openMetrics(); err != nil {
+			return err
+		}
+	}
 	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -140,6 +151,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.http.Shutdown(ctx))
 		cancel()
 	}
+	errs = append(errs, m.closeMetrics())
 	m.closeSharing()
 	m.closeLog()
 	if m.Stores != nil {
@@ -167,6 +179,8 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	addStoreFlags(fs, env, &m.Config.Store, true)
 	fs.StringVar(&m.Config.Catalog, "catalog", env.Getenv("SLUICE_CATALOG"), "JSON catalog `FILE` of extra categories and detectors, merged over the built-in one (env SLUICE_CATALOG)")
 	fs.StringVar(&m.Config.LogOrigin, "log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the audit log, fixed when its key is made at first start (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
+	fs.StringVar(&m.Config.MetricsAddr, "metrics-addr", env.Getenv("SLUICE_METRICS_ADDR"), "serve Prometheus metrics at http://`ADDR`/metrics, on a listener of their own; empty serves none (env SLUICE_METRICS_ADDR)")
+	fs.StringVar(&m.Config.LogFormat, "log-format", envOr(env, "SLUICE_LOG_FORMAT", "text"), "log lines as text or json, on stderr (env SLUICE_LOG_FORMAT)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -174,7 +188,15 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 		fmt.Fprintf(env.Stderr, "sluice serve: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
-	m.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	switch m.Config.LogFormat {
+	case "text":
+		m.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	case "json":
+		m.Logger = slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	default:
+		fmt.Fprintf(env.Stderr, "sluice serve: --log-format is text or json, not %q\n", m.Config.LogFormat)
+		return errUsage
+	}
 	if m.Config.Demo && !isDataDir(m.Config.Store.DataDir) {
 		fmt.Fprintf(env.Stdout, "No data directory at %s: making a fresh one for the demo.\n", m.Config.Store.DataDir)
 		if err := initDataDir(ctx, env.Stdout, &m.Config.Store, m.Config.LogOrigin); err != nil {
@@ -192,6 +214,9 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 		fmt.Fprintf(env.Stdout, "  region %-4s    %s\n", r, describeStore(m.Config.Store.RegionDSNs[r], m.Config.Store.DataDir+"/region-"+strings.ToLower(string(r))+".db"))
 	}
 	fmt.Fprintf(env.Stdout, "  audit log:     %s/log (verifier key %s)\n", m.URL(), m.Log.Key.VerifierKey)
+	if m.MetricsListener != nil {
+		fmt.Fprintf(env.Stdout, "  metrics:       http://%s/metrics\n", m.MetricsListener.Addr())
+	}
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m, env.Stdout); err != nil {
 			return fmt.Errorf("demo: %w", err)
