@@ -62,6 +62,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /v1/openapi.json", handleOpenAPI)
 	mux.Handle("POST /v1/datasets", s.auth(s.handleCreateDataset, sluice.RoleOwner))
 	mux.Handle("GET /v1/datasets", s.auth(s.handleListDatasets, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
 	mux.Handle("GET /v1/datasets/{id}", s.auth(s.handleGetDataset, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
