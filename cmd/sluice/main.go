@@ -102,7 +102,12 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	fmt.Fprintf(env.Stderr, "sluice %s: %s\n", cmd.name, errorText(err))
-	return 1
+	// An object the server does not know is "nothing found"; a missing
+	// input file (scan) is an error like any other.
+	if sluice.ErrorCode(err) == sluice.ENOTFOUND && cmd.name != "scan" {
+		return exitNotFound
+	}
+	return exitErr
 }
 
 // lookup finds the longest command name that prefixes args.
@@ -180,7 +185,26 @@ func parseFlags(fs *flag.FlagSet, env *Env, args []string) error {
 			return flag.ErrHelp
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	// Flags may follow arguments (sluice dataset show 1 --format json), as
+	// in most CLIs; after "--" everything is an argument.
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return errUsage
+		}
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		pos, rest = append(pos, rest[0]), rest[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, append(pos, tail...)...)); err != nil {
 		return errUsage
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"sluice"
 	"sluice/httpapi"
@@ -135,12 +134,12 @@ func orOpen(s string) string {
 }
 
 func runTransferList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "transfer list", "transfer list [--status S] [--json]", `
+	fs := newFlagSet(env, "transfer list", "transfer list [--status S] [--format F]", `
 sluice transfer list
 sluice transfer list --status awaiting_evidence`)
 	client := transferClient(fs, env)
 	status := fs.String("status", "", "only transfers in this `status`")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -152,16 +151,12 @@ sluice transfer list --status awaiting_evidence`)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env, l)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tROUTE\tDATASET\tTO\tRECIPIENT\tPEOPLE\tDATE\tEXPIRES")
+	var rows [][]string
 	for _, t := range l.Transfers {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", t.ID, t.Status, t.Decision.Route, t.DatasetID,
-			t.DestinationCountry, t.Recipient, t.Facts.Subjects, t.Date, t.ExpiresOn)
+		rows = append(rows, []string{fmt.Sprint(t.ID), string(t.Status), t.Decision.Route, fmt.Sprint(t.DatasetID),
+			t.DestinationCountry, t.Recipient, fmt.Sprint(t.Facts.Subjects), t.Date, dash(t.ExpiresOn)})
 	}
-	return tw.Flush()
+	return out.list(l, l.Transfers, []string{"id", "status", "route", "dataset", "to", "recipient", "people", "date", "expires"}, rows)
 }
 
 func runTransferEvidence(ctx context.Context, env *Env, args []string) error {
