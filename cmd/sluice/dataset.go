@@ -155,7 +155,7 @@ func runDatasetConfirmField(ctx context.Context, env *Env, args []string) error 
 # Confirm what classification found in a field:
 SLUICE_KEY=sk_owner... sluice dataset confirm-field 1 rider_phone
 # Correct it: the field holds resident ID numbers, or nothing personal:
-SLUICE_KEY=sk_owner... sluice dataset confirm-field --categories user.government_id.resident_id 1 rider_id_number
+SLUICE_KEY=sk_owner... sluice dataset confirm-field --categories user.government_id.national_identification_number 1 rider_id_number
 SLUICE_KEY=sk_owner... sluice dataset confirm-field --none 1 trip_id`)
 	serverURL, key := addClientFlags(fs, env, "owner")
 	categories := fs.String("categories", "", "comma-separated category keys the field holds (default: confirm the ones found)")

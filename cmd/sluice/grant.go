@@ -86,7 +86,7 @@ func grantFieldsText(g *sluice.Grant) string {
 
 func runGrantRequest(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "grant request", "grant request --dataset ID --fields A,B --purpose NAME --justification TEXT [--days N]", `
-SLUICE_KEY=sk_consumer... sluice grant request --dataset 1 --fields rider_phone,city \
+SLUICE_KEY=sk_consumer... sluice grant request --dataset 1 --fields rider_phone,fare_cny \
   --purpose risk-model --justification "pricing model for ride insurance" --days 90`)
 	serverURL, key := addClientFlags(fs, env, "consumer")
 	var req httpapi.CreateGrantRequest
@@ -123,7 +123,7 @@ SLUICE_KEY=sk_consumer... sluice grant request --dataset 1 --fields rider_phone,
 
 func runGrantApprove(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "grant approve", "grant approve [--fields F=OP,…] [--days N | --expires T] [--risk-assessment REF] GRANT-ID", `
-SLUICE_KEY=sk_owner... sluice grant approve --fields 'rider_phone=mask(3,4),city' --days 30 7`)
+SLUICE_KEY=sk_owner... sluice grant approve --fields 'rider_phone=mask(3,4),fare_cny' --days 30 7`)
 	serverURL, key := addClientFlags(fs, env, "owner")
 	var req httpapi.ApproveGrantRequest
 	fields := fs.String("fields", "", "approve only these fields, each optionally with its operator: clear, mask, mask(H,T), pseudonym, generalize(year|1km|city|band10), redact (default: every requested field, default operators)")

@@ -207,8 +207,15 @@ func parseFlags(fs *flag.FlagSet, env *Env, args []string) error {
 	if err := fs.Parse(append([]string{"--"}, append(pos, tail...)...)); err != nil {
 		return errUsage
 	}
+	if parsedHook != nil {
+		return parsedHook()
+	}
 	return nil
 }
+
+// parsedHook, when set (by tests), runs once a command's flags parsed; an
+// error it returns stops the command.
+var parsedHook func() error
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)

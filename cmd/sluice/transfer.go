@@ -53,7 +53,7 @@ func splitList(s string) []string {
 func runTransferCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "transfer create", "transfer create --dataset ID --fields F,… --country CC --recipient NAME [flags]", `
 export SLUICE_URL=http://127.0.0.1:8080 SLUICE_KEY=sk_...
-sluice transfer create --dataset 1 --fields phone,city --country US --recipient "Acme Inc." --legal-basis contract
+sluice transfer create --dataset 1 --fields rider_phone,fare_cny --country US --recipient "Acme Inc." --legal-basis contract
 sluice transfer create --dataset 2 --fields name --country SG --recipient "Acme Pte" --exemption hr --justification "payroll of staff seconded to Singapore"`)
 	client := transferClient(fs, env)
 	var req sluice.TransferRequest
