@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,8 @@ type ServeConfig struct {
 	LogOrigin    string // origin of a new audit log; see loadLogKey
 	Catalog      string // user catalog merged over the built-in one
 	MetricsAddr  string // where /metrics is served; "" serves none
+	TLSCert      string // PEM certificate (chain) file; with TLSKey, serve HTTPS
+	TLSKey       string // PEM private key file
 	LogFormat    string // text or json
 }
 
@@ -51,6 +54,8 @@ type Main struct {
 	metricsHTTP     *http.Server
 
 	http    *http.Server
+	tls     *certReloader
+	stopHUP func()
 	lock    io.Closer
 	errCh   chan error
 	stopLog func()
@@ -59,7 +64,12 @@ type Main struct {
 }
 
 // URL returns the server's base URL.
-func (m *Main) URL() string { return "http://" + m.Listener.Addr().String() }
+func (m *Main) URL() string {
+	if m.tls != nil {
+		return "https://" + m.Listener.Addr().String()
+	}
+	return "http://" + m.Listener.Addr().String()
+}
 
 // Open locks the data directory (when it holds SQLite stores), opens and
 // migrates the stores, finishes or undoes ingests a crash left half done,
@@ -133,10 +143,23 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if (m.Config.TLSCert == "") != (m.Config.TLSKey == "") {
+		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
+	if m.Config.TLSCert != "" {
+		if m.tls, err = newCertReloader(m.Config.TLSCert, m.Config.TLSKey); err != nil {
+			return err
+		}
+		m.stopHUP = m.tls.watchHUP(m.Logger)
+	}
 	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.http = &http.Server{Handler: m.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if m.tls != nil {
+		m.http.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: m.tls.getCertificate}
+		m.Listener = tls.NewListener(m.Listener, m.http.TLSConfig)
+	}
 	m.errCh = make(chan error, 1)
 	go func() { m.errCh <- m.http.Serve(m.Listener) }()
 	return nil
@@ -152,6 +175,10 @@ func (m *Main) Close() error {
 		cancel()
 	}
 	errs = append(errs, m.closeMetrics())
+	if m.stopHUP != nil {
+		m.stopHUP()
+		m.stopHUP = nil
+	}
 	m.closeSharing()
 	m.closeLog()
 	if m.Stores != nil {
@@ -180,6 +207,8 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	fs.StringVar(&m.Config.Catalog, "catalog", env.Getenv("SLUICE_CATALOG"), "JSON catalog `FILE` of extra categories and detectors, merged over the built-in one (env SLUICE_CATALOG)")
 	fs.StringVar(&m.Config.LogOrigin, "log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the audit log, fixed when its key is made at first start (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
 	fs.StringVar(&m.Config.MetricsAddr, "metrics-addr", env.Getenv("SLUICE_METRICS_ADDR"), "serve Prometheus metrics at http://`ADDR`/metrics, on a listener of their own; empty serves none (env SLUICE_METRICS_ADDR)")
+	fs.StringVar(&m.Config.TLSCert, "tls-cert", env.Getenv("SLUICE_TLS_CERT"), "serve HTTPS with this PEM certificate `FILE` (chain first the server's); read again on SIGHUP (env SLUICE_TLS_CERT)")
+	fs.StringVar(&m.Config.TLSKey, "tls-key", env.Getenv("SLUICE_TLS_KEY"), "the certificate's PEM private key `FILE` (env SLUICE_TLS_KEY)")
 	fs.StringVar(&m.Config.LogFormat, "log-format", envOr(env, "SLUICE_LOG_FORMAT", "text"), "log lines as text or json, on stderr (env SLUICE_LOG_FORMAT)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
