@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,7 +155,7 @@ func TestCLI_HelpExamples(t *testing.T) {
 				args[i] = strings.ReplaceAll(a, "$(sluice log key)", strings.TrimSpace(logKey))
 			}
 			only := e.command == "serve" || strings.Contains(e.line, "--url ") || strings.Contains(e.line, "--proof") ||
-				strings.Contains(e.line, "/var/lib/")
+				slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "/") }) // a system path
 			parseOnly = only
 			defer func() { parseOnly = false }()
 			code, out, errOut := runCLI(t, env, e.stdin, args...)
