@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"sluice"
 )
@@ -85,4 +87,48 @@ func (c *Client) PutPolicy(ctx context.Context, text []byte) (*PolicyResponse, e
 func (c *Client) Decide(ctx context.Context, req DecisionRequest) (json.RawMessage, error) {
 	var out json.RawMessage
 	return out, c.doJSON(ctx, "POST", "/v1/decisions", req, &out)
+}
+
+// A ReadPage is one page of a consumer read, as served: the body (JSON
+// lines, or CSV) and what its headers say.
+type ReadPage struct {
+	Body       []byte
+	CSV        bool
+	Served     int
+	Withheld   int
+	Fields     string // served fields with their operators
+	Denied     string // the grant's fields refused, with the rule
+	NextCursor string
+	AuditEntry int64
+}
+
+// Read reads a page of a dataset through a grant with a consumer key; q
+// holds fields, limit, cursor and format.
+func (c *Client) Read(ctx context.Context, dataset, grant int64, q url.Values) (*ReadPage, error) {
+	q.Set("grant", strconv.FormatInt(grant, 10))
+	req, err := http.NewRequestWithContext(ctx, "GET", c.URL+"/v1/datasets/"+strconv.FormatInt(dataset, 10)+"/records?"+q.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	var page ReadPage
+	err = c.doRaw(req, func(resp *http.Response) error {
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		h := resp.Header
+		page.Body, page.CSV = b, strings.HasPrefix(h.Get("Content-Type"), "text/csv")
+		page.Served, _ = strconv.Atoi(h.Get(HeaderServed))
+		page.Withheld, _ = strconv.Atoi(h.Get(HeaderWithheld))
+		page.AuditEntry, _ = strconv.ParseInt(h.Get(HeaderAuditEntry), 10, 64)
+		page.Fields, page.Denied, page.NextCursor = h.Get(HeaderFields), h.Get(HeaderDeniedFields), h.Get(HeaderNextCursor)
+		return nil
+	})
+	return &page, err
+}
+
+// ReadOwn reads a page of the key's own dataset (owner key).
+func (c *Client) ReadOwn(ctx context.Context, dataset int64, q url.Values) (*RecordPage, error) {
+	var out RecordPage
+	return &out, c.doJSON(ctx, "GET", "/v1/datasets/"+strconv.FormatInt(dataset, 10)+"/records?"+q.Encode(), nil, &out)
 }
