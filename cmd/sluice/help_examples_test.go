@@ -138,6 +138,14 @@ func TestCLI_HelpExamples(t *testing.T) {
 			t.Fatalf("purpose create: %s", errOut)
 		}
 	}
+	// An approved grant 1, for the examples that read through it.
+	cenv := map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": consumer}
+	if code, _, errOut := runCLI(t, cenv, "", "grant", "request", "--dataset", "1", "--fields", "rider_phone,fare_cny", "--purpose", "claims", "--justification", "claims"); code != 0 {
+		t.Fatalf("grant request: %s", errOut)
+	}
+	if code, _, errOut := runCLI(t, map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": owner}, "", "grant", "approve", "1"); code != 0 {
+		t.Fatalf("grant approve: %s", errOut)
+	}
 	_, logKey, _ := runCLI(t, map[string]string{"SLUICE_DATA_DIR": m.Config.Store.DataDir}, "", "log", "key")
 	examples := helpExamples(t)
 	if len(examples) < 40 {
