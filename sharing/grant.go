@@ -2,6 +2,7 @@ package sharing
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -82,6 +83,7 @@ func (sh *Service) ApproveGrant(ctx context.Context, id int64, a sluice.GrantApp
 	}
 	if a.Fields != nil {
 		fields := make([]sluice.GrantField, len(a.Fields))
+		var clear []string
 		for i, f := range a.Fields {
 			op, err := policy.ParseOp(f.Op)
 			if err != nil {
@@ -91,8 +93,14 @@ func (sh *Service) ApproveGrant(ctx context.Context, id int64, a sluice.GrantApp
 			if !op.IsZero() {
 				fields[i].Op = op.String()
 			}
+			if op.Kind == policy.OpClear {
+				clear = append(clear, f.Name)
+			}
 		}
 		a.Fields = fields
+		if err := sh.checkClear(ctx, id, clear, a); err != nil {
+			return nil, err
+		}
 	}
 	g, err := sh.Grants.ApproveGrant(ctx, id, a)
 	if err != nil {
@@ -155,4 +163,32 @@ func (sh *Service) CreateConsent(ctx context.Context, identifier, key string, c 
 	}
 	c.SubjectKey = k
 	return sh.Consents.CreateConsent(ctx, c)
+}
+
+// checkClear refuses an approval that names "clear" for a field of
+// personal information without providing identified data: personal data
+// is de-identified before it goes to another party unless an exception
+// applies (Shenzhen Data Regulations Arts. 26–27), and the owner claims
+// the exception with identified_data, not with an operator.
+func (sh *Service) checkClear(ctx context.Context, id int64, names []string, a sluice.GrantApproval) error {
+	if len(names) == 0 || a.IdentifiedData {
+		return nil
+	}
+	g, err := sh.Grants.FindGrantByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if f := d.Field(name); f != nil && f.Personal {
+			return &sluice.Error{Code: sluice.EINVALID, Field: name, Message: fmt.Sprintf(
+				"Field %q holds personal information: it goes to another party de-identified unless an exception applies "+
+					"(Shenzhen Data Regulations Arts. 26–27). Give an operator such as mask or hash, or provide identified data "+
+					"(identified_data, sluice grant approve --identified) with the exception that allows it.", name)}
+		}
+	}
+	return nil
 }

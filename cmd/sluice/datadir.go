@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/policy/route"
 )
 
 // dataDirFile marks a directory as a sluice data directory. sluice init
@@ -119,6 +120,7 @@ func initDataDir(ctx context.Context, w io.Writer, c *StoreConfig, origin string
 	for _, r := range c.Regions {
 		fmt.Fprintf(w, "  region %-4s         %s (schema %04d)\n", r, describeStore(c.RegionDSNs[r], regionPath(c.DataDir, r)), v.RegionSchema)
 	}
+	noRulesNote(w, c.Regions)
 	fmt.Fprintf(w, "  subject-key secret: %s\n", filepath.Join(c.DataDir, subjectKeyFile))
 	fmt.Fprintf(w, "  audit log key:      %s (origin %s)\n", filepath.Join(c.DataDir, logKeyFile), key.Origin())
 	fmt.Fprintf(w, "  log verifier key:   %s\n", key.VerifierKey)
@@ -130,4 +132,17 @@ func initDataDir(ctx context.Context, w io.Writer, c *StoreConfig, origin string
 // regionPath is the SQLite file of a region's records.
 func regionPath(dir string, r sluice.Region) string {
 	return filepath.Join(dir, "region-"+strings.ToLower(string(r))+".db")
+}
+
+// noRulesNote says, for each region no transfer rule pack covers (the US),
+// what sluice does with its data, so that no one takes silence for a
+// pass.
+func noRulesNote(w io.Writer, regions []sluice.Region) {
+	rules := route.Default()
+	for _, r := range regions {
+		if !rules.Covers(r) {
+			fmt.Fprintf(w, "  note: no transfer rule pack covers region %s. sluice stores, classifies and shares its data,\n"+
+				"        but decides no cross-border transfer for it: transfer create and transfer route refuse, with the reason.\n", r)
+		}
+	}
 }

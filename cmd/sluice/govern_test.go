@@ -98,6 +98,20 @@ func TestCLI_Govern(t *testing.T) {
 		t.Errorf("decide: %q", out)
 	}
 	run(cenv, "", exitNotFound, "decide", "--dataset", "1", "--grant", "1", "--fields", "rider_id_number", "--fail-on-deny")
+	// "clear" on a field of personal information is the identified-data
+	// exception, claimed with --identified, not an operator to slip in.
+	run(cenv, "", 0, "grant", "request", "--dataset", "1", "--fields", "rider_id_number,fare_cny", "--purpose", "claims", "--justification", "claims")
+	if out := run(oenv, "", exitErr, "grant", "approve", "--fields", "rider_id_number=clear,fare_cny", "2"); !strings.Contains(out, "--identified") || !strings.Contains(out, "Arts. 26–27") {
+		t.Errorf("approve with clear on an ID number: %q", out)
+	}
+	run(oenv, "", 0, "grant", "approve", "--fields", "rider_id_number=mask(6,4),fare_cny=clear", "2")
+
+	// A region without a transfer rule pack is said to be one.
+	denv := map[string]string{"SLUICE_DATA_DIR": m.Config.Store.DataDir}
+	if out := run(denv, "", 0, "org", "create", "--name", "us-co", "--region", "US"); !strings.Contains(out, "no transfer rule pack covers region US") {
+		t.Errorf("org create in US: %q", out)
+	}
+
 	run(oenv, "", exitNotFound, "consent", "list")
 	run(oenv, "", 0, "consent", "record", "--subject", "13800138000", "--purpose", "claims", "--evidence", "form 7")
 	run(oenv, "", 0, "consent", "withdraw", "--subject", "13800138000", "--purpose", "claims")

@@ -42,6 +42,7 @@ sluice org create --name grid-co --region CN --sector energy --ciio`)
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Created org %s (id %d) in region %s.\n", o.Name, o.ID, o.Region)
+	noRulesNote(env.Stdout, []sluice.Region{o.Region})
 	return nil
 }
 

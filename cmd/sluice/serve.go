@@ -243,6 +243,7 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 		fmt.Fprintf(env.Stdout, "  region %-4s    %s\n", r, describeStore(m.Config.Store.RegionDSNs[r], m.Config.Store.DataDir+"/region-"+strings.ToLower(string(r))+".db"))
 	}
 	fmt.Fprintf(env.Stdout, "  audit log:     %s/log (verifier key %s)\n", m.URL(), m.Log.Key.VerifierKey)
+	noRulesNote(env.Stdout, m.Config.Store.Regions)
 	if m.MetricsListener != nil {
 		fmt.Fprintf(env.Stdout, "  metrics:       http://%s/metrics\n", m.MetricsListener.Addr())
 	}
