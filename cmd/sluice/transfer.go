@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"sluice"
 	"sluice/httpapi"
@@ -237,12 +238,12 @@ sluice transfer export --format jsonl --fields phone 3 > acme.jsonl`)
 }
 
 func runTransferCounters(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "transfer counters", "transfer counters [--date DATE] [--json]", `
+	fs := newFlagSet(env, "transfer counters", "transfer counters [--date DATE] [--format F]", `
 sluice transfer counters
-sluice transfer counters --date 2026-12-31 --json`)
+sluice transfer counters --date 2026-12-31 --format json`)
 	client := transferClient(fs, env)
-	date := fs.String("date", "", "the `date` to count on (default today)")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+	date := fs.String("date", "", "the `date` to count on, up to the end of this year (default today)")
+	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -254,10 +255,25 @@ sluice transfer counters --date 2026-12-31 --json`)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env, v)
+	f, err := out.resolve()
+	if err != nil {
+		return err
+	}
+	if f != "table" {
+		var rows [][]string
+		for _, line := range v.Counters {
+			headroom, next := "", ""
+			if line.Headroom != nil {
+				headroom, next = fmt.Sprint(*line.Headroom), line.NextRoute
+			}
+			rows = append(rows, []string{v.Date, line.Counter, fmt.Sprint(line.Count), headroom, next})
+		}
+		return out.write(f, v, v.Counters, []string{"date", "counter", "count", "headroom", "next_route"}, rows)
 	}
 	fmt.Fprintf(env.Stdout, "People exported by org %d (region %s), counted since %s:\n", v.OrgID, v.Region, orOpen(v.WindowFrom))
+	if today := time.Now().UTC().Format("2006-01-02"); v.Date > today {
+		fmt.Fprintf(env.Stdout, "(as of %s: the exports made so far; any made before then add to these)\n", v.Date)
+	}
 	for _, line := range v.Counters {
 		next := "no limit ahead"
 		if line.Headroom != nil {
