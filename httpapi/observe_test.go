@@ -16,7 +16,9 @@ import (
 //	go test ./httpapi -run '^$' -bench Observe -count 6 | tee new.txt
 func BenchmarkObserve(b *testing.B) {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/datasets/{id}", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"id": r.PathValue("id")}) })
+	mux.HandleFunc("GET /v1/datasets/{id}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]string{"id": r.PathValue("id")})
+	})
 	s := &Server{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: NewMetrics(prometheus.NewRegistry())}
 	for _, c := range []struct {
 		name string
