@@ -102,6 +102,9 @@ func (sh *Service) ApproveGrant(ctx context.Context, id int64, a sluice.GrantApp
 			return nil, err
 		}
 	}
+	if err := sh.checkConsumerRegion(ctx, id); err != nil {
+		return nil, err
+	}
 	g, err := sh.Grants.ApproveGrant(ctx, id, a)
 	if err != nil {
 		return nil, err
@@ -191,4 +194,30 @@ func (sh *Service) checkClear(ctx context.Context, id int64, names []string, a s
 		}
 	}
 	return nil
+}
+
+// checkConsumerRegion refuses to approve a grant whose consumer is in
+// another region than the dataset: every read would be denied (records
+// stay in their region; moving them is a cross-border transfer, decided by
+// its own route), so an approval would only look like access.
+func (sh *Service) checkConsumerRegion(ctx context.Context, id int64) error {
+	g, err := sh.Grants.FindGrantByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID)
+	if err != nil {
+		return err
+	}
+	consumer, err := sh.Orgs.FindOrgByID(operatorContext(ctx), g.ConsumerOrgID)
+	if err != nil {
+		return err
+	}
+	if consumer.Region == "" || consumer.Region == d.Region {
+		return nil
+	}
+	return sluice.Errorf(sluice.EINVALID,
+		"Grant %d: the consumer's org is in region %s, the dataset in %s. Records stay in their region, so every read through this grant would be refused "+
+			"(rule residency.region: DSL Art. 31; PIPL Art. 38; GDPR Art. 44). Moving records to %s is a cross-border transfer: use sluice transfer create, which decides its route; deny this grant.",
+		g.ID, consumer.Region, d.Region, consumer.Region)
 }
