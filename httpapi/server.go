@@ -71,6 +71,8 @@ type Server struct {
 	Minimisation MinimisationReporter
 	// The supervisor's reading across orgs (supervisor.go): served when set.
 	Supervise *supervise.Service
+	// Metrics, when set, count requests, ingests and category matches.
+	Metrics *Metrics
 
 	Logger *slog.Logger
 }
@@ -82,6 +84,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /v1/openapi.json", handleOpenAPI)
 	mux.Handle("POST /v1/datasets", s.auth(s.handleCreateDataset, sluice.RoleOwner))
 	mux.Handle("GET /v1/datasets", s.auth(s.handleListDatasets, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
 	mux.Handle("GET /v1/datasets/{id}", s.auth(s.handleGetDataset, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
@@ -103,7 +106,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return secure(s.bodyDeadline(mux))
+	return secure(s.bodyDeadline(s.observe(mux)))
 }
 
 // auth authenticates the bearer key and checks its role.
@@ -249,7 +252,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	body := http.MaxBytesReader(w, r.Body, max)
+	body := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	rd, cleanup, err := s.newReader(body, opts)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
@@ -260,6 +263,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
+	}
+	if s.Metrics != nil && !in.Replayed {
+		if after, err := s.Datasets.FindDatasetByID(ctx, d.ID); err == nil {
+			s.Metrics.ingested(in.RecordCount, body.n, d, after)
+		}
 	}
 	s.answerIngest(w, r, in, rd)
 }

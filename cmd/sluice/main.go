@@ -32,6 +32,7 @@ var commands = []command{
 	{"grant request", "ask for fields of another org's dataset, for a purpose", runGrantRequest},
 	{"grant revoke", "revoke a grant, as its owner or its consumer", runGrantRevoke},
 	{"ingest", "upload a file of records into a dataset on a running server", runIngest},
+	{"init", "create a data directory: stores, keys and the audit log's identity", runInit},
 	{"key create", "make an API key for an org (shown once)", runKeyCreate},
 	{"key list", "list API keys (never their secrets)", runKeyList},
 	{"key revoke", "revoke an API key", runKeyRevoke},
@@ -50,6 +51,7 @@ var commands = []command{
 	{"transfer list", "list the org's transfers", runTransferList},
 	{"transfer revoke", "revoke a transfer", runTransferRevoke},
 	{"transfer route", "decide the legal route for a cross-border transfer", runTransferRoute},
+	{"version", "print the version, commit, build date and data formats", runVersion},
 	{"verify", "verify a transparency log (C2SP tlog-tiles) or a subject's event proofs", runVerify},
 }
 
@@ -77,6 +79,9 @@ func main() {
 
 // Run runs the subcommand named by args and returns the process exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	// Local administration acts as the system, which no request can.
 	ctx = sluice.NewSystemContext(ctx)
 	cmd, rest := lookup(args)
@@ -102,7 +107,12 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	fmt.Fprintf(env.Stderr, "sluice %s: %s\n", cmd.name, errorText(err))
-	return 1
+	// An object the server does not know is "nothing found"; a missing
+	// input file (scan) is an error like any other.
+	if sluice.ErrorCode(err) == sluice.ENOTFOUND && cmd.name != "scan" {
+		return exitNotFound
+	}
+	return exitErr
 }
 
 // lookup finds the longest command name that prefixes args.
@@ -180,11 +190,37 @@ func parseFlags(fs *flag.FlagSet, env *Env, args []string) error {
 			return flag.ErrHelp
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	// Flags may follow arguments (sluice dataset show 1 --format json), as
+	// in most CLIs; after "--" everything is an argument.
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return errUsage
+		}
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		pos, rest = append(pos, rest[0]), rest[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, append(pos, tail...)...)); err != nil {
 		return errUsage
+	}
+	if parsedHook != nil {
+		return parsedHook()
 	}
 	return nil
 }
+
+// parsedHook, when set (by tests), runs once a command's flags parsed; an
+// error it returns stops the command.
+var parsedHook func() error
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)
