@@ -65,7 +65,10 @@ func (db *DB) Open() (err error) {
 	// crash of the process. Acknowledged changes must never be lost.
 	// Prepared statements are cached per connection: the writer runs the
 	// same few statements for every change.
-	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000"
+	// secure_delete: deleted content is overwritten with zeros, so that an
+	// erased person's data does not linger in free pages (see
+	// RecordStore.ApplySubjectChange for the WAL).
+	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000&_secure_delete=on"
 	if db.wdb, err = sql.Open("sqlite3", "file:"+db.Path+"?"+opts+"&_txlock=immediate"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}

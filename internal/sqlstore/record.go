@@ -46,7 +46,7 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
+		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3`+notRestricted+`
 		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
 	if err != nil {
 		return nil, err
@@ -85,7 +85,7 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT r.id, r.subject_key
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+notRestricted+`
 		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
 	if err != nil {
 		return nil, nil, err
@@ -128,7 +128,7 @@ func (s *RecordStore) subjectPage(ctx context.Context, datasetID int64, after *i
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT r.id, r.subject_key
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+notRestricted+`
 		ORDER BY r.id LIMIT $5`, datasetID, *after, through, sluice.IngestCommitted, subjectPage)
 	if err != nil {
 		return 0, err
