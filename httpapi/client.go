@@ -75,5 +75,9 @@ func (c *Client) do(req *http.Request, out any) error {
 		}
 		return &sluice.Error{Code: e.Error.Code, Message: e.Error.Message, Line: e.Error.Line, Field: e.Error.Field}
 	}
+	if w, ok := out.(io.Writer); ok {
+		_, err := io.Copy(w, resp.Body)
+		return err
+	}
 	return json.NewDecoder(resp.Body).Decode(out)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sluice"
+	"sluice/dsr"
 	"sluice/recordio"
 	"sluice/sharing"
 )
@@ -49,6 +50,10 @@ type Server struct {
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
 
+	// Data-subject requests and legal holds (subjectrequest.go): served
+	// when set.
+	SubjectRequests *dsr.Service
+
 	Logger *slog.Logger
 }
 
@@ -69,6 +74,7 @@ func (s *Server) Handler() http.Handler {
 		s.sharingRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	s.subjectRequestRoutes(mux)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})

@@ -37,6 +37,11 @@ type Stores struct {
 
 	// Cross-border transfers and their counters (see transfer.go).
 	Transfers sluice.TransferStore
+
+	// Data-subject requests and legal holds (see subjectrequest.go).
+	SubjectRequests sluice.SubjectRequestStore
+	// Dir is the directory of the SQLite files, "" on PostgreSQL.
+	Dir string
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 

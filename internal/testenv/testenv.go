@@ -19,6 +19,7 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/dsr"
 	"sluice/httpapi"
 	"sluice/policy"
 	"sluice/residency"
@@ -88,6 +89,8 @@ type Env struct {
 	Transfers *transfer.Service
 	API       *httpapi.Server
 	Log       *auditlog.Log
+
+	SubjectRequests *dsr.Service
 }
 
 // New starts an Env, and stops it when the test ends.
@@ -135,6 +138,13 @@ func New(tb testing.TB, opts Options) *Env {
 		tb.Fatal(err)
 	}
 	e.Log = auditlog.New(s.Log, lkey)
+	e.SubjectRequests = &dsr.Service{
+		Datasets: s.Datasets, Requests: s.SubjectRequests, Stores: s.Regions, Consents: s.Consents,
+		Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers, Orgs: s.Orgs, Log: e.Log,
+		Keyer: func(int64) *sluice.SubjectKeyer { return sluice.NewSubjectKeyer(e.Secret) },
+		Now:   e.Clock.Now,
+	}
+	e.API.SubjectRequests = e.SubjectRequests
 	e.API.Mounts = map[string]http.Handler{
 		"/log/":                                 http.StripPrefix("/log", e.Log.Handler()),
 		"GET /v1/subjects/{subject_key}/events": e.API.SubjectEventsHandler(e.Log),

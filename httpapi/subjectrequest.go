@@ -1,0 +1,194 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"sluice"
+	"sluice/dsr"
+)
+
+// subjectRequestRoutes adds the data-subject request and legal-hold
+// routes: owners file and act, auditors read.
+func (s *Server) subjectRequestRoutes(mux *http.ServeMux) {
+	if s.SubjectRequests == nil {
+		return
+	}
+	read := []sluice.Role{sluice.RoleOwner, sluice.RoleAuditor}
+	mux.Handle("POST /v1/subject-requests", s.auth(s.handleFileSubjectRequest, sluice.RoleOwner))
+	mux.Handle("GET /v1/subject-requests", s.auth(s.handleListSubjectRequests, read...))
+	mux.Handle("GET /v1/subject-requests/{id}", s.auth(s.handleGetSubjectRequest, read...))
+	mux.Handle("GET /v1/subject-requests/{id}/package", s.auth(s.handleSubjectPackage, sluice.RoleOwner))
+	for _, action := range []string{"verify", "fulfil", "refuse", "extend"} {
+		mux.Handle("POST /v1/subject-requests/{id}/"+action, s.auth(s.handleSubjectRequestAction(action), sluice.RoleOwner))
+	}
+	mux.Handle("GET /v1/holds", s.auth(s.handleListHolds, read...))
+	mux.Handle("POST /v1/datasets/{id}/hold", s.auth(s.handlePlaceHold, sluice.RoleOwner))
+	mux.Handle("DELETE /v1/datasets/{id}/hold", s.auth(s.handleLiftHold, sluice.RoleOwner))
+}
+
+// SubjectRequestList is the body of GET /v1/subject-requests: overdue
+// requests first.
+type SubjectRequestList struct {
+	Requests []*sluice.SubjectRequest `json:"requests"`
+}
+
+// SubjectRequestAction is the body of POST /v1/subject-requests/{id}/ACTION:
+// the reason of a refusal or an extension, the evidence of a verification.
+type SubjectRequestAction struct {
+	Reason   string `json:"reason,omitempty"`
+	Evidence string `json:"evidence,omitempty"`
+}
+
+// HoldRequest is the body of POST /v1/datasets/{id}/hold.
+type HoldRequest struct {
+	Reason string `json:"reason"`
+}
+
+// HoldList is the body of GET /v1/holds.
+type HoldList struct {
+	Holds []*sluice.DatasetHold `json:"holds"`
+}
+
+func (s *Server) handleFileSubjectRequest(w http.ResponseWriter, r *http.Request) {
+	var req dsr.FileRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	sr, err := s.SubjectRequests.File(r.Context(), &req)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, sr)
+}
+
+func (s *Server) handleListSubjectRequests(w http.ResponseWriter, r *http.Request) {
+	var state *sluice.SubjectRequestState
+	if v := r.URL.Query().Get("state"); v != "" {
+		st := sluice.SubjectRequestState(v)
+		state = &st
+	}
+	rs, err := s.SubjectRequests.List(r.Context(), state)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if rs == nil {
+		rs = []*sluice.SubjectRequest{}
+	}
+	writeJSON(w, http.StatusOK, SubjectRequestList{Requests: rs})
+}
+
+func (s *Server) handleGetSubjectRequest(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Subject request")
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	sr, err := s.SubjectRequests.Find(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sr)
+}
+
+func (s *Server) handleSubjectRequestAction(action string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, "Subject request")
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		var req SubjectRequestAction
+		if r.ContentLength != 0 {
+			if err := decodeJSON(w, r, &req); err != nil {
+				writeError(w, r, s.Logger, err)
+				return
+			}
+		}
+		ctx, svc := r.Context(), s.SubjectRequests
+		var sr *sluice.SubjectRequest
+		switch action {
+		case "verify":
+			sr, err = svc.Verify(ctx, id, req.Evidence)
+		case "fulfil":
+			sr, err = svc.Fulfil(ctx, id)
+		case "refuse":
+			sr, err = svc.Refuse(ctx, id, req.Reason)
+		case "extend":
+			sr, err = svc.Extend(ctx, id, req.Reason)
+		}
+		if err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, sr)
+	}
+}
+
+// handleSubjectPackage serves GET /v1/subject-requests/{id}/package: a
+// zip archive, or with ?format=json one JSON document.
+func (s *Server) handleSubjectPackage(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Subject request")
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	p, err := s.SubjectRequests.Package(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if r.URL.Query().Get("format") == "json" {
+		writeJSON(w, http.StatusOK, p)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="subject-request-`+r.PathValue("id")+`.zip"`)
+	if err := p.WriteZip(w); err != nil {
+		s.Logger.ErrorContext(r.Context(), "write subject package", "err", err)
+	}
+}
+
+func (s *Server) handlePlaceHold(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Dataset")
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var req HoldRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	h, err := s.SubjectRequests.PlaceHold(r.Context(), id, req.Reason)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, h)
+}
+
+func (s *Server) handleLiftHold(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Dataset")
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if err := s.SubjectRequests.LiftHold(r.Context(), id); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleListHolds(w http.ResponseWriter, r *http.Request) {
+	hs, err := s.SubjectRequests.Holds(r.Context())
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, HoldList{Holds: hs})
+}
