@@ -240,6 +240,13 @@ func (pd *PackageDataset) CSV(w io.Writer) error {
 		cols = append(cols, f.Name)
 	}
 	for _, r := range pd.Records {
+		if r.fields == nil && len(r.Data) > 0 {
+			fs, err := parseRecord(r.Data)
+			if err != nil {
+				return fmt.Errorf("record %d: %w", r.ID, err)
+			}
+			r.fields = fs
+		}
 		for _, f := range r.fields {
 			if !slices.Contains(cols, f.Name) {
 				cols = append(cols, f.Name)
