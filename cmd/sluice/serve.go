@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"sluice"
 	"sluice/auditlog"
+	"sluice/dsr"
 	"sluice/httpapi"
 	"sluice/residency"
 	"sluice/transfer"
@@ -121,6 +123,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	if err := m.openLog(ctx); err != nil {
 		return err
+	}
+	m.API.SubjectRequests = &dsr.Service{
+		Datasets: m.Stores.Datasets, Requests: m.Stores.SubjectRequests, Stores: m.Stores.Regions,
+		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes, Grants: m.Stores.Grants,
+		Transfers: m.Stores.Transfers, Orgs: m.Stores.Orgs, Log: m.Log, Logger: m.Logger,
+		Keyer: func(int64) *sluice.SubjectKeyer { return sluice.NewSubjectKeyer(secret) },
 	}
 	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)

@@ -134,6 +134,9 @@ type Stores struct {
 
 	Transfers sluice.TransferStore
 
+	// Data-subject requests and legal holds.
+	SubjectRequests sluice.SubjectRequestStore
+
 	// Governed sharing.
 	Purposes sluice.PurposeService
 	Grants   sluice.GrantService
@@ -194,6 +197,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Orgs, s.Keys, s.Datasets, s.Ingests = postgres.NewOrgService(db), postgres.NewKeyService(db), postgres.NewDatasetService(db), ingests
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
+		s.SubjectRequests = postgres.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
 	} else {
@@ -207,6 +211,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Orgs, s.Keys, s.Datasets, s.Ingests = sqlite.NewOrgService(db), sqlite.NewKeyService(db), sqlite.NewDatasetService(db), ingests
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
+		s.SubjectRequests = sqlite.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)
 	}
