@@ -97,7 +97,7 @@ func (s *Service) Fulfil(ctx context.Context, id int64) (*sluice.SubjectRequest,
 	} else if r.VerifiedAt == nil {
 		return nil, sluice.Errorf(sluice.ECONFLICT, "Subject request %d: verify the person's identity first (PIPL Art. 45 ¶3; GDPR Art. 12(6)).", id)
 	}
-	found, _, err := s.locate(ctx, r)
+	found, datasets, err := s.locate(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -106,8 +106,12 @@ func (s *Service) Fulfil(ctx context.Context, id int64) (*sluice.SubjectRequest,
 		return nil, err
 	}
 	out := &sluice.SubjectRequestOutcome{}
-	for region, ms := range found {
-		if err := s.apply(ctx, r, region, ms, holds, out); err != nil {
+	byRegion := map[sluice.Region][]*sluice.Dataset{}
+	for _, d := range datasets {
+		byRegion[d.Region] = append(byRegion[d.Region], d)
+	}
+	for region, ds := range byRegion {
+		if err := s.apply(ctx, r, region, ds, found[region], holds, out); err != nil {
 			return nil, err
 		}
 	}
@@ -154,11 +158,20 @@ func (s *Service) holds(ctx context.Context, orgID int64) (map[int64]*sluice.Dat
 
 // apply changes one region's records as the request asks, in one
 // transaction of the region's store.
-func (s *Service) apply(ctx context.Context, r *sluice.SubjectRequest, region sluice.Region, ms []*match, holds map[int64]*sluice.DatasetHold, out *sluice.SubjectRequestOutcome) error {
-	if len(ms) == 0 {
+//
+// An erasure recounts the records of every dataset of the region, even
+// when it finds nothing: an erasure that was cut short after the region's
+// store committed and is now fulfilled again brings the counts up to date.
+func (s *Service) apply(ctx context.Context, r *sluice.SubjectRequest, region sluice.Region, datasets []*sluice.Dataset, ms []*match, holds map[int64]*sluice.DatasetHold, out *sluice.SubjectRequestOutcome) error {
+	if len(ms) == 0 && r.Type != sluice.RequestErasure {
 		return nil
 	}
 	c := &sluice.SubjectChange{RequestID: r.ID, Rewrite: map[int64][]byte{}, Restrict: map[int64]string{}}
+	if r.Type == sluice.RequestErasure {
+		for _, d := range datasets {
+			c.Datasets = append(c.Datasets, d.ID)
+		}
+	}
 	held := map[int64]*sluice.HeldData{}
 	for _, m := range ms {
 		out.Found = true
@@ -221,7 +234,7 @@ func (s *Service) apply(ctx context.Context, r *sluice.SubjectRequest, region sl
 	if r.Type == sluice.RequestCorrection && out.Corrected == 0 && out.Elements == 0 && out.Found {
 		out.Note = "No record of the person holds the field " + strconv.Quote(r.Correction.Field) + "."
 	}
-	if len(c.Delete) == 0 && len(c.Rewrite) == 0 && len(c.Restrict) == 0 {
+	if len(c.Delete) == 0 && len(c.Rewrite) == 0 && len(c.Restrict) == 0 && r.Type != sluice.RequestErasure {
 		return nil
 	}
 	st, err := s.subjectStore(region)
@@ -232,10 +245,10 @@ func (s *Service) apply(ctx context.Context, r *sluice.SubjectRequest, region sl
 	if err != nil {
 		return fmt.Errorf("apply subject request to region %s: %w", region, err)
 	}
-	if len(c.Delete) > 0 {
-		for _, id := range c.Datasets {
-			if err := s.Requests.SetRecordCount(ctx, id, counts[id]); err != nil {
-				s.logger().ErrorContext(ctx, "set record count after erasure", slog.Int64("dataset", id), slog.Any("err", err))
+	for _, d := range datasets {
+		if n, ok := counts[d.ID]; ok && n != d.RecordCount {
+			if err := s.Requests.SetRecordCount(ctx, d.ID, n); err != nil {
+				s.logger().ErrorContext(ctx, "set record count after erasure", slog.Int64("dataset", d.ID), slog.Any("err", err))
 			}
 		}
 	}
