@@ -19,6 +19,7 @@ const (
 	ActionHoldPlace             = "dataset.hold.place"
 	ActionHoldLift              = "dataset.hold.lift"
 	ActionDatasetDelete         = "dataset.delete"
+	ActionOrgOffboard           = "org.offboard"
 )
 
 // A SubjectRequestType is what a person asks of an organisation that holds
@@ -217,6 +218,17 @@ type SubjectRequestStore interface {
 
 	// SetRecordCount sets a dataset's record count after records left it.
 	SetRecordCount(ctx context.Context, datasetID, n int64) error
+
+	// MarkDatasetDeleted makes a dataset a tombstone: no longer found, its
+	// name free, its fields, counts and hold gone; grants, transfers and
+	// events keep naming it. ENOTFOUND if it is deleted already.
+	MarkDatasetDeleted(ctx context.Context, datasetID int64, e *Event) error
+	// DeletedDatasets lists the tombstones (id, org and region), so that
+	// records left by a deletion cut short are removed at start.
+	DeletedDatasets(ctx context.Context) ([]*Dataset, error)
+	// CloseOrg revokes every key of an org and deletes its consent
+	// ledger, with its event (whose Details get the counts).
+	CloseOrg(ctx context.Context, orgID int64, e *Event) error
 }
 
 // A SubjectRecordStore is what erasure, correction and restriction need of
@@ -239,6 +251,11 @@ type SubjectRecordStore interface {
 
 	// RestrictedRecords reports which of ids are restricted.
 	RestrictedRecords(ctx context.Context, ids []int64) (map[int64]bool, error)
+
+	// DeleteDatasetRecords deletes every record of a dataset in one
+	// transaction, final on disk as ApplySubjectChange, and returns how
+	// many.
+	DeleteDatasetRecords(ctx context.Context, datasetID int64) (int64, error)
 }
 
 // A SubjectChange is what one request does to a region's records.

@@ -24,6 +24,36 @@ func (s *Server) subjectRequestRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/holds", s.auth(s.handleListHolds, read...))
 	mux.Handle("POST /v1/datasets/{id}/hold", s.auth(s.handlePlaceHold, sluice.RoleOwner))
 	mux.Handle("DELETE /v1/datasets/{id}/hold", s.auth(s.handleLiftHold, sluice.RoleOwner))
+	mux.Handle("DELETE /v1/datasets/{id}", s.auth(s.handleDeleteDataset, sluice.RoleOwner))
+}
+
+// DeleteDatasetRequest is the optional body of DELETE /v1/datasets/{id}:
+// force a deletion that a legal hold or an open grant or transfer stands
+// in the way of, with the reason.
+type DeleteDatasetRequest struct {
+	Force  bool   `json:"force,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) handleDeleteDataset(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "Dataset")
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	var req DeleteDatasetRequest
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &req); err != nil {
+			writeError(w, r, s.Logger, err)
+			return
+		}
+	}
+	out, err := s.SubjectRequests.DeleteDataset(r.Context(), id, req.Force, req.Reason)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // SubjectRequestList is the body of GET /v1/subject-requests: overdue

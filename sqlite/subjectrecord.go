@@ -55,3 +55,14 @@ func (db *DB) Checkpoint(ctx context.Context) error {
 		}
 	}
 }
+
+// DeleteDatasetRecords deletes every record of a dataset in one
+// transaction and makes the deletion final on disk, as
+// ApplySubjectChange does.
+func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64) (int64, error) {
+	n, err := s.RecordStore.DeleteDatasetRecords(ctx, datasetID)
+	if err != nil {
+		return 0, FormatError(err)
+	}
+	return n, s.Checkpoint(ctx)
+}

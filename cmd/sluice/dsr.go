@@ -226,3 +226,57 @@ func outcomeText(r *sluice.SubjectRequest) string {
 	}
 	return s
 }
+
+// newSubjectRequests returns the subject-request service over the stores.
+func newSubjectRequests(s *Stores, secret []byte) *dsr.Service {
+	return &dsr.Service{
+		Datasets: s.Datasets, Requests: s.SubjectRequests, Stores: s.Regions,
+		Consents: s.Consents, Purposes: s.Purposes, Grants: s.Grants,
+		Transfers: s.Transfers, Orgs: s.Orgs,
+		Keyer: func(int64) *sluice.SubjectKeyer { return sluice.NewSubjectKeyer(secret) },
+	}
+}
+
+func runOrgOffboard(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "org offboard", "org offboard --name NAME [--force --reason TEXT]", `
+sluice org offboard --name cn-rides
+sluice org offboard --name cn-rides --force --reason "contract ended 2026-11-30; hold lifted by counsel"`)
+	var c StoreConfig
+	name := fs.String("name", "", "the org to offboard (required)")
+	force := fs.Bool("force", false, "offboard although a legal hold or an open grant or transfer depends on the org")
+	reason := fs.String("reason", "", "why a forced offboarding goes ahead (required with --force)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	addStoreFlags(fs, env, &c, true)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	if *name == "" {
+		fmt.Fprintln(env.Stderr, "sluice org offboard: --name is required")
+		return errUsage
+	}
+	s, err := openStores(ctx, &c, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	secret, err := loadSecret(c.DataDir)
+	if err != nil {
+		return err
+	}
+	orgs, _, err := s.Orgs.FindOrgs(ctx, sluice.OrgFilter{Name: name})
+	if err != nil {
+		return err
+	} else if len(orgs) == 0 {
+		return sluice.Errorf(sluice.ENOTFOUND, "Org %q not found.", *name)
+	}
+	out, err := newSubjectRequests(s, secret).OffboardOrg(ctx, orgs[0].ID, *force, *reason)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return printJSON(env, out)
+	}
+	fmt.Fprintf(env.Stdout, "Offboarded org %s: %d datasets and %d records deleted, %d grants and %d transfers revoked, keys revoked, consent ledger deleted.\n",
+		*name, len(out.Datasets), out.Records, out.GrantsRevoked, out.TransfersRevoked)
+	return nil
+}

@@ -45,6 +45,7 @@ var commands = []command{
 	{"log key", "print the key that verifies the audit log", runLogKey},
 	{"org create", "create an org (a tenant) in its home region", runOrgCreate},
 	{"org list", "list orgs", runOrgList},
+	{"org offboard", "remove an org: its datasets and records (final on disk), grants, keys and consents", runOrgOffboard},
 	{"scan", "classify the fields of files (CSV, TSV, JSONL, Parquet)", runScan},
 	{"serve", "run the server (embedded SQLite by default)", runServe},
 	{"transfer counters", "show the org's year-to-date export counters against their thresholds", runTransferCounters},

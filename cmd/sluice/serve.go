@@ -11,9 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
 	"sluice/auditlog"
-	"sluice/dsr"
 	"sluice/httpapi"
 	"sluice/residency"
 	"sluice/transfer"
@@ -124,11 +122,10 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
-	m.API.SubjectRequests = &dsr.Service{
-		Datasets: m.Stores.Datasets, Requests: m.Stores.SubjectRequests, Stores: m.Stores.Regions,
-		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes, Grants: m.Stores.Grants,
-		Transfers: m.Stores.Transfers, Orgs: m.Stores.Orgs, Log: m.Log, Logger: m.Logger,
-		Keyer: func(int64) *sluice.SubjectKeyer { return sluice.NewSubjectKeyer(secret) },
+	m.API.SubjectRequests = newSubjectRequests(m.Stores, secret)
+	m.API.SubjectRequests.Log, m.API.SubjectRequests.Logger = m.Log, m.Logger
+	if _, err := m.API.SubjectRequests.Sweep(ctx); err != nil {
+		return fmt.Errorf("remove records of deleted datasets: %w", err)
 	}
 	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
 		return fmt.Errorf("listen: %w", err)

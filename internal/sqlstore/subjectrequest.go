@@ -210,3 +210,62 @@ func (s *SubjectRequestStore) SetRecordCount(ctx context.Context, datasetID, n i
 		return err
 	})
 }
+
+// MarkDatasetDeleted makes a dataset a tombstone: invisible, its name
+// freed, its fields, counts and hold gone, with its event.
+func (s *SubjectRequestStore) MarkDatasetDeleted(ctx context.Context, datasetID int64, e *sluice.Event) error {
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		d := tx.Dialect()
+		n, err := tx.Exec(ctx, `
+			UPDATE datasets SET deleted_at = $1, name = $2, record_count = 0, subjects = 0, updated_at = $1
+			WHERE id = $3 AND deleted_at IS NULL`, d.Time(tx.Now), fmt.Sprintf("deleted-%d", datasetID), datasetID)
+		if err != nil {
+			return d.FormatError(err)
+		} else if n == 0 {
+			return sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", datasetID)
+		}
+		for _, q := range []string{`DELETE FROM fields WHERE dataset_id = $1`, `DELETE FROM dataset_holds WHERE dataset_id = $1`} {
+			if _, err := tx.Exec(ctx, q, datasetID); err != nil {
+				return err
+			}
+		}
+		_, err = AppendEvent(ctx, tx, e)
+		return err
+	})
+}
+
+// DeletedDatasets returns the id and region of every deleted dataset.
+func (s *SubjectRequestStore) DeletedDatasets(ctx context.Context) ([]*sluice.Dataset, error) {
+	rows, err := s.db.Read.Query(ctx, `SELECT id, org_id, region FROM datasets WHERE deleted_at IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*sluice.Dataset
+	for rows.Next() {
+		var d sluice.Dataset
+		if err := rows.Scan(&d.ID, &d.OrgID, &d.Region); err != nil {
+			return nil, err
+		}
+		out = append(out, &d)
+	}
+	return out, rows.Err()
+}
+
+// CloseOrg revokes every key of an org and deletes its consent ledger,
+// with its event.
+func (s *SubjectRequestStore) CloseOrg(ctx context.Context, orgID int64, e *sluice.Event) error {
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		keys, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE org_id = $2 AND revoked_at IS NULL`, tx.Dialect().Time(tx.Now), orgID)
+		if err != nil {
+			return err
+		}
+		consents, err := tx.Exec(ctx, `DELETE FROM consents WHERE org_id = $1`, orgID)
+		if err != nil {
+			return err
+		}
+		e.Details["keys_revoked"], e.Details["consents_deleted"] = keys, consents
+		_, err = AppendEvent(ctx, tx, e)
+		return err
+	})
+}

@@ -30,3 +30,7 @@ CREATE TABLE dataset_holds (
 	reason     TEXT NOT NULL,
 	placed_at  TIMESTAMPTZ NOT NULL
 );
+
+-- A deleted dataset stays as a tombstone (its name freed, its fields and
+-- records gone), for the grants, transfers and events that name it.
+ALTER TABLE datasets ADD COLUMN deleted_at TIMESTAMPTZ;
