@@ -64,5 +64,9 @@ func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64)
 	if err != nil {
 		return 0, FormatError(err)
 	}
+	// The id ranges of the dataset's ingests name no rows any more.
+	if _, err := s.db.wdb.ExecContext(ctx, `DELETE FROM record_batches WHERE ingest_id IN (SELECT id FROM record_ingests WHERE dataset_id = ?)`, datasetID); err != nil {
+		return n, FormatError(err)
+	}
 	return n, s.Checkpoint(ctx)
 }

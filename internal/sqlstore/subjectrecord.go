@@ -134,7 +134,7 @@ func sortedKeys[V any](m map[int64]V) []int64 {
 }
 
 // DeleteDatasetRecords deletes every record of a dataset, visible or not,
-// with its ingests and restrictions, in one transaction, and returns how
+// with their restrictions, in one transaction, and returns how
 // many records it deleted.
 func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64) (int64, error) {
 	tx, err := s.db.BeginTx(ctx)
@@ -146,13 +146,8 @@ func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64)
 	if err != nil {
 		return 0, err
 	}
-	for _, q := range []string{
-		`DELETE FROM record_restrictions WHERE dataset_id = $1`,
-		`DELETE FROM record_batches WHERE ingest_id IN (SELECT id FROM record_ingests WHERE dataset_id = $1)`,
-	} {
-		if _, err := tx.Exec(ctx, q, datasetID); err != nil {
-			return 0, err
-		}
+	if _, err := tx.Exec(ctx, `DELETE FROM record_restrictions WHERE dataset_id = $1`, datasetID); err != nil {
+		return 0, err
 	}
 	return n, tx.Commit(ctx)
 }
