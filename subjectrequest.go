@@ -13,6 +13,8 @@ const (
 	ActionSubjectRequestFulfil  = "subject_request.fulfil"
 	ActionSubjectRequestRefuse  = "subject_request.refuse"
 	ActionSubjectRequestExtend  = "subject_request.extend"
+	ActionSubjectRequestLift    = "subject_request.lift"
+	ActionSubjectRequestPolicy  = "subject_request.policy"
 	ActionSubjectRecordsErase   = "subject.erase"
 	ActionSubjectRecordsCorrect = "subject.correct"
 	ActionSubjectRestrict       = "subject.restrict"
@@ -140,6 +142,7 @@ type SubjectRequest struct {
 	ClosedAt        *time.Time             `json:"closed_at,omitempty"`
 	Reason          string                 `json:"reason,omitempty"` // why refused
 	Outcome         *SubjectRequestOutcome `json:"outcome,omitempty"`
+	LiftedAt        *time.Time             `json:"lifted_at,omitempty"` // a restriction's end
 	Overdue         bool                   `json:"overdue"`
 }
 
@@ -216,6 +219,11 @@ type SubjectRequestStore interface {
 	// FindHolds returns the holds on the org's datasets.
 	FindHolds(ctx context.Context, orgID int64) ([]*DatasetHold, error)
 
+	// PutWorkingDays sets an org's deadline for CN requests, with its
+	// event; FindWorkingDays returns it, 0 if the org set none.
+	PutWorkingDays(ctx context.Context, orgID int64, days int, e *Event) error
+	FindWorkingDays(ctx context.Context, orgID int64) (int, error)
+
 	// SetRecordCount sets a dataset's record count after records left it.
 	SetRecordCount(ctx context.Context, datasetID, n int64) error
 
@@ -251,6 +259,10 @@ type SubjectRecordStore interface {
 
 	// RestrictedRecords reports which of ids are restricted.
 	RestrictedRecords(ctx context.Context, ids []int64) (map[int64]bool, error)
+
+	// LiftRestrictions lifts the restrictions a request placed and
+	// returns how many.
+	LiftRestrictions(ctx context.Context, requestID int64) (int64, error)
 
 	// DeleteDatasetRecords deletes every record of a dataset in one
 	// transaction, final on disk as ApplySubjectChange, and returns how

@@ -57,10 +57,6 @@ type Service struct {
 	// Keyer returns the subject keyer of an organisation.
 	Keyer func(orgID int64) *sluice.SubjectKeyer
 
-	// WorkingDays returns the organisation's CN deadline in working days,
-	// 0 for the default; nil is always the default.
-	WorkingDays func(ctx context.Context, orgID int64) (int, error)
-
 	Rules  *Rules
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -176,8 +172,8 @@ func (s *Service) File(ctx context.Context, in *FileRequest) (*sluice.SubjectReq
 	}
 	now := s.now()
 	days := 0
-	if s.WorkingDays != nil && in.Jurisdiction == "CN" {
-		if days, err = s.WorkingDays(ctx, org.ID); err != nil {
+	if in.Jurisdiction == "CN" {
+		if days, err = s.Requests.FindWorkingDays(ctx, org.ID); err != nil {
 			return nil, err
 		}
 	}
@@ -354,4 +350,79 @@ func (s *Service) Extend(ctx context.Context, id int64, reason string) (*sluice.
 		r.State, r.ExtendedAt, r.ExtensionReason = sluice.RequestExtended, &now, reason
 		return map[string]any{"reason_sha256": sluice.TextHash(reason)}, nil
 	})
+}
+
+// MaxWorkingDays bounds an organisation's own CN deadline.
+const MaxWorkingDays = 60
+
+// SetWorkingDays sets the acting org's deadline for CN requests, in
+// working days on the PRC calendar (0: the default of rules/deadlines.json).
+// It applies to requests filed from now on.
+func (s *Service) SetWorkingDays(ctx context.Context, days int) error {
+	org, err := requireOwner(ctx)
+	if err != nil {
+		return err
+	}
+	if days < 0 || days > MaxWorkingDays {
+		return &sluice.Error{Code: sluice.EINVALID, Field: "cn_working_days", Message: "cn_working_days must be 0 (the default) to 60."}
+	}
+	e := &sluice.Event{Action: sluice.ActionSubjectRequestPolicy, Object: map[string]any{"org": org.Name}, Details: map[string]any{"cn_working_days": days}}
+	return s.Requests.PutWorkingDays(ctx, org.ID, days, e)
+}
+
+// WorkingDays returns the acting org's deadline for CN requests: its own
+// value, or the default.
+func (s *Service) WorkingDays(ctx context.Context) (int, error) {
+	org, err := actorOrg(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.Requests.FindWorkingDays(ctx, org.ID)
+	if err == nil && n == 0 {
+		rule, rerr := s.rules().Rule("CN")
+		if rerr != nil {
+			return 0, rerr
+		}
+		n = rule.WorkingDays
+	}
+	return n, err
+}
+
+// Lift ends the restriction a fulfilled restriction request placed: the
+// person's records are served and exported again.
+func (s *Service) Lift(ctx context.Context, id int64) (*sluice.SubjectRequest, error) {
+	if _, err := requireOwner(ctx); err != nil {
+		return nil, err
+	}
+	r, err := s.Find(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case r.Type != sluice.RequestRestriction:
+		return nil, sluice.Errorf(sluice.ECONFLICT, "Subject request %d is a %s request: only a restriction is lifted.", id, r.Type)
+	case r.State != sluice.RequestFulfilled:
+		return nil, sluice.Errorf(sluice.ECONFLICT, "Subject request %d is %s: nothing is restricted yet.", id, r.State)
+	case r.LiftedAt != nil:
+		return nil, sluice.Errorf(sluice.ECONFLICT, "Subject request %d was lifted already.", id)
+	}
+	var lifted int64
+	for region := range s.Stores {
+		st, err := s.subjectStore(region)
+		if err != nil {
+			return nil, err
+		}
+		n, err := st.LiftRestrictions(ctx, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		lifted += n
+	}
+	now := s.now()
+	r.LiftedAt = &now
+	if err := s.Requests.UpdateSubjectRequest(ctx, r, r.State, s.event(sluice.ActionSubjectRequestLift, r, map[string]any{"records": lifted})); err != nil {
+		return nil, err
+	}
+	r.SetOverdue(now)
+	return r, nil
 }

@@ -247,6 +247,15 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		if len(p.Datasets) != 2 || !p.Datasets[1].Records[0].Restricted {
 			t.Fatalf("package after restriction: %+v", p.Datasets)
 		}
+		f.act(a.ID, "lift", nil, 409) // not a restriction
+		lifted := f.act(r.ID, "lift", nil, 200)
+		if lifted.LiftedAt == nil {
+			t.Fatalf("lifted: %+v", lifted)
+		}
+		if recs := f.records(f.visit); len(recs) != 2 {
+			t.Fatalf("records after the lift: %v", recs)
+		}
+		f.act(r.ID, "lift", nil, 409)
 	})
 
 	t.Run("ErasureUnderHold", func(t *testing.T) {
@@ -310,6 +319,17 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 			t.Fatalf("CN deadline: %s %+v", due, cn.Deadline)
 		}
 		f.act(cn.ID, "extend", map[string]string{"reason": "many records"}, 409)
+		// The organisation's own value: 10 working days.
+		f.Do("PUT", "/v1/subject-requests/policy", f.owner, map[string]int{"cn_working_days": 61}).Want(t, 400)
+		var pol struct{ CNWorkingDays int `json:"cn_working_days"` }
+		f.Do("PUT", "/v1/subject-requests/policy", f.owner, map[string]int{"cn_working_days": 10}).Want(t, 200).Decode(t, &pol)
+		if pol.CNWorkingDays != 10 {
+			t.Fatalf("policy: %+v", pol)
+		}
+		cn10 := f.file(map[string]any{"type": "access", "jurisdiction": "CN", "identifiers": map[string]string{"phone": alicePhone}})
+		if due := cn10.Deadline.Due.In(beijing).Format(time.DateOnly); due != "2026-10-19" || cn10.Deadline.Rule != "10 working days (PRC calendar)" {
+			t.Fatalf("CN deadline under the org's policy: %s %+v", due, cn10.Deadline)
+		}
 		f.Clock.Set(time.Date(2026, 1, 31, 9, 0, 0, 0, time.UTC))
 		eu := f.file(map[string]any{"type": "portability", "jurisdiction": "EU", "identifiers": map[string]string{"email": aliceEmail}})
 		if due := eu.Deadline.Due.Format(time.DateOnly); due != "2026-02-28" || eu.Deadline.Reference != "GDPR Art. 12(3): information on action taken without undue delay and in any event within one month of receipt of the request." {
@@ -330,7 +350,7 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		f.Clock.Set(time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC))
 		var list struct{ Requests []*sluice.SubjectRequest }
 		f.Do("GET", "/v1/subject-requests", f.auditor, nil).Want(t, 200).Decode(t, &list)
-		if len(list.Requests) != 3 || list.Requests[0].ID != late.ID || !list.Requests[0].Overdue || list.Requests[1].ID != eu.ID || list.Requests[1].Overdue {
+		if len(list.Requests) != 4 || list.Requests[0].ID != late.ID || !list.Requests[0].Overdue || list.Requests[1].ID != eu.ID || list.Requests[1].Overdue {
 			for _, r := range list.Requests {
 				t.Logf("%d %s overdue=%t due %s", r.ID, r.State, r.Overdue, r.Deadline.Due)
 			}

@@ -18,7 +18,9 @@ func (s *Server) subjectRequestRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /v1/subject-requests", s.auth(s.handleListSubjectRequests, read...))
 	mux.Handle("GET /v1/subject-requests/{id}", s.auth(s.handleGetSubjectRequest, read...))
 	mux.Handle("GET /v1/subject-requests/{id}/package", s.auth(s.handleSubjectPackage, sluice.RoleOwner))
-	for _, action := range []string{"verify", "fulfil", "refuse", "extend"} {
+	mux.Handle("GET /v1/subject-requests/policy", s.auth(s.handleGetDSRPolicy, read...))
+	mux.Handle("PUT /v1/subject-requests/policy", s.auth(s.handlePutDSRPolicy, sluice.RoleOwner))
+	for _, action := range []string{"verify", "fulfil", "refuse", "extend", "lift"} {
 		mux.Handle("POST /v1/subject-requests/{id}/"+action, s.auth(s.handleSubjectRequestAction(action), sluice.RoleOwner))
 	}
 	mux.Handle("GET /v1/holds", s.auth(s.handleListHolds, read...))
@@ -149,6 +151,8 @@ func (s *Server) handleSubjectRequestAction(action string) http.HandlerFunc {
 			sr, err = svc.Refuse(ctx, id, req.Reason)
 		case "extend":
 			sr, err = svc.Extend(ctx, id, req.Reason)
+		case "lift":
+			sr, err = svc.Lift(ctx, id)
 		}
 		if err != nil {
 			writeError(w, r, s.Logger, err)
@@ -221,4 +225,32 @@ func (s *Server) handleListHolds(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, HoldList{Holds: hs})
+}
+
+// DSRPolicy is the body of GET and PUT /v1/subject-requests/policy: the
+// org's deadline for CN requests, in working days (0 on PUT: the default).
+type DSRPolicy struct {
+	CNWorkingDays int `json:"cn_working_days"`
+}
+
+func (s *Server) handlePutDSRPolicy(w http.ResponseWriter, r *http.Request) {
+	var req DSRPolicy
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	if err := s.SubjectRequests.SetWorkingDays(r.Context(), req.CNWorkingDays); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	s.handleGetDSRPolicy(w, r)
+}
+
+func (s *Server) handleGetDSRPolicy(w http.ResponseWriter, r *http.Request) {
+	n, err := s.SubjectRequests.WorkingDays(r.Context())
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, DSRPolicy{CNWorkingDays: n})
 }

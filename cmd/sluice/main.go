@@ -29,6 +29,7 @@ var commands = []command{
 	{"dsr extend", "extend a subject request's deadline where its law allows, with the reason", runDSRAction("extend", "--reason TEXT REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr extend --reason 'records in twelve systems' 7")},
 	{"dsr file", "file a data-subject request (access, copy, portability, correction, erasure, restriction, explanation)", runDSRFile},
 	{"dsr fulfil", "carry out a verified subject request; --package saves the person's package", runDSRAction("fulfil", "[--package FILE [--format zip|json]] REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr fulfil --package alice.zip 7")},
+	{"dsr lift", "lift the restriction a fulfilled restriction request placed", runDSRAction("lift", "REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr lift 7")},
 	{"dsr list", "list the org's subject requests, overdue first", runDSRList},
 	{"dsr refuse", "refuse a subject request, with the reason (PIPL Art. 50)", runDSRAction("refuse", "--reason TEXT REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr refuse --reason 'identity could not be confirmed' 7")},
 	{"dsr show", "show a subject request; --package saves its package", runDSRShow},

@@ -151,3 +151,8 @@ func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64)
 	}
 	return n, tx.Commit(ctx)
 }
+
+// LiftRestrictions lifts the restrictions a request placed.
+func (s *RecordStore) LiftRestrictions(ctx context.Context, requestID int64) (int64, error) {
+	return s.db.Write.Exec(ctx, `DELETE FROM record_restrictions WHERE request_id = $1`, requestID)
+}

@@ -19,7 +19,7 @@ type SubjectRequestStore struct{ db *DB }
 func NewSubjectRequestStore(db *DB) *SubjectRequestStore { return &SubjectRequestStore{db: db} }
 
 const requestColumns = `id, org_id, type, jurisdiction, state, subject_keys, identifiers, evidence, correction,
-	received_at, deadline, verified_at, extended_at, extension_reason, closed_at, reason, outcome`
+	received_at, deadline, verified_at, extended_at, extension_reason, closed_at, reason, outcome, lifted_at`
 
 // CreateSubjectRequest stores r with its audit event.
 func (s *SubjectRequestStore) CreateSubjectRequest(ctx context.Context, r *sluice.SubjectRequest, e *sluice.Event) error {
@@ -82,7 +82,7 @@ func (s *SubjectRequestStore) find(ctx context.Context, q Querier, tail string, 
 		var corr, outcome *string
 		if err := rows.Scan(&r.ID, &r.OrgID, &r.Type, &r.Jurisdiction, &r.State, &keys, &ids, &r.Evidence, &corr,
 			ScanTime(&r.ReceivedAt), &deadline, ScanNullTime(&r.VerifiedAt), ScanNullTime(&r.ExtendedAt),
-			&r.ExtensionReason, ScanNullTime(&r.ClosedAt), &r.Reason, &outcome); err != nil {
+			&r.ExtensionReason, ScanNullTime(&r.ClosedAt), &r.Reason, &outcome, ScanNullTime(&r.LiftedAt)); err != nil {
 			return nil, err
 		}
 		if err := unmarshalColumns(&keys, &r.SubjectKeys, &ids, &r.Identifiers, &deadline, &r.Deadline, corr, &r.Correction, outcome, &r.Outcome); err != nil {
@@ -141,10 +141,10 @@ func (s *SubjectRequestStore) UpdateSubjectRequest(ctx context.Context, r *sluic
 		d := tx.Dialect()
 		n, err := tx.Exec(ctx, `
 			UPDATE subject_requests SET state = $1, correction = $2, deadline = $3, due_at = $4, verified_at = $5,
-				extended_at = $6, extension_reason = $7, closed_at = $8, reason = $9, outcome = $10
-			WHERE id = $11 AND state = $12`,
+				extended_at = $6, extension_reason = $7, closed_at = $8, reason = $9, outcome = $10, lifted_at = $11
+			WHERE id = $12 AND state = $13 AND lifted_at IS NULL`,
 			r.State, corr, string(deadline), d.Time(r.Deadline.Due), d.NullTime(r.VerifiedAt), d.NullTime(r.ExtendedAt),
-			r.ExtensionReason, d.NullTime(r.ClosedAt), r.Reason, outcome, r.ID, from)
+			r.ExtensionReason, d.NullTime(r.ClosedAt), r.Reason, outcome, d.NullTime(r.LiftedAt), r.ID, from)
 		if err != nil {
 			return d.FormatError(err)
 		} else if n == 0 {
@@ -268,4 +268,28 @@ func (s *SubjectRequestStore) CloseOrg(ctx context.Context, orgID int64, e *slui
 		_, err = AppendEvent(ctx, tx, e)
 		return err
 	})
+}
+
+// PutWorkingDays sets an org's deadline for CN requests.
+func (s *SubjectRequestStore) PutWorkingDays(ctx context.Context, orgID int64, days int, e *sluice.Event) error {
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO subject_request_policies (org_id, cn_working_days, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (org_id) DO UPDATE SET cn_working_days = excluded.cn_working_days, updated_at = excluded.updated_at`,
+			orgID, days, tx.Dialect().Time(tx.Now)); err != nil {
+			return tx.Dialect().FormatError(err)
+		}
+		_, err := AppendEvent(ctx, tx, e)
+		return err
+	})
+}
+
+// FindWorkingDays returns an org's deadline for CN requests, 0 if unset.
+func (s *SubjectRequestStore) FindWorkingDays(ctx context.Context, orgID int64) (int, error) {
+	var n int
+	err := s.db.Read.QueryRow(ctx, `SELECT cn_working_days FROM subject_request_policies WHERE org_id = $1`, orgID).Scan(&n)
+	if IsNoRows(err) {
+		return 0, nil
+	}
+	return n, err
 }

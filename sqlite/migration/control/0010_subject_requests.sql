@@ -20,7 +20,8 @@ CREATE TABLE subject_requests (
 	extension_reason TEXT NOT NULL DEFAULT '',
 	closed_at        TEXT,
 	reason           TEXT NOT NULL DEFAULT '',
-	outcome          TEXT
+	outcome          TEXT,
+	lifted_at        TEXT
 );
 
 CREATE INDEX subject_requests_org ON subject_requests (org_id, state, due_at);
@@ -35,3 +36,10 @@ CREATE TABLE dataset_holds (
 -- A deleted dataset stays as a tombstone (its name freed, its fields and
 -- records gone), for the grants, transfers and events that name it.
 ALTER TABLE datasets ADD COLUMN deleted_at TEXT;
+
+-- An organisation's own deadline for CN requests, in working days.
+CREATE TABLE subject_request_policies (
+	org_id          INTEGER PRIMARY KEY REFERENCES orgs (id),
+	cn_working_days INTEGER NOT NULL,
+	updated_at      TEXT NOT NULL
+);
