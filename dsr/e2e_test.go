@@ -321,7 +321,9 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		f.act(cn.ID, "extend", map[string]string{"reason": "many records"}, 409)
 		// The organisation's own value: 10 working days.
 		f.Do("PUT", "/v1/subject-requests/policy", f.owner, map[string]int{"cn_working_days": 61}).Want(t, 400)
-		var pol struct{ CNWorkingDays int `json:"cn_working_days"` }
+		var pol struct {
+			CNWorkingDays int `json:"cn_working_days"`
+		}
 		f.Do("PUT", "/v1/subject-requests/policy", f.owner, map[string]int{"cn_working_days": 10}).Want(t, 200).Decode(t, &pol)
 		if pol.CNWorkingDays != 10 {
 			t.Fatalf("policy: %+v", pol)
