@@ -27,19 +27,20 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 	t.Helper()
 	control := MustOpenDB(t, postgres.NewControlDB(MustCreateDatabase(t)))
 	s := &storetest.Stores{
-		Orgs:      postgres.NewOrgService(control),
-		Keys:      postgres.NewKeyService(control),
-		Datasets:  postgres.NewDatasetService(control),
-		Ingests:   postgres.NewIngestService(control),
-		Events:    postgres.NewEventService(control),
-		Log:       postgres.NewLogStore(control),
-		Purposes:  postgres.NewPurposeService(control),
-		Grants:    postgres.NewGrantService(control),
-		Consents:  postgres.NewConsentService(control),
-		Policies:  postgres.NewPolicyService(control),
-		Transfers: postgres.NewTransferStore(control),
-		SetNow:    func(now func() time.Time) { control.Now = now },
-		Regions:   map[sluice.Region]sluice.RecordStore{},
+		Orgs:            postgres.NewOrgService(control),
+		Keys:            postgres.NewKeyService(control),
+		Datasets:        postgres.NewDatasetService(control),
+		Ingests:         postgres.NewIngestService(control),
+		Events:          postgres.NewEventService(control),
+		Log:             postgres.NewLogStore(control),
+		Purposes:        postgres.NewPurposeService(control),
+		Grants:          postgres.NewGrantService(control),
+		Consents:        postgres.NewConsentService(control),
+		Policies:        postgres.NewPolicyService(control),
+		Transfers:       postgres.NewTransferStore(control),
+		SubjectRequests: postgres.NewSubjectRequestStore(control),
+		SetNow:          func(now func() time.Time) { control.Now = now },
+		Regions:         map[sluice.Region]sluice.RecordStore{},
 	}
 	dsns := map[sluice.Region]string{}
 	for _, r := range []sluice.Region{"CN", "EU"} {

@@ -22,19 +22,20 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 	dir := t.TempDir()
 	control := MustOpenDB(t, sqlite.NewControlDB(filepath.Join(dir, "control.db")))
 	s := &storetest.Stores{
-		Orgs:      sqlite.NewOrgService(control),
-		Keys:      sqlite.NewKeyService(control),
-		Datasets:  sqlite.NewDatasetService(control),
-		Ingests:   sqlite.NewIngestService(control),
-		Events:    sqlite.NewEventService(control),
-		Log:       sqlite.NewLogStore(control),
-		Purposes:  sqlite.NewPurposeService(control),
-		Grants:    sqlite.NewGrantService(control),
-		Consents:  sqlite.NewConsentService(control),
-		Policies:  sqlite.NewPolicyService(control),
-		Transfers: sqlite.NewTransferStore(control),
-		SetNow:    func(now func() time.Time) { control.Now = now },
-		Regions:   map[sluice.Region]sluice.RecordStore{},
+		Orgs:            sqlite.NewOrgService(control),
+		Keys:            sqlite.NewKeyService(control),
+		Datasets:        sqlite.NewDatasetService(control),
+		Ingests:         sqlite.NewIngestService(control),
+		Events:          sqlite.NewEventService(control),
+		Log:             sqlite.NewLogStore(control),
+		Purposes:        sqlite.NewPurposeService(control),
+		Grants:          sqlite.NewGrantService(control),
+		Consents:        sqlite.NewConsentService(control),
+		Policies:        sqlite.NewPolicyService(control),
+		Transfers:       sqlite.NewTransferStore(control),
+		SubjectRequests: sqlite.NewSubjectRequestStore(control),
+		SetNow:          func(now func() time.Time) { control.Now = now },
+		Regions:         map[sluice.Region]sluice.RecordStore{},
 	}
 	paths := map[sluice.Region]string{}
 	for _, r := range []sluice.Region{"CN", "EU"} {

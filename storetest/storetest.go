@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("IngestInDoubt", func(t *testing.T) { testIngestInDoubt(t, open(t)) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, open) })
 	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open) })
+	t.Run("SubjectRequests", func(t *testing.T) { testSubjectRequests(t, open) })
 }
 
 func testOrg(t *testing.T, s *Stores) {
