@@ -202,7 +202,7 @@ func (s *Service) event(action string, r *sluice.SubjectRequest, details map[str
 	}
 	keys := slices.Clone(r.SubjectKeys)
 	slices.Sort(keys)
-	return &sluice.Event{Action: action, Object: map[string]any{}, Subjects: keys, Details: d, Reason: r.Reason}
+	return &sluice.Event{Action: action, Object: map[string]any{}, Subjects: keys, Details: d}
 }
 
 // Find returns one request of the acting org.
@@ -324,7 +324,7 @@ func (s *Service) Refuse(ctx context.Context, id int64, reason string) (*sluice.
 			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "reason", Message: "The reason is too long."}
 		}
 		r.State, r.Reason, r.ClosedAt, r.Correction = sluice.RequestRefused, reason, &now, nil
-		return nil, nil
+		return map[string]any{"reason_sha256": sluice.TextHash(reason)}, nil
 	})
 }
 
