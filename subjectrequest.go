@@ -242,10 +242,6 @@ type SubjectRequestStore interface {
 // A SubjectRecordStore is what erasure, correction and restriction need of
 // a region's record store, beyond [RecordStore].
 type SubjectRecordStore interface {
-	// FindSubjectRecords returns every committed record of the datasets
-	// whose subject key is one of keys, restricted ones included.
-	FindSubjectRecords(ctx context.Context, datasetIDs []int64, keys []string) ([]*Record, error)
-
 	// ScanRecords returns committed records of a dataset with ID > after,
 	// restricted ones included, at most limit, in ID order.
 	ScanRecords(ctx context.Context, datasetID, after int64, limit int) ([]*Record, error)

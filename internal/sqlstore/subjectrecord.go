@@ -11,34 +11,6 @@ import (
 // sluice.RequestRestriction) out of what is served and exported.
 const notRestricted = ` AND NOT EXISTS (SELECT 1 FROM record_restrictions x WHERE x.record_id = r.id)`
 
-// FindSubjectRecords returns every committed record of the datasets whose
-// subject key is one of keys, restricted ones included, in ID order.
-func (s *RecordStore) FindSubjectRecords(ctx context.Context, datasetIDs []int64, keys []string) ([]*sluice.Record, error) {
-	var out []*sluice.Record
-	seen := map[int64]bool{}
-	for _, key := range keys {
-		rows, err := s.db.Read.Query(ctx, `
-			SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
-			FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-			WHERE r.subject_key = $1 AND i.state = $2`, key, sluice.IngestCommitted)
-		if err != nil {
-			return nil, err
-		}
-		recs, err := scanRecords(rows)
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range recs {
-			if !seen[r.ID] && slices.Contains(datasetIDs, r.DatasetID) {
-				seen[r.ID] = true
-				out = append(out, r)
-			}
-		}
-	}
-	slices.SortFunc(out, func(a, b *sluice.Record) int { return int(a.ID - b.ID) })
-	return out, nil
-}
-
 // ScanRecords returns committed records of a dataset with ID > after,
 // restricted ones included, at most limit, in ID order.
 func (s *RecordStore) ScanRecords(ctx context.Context, datasetID, after int64, limit int) ([]*sluice.Record, error) {
