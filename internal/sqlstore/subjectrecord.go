@@ -11,6 +11,18 @@ import (
 // sluice.RequestRestriction) out of what is served and exported.
 const notRestricted = ` AND NOT EXISTS (SELECT 1 FROM record_restrictions x WHERE x.record_id = r.id)`
 
+// restriction returns notRestricted if the dataset has a restricted
+// record, "" if it has none: one indexed lookup a page spares the reads
+// of the datasets without restrictions, nearly all, a lookup a record.
+func (s *RecordStore) restriction(ctx context.Context, datasetID int64) (string, error) {
+	var n int
+	err := s.db.Read.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM record_restrictions WHERE dataset_id = $1 LIMIT 1) x`, datasetID).Scan(&n)
+	if err != nil || n == 0 {
+		return "", err
+	}
+	return notRestricted, nil
+}
+
 // ScanRecords returns committed records of a dataset with ID > after,
 // restricted ones included, at most limit, in ID order.
 func (s *RecordStore) ScanRecords(ctx context.Context, datasetID, after int64, limit int) ([]*sluice.Record, error) {

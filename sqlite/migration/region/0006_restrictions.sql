@@ -9,3 +9,5 @@ CREATE TABLE record_restrictions (
 	request_id INTEGER NOT NULL,
 	reason     TEXT NOT NULL
 );
+
+CREATE INDEX record_restrictions_dataset ON record_restrictions (dataset_id);
