@@ -233,7 +233,34 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 
 	t.Run("Restriction", func(t *testing.T) {
 		f := newFixture(t, engine)
+		// A consumer reads the visits through a grant; the owner exports
+		// them under a transfer. Both count the records they got.
+		consumer := f.Key(&sluice.Org{Name: "insurer", Region: "CN"}, sluice.RoleConsumer)
+		f.Do("POST", "/v1/purposes", consumer, map[string]any{"name": "claims", "legal_basis": "contract", "retention_days": 30}).Want(t, 201)
+		var g sluice.Grant
+		f.Do("POST", "/v1/grants", consumer, map[string]any{"dataset": f.visit.ID, "fields": []string{"visit"},
+			"purpose": "claims", "justification": "claim checks", "duration_days": 30}).Want(t, 201).Decode(t, &g)
+		f.Do("POST", fmt.Sprintf("/v1/grants/%d/approve", g.ID), f.owner, map[string]any{}).Want(t, 200)
+		consumerRead := func() int {
+			body := f.Do("GET", fmt.Sprintf("/v1/datasets/%d/records?grant=%d", f.visit.ID, g.ID), consumer, nil).Want(t, 200).Body
+			return bytes.Count(body, []byte("\n")) // one JSON line a record
+		}
+		var tr sluice.Transfer
+		f.Do("POST", "/v1/transfers", f.owner, sluice.TransferRequest{Dataset: f.visit.ID, Fields: []string{"visit"},
+			DestinationCountry: "SG", Recipient: "Clinic SG Pte. Ltd.", LegalBasis: sluice.LegalBasisContract}).Want(t, 201).Decode(t, &tr)
+		exported := func() string {
+			return f.Do("GET", fmt.Sprintf("/v1/transfers/%d/export?format=csv", tr.ID), f.owner, nil).Want(t, 200).Header.Get("Sluice-Records")
+		}
+		if n := consumerRead(); n != 2 {
+			t.Fatalf("consumer read %d records before the restriction", n)
+		}
 		r := f.fulfilled("restriction", nil)
+		if n := consumerRead(); n != 1 {
+			t.Fatalf("consumer read %d records after the restriction, want 1", n)
+		}
+		if n := exported(); n != "1" {
+			t.Fatalf("transfer exported %s records after the restriction, want 1", n)
+		}
 		if r.Outcome.Restricted != 2 {
 			t.Fatalf("restriction: %+v", r.Outcome)
 		}
