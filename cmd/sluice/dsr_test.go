@@ -117,6 +117,24 @@ func testCLIDSR(t *testing.T, s *storeSetup) {
 	if out := run(0, "dsr", "show", "1"); !strings.Contains(out, `"state": "fulfilled"`) || strings.Contains(out, "13800138000") {
 		t.Fatalf("dsr show: %q", out)
 	}
+
+	// Offboarding, by the operator on the stores while the server runs.
+	req, _ := http.NewRequest("POST", m.URL()+"/v1/datasets/"+dataset+"/hold", strings.NewReader(`{"reason":"tax audit"}`))
+	req.Header.Set("Authorization", "Bearer "+owner)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("hold: %v %v", resp, err)
+	}
+	code, out, errOut := runCLI(t, s.env, "", "org", "offboard", "--name", "clinic")
+	if code != 1 || !strings.Contains(errOut, "tax audit") {
+		t.Fatalf("offboard under a hold: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, s.env, "", "org", "offboard", "--name", "clinic", "--force", "--reason", "contract ended")
+	if code != 0 || !strings.Contains(out, "1 datasets and 1 records deleted") {
+		t.Fatalf("offboard: %d %q %q", code, out, errOut)
+	}
+	if out := run(1, "dsr", "list"); !strings.Contains(out, "revoked") && !strings.Contains(out, "key") {
+		t.Fatalf("dsr list after offboarding: %q", out)
+	}
 }
 
 // personRecords is how many records of one person the kill test erases.
