@@ -36,12 +36,14 @@ var fields = map[string]testenv.FieldFacts{
 	"name":        {Categories: []string{"user.name"}},
 	"guardians":   {},
 	"visit":       {},
+	"invoice_no":  {},
+	"amount":      {},
 }
 
 type fixture struct {
 	*testenv.Env
-	owner, auditor  string
-	patients, visit *sluice.Dataset
+	owner, auditor            string
+	patients, visit, invoices *sluice.Dataset
 }
 
 func newFixture(t *testing.T, engine testenv.Engine) *fixture {
@@ -53,6 +55,8 @@ func newFixture(t *testing.T, engine testenv.Engine) *fixture {
 			`{"resident_id":%q,"name":"Wang Xiao","phone":"13900139000","email":"","guardians":[{"name":"Wang Li","phone":"+86 138 0013 8000"},{"name":"Wang Gang","phone":"13700137000"}]}`+"\n",
 		aliceID, alicePhone, aliceEmail, bobID))
 	f.visit = f.dataset("visits", "phone", fmt.Sprintf(`{"phone":%q,"visit":"2026-03-01 dental"}`+"\n"+`{"phone":"13900139000","visit":"2026-03-02 eye"}`+"\n", alicePhone))
+	// Keyed by invoice number: the person is found by the e-mail field.
+	f.invoices = f.dataset("invoices", "invoice_no", fmt.Sprintf(`{"invoice_no":"INV-1","email":%q,"amount":"120.00"}`+"\n"+`{"invoice_no":"INV-2","email":"other@example.cn","amount":"80.00"}`+"\n", aliceEmail))
 	return f
 }
 
@@ -120,7 +124,7 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 	t.Run("Access", func(t *testing.T) {
 		f := newFixture(t, engine)
 		r := f.fulfilled("access", nil)
-		if r.State != sluice.RequestFulfilled || !r.Outcome.Found || r.Outcome.Records != 3 || len(r.Outcome.Datasets) != 2 {
+		if r.State != sluice.RequestFulfilled || !r.Outcome.Found || r.Outcome.Records != 4 || len(r.Outcome.Datasets) != 3 {
 			t.Fatalf("access: %+v %+v", r, r.Outcome)
 		}
 		if len(r.SubjectKeys) != 3 || strings.Join(r.Identifiers, ",") != "phone,resident_id,email" {
@@ -128,7 +132,8 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		}
 		var p dsr.Package
 		f.Do("GET", fmt.Sprintf("/v1/subject-requests/%d/package?format=json", r.ID), f.owner, nil).Want(t, 200).Decode(t, &p)
-		if !p.Found || len(p.Datasets) != 2 || len(p.Datasets[0].Records) != 2 || len(p.Datasets[1].Records) != 1 {
+		if !p.Found || len(p.Datasets) != 3 || len(p.Datasets[0].Records) != 2 || len(p.Datasets[1].Records) != 1 ||
+			len(p.Datasets[2].Records) != 1 || !strings.Contains(string(p.Datasets[2].Records[0].Data), "INV-1") {
 			t.Fatalf("package: %+v", p)
 		}
 		own, guardian := p.Datasets[0].Records[0], p.Datasets[0].Records[1]
@@ -261,7 +266,7 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		if n := exported(); n != "1" {
 			t.Fatalf("transfer exported %s records after the restriction, want 1", n)
 		}
-		if r.Outcome.Restricted != 2 {
+		if r.Outcome.Restricted != 3 {
 			t.Fatalf("restriction: %+v", r.Outcome)
 		}
 		if recs := f.records(f.visit); len(recs) != 1 || strings.Contains(recs[0], alicePhone) {
@@ -271,7 +276,7 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		a := f.fulfilled("access", nil)
 		var p dsr.Package
 		f.Do("GET", fmt.Sprintf("/v1/subject-requests/%d/package?format=json", a.ID), f.owner, nil).Want(t, 200).Decode(t, &p)
-		if len(p.Datasets) != 2 || !p.Datasets[1].Records[0].Restricted {
+		if len(p.Datasets) != 3 || !p.Datasets[1].Records[0].Restricted {
 			t.Fatalf("package after restriction: %+v", p.Datasets)
 		}
 		f.act(a.ID, "lift", nil, 409) // not a restriction
@@ -291,7 +296,7 @@ func testSubjectRequests(t *testing.T, engine testenv.Engine) {
 		f.Do("POST", fmt.Sprintf("/v1/datasets/%d/hold", f.visit.ID), f.owner, map[string]string{"reason": "Medical records kept 15 years (Medical Records Regulation Art. 29)"}).Want(t, 201)
 		r := f.fulfilled("erasure", nil)
 		o := r.Outcome
-		if o.Erased != 1 || o.Elements != 1 || o.Restricted != 1 || len(o.Held) != 1 || o.Held[0].DatasetID != f.visit.ID || !strings.Contains(o.Held[0].Reason, "15 years") {
+		if o.Erased != 2 || o.Elements != 1 || o.Restricted != 1 || len(o.Held) != 1 || o.Held[0].DatasetID != f.visit.ID || !strings.Contains(o.Held[0].Reason, "15 years") {
 			t.Fatalf("erasure: %+v", o)
 		}
 		recs := f.records(f.patients)
@@ -414,7 +419,7 @@ func TestErasure_OnDisk(t *testing.T) {
 		t.Fatalf("the person is not on disk before erasure: %v", before)
 	}
 	r := f.fulfilled("erasure", nil)
-	if r.Outcome.Erased != 2 || r.Outcome.Elements != 1 {
+	if r.Outcome.Erased != 3 || r.Outcome.Elements != 1 {
 		t.Fatalf("erasure: %+v", r.Outcome)
 	}
 	if after := found(); len(after) > 0 {

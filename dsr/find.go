@@ -88,8 +88,8 @@ func elements(raw json.RawMessage) []map[string]any {
 }
 
 // A match is one record that concerns the person: the whole record (its
-// subject key is the person's), or some of its fields, or some elements
-// of its arrays of objects.
+// subject key is the person's, or a field classified as an identifier
+// holds one of the person's), or some elements of its arrays of objects.
 type match struct {
 	Dataset *sluice.Dataset
 	Record  *sluice.Record
@@ -177,8 +177,10 @@ func (f *finder) match(d *sluice.Dataset, r *sluice.Record, idFields []string) (
 	}
 	for _, fl := range fields {
 		if slices.Contains(idFields, fl.Name) && f.isPerson(text(fl.Raw)) {
-			m.Mentions = append(m.Mentions, fl.Name)
-			continue
+			// The person's identifier in a field of its own: the
+			// person's record, though keyed by another identifier.
+			m.Whole, m.Elements = true, nil
+			return m, nil
 		}
 		for i, el := range elements(fl.Raw) {
 			for _, v := range el {
@@ -192,7 +194,7 @@ func (f *finder) match(d *sluice.Dataset, r *sluice.Record, idFields []string) (
 			}
 		}
 	}
-	if len(m.Mentions) == 0 && len(m.Elements) == 0 {
+	if len(m.Elements) == 0 {
 		return nil, nil
 	}
 	return m, nil

@@ -255,17 +255,13 @@ func (s *Service) apply(ctx context.Context, r *sluice.SubjectRequest, region sl
 	return nil
 }
 
-// eraseParts removes the person's identifiers from another person's
-// record: a mentioning field is emptied, an array element about the
-// person removed. It returns the new data and the number of parts.
+// eraseParts removes the elements about the person from the arrays of
+// another person's record. It returns the new data and the number of
+// elements removed.
 func eraseParts(m *match) ([]byte, int64, error) {
 	var n int64
 	fields := slices.Clone(m.Fields)
 	for i, f := range fields {
-		if slices.Contains(m.Mentions, f.Name) {
-			fields[i].Raw = quote("")
-			n++
-		}
 		if idx := m.Elements[f.Name]; len(idx) > 0 {
 			els := elements(f.Raw)
 			var keep []map[string]any
@@ -311,7 +307,7 @@ func correct(m *match, c *sluice.Correction) ([]byte, int64, error) {
 	fields := slices.Clone(m.Fields)
 	for i, f := range fields {
 		switch {
-		case !isElem && f.Name == c.Field && (m.Whole || slices.Contains(m.Mentions, f.Name)):
+		case !isElem && f.Name == c.Field && m.Whole:
 			fields[i].Raw = quote(c.Value)
 			changed = true
 		case isElem && f.Name == arr:

@@ -95,7 +95,7 @@ func testOffboarding(t *testing.T, engine testenv.Engine) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Datasets) != 2 || out.Records != 4 {
+		if len(out.Datasets) != 3 || out.Records != 6 {
 			t.Fatalf("offboarding: %+v", out)
 		}
 		f.Do("GET", "/v1/datasets", f.owner, nil).Want(t, 401)

@@ -210,9 +210,6 @@ func packageRecord(m *match) *PackageRecord {
 		pr.fields = m.Fields
 	} else {
 		for _, f := range m.Fields {
-			if slices.Contains(m.Mentions, f.Name) {
-				pr.fields = append(pr.fields, f)
-			}
 			if idx := m.Elements[f.Name]; len(idx) > 0 {
 				var mine []map[string]any
 				for j, el := range elements(f.Raw) {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -40,6 +42,7 @@ SLUICE_KEY=sk_owner... sluice dsr file --type access --jurisdiction CN --phone 1
 	fs.StringVar(&req.Identifiers.ResidentID, "resident-id", "", "the person's resident identity card number")
 	fs.StringVar(&req.Identifiers.Email, "email", "", "the person's e-mail address")
 	fs.StringVar(&req.Evidence, "evidence", "", "how the request came in, or how the person's identity was checked")
+	fromStdin := fs.Bool("identifiers-stdin", false, `read the identifiers as JSON from standard input ({"phone": …, "resident_id": …, "email": …}), so that they stay out of the shell's history and the process list`)
 	field := fs.String("field", "", "correction: the field to correct (guardians[].phone for an element of an array)")
 	value := fs.String("value", "", "correction: the field's new value")
 	asJSON := fs.Bool("json", false, "print the server's JSON answer")
@@ -47,6 +50,13 @@ SLUICE_KEY=sk_owner... sluice dsr file --type access --jurisdiction CN --phone 1
 		return err
 	}
 	req.Type, req.Jurisdiction = sluice.SubjectRequestType(*typ), sluice.Region(*jur)
+	if *fromStdin {
+		dec := json.NewDecoder(io.LimitReader(env.Stdin, 1<<16))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req.Identifiers); err != nil {
+			return &sluice.Error{Code: sluice.EINVALID, Field: "identifiers", Message: "Standard input is not a JSON object of identifiers (phone, resident_id, email)."}
+		}
+	}
 	if *field != "" {
 		req.Correction = &sluice.Correction{Field: *field, Value: *value}
 	}

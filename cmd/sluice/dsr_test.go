@@ -94,7 +94,11 @@ func testCLIDSR(t *testing.T, s *storeSetup) {
 	if out := run(0, "dsr", "fulfil", r); !strings.Contains(out, "1 restricted") {
 		t.Fatalf("restriction: %q", out)
 	}
-	r = file_("--type", "erasure", "--resident-id", id)
+	code, out, errOut := runCLI(t, env, `{"resident_id":"`+id+`"}`, "dsr", "file", "--type", "erasure", "--identifiers-stdin")
+	if code != 0 || !strings.HasPrefix(out, "Filed subject request ") {
+		t.Fatalf("dsr file --identifiers-stdin: %d %q %q", code, out, errOut)
+	}
+	r = strings.Fields(strings.TrimPrefix(out, "Filed subject request "))[0]
 	run(0, "dsr", "verify", r)
 	if out := run(0, "dsr", "fulfil", r); !strings.Contains(out, "1 erased") {
 		t.Fatalf("erasure: %q", out)
@@ -110,7 +114,7 @@ func testCLIDSR(t *testing.T, s *storeSetup) {
 	if out := run(1, "dsr", "file", "--type", "access", "--phone", "12345"); !strings.Contains(out, "identifiers.phone") || strings.Contains(out, "12345") {
 		t.Fatalf("bad phone: %q", out)
 	}
-	out := run(0, "dsr", "list")
+	out = run(0, "dsr", "list")
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 9 || !strings.Contains(lines[0], "OVERDUE") {
 		t.Fatalf("dsr list: %q", out)
 	}
@@ -124,7 +128,7 @@ func testCLIDSR(t *testing.T, s *storeSetup) {
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
 		t.Fatalf("hold: %v %v", resp, err)
 	}
-	code, out, errOut := runCLI(t, s.env, "", "org", "offboard", "--name", "clinic")
+	code, out, errOut = runCLI(t, s.env, "", "org", "offboard", "--name", "clinic")
 	if code != 1 || !strings.Contains(errOut, "tax audit") {
 		t.Fatalf("offboard under a hold: %d %q %q", code, out, errOut)
 	}
