@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"sluice"
+	"sluice/recordio"
 )
 
 // A kv is one field of a stored record, its value as stored (JSON).
@@ -142,6 +143,12 @@ func (f *finder) find(ctx context.Context, store sluice.SubjectRecordStore, data
 	var out []*match
 	for _, d := range datasets {
 		idFields := identifierFields(d)
+		names := make([]string, len(d.Fields))
+		isID := make([]bool, len(d.Fields))
+		for i, fl := range d.Fields {
+			names[i], isID[i] = fl.Name, slices.Contains(idFields, fl.Name)
+		}
+		sc := recordio.NewFieldScanner(names)
 		for after := int64(0); ; {
 			recs, err := store.ScanRecords(ctx, d.ID, after, scanPage)
 			if err != nil {
@@ -149,6 +156,9 @@ func (f *finder) find(ctx context.Context, store sluice.SubjectRecordStore, data
 			}
 			for _, r := range recs {
 				after = r.ID
+				if !f.maybe(sc, isID, r) {
+					continue
+				}
 				m, err := f.match(d, r, idFields)
 				if err != nil {
 					return nil, fmt.Errorf("dataset %d record %d: %w", d.ID, r.ID, err)
@@ -163,6 +173,32 @@ func (f *finder) find(ctx context.Context, store sluice.SubjectRecordStore, data
 		}
 	}
 	return out, nil
+}
+
+// maybe reports whether r may concern the person, reading its known
+// fields without parsing it: its subject key is the person's, a field
+// classified as an identifier holds one of the person's, or a field holds
+// a JSON array (which match then reads element by element), or it is not
+// in the stored form the scanner reads.
+func (f *finder) maybe(sc *recordio.FieldScanner, isID []bool, r *sluice.Record) bool {
+	if slices.Contains(f.keys, r.SubjectKey) || sc.Scan(r.Data) != nil {
+		return true
+	}
+	present := 0
+	for i, v := range sc.Values {
+		if v.Kind != recordio.Absent {
+			present++
+		}
+		switch {
+		case v.Kind == recordio.Absent || v.Kind == recordio.Null:
+		case isID[i] && f.isPerson(v.Text()):
+			return true
+		case len(v.Raw) > 0 && v.Raw[0] == '[':
+			return true
+		}
+	}
+	// A field the dataset does not list (written by hand) is read in full.
+	return bytes.Count(r.Data, []byte(`":`)) > present
 }
 
 func (f *finder) match(d *sluice.Dataset, r *sluice.Record, idFields []string) (*match, error) {
