@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"sluice"
+	"sluice/recordio"
 )
 
 func TestEraseParts(t *testing.T) {
@@ -69,4 +70,28 @@ func FuzzRecordRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFinder_Maybe(t *testing.T) {
+	keyer := sluice.NewSubjectKeyer([]byte("s"))
+	f := &finder{keyer: keyer, keys: []string{keyer.Key("13800138000")}}
+	sc := recordio.NewFieldScanner([]string{"phone", "contact", "note"})
+	isID := []bool{false, true, false}
+	for _, c := range []struct {
+		data string
+		key  string
+		want bool
+	}{
+		{`{"phone":"139","contact":"137","note":"x"}`, "", false},
+		{`{"phone":"139","contact":"137","note":"x"}`, keyer.Key("13800138000"), true}, // the subject key
+		{`{"phone":"139","contact":"+86 13800138000","note":"x"}`, "", true},           // an identifier field
+		{`{"phone":"139","note":"[{\"p\":\"1\"}]"}`, "", true},                         // an array, read element by element
+		{`{"phone":"139","contact":"137","extra":"13800138000"}`, "", true},            // a field the dataset does not list
+		{`{"phone":"139","note":"a \":\" b"}`, "", true},                               // escaped quotes: read in full, to be safe
+		{`{"phone":"139","note":{"nested":"13800138000"}}`, "", true},                  // not the flat stored form
+	} {
+		if got := f.maybe(sc, isID, &sluice.Record{SubjectKey: c.key, Data: []byte(c.data)}); got != c.want {
+			t.Errorf("%s: %t, want %t", c.data, got, c.want)
+		}
+	}
 }
