@@ -54,7 +54,7 @@ type Service struct {
 	// out.
 	Log *auditlog.Log
 
-	// Keyer returns the subject keyer of an organisation.
+	// Keyer returns the subject keyer of an organisation (sluice.NewOrgSubjectKeyer).
 	Keyer func(orgID int64) *sluice.SubjectKeyer
 
 	Rules  *Rules

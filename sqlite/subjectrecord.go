@@ -25,13 +25,7 @@ func (s *RecordStore) ApplySubjectChange(ctx context.Context, c *sluice.SubjectC
 	if err != nil {
 		return nil, FormatError(err)
 	}
-	return counts, s.Checkpoint(ctx)
-}
-
-// Checkpoint copies the write-ahead log into the database file and
-// truncates the log to zero bytes, retrying while readers hold it.
-func (s *RecordStore) Checkpoint(ctx context.Context) error {
-	return s.db.Checkpoint(ctx)
+	return counts, s.db.Checkpoint(ctx)
 }
 
 // Checkpoint copies the write-ahead log into the database file and
@@ -68,5 +62,5 @@ func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64)
 	if _, err := s.db.wdb.ExecContext(ctx, `DELETE FROM record_batches WHERE ingest_id IN (SELECT id FROM record_ingests WHERE dataset_id = ?)`, datasetID); err != nil {
 		return n, FormatError(err)
 	}
-	return n, s.Checkpoint(ctx)
+	return n, s.db.Checkpoint(ctx)
 }

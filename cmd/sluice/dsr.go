@@ -243,7 +243,7 @@ func newSubjectRequests(s *Stores, secret []byte) *dsr.Service {
 		Datasets: s.Datasets, Requests: s.SubjectRequests, Stores: s.Regions,
 		Consents: s.Consents, Purposes: s.Purposes, Grants: s.Grants,
 		Transfers: s.Transfers, Orgs: s.Orgs,
-		Keyer: func(int64) *sluice.SubjectKeyer { return sluice.NewSubjectKeyer(secret) },
+		Keyer: func(org int64) *sluice.SubjectKeyer { return sluice.NewOrgSubjectKeyer(secret, org) },
 	}
 }
 

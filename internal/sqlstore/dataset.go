@@ -51,18 +51,32 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
 		d.CreatedAt, d.UpdatedAt = tx.Now, tx.Now
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now)).Scan(&d.ID); err != nil {
+			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
+			d.AppType, d.RetentionDays, d.RecordType, d.KeyField).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
 			}
 			return tx.Dialect().FormatError(err)
 		}
+		details := map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField}
+		if d.AppType != "" {
+			details["app_type"] = d.AppType
+		}
+		if d.RetentionDays != 0 {
+			details["retention_days"] = d.RetentionDays
+		}
+		if d.RecordType != "" {
+			details["record_type"] = d.RecordType
+		}
+		if d.KeyField != "" {
+			details["key_field"] = d.KeyField
+		}
 		_, err := AppendEvent(ctx, tx, &sluice.Event{
 			Action:  sluice.ActionDatasetCreate,
 			Object:  map[string]any{"dataset": d.ID},
-			Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
+			Details: details,
 		})
 		return err
 	})
@@ -97,7 +111,8 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		w.add("name = $?", *v)
 	}
 	query := `
-		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at, COUNT(*) OVER ()
+		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at,
+			app_type, retention_days, record_type, key_field, COUNT(*) OVER ()
 		FROM datasets WHERE deleted_at IS NULL AND ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -110,7 +125,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	for rows.Next() {
 		var d sluice.Dataset
 		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
-			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &n); err != nil {
+			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &n); err != nil {
 			return nil, 0, err
 		}
 		ds = append(ds, &d)
