@@ -74,7 +74,13 @@ func (c *Client) FindDataset(ctx context.Context, id int64) (*sluice.Dataset, er
 // JSON error into a *sluice.Error.
 func (c *Client) do(req *http.Request, out any) error {
 	req.Header.Set("Accept", "application/json")
-	return c.doRaw(req, func(resp *http.Response) error { return json.NewDecoder(resp.Body).Decode(out) })
+	return c.doRaw(req, func(resp *http.Response) error {
+		if w, ok := out.(io.Writer); ok { // a download: the body as it is
+			_, err := io.Copy(w, resp.Body)
+			return err
+		}
+		return json.NewDecoder(resp.Body).Decode(out)
+	})
 }
 
 // doRaw sends req with the key and hands a successful response to ok; an

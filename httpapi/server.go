@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/dsr"
 	"sluice/recordio"
 	"sluice/sharing"
 	"sluice/supervise"
@@ -55,6 +56,9 @@ type Server struct {
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
 
+	// Data-subject requests and legal holds (subjectrequest.go): served
+	// when set.
+	SubjectRequests *dsr.Service
 	// AuthLimiter limits failed authentications per client address; nil
 	// for no limit.
 	AuthLimiter *AuthLimiter
@@ -96,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 		s.catalogRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	s.subjectRequestRoutes(mux)
 	s.rightsRoutes(mux)
 	if s.Supervise != nil {
 		s.supervisorRoutes(mux)

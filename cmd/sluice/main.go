@@ -26,6 +26,14 @@ type command struct {
 
 // commands lists every subcommand. Keep it sorted by name.
 var commands = []command{
+	{"dsr extend", "extend a subject request's deadline where its law allows, with the reason", runDSRAction("extend", "--reason TEXT REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr extend --reason 'records in twelve systems' 7")},
+	{"dsr file", "file a data-subject request (access, copy, portability, correction, erasure, restriction, explanation)", runDSRFile},
+	{"dsr fulfil", "carry out a verified subject request; --package saves the person's package", runDSRAction("fulfil", "[--package FILE [--format zip|json]] REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr fulfil --package alice.zip 7")},
+	{"dsr lift", "lift the restriction a fulfilled restriction request placed", runDSRAction("lift", "REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr lift 7")},
+	{"dsr list", "list the org's subject requests, overdue first", runDSRList},
+	{"dsr refuse", "refuse a subject request, with the reason (PIPL Art. 50)", runDSRAction("refuse", "--reason TEXT REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr refuse --reason 'identity could not be confirmed' 7")},
+	{"dsr show", "show a subject request; --package saves its package", runDSRShow},
+	{"dsr verify", "record that the person's identity was checked", runDSRAction("verify", "[--evidence TEXT] REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr verify --evidence 'ID card seen' 7")},
 	{"grant approve", "approve a pending grant on your dataset, with per-field operators", runGrantApprove},
 	{"grant deny", "deny a pending grant on your dataset, with a reason", runGrantDeny},
 	{"grant list", "list the grants on your datasets or that you asked for", runGrantList},
@@ -39,6 +47,7 @@ var commands = []command{
 	{"log key", "print the key that verifies the audit log", runLogKey},
 	{"org create", "create an org (a tenant) in its home region", runOrgCreate},
 	{"org list", "list orgs", runOrgList},
+	{"org offboard", "remove an org: its datasets and records (final on disk), grants, keys and consents", runOrgOffboard},
 	{"report minimisation", "report fields held beyond the necessary scope of each dataset's app type", runReportMinimisation},
 	{"retention run", "delete records past their retention and those held on withdrawn consent", runRetentionRun},
 	{"scan", "classify the fields of files (CSV, TSV, JSONL, Parquet)", runScan},

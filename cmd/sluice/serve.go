@@ -47,10 +47,10 @@ type ServeConfig struct {
 	// RetentionInterval is how often the retention job runs; 0 is
 	// retention.DefaultInterval, negative never.
 	RetentionInterval time.Duration
-	MetricsAddr string // where /metrics is served; "" serves none
-	TLSCert     string // PEM certificate (chain) file; with TLSKey, serve HTTPS
-	TLSKey      string // PEM private key file
-	LogFormat   string // text or json
+	MetricsAddr       string // where /metrics is served; "" serves none
+	TLSCert           string // PEM certificate (chain) file; with TLSKey, serve HTTPS
+	TLSKey            string // PEM private key file
+	LogFormat         string // text or json
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
@@ -193,6 +193,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		if err := m.openMetrics(); err != nil {
 			return err
 		}
+	}
+	m.API.SubjectRequests = newSubjectRequests(m.Stores, secret)
+	m.API.SubjectRequests.Log, m.API.SubjectRequests.Logger = m.Log, m.Logger
+	if _, err := m.API.SubjectRequests.Sweep(ctx); err != nil {
+		return fmt.Errorf("remove records of deleted datasets: %w", err)
 	}
 	limiter := httpapi.NewAuthLimiter()
 	if limiter.TrustedProxies, err = httpapi.ParseTrustedProxies(m.Config.TrustedProxies); err != nil {

@@ -143,6 +143,9 @@ type Stores struct {
 	Transfers sluice.TransferStore
 	Settings  sluice.SettingsService
 
+	// Data-subject requests and legal holds.
+	SubjectRequests sluice.SubjectRequestStore
+
 	// Governed sharing.
 	Purposes sluice.PurposeService
 	Grants   sluice.GrantService
@@ -210,6 +213,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
 		s.Catalog = postgres.NewCatalogStore(db)
+		s.SubjectRequests = postgres.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
 		s.Rescoper = postgres.NewSubjectRescoper(db)
@@ -226,6 +230,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
 		s.Catalog = sqlite.NewCatalogStore(db)
+		s.SubjectRequests = sqlite.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)
 		s.Rescoper = sqlite.NewSubjectRescoper(db)
