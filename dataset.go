@@ -2,6 +2,7 @@ package sluice
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -51,12 +52,16 @@ type Dataset struct {
 	// KeyField names the field that identifies a record (an order number,
 	// a trip id); "" is none. An upload then replaces the stored records
 	// whose key it sends again.
-	KeyField    string    `json:"key_field,omitempty"`
-	Region      Region    `json:"region"`
-	RecordCount int64     `json:"record_count"`
-	Subjects    int64     `json:"subjects"` // distinct people the records concern, as last counted (0: not counted)
-	Grade       Grade     `json:"grade"`
-	Fields      []*Field  `json:"fields"`
+	KeyField    string   `json:"key_field,omitempty"`
+	Region      Region   `json:"region"`
+	RecordCount int64    `json:"record_count"`
+	Subjects    int64    `json:"subjects"` // distinct people the records concern, as last counted (0: not counted)
+	Grade       Grade    `json:"grade"`
+	Fields      []*Field `json:"fields"`
+	// HoldsMinors reports that a field shows people under 14: their
+	// personal information is sensitive (PIPL Art. 28) and needs a
+	// guardian's consent (Art. 31). Derived from Fields; see [HoldsMinors].
+	HoldsMinors bool      `json:"holds_minors"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -99,9 +104,15 @@ type Field struct {
 	Categories []FieldCategory `json:"categories"`
 	Personal   bool            `json:"personal"`  // personal information (PIPL Art. 4)
 	Sensitive  bool            `json:"sensitive"` // sensitive personal information (PIPL Art. 28)
-	Grade      Grade           `json:"grade"`
-	NonEmpty   int64           `json:"non_empty"`
-	Confirmed  bool            `json:"confirmed"` // categories set or confirmed by a person
+	// SensitiveIn lists the jurisdictions ("CN", "EU") under whose law the
+	// field is sensitive personal information, sorted.
+	SensitiveIn []string `json:"sensitive_in"`
+	// Minors counts the values (dates of birth, resident IDs) that show a
+	// person under 14 when ingested (PIPL Art. 28, 31).
+	Minors    int64 `json:"minors_under_14,omitempty"`
+	Grade     Grade `json:"grade"`
+	NonEmpty  int64 `json:"non_empty"`
+	Confirmed bool  `json:"confirmed"` // categories set or confirmed by a person
 }
 
 // A FieldCategory is a data category found in a field: its key (a
@@ -111,6 +122,25 @@ type FieldCategory struct {
 	Key     string  `json:"key"`
 	Matches int64   `json:"matches"`
 	Ratio   float64 `json:"ratio"`
+}
+
+// HoldsMinors reports whether any of fields shows people under 14.
+func HoldsMinors(fields []*Field) bool {
+	for _, f := range fields {
+		if f.Minors > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// UnionJurisdictions returns the sorted union of two jurisdiction lists,
+// never nil.
+func UnionJurisdictions(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // DatasetFilter selects datasets. Nil fields do not filter.
@@ -156,6 +186,7 @@ func MergeFields(known, observed []*Field) []*Field {
 	for _, f := range known {
 		c := *f
 		c.Categories = append([]FieldCategory{}, f.Categories...)
+		c.SensitiveIn = UnionJurisdictions(f.SensitiveIn, nil)
 		out = append(out, &c)
 		index[f.Name] = &c
 	}
@@ -164,6 +195,7 @@ func MergeFields(known, observed []*Field) []*Field {
 		if f == nil {
 			c := *o
 			c.Categories = append([]FieldCategory{}, o.Categories...)
+			c.SensitiveIn = UnionJurisdictions(o.SensitiveIn, nil)
 			if c.Grade == "" {
 				c.Grade = GradeGeneral
 			}
@@ -172,6 +204,7 @@ func MergeFields(known, observed []*Field) []*Field {
 			continue
 		}
 		f.NonEmpty += o.NonEmpty
+		f.Minors += o.Minors
 		if f.Confirmed {
 			continue
 		}
@@ -195,6 +228,7 @@ func MergeFields(known, observed []*Field) []*Field {
 		}
 		f.Personal = f.Personal || o.Personal
 		f.Sensitive = f.Sensitive || o.Sensitive
+		f.SensitiveIn = UnionJurisdictions(f.SensitiveIn, o.SensitiveIn)
 		if o.Grade.Rank() > f.Grade.Rank() {
 			f.Grade = o.Grade
 		}

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strings"
 
 	"sluice"
@@ -17,7 +18,10 @@ func (f FieldResult) SluiceField() *sluice.Field {
 		Categories: make([]sluice.FieldCategory, len(f.Categories)),
 		Personal:   f.Personal,
 		Sensitive:  f.Sensitive,
-		Grade:      sluice.Grade(f.Grade),
+		// A copy: the scanner's result stays its own.
+		SensitiveIn: sluice.UnionJurisdictions(f.SensitiveIn, nil),
+		Minors:      f.Minors,
+		Grade:       sluice.Grade(f.Grade),
 	}
 	for i, m := range f.Categories {
 		out.Categories[i] = sluice.FieldCategory{Key: m.Key, Matches: m.Matches, Ratio: m.Ratio}
@@ -48,19 +52,40 @@ func (s *Scanner) SluiceFields() []*sluice.Field {
 
 // Describe fills in what the catalog says of a field with the given
 // categories: whether it is personal and sensitive information under the
-// CN rules, and its grade. It returns EINVALID for a key the catalog does
-// not know.
+// CN rules, the jurisdictions under whose law it is sensitive, and its
+// grade. f.Minors, the people under 14 its values showed, is kept if a
+// category is a date of birth or a resident ID, and makes the field
+// sensitive under the CN rules (PIPL Art. 28); otherwise it is cleared.
+// It returns EINVALID for a key the catalog does not know.
 func (c *Catalog) Describe(f *sluice.Field, keys []string) error {
 	f.Categories = make([]sluice.FieldCategory, 0, len(keys))
 	f.Personal, f.Sensitive = false, false
+	sens := map[string]bool{}
+	var ages bool
 	for _, k := range keys {
-		if _, ok := c.byKey[k]; !ok {
+		i, ok := c.byKey[k]
+		if !ok {
 			return sluice.Errorf(sluice.EINVALID, "Unknown category %q (see the catalog's categories).", k)
 		}
 		f.Categories = append(f.Categories, sluice.FieldCategory{Key: k, Matches: f.NonEmpty, Ratio: 1})
-		f.Personal = f.Personal || c.IsPersonal(k, "CN")
-		f.Sensitive = f.Sensitive || c.IsSensitive(k, "CN")
+		f.Personal = f.Personal || c.IsPersonal(k, JurisdictionCN)
+		for j, r := range c.cats[i].Jurisdictions {
+			sens[j] = sens[j] || r.Sensitive
+		}
+		ages = ages || i < 64 && (c.dobCats|c.idCats)&(1<<i) != 0
 	}
+	if !ages {
+		f.Minors = 0
+	}
+	sens[JurisdictionCN] = sens[JurisdictionCN] || f.Minors > 0
+	f.Sensitive = sens[JurisdictionCN]
+	f.SensitiveIn = []string{}
+	for j, s := range sens {
+		if s {
+			f.SensitiveIn = append(f.SensitiveIn, j)
+		}
+	}
+	slices.Sort(f.SensitiveIn)
 	f.Grade = sluice.Grade(c.FieldGrade(keys))
 	return nil
 }

@@ -321,7 +321,7 @@ func (s *Server) handleFieldForm(v *view) {
 	}
 	keys := strings.FieldsFunc(v.r.PostForm.Get("categories"), func(r rune) bool { return r == ',' || r == ' ' })
 	keys = slices.Compact(slices.Sorted(slices.Values(keys)))
-	f := &sluice.Field{Name: old.Name, NonEmpty: old.NonEmpty}
+	f := &sluice.Field{Name: old.Name, NonEmpty: old.NonEmpty, Minors: old.Minors}
 	if err := s.Catalog.Describe(f, keys); err != nil {
 		if sluice.ErrorCode(err) == sluice.EINVALID {
 			s.renderDataset(v, map[string]string{name: sluice.ErrorMessage(err)}, name, nil)

@@ -66,7 +66,7 @@ func (s *Server) handleUpdateField(w http.ResponseWriter, r *http.Request) {
 // grades the dataset as it will be with the corrected field.
 func (s *Server) correctField(r *http.Request, d *sluice.Dataset, old *sluice.Field, categories []string) (*sluice.Field, sluice.Grade, error) {
 	keys := slices.Compact(slices.Sorted(slices.Values(categories)))
-	f := &sluice.Field{Name: old.Name, NonEmpty: old.NonEmpty}
+	f := &sluice.Field{Name: old.Name, NonEmpty: old.NonEmpty, Minors: old.Minors}
 	if err := s.Catalog.Describe(f, keys); err != nil {
 		return nil, "", err
 	}

@@ -116,6 +116,9 @@ SLUICE_KEY=sk_owner... sluice dataset show 1`)
 	fmt.Fprintf(w, "  subjects:      %s\n", subjectsText(d))
 	fmt.Fprintf(w, "  grade:         %s\n", d.Grade)
 	fmt.Fprintf(w, "  fields:        %d (sluice dataset fields %d)\n", len(d.Fields), d.ID)
+	if d.HoldsMinors {
+		fmt.Fprintf(w, "  minors:        people under 14 (sensitive, PIPL Art. 28; guardian's consent, Art. 31)\n")
+	}
 	return nil
 }
 
@@ -145,9 +148,10 @@ SLUICE_KEY=sk_owner... sluice dataset fields 1`)
 		for _, c := range f.Categories {
 			cats = append(cats, fmt.Sprintf("%s(%.0f%%)", c.Key, c.Ratio*100))
 		}
-		rows = append(rows, []string{f.Name, dash(strings.Join(cats, " ")), fmt.Sprint(f.Personal), fmt.Sprint(f.Sensitive), string(f.Grade), fmt.Sprint(f.Confirmed)})
+		rows = append(rows, []string{f.Name, dash(strings.Join(cats, " ")), fmt.Sprint(f.Personal), fmt.Sprint(f.Sensitive),
+			dash(strings.Join(f.SensitiveIn, ",")), fmt.Sprint(f.Minors), string(f.Grade), fmt.Sprint(f.Confirmed)})
 	}
-	return out.list(d.Fields, d.Fields, []string{"field", "categories", "personal", "sensitive", "grade", "confirmed"}, rows)
+	return out.list(d.Fields, d.Fields, []string{"field", "categories", "personal", "sensitive", "sensitive_in", "under_14", "grade", "confirmed"}, rows)
 }
 
 func runDatasetConfirmField(ctx context.Context, env *Env, args []string) error {

@@ -138,13 +138,15 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		if d.Fields, err = findFields(ctx, q, d.ID); err != nil {
 			return nil, 0, err
 		}
+		d.HoldsMinors = sluice.HoldsMinors(d.Fields)
 	}
 	return ds, n, nil
 }
 
 func findFields(ctx context.Context, q Querier, datasetID int64) ([]*sluice.Field, error) {
 	rows, err := q.Query(ctx, `
-		SELECT name, categories, personal, sensitive, grade, non_empty, confirmed FROM fields WHERE dataset_id = $1 ORDER BY position`, datasetID)
+		SELECT name, categories, personal, sensitive, grade, non_empty, confirmed, sensitive_in, minors
+		FROM fields WHERE dataset_id = $1 ORDER BY position`, datasetID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,13 +154,17 @@ func findFields(ctx context.Context, q Querier, datasetID int64) ([]*sluice.Fiel
 	fields := []*sluice.Field{}
 	for rows.Next() {
 		var f sluice.Field
-		var cats []byte
-		if err := rows.Scan(&f.Name, &cats, &f.Personal, &f.Sensitive, &f.Grade, &f.NonEmpty, &f.Confirmed); err != nil {
+		var cats, in []byte
+		if err := rows.Scan(&f.Name, &cats, &f.Personal, &f.Sensitive, &f.Grade, &f.NonEmpty, &f.Confirmed, &in, &f.Minors); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal(cats, &f.Categories); err != nil {
 			return nil, err
 		}
+		if err := json.Unmarshal(in, &f.SensitiveIn); err != nil {
+			return nil, err
+		}
+		f.SensitiveIn = sluice.UnionJurisdictions(f.SensitiveIn, nil)
 		fields = append(fields, &f)
 	}
 	return fields, rows.Err()
@@ -184,9 +190,16 @@ func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sl
 		if err != nil {
 			return err
 		}
+		f.SensitiveIn = sluice.UnionJurisdictions(f.SensitiveIn, nil)
+		in, err := json.Marshal(f.SensitiveIn)
+		if err != nil {
+			return err
+		}
 		f.Confirmed = true
-		if _, err := tx.Exec(ctx, `UPDATE fields SET categories = $1, personal = $2, sensitive = $3, grade = $4, confirmed = TRUE WHERE dataset_id = $5 AND name = $6`,
-			cats, f.Personal, f.Sensitive, f.Grade, datasetID, f.Name); err != nil {
+		if _, err := tx.Exec(ctx, `
+			UPDATE fields SET categories = $1, personal = $2, sensitive = $3, grade = $4, confirmed = TRUE, sensitive_in = $5, minors = $6
+			WHERE dataset_id = $7 AND name = $8`,
+			cats, f.Personal, f.Sensitive, f.Grade, in, f.Minors, datasetID, f.Name); err != nil {
 			return tx.Dialect().FormatError(err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE datasets SET grade = $1, updated_at = $2 WHERE id = $3`, datasetGrade, tx.Dialect().Time(tx.Now), datasetID); err != nil {

@@ -61,6 +61,7 @@ func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, obs
 			return err
 		}
 		d.Fields = sluice.MergeFields(d.Fields, observed)
+		d.HoldsMinors = sluice.HoldsMinors(d.Fields)
 		if in.Subjects > 0 {
 			d.Subjects = in.Subjects
 		}
@@ -105,9 +106,15 @@ func saveFields(ctx context.Context, tx *Tx, d *sluice.Dataset) error {
 		if err != nil {
 			return err
 		}
+		f.SensitiveIn = sluice.UnionJurisdictions(f.SensitiveIn, nil)
+		in, err := json.Marshal(f.SensitiveIn)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO fields (dataset_id, position, name, categories, personal, sensitive, grade, non_empty, confirmed)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, d.ID, i, f.Name, cats, f.Personal, f.Sensitive, f.Grade, f.NonEmpty, f.Confirmed); err != nil {
+			INSERT INTO fields (dataset_id, position, name, categories, personal, sensitive, grade, non_empty, confirmed, sensitive_in, minors)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			d.ID, i, f.Name, cats, f.Personal, f.Sensitive, f.Grade, f.NonEmpty, f.Confirmed, in, f.Minors); err != nil {
 			return tx.Dialect().FormatError(err)
 		}
 	}
