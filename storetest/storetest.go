@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
 	t.Run("UpdateField", func(t *testing.T) { testUpdateField(t, open(t)) })
+	t.Run("FieldJurisdictions", func(t *testing.T) { testFieldJurisdictions(t, open(t)) })
 	t.Run("Recover", func(t *testing.T) { testRecover(t, open(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
 	t.Run("GroupCommit", func(t *testing.T) { testGroupCommit(t, open(t)) })
