@@ -94,6 +94,10 @@ type Field struct {
 type Purpose struct {
 	Name       string `json:"name"`
 	LegalBasis Basis  `json:"legal_basis"`
+	// SpecialCondition is the condition the purpose relies on to process
+	// special data of a GDPR region: an Art. 9(2) condition or an Art. 10
+	// one, by name (see [SharingRules.SpecialCondition]); "" for none.
+	SpecialCondition string `json:"special_category_condition,omitempty"`
 }
 
 // A Request is one read (or one "what would happen" question): who reads

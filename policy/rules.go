@@ -121,6 +121,10 @@ type sharingFile struct {
 	Authority        []AuthorityRule   `json:"authority"`
 	Deidentify       deidentifyRule    `json:"deidentify"`
 	OperatorDefaults []OperatorDefault `json:"operators"`
+	// Special categories of personal data (GDPR Arts. 9–10) and the
+	// conditions that lift their prohibition: see special.go.
+	SpecialCategories []SpecialCategory  `json:"special_categories"`
+	SpecialConditions []SpecialCondition `json:"special_category_conditions"`
 }
 
 // SharingRules are the legal rules of governed sharing, loaded from a rule
@@ -150,6 +154,9 @@ type SharingRules struct {
 	domestic [2]*AuthorityRule
 	defaults bool // de-identify personal data by default
 	fallOp   OperatorDefault
+	// GDPR special categories by category key, and the conditions by name.
+	special    map[string]*SpecialCategory
+	conditions map[string]*SpecialCondition
 }
 
 type regionRegime struct {
@@ -175,6 +182,7 @@ type decisionRules struct {
 	coreDeny, importantNoAssessment, importantRegion, importantAllow, residencyRegion                  *Rule
 	consentOrdinary, consentProvide, consentSensitive, consentGDPR, consentGDPRExplicit                *Rule
 	deidDefault, deidDefaultGDPR, deidGrant, deidIdentified, deidAuthority                             *Rule
+	specialNoCondition, criminalNoAuthority                                                            *Rule
 }
 
 // DefaultRules returns the rules embedded in sluice (policy/rules/sharing.json),
@@ -462,7 +470,7 @@ func (s *SharingRules) load() error {
 		o.ID = "op." + o.Category
 		s.ops[o.Category] = o
 	}
-	return nil
+	return s.loadSpecial(need)
 }
 
 func checkDefaultOp(entry string, op Op) error {

@@ -3,6 +3,7 @@ package sharing
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 
 	"sluice"
@@ -16,7 +17,28 @@ func (sh *Service) CreatePurpose(ctx context.Context, p *sluice.Purpose) error {
 	if err := sh.checkBasis(org.Region, p.LegalBasis); err != nil {
 		return err
 	}
+	if err := sh.checkSpecialCondition(org.Region, p); err != nil {
+		return err
+	}
 	return sh.Purposes.CreatePurpose(ctx, p)
+}
+
+// checkSpecialCondition returns EINVALID unless p's special-category
+// condition is empty or one the legal rules list for the GDPR, which
+// governs data of region (GDPR Arts. 9(2), 10).
+func (sh *Service) checkSpecialCondition(region sluice.Region, p *sluice.Purpose) error {
+	c := p.SpecialCategoryCondition
+	if c == "" {
+		return nil
+	}
+	rules := sh.Engine.Rules()
+	if rules.Regime(region) != policy.RegimeGDPR {
+		return sluice.Errorf(sluice.EINVALID, "Purpose %q: special_category_condition is a GDPR Art. 9(2) or Art. 10 condition; data of region %s is governed by %s.", p.Name, region, regimeName(rules.Regime(region)))
+	}
+	if rules.SpecialCondition(c) == nil {
+		return sluice.Errorf(sluice.EINVALID, "Purpose %q: special_category_condition %q is not one of %s (GDPR Art. 9(2)(a)–(j), Art. 10).", p.Name, c, strings.Join(rules.SpecialConditions(), ", "))
+	}
+	return nil
 }
 
 // checkBasis returns EINVALID unless basis is a legal basis of the regime
