@@ -32,7 +32,8 @@ type Decision struct {
 	Plan     *policy.ReadPlan
 }
 
-// Decide decides a read without reading any data.
+// Decide decides a read without reading any data, and appends the
+// decision's audit event (sluice.ActionDecisionAsk) before answering.
 func (sh *Service) Decide(ctx context.Context, req DecideRequest) (*Decision, error) {
 	actor := sluice.ActorFromContext(ctx)
 	if req.Dataset <= 0 {
@@ -55,7 +56,15 @@ func (sh *Service) Decide(ctx context.Context, req DecideRequest) (*Decision, er
 	if req.At != nil {
 		at = req.At.UTC()
 	}
-	return sh.decide(ctx, d, consumer, g, req.Purpose, req.Fields, at)
+	dec, err := sh.decide(ctx, d, consumer, g, req.Purpose, req.Fields, at)
+	if err != nil {
+		return nil, err
+	}
+	// A decision is processing too: it is recorded (PIPL Arts. 55–56).
+	if err := sh.logDecision(ctx, dec, req.Grant); err != nil {
+		return nil, err
+	}
+	return dec, nil
 }
 
 // decideParties returns the dataset and the consumer of a decision: an
