@@ -110,9 +110,14 @@ func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 
 // CreateDatasetRequest is the body of POST /v1/datasets.
 type CreateDatasetRequest struct {
-	Name         string `json:"name"`
-	Purpose      string `json:"purpose"`
-	SubjectField string `json:"subject_field"`
+	Name string `json:"name"`
+	// Purposes names purposes the org declared (POST /v1/purposes);
+	// Purpose is the older free-text label, still accepted.
+	Purposes     []string `json:"purposes,omitempty"`
+	Purpose      string   `json:"purpose,omitempty"`
+	SubjectField string   `json:"subject_field"`
+	// Minors: the dataset holds personal information of children under 14.
+	Minors bool `json:"minors,omitempty"`
 }
 
 func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +126,7 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	d := &sluice.Dataset{Name: req.Name, Purpose: req.Purpose, SubjectField: req.SubjectField}
+	d := &sluice.Dataset{Name: req.Name, Purposes: req.Purposes, Purpose: req.Purpose, SubjectField: req.SubjectField, Minors: req.Minors}
 	if err := s.Datasets.CreateDataset(r.Context(), d); err != nil {
 		writeError(w, r, s.Logger, err)
 		return

@@ -48,22 +48,41 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	if err := d.Validate(); err != nil {
 		return err
 	}
+	purposes, err := json.Marshal(nonNil(d.Purposes))
+	if err != nil {
+		return err
+	}
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
 		d.CreatedAt, d.UpdatedAt = tx.Now, tx.Now
+		for _, name := range d.Purposes {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM purposes WHERE org_id = $1 AND name = $2`, d.OrgID, name).Scan(&n); err != nil {
+				return err
+			} else if n == 0 {
+				return sluice.Errorf(sluice.EINVALID, "Dataset purposes: %q is not a purpose your org has declared (POST /v1/purposes).", name)
+			}
+		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now)).Scan(&d.ID); err != nil {
+			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			d.OrgID, d.Name, d.Purpose, purposes, d.Minors, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now)).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
 			}
 			return tx.Dialect().FormatError(err)
 		}
-		_, err := AppendEvent(ctx, tx, &sluice.Event{
+		e := &sluice.Event{
 			Action:  sluice.ActionDatasetCreate,
 			Object:  map[string]any{"dataset": d.ID},
 			Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
-		})
+		}
+		if len(d.Purposes) > 0 {
+			e.Details["purposes"] = anyList(d.Purposes)
+		}
+		if d.Minors {
+			e.Details["minors"] = true
+		}
+		_, err := AppendEvent(ctx, tx, e)
 		return err
 	})
 }
@@ -97,7 +116,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		w.add("name = $?", *v)
 	}
 	query := `
-		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at, COUNT(*) OVER ()
+		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at, COUNT(*) OVER ()
 		FROM datasets WHERE ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -109,9 +128,16 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	var n int
 	for rows.Next() {
 		var d sluice.Dataset
-		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
+		var purposes []byte
+		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &purposes, &d.Minors, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
 			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &n); err != nil {
 			return nil, 0, err
+		}
+		if err := json.Unmarshal(purposes, &d.Purposes); err != nil {
+			return nil, 0, err
+		}
+		if len(d.Purposes) == 0 {
+			d.Purposes = nil
 		}
 		ds = append(ds, &d)
 	}
@@ -180,4 +206,19 @@ func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sl
 		_, err = AppendEvent(ctx, tx, sluice.NewFieldUpdateEvent(datasetID, before, f, datasetGrade))
 		return err
 	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func anyList(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }

@@ -1,3 +1,9 @@
 -- Legal depth: the GDPR Art. 9(2) / Art. 10 condition a purpose relies on
 -- for special data ('' for none).
 ALTER TABLE purposes ADD COLUMN special_category_condition TEXT NOT NULL DEFAULT '';
+
+-- A dataset names the purposes it is processed for (a JSON array of the
+-- owner's purpose names; the old free-text purpose stays as a label) and
+-- says whether it holds personal information of children under 14.
+ALTER TABLE datasets ADD COLUMN purposes TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE datasets ADD COLUMN minors BOOLEAN NOT NULL DEFAULT FALSE;
