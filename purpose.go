@@ -42,8 +42,12 @@ type Purpose struct {
 	// are not served for the purpose (a consent-based purpose relies on
 	// Art. 9(2)(a), explicit consent record by record). The legal rules
 	// list the names; the server checks them.
-	SpecialCategoryCondition string    `json:"special_category_condition,omitempty"`
-	CreatedAt                time.Time `json:"created_at"`
+	SpecialCategoryCondition string `json:"special_category_condition,omitempty"`
+	// Profiling: the purpose profiles people for personalised
+	// recommendations or automated decisions; children's data is refused
+	// to it (Shenzhen Data Regulations Arts. 28–30).
+	Profiling bool      `json:"profiling,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 var purposeNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:-]{0,62}$`)
@@ -124,6 +128,9 @@ func NewPurposeEvent(org *Org, p *Purpose) *Event {
 	}
 	if p.SpecialCategoryCondition != "" {
 		e.Details["special_category_condition"] = p.SpecialCategoryCondition
+	}
+	if p.Profiling {
+		e.Details["profiling"] = true
 	}
 	return e
 }

@@ -18,6 +18,8 @@ type CreatePurposeRequest struct {
 	// SpecialCategoryCondition: for GDPR data, the Art. 9(2) or Art. 10
 	// condition the purpose relies on for special categories.
 	SpecialCategoryCondition string `json:"special_category_condition,omitempty"`
+	// Profiling: the purpose profiles people (refused children's data).
+	Profiling bool `json:"profiling,omitempty"`
 }
 
 // PurposeList is the body of GET /v1/purposes.
@@ -33,7 +35,7 @@ func (s *Server) handleCreatePurpose(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := &sluice.Purpose{Name: req.Name, LegalBasis: req.LegalBasis, Categories: req.Categories, RetentionDays: req.RetentionDays,
-		SpecialCategoryCondition: req.SpecialCategoryCondition}
+		SpecialCategoryCondition: req.SpecialCategoryCondition, Profiling: req.Profiling}
 	if err := s.Sharing.CreatePurpose(r.Context(), p); err != nil {
 		writeError(w, r, s.Logger, err)
 		return

@@ -291,8 +291,16 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 		}
 	}
 
-	// Consent: which records may be served (PIPL Arts. 13(1), 14, 23, 29;
-	// GDPR Arts. 6(1)(a), 9(2)(a)).
+	// A child's personal information: never for profiling (Shenzhen Data
+	// Regulations Arts. 28–30); on consent, a guardian's (PIPL Art. 31).
+	minor := s.minor(regime, req, f)
+	if minor && req.Purpose.Profiling {
+		d.deny(r.minorsProfiling)
+		return d
+	}
+
+	// Consent: which records may be served (PIPL Arts. 13(1), 14, 23, 29,
+	// 31; GDPR Arts. 6(1)(a), 9(2)(a)).
 	if regime == regimeGDPR && (f.PI && lb.NeedsConsent || explicit) {
 		d.Consent, d.ConsentRule = ConsentGiven, r.consentGDPR
 		if explicit {
@@ -306,6 +314,9 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 		}
 		if req.Consumer.ID != req.Dataset.Owner {
 			d.Consent, d.ConsentRule = ConsentSeparate, r.consentProvide
+		}
+		if minor {
+			d.Consent, d.ConsentRule = ConsentGuardian, r.consentGuardian
 		}
 		d.apply(d.ConsentRule)
 	}

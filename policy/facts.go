@@ -79,6 +79,9 @@ type Dataset struct {
 	ID     int64         `json:"id"`
 	Owner  int64         `json:"owner"` // owner org ID
 	Region sluice.Region `json:"region"`
+	// Minors: the dataset holds personal information of children under
+	// 14 (PIPL Arts. 28, 31).
+	Minors bool `json:"minors,omitempty"`
 }
 
 // A Field holds the facts about one field of a dataset.
@@ -98,6 +101,10 @@ type Purpose struct {
 	// special data of a GDPR region: an Art. 9(2) condition or an Art. 10
 	// one, by name (see [SharingRules.SpecialCondition]); "" for none.
 	SpecialCondition string `json:"special_category_condition,omitempty"`
+	// Profiling: the purpose profiles people for personalised
+	// recommendations, which children's data may not serve (Shenzhen Data
+	// Regulations Arts. 28–30).
+	Profiling bool `json:"profiling,omitempty"`
 }
 
 // A Request is one read (or one "what would happen" question): who reads
@@ -145,11 +152,13 @@ const (
 	ConsentNone     ConsentKind = iota // nothing given, or nothing needed
 	ConsentGiven                       // consent (PIPL Art. 14; GDPR Art. 6(1)(a))
 	ConsentSeparate                    // separate consent (PIPL Arts. 23, 29); explicit consent (GDPR Art. 9(2)(a))
+	ConsentGuardian                    // a parent's or guardian's consent for a child under 14 (PIPL Art. 31)
 )
 
-var consentNames = [...]string{"none", "consent", "separate_consent"}
+var consentNames = [...]string{"none", "consent", "separate_consent", "guardian_consent"}
 
-// String returns "none", "consent" or "separate_consent".
+// String returns "none", "consent", "separate_consent" or
+// "guardian_consent".
 func (k ConsentKind) String() string {
 	if int(k) < len(consentNames) {
 		return consentNames[k]
@@ -168,7 +177,7 @@ func (k *ConsentKind) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return sluice.Errorf(sluice.EINVALID, "Consent kind %q is not one of none, consent, separate_consent.", b)
+	return sluice.Errorf(sluice.EINVALID, "Consent kind %q is not one of none, consent, separate_consent, guardian_consent.", b)
 }
 
 // A Consent is one subject's consent state for the purpose of a read, as the

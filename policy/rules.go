@@ -125,6 +125,8 @@ type sharingFile struct {
 	// conditions that lift their prohibition: see special.go.
 	SpecialCategories []SpecialCategory  `json:"special_categories"`
 	SpecialConditions []SpecialCondition `json:"special_category_conditions"`
+	// Children's data (PIPL Arts. 28, 31): see minors.go.
+	Minors MinorsRule `json:"minors"`
 }
 
 // SharingRules are the legal rules of governed sharing, loaded from a rule
@@ -157,6 +159,8 @@ type SharingRules struct {
 	// GDPR special categories by category key, and the conditions by name.
 	special    map[string]*SpecialCategory
 	conditions map[string]*SpecialCondition
+	// The regime whose rules on children's data apply.
+	minorsRegime uint8
 }
 
 type regionRegime struct {
@@ -183,6 +187,7 @@ type decisionRules struct {
 	consentOrdinary, consentProvide, consentSensitive, consentGDPR, consentGDPRExplicit                *Rule
 	deidDefault, deidDefaultGDPR, deidGrant, deidIdentified, deidAuthority                             *Rule
 	specialNoCondition, criminalNoAuthority                                                            *Rule
+	consentGuardian, minorsProfiling                                                                   *Rule
 }
 
 // DefaultRules returns the rules embedded in sluice (policy/rules/sharing.json),
@@ -470,7 +475,10 @@ func (s *SharingRules) load() error {
 		o.ID = "op." + o.Category
 		s.ops[o.Category] = o
 	}
-	return s.loadSpecial(need)
+	if err := s.loadSpecial(need); err != nil {
+		return err
+	}
+	return s.loadMinors(need)
 }
 
 func checkDefaultOp(entry string, op Op) error {

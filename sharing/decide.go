@@ -126,9 +126,10 @@ func (sh *Service) decide(ctx context.Context, d *sluice.Dataset, consumer *slui
 	}
 	dec.Request = policy.Request{
 		Consumer: policyConsumer(consumer, g),
-		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region},
-		Purpose:  policy.Purpose{Name: p.Name, LegalBasis: policy.Basis(p.LegalBasis), SpecialCondition: p.SpecialCategoryCondition},
-		Now:      now,
+		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region, Minors: d.Minors},
+		Purpose: policy.Purpose{Name: p.Name, LegalBasis: policy.Basis(p.LegalBasis), SpecialCondition: p.SpecialCategoryCondition,
+			Profiling: p.Profiling},
+		Now: now,
 	}
 	if g != nil {
 		dec.Request.GrantID = g.ID

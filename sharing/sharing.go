@@ -252,8 +252,10 @@ func policyConsent(s sluice.ConsentState) policy.Consent {
 	switch s.Kind {
 	case sluice.ConsentGiven:
 		c.Kind = policy.ConsentGiven
-	case sluice.ConsentSeparate:
+	case sluice.ConsentSeparate, sluice.ConsentExplicit:
 		c.Kind = policy.ConsentSeparate
+	case sluice.ConsentGuardian:
+		c.Kind = policy.ConsentGuardian
 	}
 	return c
 }

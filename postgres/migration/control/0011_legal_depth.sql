@@ -1,6 +1,8 @@
 -- Legal depth: the GDPR Art. 9(2) / Art. 10 condition a purpose relies on
 -- for special data ('' for none).
 ALTER TABLE purposes ADD COLUMN special_category_condition TEXT NOT NULL DEFAULT '';
+-- A purpose that profiles people (refused children's data).
+ALTER TABLE purposes ADD COLUMN profiling BOOLEAN NOT NULL DEFAULT FALSE;
 
 -- A dataset names the purposes it is processed for (a JSON array of the
 -- owner's purpose names; the old free-text purpose stays as a label) and
