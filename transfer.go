@@ -312,8 +312,22 @@ type TransferEvidence struct {
 	RenewFrom string `json:"renew_from,omitempty"` // first day of the renewal window (set by the server)
 	Status    string `json:"status,omitempty"`     // not_yet_valid, valid, renewal_due or expired, today
 	Note      string `json:"note,omitempty"`
+	// Scope is what a certificate covers, as it states (required for a
+	// certification): the transfer must be within it.
+	Scope *EvidenceScope `json:"scope,omitempty"`
 
 	AttachedAt time.Time `json:"attached_at"`
+}
+
+// An EvidenceScope is what a personal-information protection certificate
+// covers: the recipient countries (ISO 3166-1 alpha-2) and the categories
+// of personal information (category keys) it names, and, when it limits
+// them, the recipients and purposes.
+type EvidenceScope struct {
+	Countries  []string `json:"countries"`
+	Categories []string `json:"categories"`
+	Recipients []string `json:"recipients,omitempty"`
+	Purposes   []string `json:"purposes,omitempty"`
 }
 
 // Validate checks the form of ev: kind known, reference present, dates

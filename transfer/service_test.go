@@ -103,6 +103,7 @@ func TestTransferService_AttachEvidence(t *testing.T) {
 	attach := func(id int64, ev sluice.TransferEvidence) *response {
 		return ts.do("POST", fmt.Sprintf("/v1/transfers/%d/evidence", id), key, ev)
 	}
+	certScope := &sluice.EvidenceScope{Countries: []string{"US"}, Categories: []string{"user.contact.phone_number", "user.health_and_medical"}}
 	for _, tc := range []struct {
 		name   string
 		id     int64
@@ -110,13 +111,13 @@ func TestTransferService_AttachEvidence(t *testing.T) {
 		status int
 		field  string
 	}{
-		{"ErrEndBeforeStart", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01", ValidTo: "2026-02-01"}, 400, "valid_to"},
+		{"ErrEndBeforeStart", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01", ValidTo: "2026-02-01", Scope: certScope}, 400, "valid_to"},
 		{"ErrKindNotForRoute", scc.ID, sluice.TransferEvidence{Kind: "assessment", Reference: "A-1", ValidFrom: "2026-03-01"}, 400, "kind"},
 		{"ErrUnknownKind", scc.ID, sluice.TransferEvidence{Kind: "handshake", Reference: "H", ValidFrom: "2026-03-01"}, 400, "kind"},
 		{"ErrNoReference", scc.ID, sluice.TransferEvidence{Kind: "certification", ValidFrom: "2026-03-01", ValidTo: "2027-03-01"}, 400, "reference"},
-		{"ErrCertificateWithoutEnd", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01"}, 400, "valid_to"},
+		{"ErrCertificateWithoutScope", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01"}, 400, "scope"},
 		{"ErrFilingWithoutDate", scc.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-1", ValidFrom: "2026-03-01"}, 400, "filed_on"},
-		{"ErrAlreadyExpired", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2025-01-01", ValidTo: "2026-01-01"}, 400, "valid_to"},
+		{"ErrAlreadyExpired", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2025-01-01", ValidTo: "2026-01-01", Scope: certScope}, 400, "valid_to"},
 		{"ErrAssessmentLongerThanTheLaw", sa.ID, sluice.TransferEvidence{Kind: "assessment", Reference: "A-1", ValidFrom: "2026-03-02", ValidTo: "2029-03-02"}, 400, "valid_to"},
 		{"ErrReadyTransfer", ready.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-1", ValidFrom: "2026-03-01", FiledOn: "2026-03-02"}, 409, ""},
 		{"ErrUnknownTransfer", 9999, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-1", ValidFrom: "2026-03-01", FiledOn: "2026-03-02"}, 404, ""},

@@ -572,6 +572,11 @@ func (s *Service) AttachEvidence(ctx context.Context, id int64, ev *sluice.Trans
 	if err := s.checkEvidence(cur, ev); err != nil {
 		return nil, err
 	}
+	if ev.Kind == sluice.EvidenceCertification {
+		if err := s.checkCertificate(ctx, cur, ev); err != nil {
+			return nil, err
+		}
+	}
 	today := s.today().String()
 	ev.AttachedAt = s.now()
 	t, err := s.Transfers.TransitionTransfer(ctx, id, func(t *sluice.Transfer) (*sluice.Event, error) {
@@ -638,9 +643,7 @@ func (s *Service) checkEvidence(cur *sluice.Transfer, ev *sluice.TransferEvidenc
 		}
 		ev.ValidTo, ev.RenewFrom = v.ValidTo.String(), v.RenewFrom.String()
 	case sluice.EvidenceCertification:
-		if ev.ValidTo == "" {
-			return &sluice.Error{Code: sluice.EINVALID, Field: "valid_to", Message: "valid_to: required for a certificate (its last valid day)."}
-		}
+		// Validity and scope: see checkCertificate.
 	case sluice.EvidenceSCCFiling:
 		if dl := s.deadline(cur, reqFiling); dl != nil {
 			if due, ok := dl.Due(from); ok {
