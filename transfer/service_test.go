@@ -461,13 +461,19 @@ func TestTransferService_SectorRules(t *testing.T) {
 		{"AutomotiveOtherFields", autoKey, 101, []string{"phone", "name"}, "EXEMPT", "cn.o16.small", false},
 		{"OtherSectorOverThreshold", ridesKey, 101, []string{"phone", "gps"}, "SCC_OR_CERT", "cn.o16.scc.spi", false},
 		{"CreditAgencyHolds", creditKey, 5, []string{"phone", "name"}, "HOLD", "cn.credit.hold", true},
-		{"CreditInfoToUnlicensed", ridesKey, 5, []string{"phone", "score"}, "BLOCK", "cn.credit.unlicensed", true},
+		// Credit information held by a non-agency: the ordinary route and a
+		// financial-sector requirement, not a block.
+		{"CreditInfoByNonAgency", ridesKey, 5, []string{"phone", "score"}, "EXEMPT", "cn.o16.small", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := ts.dataset(tc.key, strings.ToLower(tc.name), 0, tc.people, "phone", "gps", "name", "score")
 			tr := ts.transfer(tc.key, d, req(tc.fields...))
 			if tr.Decision.Route != tc.route || tr.Decision.Reasons[0].Rule != tc.rule || (tr.Status == sluice.TransferBlocked) != tc.blocked {
 				t.Fatalf("got %s by %s (%s), want %s by %s", tr.Decision.Route, tr.Decision.Reasons[0].Rule, tr.Status, tc.route, tc.rule)
+			}
+			financial := slices.ContainsFunc(tr.Decision.Requires, func(q sluice.TransferRequirement) bool { return q.ID == "cn.credit.financial" })
+			if financial != (tc.name == "CreditInfoByNonAgency") {
+				t.Errorf("cn.credit.financial required: %v", financial)
 			}
 		})
 	}
