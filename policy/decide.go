@@ -291,6 +291,13 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 		}
 	}
 
+	// Credit information: a platform passes it to a lender only through a
+	// licensed personal credit agency or the credit reference centre.
+	if f.PI && s.creditDirect(req) {
+		d.deny(r.creditDirect)
+		return d
+	}
+
 	// A child's personal information: never for profiling (Shenzhen Data
 	// Regulations Arts. 28–30); on consent, a guardian's (PIPL Art. 31).
 	minor := s.minor(regime, req, f)

@@ -16,6 +16,9 @@ type Consumer struct {
 	// PIPL region the PRC authority (DSL Art. 36, PIPL Art. 41); for EU data
 	// an international agreement the request rests on (GDPR Art. 48).
 	ApprovalOnFile bool `json:"approval_on_file,omitempty"`
+	// Sector is the consumer org's sector (e.g. bank), for the flow rule
+	// of credit information.
+	Sector string `json:"sector,omitempty"`
 }
 
 // A GrantStatus is where a grant is in its life.
@@ -82,6 +85,10 @@ type Dataset struct {
 	// Minors: the dataset holds personal information of children under
 	// 14 (PIPL Arts. 28, 31).
 	Minors bool `json:"minors,omitempty"`
+	// OwnerSector is the owner org's sector; Credit says the dataset holds
+	// credit information (a field of a credit category).
+	OwnerSector string `json:"owner_sector,omitempty"`
+	Credit      bool   `json:"credit,omitempty"`
 }
 
 // A Field holds the facts about one field of a dataset.

@@ -127,6 +127,8 @@ type sharingFile struct {
 	SpecialConditions []SpecialCondition `json:"special_category_conditions"`
 	// Children's data (PIPL Arts. 28, 31): see minors.go.
 	Minors MinorsRule `json:"minors"`
+	// The platform-to-lender flow rule for credit information: credit.go.
+	CreditFlow CreditFlowRule `json:"credit_flow"`
 }
 
 // SharingRules are the legal rules of governed sharing, loaded from a rule
@@ -187,7 +189,7 @@ type decisionRules struct {
 	consentOrdinary, consentProvide, consentSensitive, consentGDPR, consentGDPRExplicit                *Rule
 	deidDefault, deidDefaultGDPR, deidGrant, deidIdentified, deidAuthority                             *Rule
 	specialNoCondition, criminalNoAuthority                                                            *Rule
-	consentGuardian, minorsProfiling                                                                   *Rule
+	consentGuardian, minorsProfiling, creditDirect                                                     *Rule
 }
 
 // DefaultRules returns the rules embedded in sluice (policy/rules/sharing.json),
@@ -478,7 +480,10 @@ func (s *SharingRules) load() error {
 	if err := s.loadSpecial(need); err != nil {
 		return err
 	}
-	return s.loadMinors(need)
+	if err := s.loadMinors(need); err != nil {
+		return err
+	}
+	return s.loadCreditFlow(need)
 }
 
 func checkDefaultOp(entry string, op Op) error {

@@ -134,6 +134,9 @@ func (sh *Service) decide(ctx context.Context, d *sluice.Dataset, consumer *slui
 	if g != nil {
 		dec.Request.GrantID = g.ID
 	}
+	if err := sh.creditFacts(ctx, d, &dec.Request.Dataset); err != nil {
+		return nil, err
+	}
 	if err := dec.Request.Validate(); err != nil {
 		return nil, err
 	}
@@ -194,4 +197,26 @@ func (sh *Service) FindPolicy(ctx context.Context) (*sluice.OrgPolicy, *policy.C
 	}
 	set, _ := policy.ParseCedar(org.ID, []byte(p.Text))
 	return p, set, nil
+}
+
+// creditFacts sets the facts of the credit flow rule on pd: whether d
+// holds credit information and, if so, its owner's sector.
+func (sh *Service) creditFacts(ctx context.Context, d *sluice.Dataset, pd *policy.Dataset) error {
+	rules := sh.Engine.Rules()
+	for _, f := range d.Fields {
+		for _, c := range f.Categories {
+			if rules.CreditCategory([]string{c.Key}) {
+				pd.Credit = true
+			}
+		}
+	}
+	if !pd.Credit {
+		return nil
+	}
+	owner, err := sh.Orgs.FindOrgByID(operatorContext(ctx), d.OrgID)
+	if err != nil {
+		return err
+	}
+	pd.OwnerSector = owner.Sector
+	return nil
 }

@@ -267,7 +267,7 @@ func policyConsumer(org *sluice.Org, g *sluice.Grant) policy.Consumer {
 	if kind == "" {
 		kind = sluice.OrgCompany
 	}
-	return policy.Consumer{ID: org.ID, Region: org.Region, Kind: kind, ApprovalOnFile: g != nil && g.AuthorityApprovalRef != ""}
+	return policy.Consumer{ID: org.ID, Region: org.Region, Kind: kind, Sector: org.Sector, ApprovalOnFile: g != nil && g.AuthorityApprovalRef != ""}
 }
 
 // operatorContext returns ctx without its actor: for the server's own

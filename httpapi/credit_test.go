@@ -1,0 +1,45 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"sluice"
+	"sluice/internal/testenv"
+)
+
+// TestGrant_CreditDirectLink checks the PBoC's platform-to-lender rule
+// (断直连) as a domestic flow rule for sharing: a lending platform's
+// dataset holding credit information is refused to a bank reading
+// through a grant, with the rule's reference, while a licensed credit
+// agency reading the same dataset is served.
+func TestGrant_CreditDirectLink(t *testing.T) {
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			e := testenv.New(t, testenv.Options{Engine: engine})
+			owner := e.Key(&sluice.Org{Name: "cn-loans", Region: "CN", Sector: "lending_platform"}, sluice.RoleOwner)
+			var d sluice.Dataset
+			e.Do("POST", "/v1/datasets", owner, map[string]string{"name": "borrowers", "purpose": "lending", "subject_field": "phone"}).Want(t, 201).Decode(t, &d)
+			records := fmt.Sprintf("/v1/datasets/%d/records", d.ID)
+			e.Do("POST", records+"?format=csv", owner, "phone,score\n13800000001,720\n13800000002,640\n").Want(t, 201)
+
+			read := func(name, sector string) *testenv.Response {
+				key := e.Key(&sluice.Org{Name: name, Region: "CN", Sector: sector}, sluice.RoleConsumer)
+				e.Do("POST", "/v1/purposes", key, map[string]any{"name": "underwriting", "legal_basis": "contract", "retention_days": 30}).Want(t, 201)
+				var g sluice.Grant
+				e.Do("POST", "/v1/grants", key, map[string]any{"dataset": d.ID, "fields": []string{"phone", "score"},
+					"purpose": "underwriting", "justification": "loan decisions", "duration_days": 30}).Want(t, 201).Decode(t, &g)
+				e.Do("POST", fmt.Sprintf("/v1/grants/%d/approve", g.ID), owner, map[string]any{}).Want(t, 200)
+				return e.Do("GET", fmt.Sprintf("%s?grant=%d&fields=phone,score", records, g.ID), key, nil)
+			}
+			msg := read("cn-bank", "bank").Want(t, 403).Error(t).Message
+			if !strings.Contains(msg, "断直连") {
+				t.Errorf("platform to bank: %s", msg)
+			}
+			if r := read("cn-credit-agency", "credit").Want(t, 200); r.Header.Get("Sluice-Served") != "2" {
+				t.Errorf("platform to licensed agency served %s", r.Header.Get("Sluice-Served"))
+			}
+		})
+	}
+}
