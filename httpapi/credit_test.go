@@ -43,3 +43,38 @@ func TestGrant_CreditDirectLink(t *testing.T) {
 		})
 	}
 }
+
+// TestIngest_CreditAgencyProhibitedCreditRegsArt14 checks Credit
+// Reporting Industry Regulations Art. 14 at ingest: a credit agency's
+// upload with a health field is refused whole, naming the field and the
+// article, and leaves nothing behind; another org's upload of the same
+// data is accepted.
+func TestIngest_CreditAgencyProhibitedCreditRegsArt14(t *testing.T) {
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) {
+			e := testenv.New(t, testenv.Options{Engine: engine})
+			csv := "phone,score,diagnosis\n13800000001,720,J45\n"
+			for _, tc := range []struct {
+				org    *sluice.Org
+				status int
+			}{
+				{&sluice.Org{Name: "cn-agency", Region: "CN", Sector: "credit"}, 400},
+				{&sluice.Org{Name: "cn-clinic", Region: "CN", Sector: "health"}, 201},
+			} {
+				key := e.Key(tc.org, sluice.RoleOwner)
+				var d sluice.Dataset
+				e.Do("POST", "/v1/datasets", key, map[string]string{"name": "people", "purpose": "records", "subject_field": "phone"}).Want(t, 201).Decode(t, &d)
+				r := e.Do("POST", fmt.Sprintf("/v1/datasets/%d/records?format=csv", d.ID), key, csv).Want(t, tc.status)
+				if tc.status == 400 {
+					if er := r.Error(t); er.Field != "diagnosis" || !strings.Contains(er.Message, "Credit Reporting Industry Regulations Art. 14") {
+						t.Errorf("credit agency ingest: %+v", er)
+					}
+					e.Do("GET", fmt.Sprintf("/v1/datasets/%d", d.ID), key, nil).Want(t, 200).Decode(t, &d)
+					if d.RecordCount != 0 {
+						t.Errorf("refused ingest left %d records", d.RecordCount)
+					}
+				}
+			}
+		})
+	}
+}

@@ -129,6 +129,8 @@ type sharingFile struct {
 	Minors MinorsRule `json:"minors"`
 	// The platform-to-lender flow rule for credit information: credit.go.
 	CreditFlow CreditFlowRule `json:"credit_flow"`
+	// What some sectors may never collect: ingest.go.
+	Prohibited []ProhibitedCollection `json:"prohibited_collection"`
 }
 
 // SharingRules are the legal rules of governed sharing, loaded from a rule
@@ -483,7 +485,10 @@ func (s *SharingRules) load() error {
 	if err := s.loadMinors(need); err != nil {
 		return err
 	}
-	return s.loadCreditFlow(need)
+	if err := s.loadCreditFlow(need); err != nil {
+		return err
+	}
+	return s.loadProhibited()
 }
 
 func checkDefaultOp(entry string, op Op) error {

@@ -37,6 +37,14 @@ type Classifier interface {
 	CountsSubjects(sector string, fields []*sluice.Field) bool
 }
 
+// An IngestRule refuses an ingest whose classified fields the law forbids
+// the ingesting org to hold, e.g. a credit agency collecting health data.
+type IngestRule interface {
+	// CheckIngest returns EINVALID naming the first forbidden field, or
+	// nil.
+	CheckIngest(org *sluice.Org, fields []*sluice.Field) error
+}
+
 // RecordService implements sluice.RecordService over the control store's
 // services and one record store per region.
 type RecordService struct {
@@ -50,6 +58,10 @@ type RecordService struct {
 	// Classifier classifies every field of every ingest, in the pass that
 	// stores the records; nil counts non-empty values only.
 	Classifier Classifier
+
+	// IngestRule, if set, checks the classified fields of every ingest
+	// before it is committed; a refused ingest leaves nothing behind.
+	IngestRule IngestRule
 
 	Logger *slog.Logger
 }
@@ -115,6 +127,12 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	}
 	in.RecordCount = n
 	fields := obs.Fields()
+	if a := sluice.ActorFromContext(ctx); s.IngestRule != nil && a != nil && a.Org != nil {
+		if err := s.IngestRule.CheckIngest(a.Org, fields); err != nil {
+			s.abort(in)
+			return nil, err
+		}
+	}
 	if a := sluice.ActorFromContext(ctx); s.Classifier != nil && a != nil && a.Org != nil &&
 		s.Classifier.CountsSubjects(a.Org.Sector, sluice.MergeFields(d.Fields, fields)) {
 		if in.Subjects, err = store.CountSubjects(ctx, d.ID, in.ID); err != nil {

@@ -113,6 +113,7 @@ func New(tb testing.TB, opts Options) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	e.Records.IngestRule = rules
 	e.Sharing = sharing.New(rules, e.Secret)
 	e.Sharing.Now = e.Clock.Now
 	sh := e.Sharing
