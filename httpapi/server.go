@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"sluice"
+	"sluice/duties"
 	"sluice/recordio"
 	"sluice/sharing"
 )
@@ -49,6 +50,9 @@ type Server struct {
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
 
+	// Volume duties of organisations (duties.go): served when set.
+	Duties *duties.Service
+
 	Logger *slog.Logger
 }
 
@@ -69,6 +73,7 @@ func (s *Server) Handler() http.Handler {
 		s.sharingRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	s.dutyRoutes(mux)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sluice/auditlog"
+	"sluice/duties"
 	"sluice/httpapi"
 	"sluice/residency"
 	"sluice/transfer"
@@ -116,6 +117,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Stores: m.Stores.Regions, Catalog: catalog, Logger: m.Logger,
 		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes,
 	}
+	dutyRules, err := duties.DefaultRules()
+	if err != nil {
+		return fmt.Errorf("duty rules: %w", err)
+	}
+	m.API.Duties = &duties.Service{Rules: dutyRules, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Stores: m.Stores.Regions}
+	m.API.Duties.Dates, _ = m.Stores.Orgs.(duties.DateStore)
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
 	}

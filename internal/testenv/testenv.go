@@ -19,6 +19,7 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/duties"
 	"sluice/httpapi"
 	"sluice/policy"
 	"sluice/residency"
@@ -85,6 +86,7 @@ type Env struct {
 	Stores    *storetest.Stores
 	Records   *residency.RecordService
 	Sharing   *sharing.Service
+	Duties    *duties.Service
 	Transfers *transfer.Service
 	API       *httpapi.Server
 	Log       *auditlog.Log
@@ -127,6 +129,13 @@ func New(tb testing.TB, opts Options) *Env {
 		max = 64 << 20
 	}
 	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max}
+	dutyRules, err := duties.DefaultRules()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Duties = &duties.Service{Rules: dutyRules, Orgs: s.Orgs, Datasets: s.Datasets, Stores: s.Regions, Now: e.Clock.Now}
+	e.Duties.Dates, _ = s.Orgs.(duties.DateStore)
+	e.API.Duties = e.Duties
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)

@@ -9,3 +9,12 @@ ALTER TABLE purposes ADD COLUMN profiling INTEGER NOT NULL DEFAULT 0;
 -- says whether it holds personal information of children under 14.
 ALTER TABLE datasets ADD COLUMN purposes TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE datasets ADD COLUMN minors INTEGER NOT NULL DEFAULT 0;
+
+-- The day each volume duty of an org (PIPO, compliance audit, important-
+-- data processor duties) was first found to apply: deadlines run from it.
+CREATE TABLE org_duties (
+	org_id     INTEGER NOT NULL REFERENCES orgs (id),
+	duty       TEXT NOT NULL,
+	reached_on TEXT NOT NULL,
+	PRIMARY KEY (org_id, duty)
+);
