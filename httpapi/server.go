@@ -12,6 +12,7 @@ import (
 
 	"sluice"
 	"sluice/duties"
+	"sluice/incident"
 	"sluice/recordio"
 	"sluice/sharing"
 )
@@ -53,6 +54,9 @@ type Server struct {
 	// Volume duties of organisations (duties.go): served when set.
 	Duties *duties.Service
 
+	// Security incidents (incident.go): served when set.
+	Incidents *incident.Service
+
 	Logger *slog.Logger
 }
 
@@ -74,6 +78,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	s.transferRoutes(mux)
 	s.dutyRoutes(mux)
+	s.incidentRoutes(mux)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})

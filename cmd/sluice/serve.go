@@ -11,9 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"sluice"
 	"sluice/auditlog"
 	"sluice/duties"
 	"sluice/httpapi"
+	"sluice/incident"
 	"sluice/residency"
 	"sluice/transfer"
 )
@@ -123,6 +125,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.API.Duties = &duties.Service{Rules: dutyRules, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Stores: m.Stores.Regions}
 	m.API.Duties.Dates, _ = m.Stores.Orgs.(duties.DateStore)
+	incRules, err := incident.DefaultRules()
+	if err != nil {
+		return fmt.Errorf("incident rules: %w", err)
+	}
+	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {
+		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st}
+	}
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
 	}

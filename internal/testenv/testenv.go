@@ -21,6 +21,7 @@ import (
 	"sluice/auditlog"
 	"sluice/duties"
 	"sluice/httpapi"
+	"sluice/incident"
 	"sluice/policy"
 	"sluice/residency"
 	"sluice/sharing"
@@ -87,6 +88,7 @@ type Env struct {
 	Records   *residency.RecordService
 	Sharing   *sharing.Service
 	Duties    *duties.Service
+	Incidents *incident.Service
 	Transfers *transfer.Service
 	API       *httpapi.Server
 	Log       *auditlog.Log
@@ -136,6 +138,13 @@ func New(tb testing.TB, opts Options) *Env {
 	e.Duties = &duties.Service{Rules: dutyRules, Orgs: s.Orgs, Datasets: s.Datasets, Stores: s.Regions, Now: e.Clock.Now}
 	e.Duties.Dates, _ = s.Orgs.(duties.DateStore)
 	e.API.Duties = e.Duties
+	incRules, err := incident.DefaultRules()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Incidents = &incident.Service{Rules: incRules, Orgs: s.Orgs, Now: e.Clock.Now}
+	e.Incidents.Store, _ = s.Orgs.(sluice.IncidentStore)
+	e.API.Incidents = e.Incidents
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)

@@ -18,3 +18,15 @@ CREATE TABLE org_duties (
 	reached_on TEXT NOT NULL,
 	PRIMARY KEY (org_id, duty)
 );
+
+-- Security incidents of an org: each a JSON document (severity, datasets,
+-- people affected, reporting clocks, notice), changed with its audit event.
+CREATE TABLE incidents (
+	id         INTEGER PRIMARY KEY,
+	org_id     INTEGER NOT NULL REFERENCES orgs (id),
+	status     TEXT NOT NULL,
+	data       TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+);
+CREATE INDEX incidents_org ON incidents (org_id, id);

@@ -1,0 +1,28 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+
+	"sluice"
+	"sluice/incident"
+)
+
+// OpenIncident records a security incident; the server computes its
+// reporting clocks.
+func (c *Client) OpenIncident(ctx context.Context, x *sluice.Incident) (*sluice.Incident, error) {
+	var out sluice.Incident
+	return &out, c.doJSON(ctx, "POST", "/v1/incidents", x, &out)
+}
+
+// UpdateIncident changes an open incident.
+func (c *Client) UpdateIncident(ctx context.Context, id int64, u incident.Update) (*sluice.Incident, error) {
+	var out sluice.Incident
+	return &out, c.doJSON(ctx, "PATCH", fmt.Sprintf("/v1/incidents/%d", id), u, &out)
+}
+
+// CloseIncident closes an incident.
+func (c *Client) CloseIncident(ctx context.Context, id int64) (*sluice.Incident, error) {
+	var out sluice.Incident
+	return &out, c.doJSON(ctx, "POST", fmt.Sprintf("/v1/incidents/%d/close", id), nil, &out)
+}
