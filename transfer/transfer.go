@@ -401,7 +401,8 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 		Exporter: route.Exporter{Region: t.Region, CIIO: f.CIIO, StateOrgan: f.StateOrgan, Sector: f.Sector},
 		// A licensed personal credit agency is licensed by the PBoC, in
 		// China: a recipient abroad is never one.
-		Recipient: route.Recipient{Country: t.DestinationCountry, Kind: t.RecipientKind, AdequacyScope: t.AdequacyScope},
+		Recipient: route.Recipient{Country: t.DestinationCountry, Kind: t.RecipientKind, AdequacyScope: t.AdequacyScope,
+			ApprovalOnFile: approvalOnFile(t)},
 		Data: route.Data{
 			Core:            len(f.CoreFields) > 0,
 			Important:       len(f.ImportantFields) > 0,
@@ -568,6 +569,9 @@ func (s *Service) AttachEvidence(ctx context.Context, id int64, ev *sluice.Trans
 	cur, err := s.Transfers.FindTransferByID(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if ev.Kind == sluice.EvidenceAuthorityApproval || ev.Kind == sluice.EvidenceInternationalAgreement {
+		return s.attachApproval(ctx, cur, ev)
 	}
 	if err := s.checkEvidence(cur, ev); err != nil {
 		return nil, err
