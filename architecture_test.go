@@ -55,7 +55,7 @@ func TestImportRules(t *testing.T) {
 			forbid(pkg, ds, append(slices.Clone(storePackages), "net/http"), "pure computation does no I/O")
 		case pkg == "sluice/httpapi":
 			forbid(pkg, ds, storePackages, "handlers reach the stores through the services")
-		case pkg == "sluice/sharing" || pkg == "sluice/transfer" || pkg == "sluice/residency" || pkg == "sluice/duties" || pkg == "sluice/incident":
+		case pkg == "sluice/sharing" || pkg == "sluice/transfer" || pkg == "sluice/residency" || pkg == "sluice/duties" || pkg == "sluice/incident" || pkg == "sluice/processing":
 			forbid(pkg, ds, storePackages, "services are written against the root package's interfaces")
 			forbid(pkg, ds, []string{"sluice/httpapi"}, "services know nothing of HTTP")
 			forbid(pkg, imports[pkg], []string{"net/http"}, "services know nothing of HTTP")

@@ -7,13 +7,15 @@ import (
 	"sluice"
 )
 
-// dutyRoutes adds the volume-duty routes, when the server runs the
-// duties service.
+// dutyRoutes adds the routes of an org's volume duties and record of
+// processing, when the server runs those services.
 func (s *Server) dutyRoutes(mux *http.ServeMux) {
-	if s.Duties == nil {
-		return
+	if s.Duties != nil {
+		mux.Handle("GET /v1/orgs/{id}/duties", s.auth(s.handleOrgDuties, sluice.RoleOwner, sluice.RoleAuditor))
 	}
-	mux.Handle("GET /v1/orgs/{id}/duties", s.auth(s.handleOrgDuties, sluice.RoleOwner, sluice.RoleAuditor))
+	if s.Processing != nil {
+		mux.Handle("GET /v1/orgs/{id}/processing", s.auth(s.handleOrgProcessing, sluice.RoleOwner, sluice.RoleAuditor))
+	}
 }
 
 // handleOrgDuties serves GET /v1/orgs/{id}/duties: the distinct people
@@ -36,4 +38,25 @@ func (s *Server) handleOrgDuties(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, d)
+}
+
+// handleOrgProcessing serves GET /v1/orgs/{id}/processing: the org's
+// record of processing generated from sluice's own data — per dataset its
+// purposes, categories, recipients and transfers (GDPR Art. 30(1)) — and
+// the processings that need an impact assessment (PIPL Art. 55: exports,
+// sensitive data provided to others, automated decisions), kept 3 years
+// (Art. 56). Roles: it only reads; an org's owners and auditors (and
+// supervisors, through an auditor key) read their own org's.
+func (s *Server) handleOrgProcessing(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id")))
+		return
+	}
+	rec, err := s.Processing.OrgRecord(r.Context(), id)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
 }

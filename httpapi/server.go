@@ -13,6 +13,7 @@ import (
 	"sluice"
 	"sluice/duties"
 	"sluice/incident"
+	"sluice/processing"
 	"sluice/recordio"
 	"sluice/sharing"
 )
@@ -56,6 +57,9 @@ type Server struct {
 
 	// Security incidents (incident.go): served when set.
 	Incidents *incident.Service
+
+	// Records of processing (duties.go): served when set.
+	Processing *processing.Service
 
 	Logger *slog.Logger
 }

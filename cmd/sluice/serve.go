@@ -16,6 +16,7 @@ import (
 	"sluice/duties"
 	"sluice/httpapi"
 	"sluice/incident"
+	"sluice/processing"
 	"sluice/residency"
 	"sluice/transfer"
 )
@@ -129,6 +130,8 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("incident rules: %w", err)
 	}
+	m.API.Processing = &processing.Service{Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Purposes: m.Stores.Purposes,
+		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers}
 	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {
 		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st}
 	}

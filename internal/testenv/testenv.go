@@ -23,6 +23,7 @@ import (
 	"sluice/httpapi"
 	"sluice/incident"
 	"sluice/policy"
+	"sluice/processing"
 	"sluice/residency"
 	"sluice/sharing"
 	"sluice/storetest"
@@ -145,6 +146,7 @@ func New(tb testing.TB, opts Options) *Env {
 	e.Incidents = &incident.Service{Rules: incRules, Orgs: s.Orgs, Now: e.Clock.Now}
 	e.Incidents.Store, _ = s.Orgs.(sluice.IncidentStore)
 	e.API.Incidents = e.Incidents
+	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers, Now: e.Clock.Now}
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)
