@@ -139,6 +139,17 @@ func (s *SharingRules) SpecialConditions() []string {
 	return out
 }
 
+// SpecialDenial returns the rule that refuses a field with categories to
+// a purpose declaring condition (by name, "" for none) on a basis that
+// does or does not rest on consent, or nil if the GDPR's rules on special
+// data let it through (see specialCheck).
+func (s *SharingRules) SpecialDenial(categories []string, condition string, consentBasis bool) *Rule {
+	req := &Request{Purpose: Purpose{SpecialCondition: condition}}
+	var d FieldDecision
+	_, _, deny := s.specialCheck(req, &Field{Categories: categories}, &LegalBasis{NeedsConsent: consentBasis}, &d)
+	return deny
+}
+
 // special applies the GDPR's rules on special data to field f of a read
 // of GDPR-region data under basis lb: a special field needs a condition
 // on the purpose that covers its kind (Art. 9(2) for Art. 9 categories,

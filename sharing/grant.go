@@ -71,6 +71,9 @@ func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 			if err := sh.checkBasis(d.Region, g.LegalBasis); err != nil {
 				return err
 			}
+			if err := sh.checkSpecialFields(ctx, d, g); err != nil {
+				return err
+			}
 		}
 	}
 	if err := sh.Grants.CreateGrant(ctx, g); err != nil {
@@ -177,4 +180,40 @@ func (sh *Service) CreateConsent(ctx context.Context, identifier, key string, c 
 	}
 	c.SubjectKey = k
 	return sh.Consents.CreateConsent(ctx, c)
+}
+
+// checkSpecialFields refuses a grant request, for GDPR-region data, that
+// asks for a special-category or criminal field under a purpose with no
+// condition covering it (GDPR Arts. 9(2), 10): the read would never serve
+// it. It names the first such field and the rule. Fields classified as
+// special after the grant are refused at read time instead.
+func (sh *Service) checkSpecialFields(ctx context.Context, d *sluice.Dataset, g *sluice.Grant) error {
+	rules := sh.Engine.Rules()
+	if rules.Regime(d.Region) != policy.RegimeGDPR || g.Purpose == "" {
+		return nil
+	}
+	p, err := sh.Purposes.FindPurposeByName(ctx, sluice.OrgIDFromContext(ctx), g.Purpose)
+	if err != nil {
+		return nil // an unknown purpose is the store's to report
+	}
+	basis := g.LegalBasis
+	if basis == "" {
+		basis = p.LegalBasis
+	}
+	lb := rules.Basis(d.Region, policy.Basis(basis))
+	if lb == nil {
+		return nil
+	}
+	for _, name := range g.RequestedFields {
+		f := d.Field(name)
+		if f == nil {
+			continue
+		}
+		pf := PolicyField(d, f)
+		if deny := rules.SpecialDenial(pf.Categories, p.SpecialCategoryCondition, lb.NeedsConsent); deny != nil {
+			return &sluice.Error{Code: sluice.EINVALID, Field: name,
+				Message: "Field " + strconv.Quote(name) + ": " + strings.TrimSuffix(deny.Reason, ".") + " (" + deny.Ref() + ")."}
+		}
+	}
+	return nil
 }
