@@ -5,7 +5,9 @@ import (
 	"fmt"
 
 	"sluice"
+	"sluice/duties"
 	"sluice/incident"
+	"sluice/processing"
 )
 
 // OpenIncident records a security incident; the server computes its
@@ -25,4 +27,16 @@ func (c *Client) UpdateIncident(ctx context.Context, id int64, u incident.Update
 func (c *Client) CloseIncident(ctx context.Context, id int64) (*sluice.Incident, error) {
 	var out sluice.Incident
 	return &out, c.doJSON(ctx, "POST", fmt.Sprintf("/v1/incidents/%d/close", id), nil, &out)
+}
+
+// OrgProcessing returns org id's record of processing.
+func (c *Client) OrgProcessing(ctx context.Context, id int64) (*processing.Record, error) {
+	var out processing.Record
+	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/processing", id), nil, &out)
+}
+
+// OrgDuties returns org id's volume duties.
+func (c *Client) OrgDuties(ctx context.Context, id int64) (*duties.Duties, error) {
+	var out duties.Duties
+	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/duties", id), nil, &out)
 }

@@ -45,3 +45,31 @@ func TestCLI_Incident(t *testing.T) {
 		t.Fatalf("incident close: %d %q %q", code, out, errOut)
 	}
 }
+
+// TestCLI_Reports drives sluice report processing (GDPR Art. 30, PIPL
+// Art. 55) as JSON and HTML, and sluice report duties (PIPL Art. 52)
+// against a running server.
+func TestCLI_Reports(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "cn-shop", "--region", "CN"); code != 0 {
+		t.Fatalf("org create: %s", errOut)
+	}
+	_, out, _ := runCLI(t, env, "", "key", "create", "--org", "cn-shop", "--role", "owner")
+	key := strings.TrimSpace(out)
+	m := MustRunMain(t, dir)
+	createDataset(t, m.URL(), key, "orders", "phone")
+	cenv := map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": key}
+	code, out, errOut := runCLI(t, cenv, "", "report", "processing", "--org", "1")
+	if code != 0 || !strings.Contains(out, `"ref": "PIPL Arts. 55–56"`) || !strings.Contains(out, `"name": "orders"`) {
+		t.Fatalf("report processing: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, cenv, "", "report", "processing", "--org", "1", "--format", "html")
+	if code != 0 || !strings.Contains(out, "<h2>Dataset 1: orders</h2>") {
+		t.Fatalf("report processing html: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runCLI(t, cenv, "", "report", "duties", "--org", "1")
+	if code != 0 || !strings.Contains(out, "0 people") || !strings.Contains(out, "cn.pipo (") || !strings.Contains(out, "does not apply") {
+		t.Fatalf("report duties: %d %q %q", code, out, errOut)
+	}
+}

@@ -41,6 +41,8 @@ var commands = []command{
 	{"log key", "print the key that verifies the audit log", runLogKey},
 	{"org create", "create an org (a tenant) in its home region", runOrgCreate},
 	{"org list", "list orgs", runOrgList},
+	{"report duties", "show the org's volume duties (PIPO, compliance audit, important-data processor)", runReportDuties},
+	{"report processing", "the org's record of processing (GDPR Art. 30, PIPL Arts. 55-56), JSON or HTML", runReportProcessing},
 	{"scan", "classify the fields of files (CSV, TSV, JSONL, Parquet)", runScan},
 	{"serve", "run the server (embedded SQLite by default)", runServe},
 	{"transfer counters", "show the org's year-to-date export counters against their thresholds", runTransferCounters},
