@@ -3,16 +3,34 @@ package sluice
 import "context"
 
 // An Actor is who makes a call: an org acting in a role through one key,
-// or the operator at the command line (Key == nil).
+// or the system: the operator's local administration at the command line
+// (orgs, keys, demo seeding, recovery and other jobs of the server
+// itself), which no request can act as.
 type Actor struct {
 	Org  *Org
 	Role Role
-	Key  string // API key id; "" for the operator
+	Key  string // API key id; "" for the system
+
+	system bool
 }
 
+// systemActor is the one system actor; only NewSystemContext hands it out.
+var systemActor = &Actor{system: true}
+
+// NewSystemContext returns a copy of ctx that carries the system actor.
+// Only the command line and the server's own jobs use it: the HTTP API
+// builds the actor of a request from its API key alone.
+func NewSystemContext(ctx context.Context) context.Context {
+	return context.WithValue(ctx, actorKey{}, systemActor)
+}
+
+// System reports whether a is the system actor (see NewSystemContext).
+func (a *Actor) System() bool { return a != nil && a.system }
+
 // Operator reports whether the actor is the operator at the command line,
-// who administers the server rather than acting for an org.
-func (a *Actor) Operator() bool { return a == nil || a.Key == "" && a.Org == nil }
+// who administers the server rather than acting for an org: the system
+// actor, or (in tests) no actor at all.
+func (a *Actor) Operator() bool { return a == nil || a.system }
 
 type actorKey struct{}
 

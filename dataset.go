@@ -45,15 +45,30 @@ type Dataset struct {
 	Purpose string `json:"purpose"`
 	// Minors marks a dataset that holds personal information of children
 	// under 14 (PIPL Art. 28: sensitive; Art. 31: a guardian's consent).
-	Minors       bool      `json:"minors,omitempty"`
-	SubjectField string    `json:"subject_field"` // field whose value identifies the person a record is about
-	Region       Region    `json:"region"`
-	RecordCount  int64     `json:"record_count"`
-	Subjects     int64     `json:"subjects"` // distinct people the records concern, as last counted (0: not counted)
-	Grade        Grade     `json:"grade"`
-	Fields       []*Field  `json:"fields"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	Minors       bool   `json:"minors,omitempty"`
+	SubjectField string `json:"subject_field"` // field whose value identifies the person a record is about
+	// AppType is the app type of the Necessary PI Provisions whose basic
+	// function the data serves (ride_hailing, …); "" declares none, and
+	// the minimisation check does not run.
+	AppType string `json:"app_type,omitempty"`
+	// RetentionDays is how long a record is kept after its ingest; 0
+	// takes the retention of the dataset's purpose.
+	RetentionDays int `json:"retention_days,omitempty"`
+	// RecordType names a kind of record a law sets a retention floor or
+	// maximum for (processing_record, network_log, …); "" is business
+	// data, bound by no floor.
+	RecordType string `json:"record_type,omitempty"`
+	// KeyField names the field that identifies a record (an order number,
+	// a trip id); "" is none. An upload then replaces the stored records
+	// whose key it sends again.
+	KeyField    string    `json:"key_field,omitempty"`
+	Region      Region    `json:"region"`
+	RecordCount int64     `json:"record_count"`
+	Subjects    int64     `json:"subjects"` // distinct people the records concern, as last counted (0: not counted)
+	Grade       Grade     `json:"grade"`
+	Fields      []*Field  `json:"fields"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Validate returns EINVALID if d is not fit to be created.
@@ -69,6 +84,12 @@ func (d *Dataset) Validate() error {
 		return Errorf(EINVALID, "Dataset: more than 32 purposes.")
 	case strings.TrimSpace(d.SubjectField) == "":
 		return Errorf(EINVALID, "Dataset subject_field required: name the field that identifies the person a record is about.")
+	case d.RetentionDays < 0 || d.RetentionDays > MaxRetentionDays:
+		return Errorf(EINVALID, "Dataset retention_days must be from 0 (the purpose's) to %d.", MaxRetentionDays)
+	case len(d.KeyField) > 200:
+		return Errorf(EINVALID, "Dataset key_field is longer than 200 bytes.")
+	case len(d.AppType) > 64 || len(d.RecordType) > 64:
+		return Errorf(EINVALID, "Dataset app_type and record_type are at most 64 bytes.")
 	}
 	seen := make(map[string]bool, len(d.Purposes))
 	for _, p := range d.Purposes {

@@ -18,6 +18,8 @@ const (
 	ETOOLARGE     = "too_large"         // a body, line or field over its limit (413)
 	EUNSUPPORTED  = "unsupported_media" // a format or charset sluice does not read (415)
 	EUNAVAILABLE  = "unavailable"       // try again later, e.g. the store is busy (503)
+	ETOOMANY      = "too_many_requests" // too many failed attempts from one client; wait (429)
+	ETIMEOUT      = "timeout"           // the client sent its request too slowly (408)
 )
 
 // An Error is a failure that sluice explains to its user. Code says what kind

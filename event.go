@@ -50,12 +50,15 @@ type SubjectSet struct {
 // An EventActor names who acted: an org and its role, or the operator.
 type EventActor struct {
 	Org  string `json:"org,omitempty"`
-	Role string `json:"role"` // owner, consumer, auditor, or operator
+	Role string `json:"role"` // owner, consumer, auditor, supervisor, system, or operator
 }
 
 // EventActorFromContext describes the actor ctx carries.
 func EventActorFromContext(ctx context.Context) EventActor {
 	a := ActorFromContext(ctx)
+	if a.System() {
+		return EventActor{Role: "system"}
+	}
 	if a == nil || a.Org == nil {
 		return EventActor{Role: "operator"}
 	}
@@ -101,11 +104,24 @@ func NewIngestEvent(d *Dataset, in *Ingest, observed []*Field) *Event {
 			summary[f.Name] = keys
 		}
 	}
+	details := map[string]any{"records": in.RecordCount, "region": string(in.Region), "categories": summary, "grade": string(d.Grade)}
+	if in.Replaced > 0 {
+		// Records replaced by key: corrections, counted.
+		details["corrections"] = in.Replaced
+	}
+	if m := in.Minimisation; m != nil {
+		// Field names only, in the full event that only those entitled read.
+		min := map[string]any{"mode": string(m.Mode), "app_type": m.AppType, "excess_fields": anyStrings(ExcessFieldNames(m.Excess)), "subjects": m.Subjects}
+		if len(m.Stripped) > 0 {
+			min["stripped"] = anyStrings(m.Stripped)
+		}
+		details["minimisation"] = min
+	}
 	return &Event{
 		Action:  ActionIngest,
 		Object:  map[string]any{"dataset": d.ID, "ingest": in.ID},
 		Fields:  names,
-		Details: map[string]any{"records": in.RecordCount, "region": string(in.Region), "categories": summary, "grade": string(d.Grade)},
+		Details: details,
 	}
 }
 
@@ -129,4 +145,12 @@ func NewFieldUpdateEvent(datasetID int64, before, after *Field, datasetGrade Gra
 			"dataset_grade": string(datasetGrade),
 		},
 	}
+}
+
+func anyStrings(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -90,15 +90,18 @@ const (
 	RoleOwner    Role = "owner"    // holds datasets: creates, ingests, reads its own records
 	RoleConsumer Role = "consumer" // asks for and reads data that other orgs share
 	RoleAuditor  Role = "auditor"  // reads metadata and the audit trail, never records
+	// RoleSupervisor is a supervisory authority's: it reads every full
+	// audit entry, whichever orgs took part, and never records.
+	RoleSupervisor Role = "supervisor"
 )
 
 // Validate returns EINVALID unless r is a known role.
 func (r Role) Validate() error {
 	switch r {
-	case RoleOwner, RoleConsumer, RoleAuditor:
+	case RoleOwner, RoleConsumer, RoleAuditor, RoleSupervisor:
 		return nil
 	}
-	return Errorf(EINVALID, "Role %q is not one of owner, consumer, auditor.", string(r))
+	return Errorf(EINVALID, "Role %q is not one of owner, consumer, auditor, supervisor.", string(r))
 }
 
 // An APIKey authenticates calls to the API for one org and role. Only a

@@ -13,6 +13,9 @@ type Record struct {
 	IngestID   int64  `json:"ingest_id"`
 	SubjectKey string `json:"subject_key"`
 	Data       []byte `json:"data"` // a JSON object of field name to string value
+	// Key is the keyed hash of the record's key field, for a dataset that
+	// declares one; "" otherwise.
+	Key string `json:"-"`
 }
 
 // An InputRecord is one record of an upload before it is stored: field
@@ -42,6 +45,19 @@ type Ingest struct {
 	// concern with this ingest's added, when counted for a volume rule.
 	Subjects  int64     `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
+	// BatchID is the idempotency key the upload was sent with: a retry
+	// with the same key gets this ingest's answer and stores nothing.
+	BatchID string `json:"batch_id,omitempty"`
+	// Minimisation is what the check against the necessary scope of the
+	// dataset's app type found and did; nil if the dataset declares none.
+	Minimisation *Minimisation `json:"minimisation,omitempty"`
+	// Answer is the answer given to the upload, kept for retries.
+	Answer []byte `json:"-"`
+	// Replayed is set on an ingest found by its BatchID instead of run.
+	Replayed bool `json:"-"`
+	// Replaced is the number of stored records the ingest replaced, by
+	// the dataset's key field: corrections.
+	Replaced int64 `json:"replaced,omitempty"`
 }
 
 // An IngestState is where an ingest is in its two-step commit.
@@ -52,6 +68,7 @@ const (
 	IngestPending   IngestState = "pending"   // records may be written, invisible
 	IngestCommitted IngestState = "committed" // records visible; audit event durable
 	IngestAborted   IngestState = "aborted"   // records removed
+	IngestExpired   IngestState = "expired"   // committed, then its records removed when their retention ended
 )
 
 // A FieldObserver watches the records of an ingest go by and reports what
@@ -127,6 +144,14 @@ type IngestService interface {
 
 	// FindIngestByID returns ENOTFOUND for an unknown ingest.
 	FindIngestByID(ctx context.Context, id int64) (*Ingest, error)
+
+	// FindIngestByBatch returns the committed ingest of a dataset sent
+	// with batchID, with its saved answer, or ENOTFOUND. FinishIngest of
+	// a second ingest with the same BatchID returns ECONFLICT.
+	FindIngestByBatch(ctx context.Context, datasetID int64, batchID string) (*Ingest, error)
+
+	// SaveIngestAnswer keeps the answer given to an ingest's upload.
+	SaveIngestAnswer(ctx context.Context, ingestID int64, answer []byte) error
 }
 
 // RecordService is the API-level service for records: it routes each
@@ -136,6 +161,15 @@ type RecordService interface {
 	// The first bad record aborts the ingest with an EINVALID error that
 	// names its line and field.
 	IngestRecords(ctx context.Context, datasetID int64, src RecordSource) (*Ingest, error)
+
+	// IngestBatch is IngestRecords under an idempotency key: if the
+	// dataset already committed an ingest sent with batchID, it returns
+	// that ingest, Replayed, without reading src. "" is no key.
+	IngestBatch(ctx context.Context, datasetID int64, batchID string, src RecordSource) (*Ingest, error)
+
+	// SaveIngestAnswer keeps the answer given to a batch's upload, to be
+	// given again to a retry.
+	SaveIngestAnswer(ctx context.Context, ingestID int64, answer []byte) error
 
 	// FindRecords returns a page of a dataset's records for its owner.
 	FindRecords(ctx context.Context, filter RecordFilter) ([]*Record, error)

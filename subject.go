@@ -17,9 +17,10 @@ import (
 //
 // A SubjectKeyer is not safe for concurrent use; make one per goroutine.
 type SubjectKeyer struct {
-	mac hash.Hash
-	buf []byte
-	sum []byte
+	mac   hash.Hash
+	scope hash.Hash // nil for server-wide keys; see NewOrgSubjectKeyer
+	buf   []byte
+	sum   []byte
 }
 
 // NewSubjectKeyer returns a SubjectKeyer for secret.
@@ -36,6 +37,11 @@ func (k *SubjectKeyer) Key(identifier string) string {
 	k.mac.Reset()
 	k.mac.Write(k.buf)
 	k.sum = k.mac.Sum(k.sum[:0])
+	if k.scope != nil {
+		k.scope.Reset()
+		k.scope.Write(k.sum)
+		k.sum = k.scope.Sum(k.sum[:0])
+	}
 	return hex.EncodeToString(k.sum)
 }
 

@@ -499,11 +499,16 @@ type SubjectEvents struct {
 // An EventProof is one logged event about a subject, with its proofs.
 type EventProof struct {
 	Index int64 `json:"index"`
-	// Leaf is the entry as logged (canonical JSON), base64 in JSON; it is
-	// what the proofs prove.
+	// Leaf is the public entry as logged, base64 in JSON: a commitment to
+	// the event (see [Commitment]), or, for an entry written before
+	// commitments, the event's canonical JSON. It is what the inclusion
+	// proof proves.
 	Leaf []byte `json:"leaf"`
-	// Event is Leaf's content, for reading.
-	Event json.RawMessage `json:"event"`
+	// Event is the event's canonical JSON, exactly as committed to.
+	Event jsonBytes `json:"event"`
+	// Salt is the entry's salt, absent for an entry written before
+	// commitments.
+	Salt []byte `json:"salt,omitempty"`
 	// InclusionProof proves Leaf is entry Index of the tree of Checkpoint.
 	InclusionProof []tlog.Hash `json:"inclusion_proof"`
 	// Checkpoint is the signed checkpoint the proof is against.
@@ -511,6 +516,11 @@ type EventProof struct {
 	// SubjectProof proves the subject key is in the event's subject set;
 	// absent when the event lists the key itself.
 	SubjectProof *SetProof `json:"subject_proof,omitempty"`
+	// SubjectKey is the person's key as the entry holds it, when it
+	// differs from the key asked about: an entry written before subject
+	// keys were scoped per org holds the person's server-wide key, which
+	// the server matched to the org-scoped one.
+	SubjectKey string `json:"subject_key,omitempty"`
 }
 
 // ProveSubjectEvents returns the events that concern the subject with key,
@@ -539,32 +549,40 @@ func (l *Log) ProveSubjectEvents(ctx context.Context, key string, keep func(idx 
 	}
 	tree := newHashReader(tlog.StoredHashCount(cp.Size), storeLoader(ctx, l.Store)) // shared: proofs read the same tiles
 	for _, idx := range idxs {
-		leaves, err := l.Store.ReadEntries(ctx, idx, 1)
+		entry, err := l.readEntry(ctx, idx)
 		if err != nil {
 			return nil, err
-		} else if len(leaves) != 1 {
-			return nil, fmt.Errorf("auditlog: entry %d missing", idx)
 		}
 		var e sluice.Event
-		if err := json.Unmarshal(leaves[0], &e); err != nil {
+		if err := json.Unmarshal(entry.Event, &e); err != nil {
 			return nil, fmt.Errorf("auditlog: entry %d: %w", idx, err)
 		}
 		if keep != nil && !keep(idx, &e) {
 			continue
 		}
-		p := &EventProof{Index: idx, Leaf: leaves[0], Event: leaves[0], Checkpoint: string(cp.Note)}
+		p := &EventProof{Index: idx, Leaf: entry.Leaf, Event: entry.Event, Salt: entry.Salt, Checkpoint: string(cp.Note)}
 		if p.InclusionProof, err = tlog.ProveRecord(cp.Size, idx, tree); err != nil {
 			return nil, fmt.Errorf("prove entry %d: %w", idx, err)
 		}
-		if !slices.Contains(e.Subjects, key) {
-			keys, err := l.Store.ReadSubjectSet(ctx, idx)
+		held, keys := key, []string(nil) // the key as the entry holds it, and its set
+		if lr, ok := l.Store.(LegacySubjectReader); ok {
+			old, oldSet, ok, err := lr.ReadLegacySubject(ctx, idx, key)
 			if err != nil {
 				return nil, err
+			} else if ok && old != key {
+				held, keys, p.SubjectKey = old, oldSet, old
+			}
+		}
+		if !slices.Contains(e.Subjects, held) {
+			if keys == nil {
+				if keys, err = l.Store.ReadSubjectSet(ctx, idx); err != nil {
+					return nil, err
+				}
 			}
 			if !slices.IsSorted(keys) {
 				slices.Sort(keys) // byte order, whatever the store's collation
 			}
-			if p.SubjectProof, err = ProveSubject(keys, key); err != nil {
+			if p.SubjectProof, err = ProveSubject(keys, held); err != nil {
 				return nil, fmt.Errorf("prove subject in entry %d: %w", idx, err)
 			}
 		}
@@ -582,7 +600,14 @@ func VerifySubjectEvents(p *SubjectEvents, v note.Verifier) error {
 		return fmt.Errorf("%q is not a subject key", p.SubjectKey)
 	}
 	for _, ev := range p.Events {
-		if err := verifyEventProof(p.SubjectKey, ev, v); err != nil {
+		key := p.SubjectKey
+		if ev.SubjectKey != "" {
+			if !sluice.IsSubjectKey(ev.SubjectKey) {
+				return fmt.Errorf("event %d: %q is not a subject key", ev.Index, ev.SubjectKey)
+			}
+			key = ev.SubjectKey
+		}
+		if err := verifyEventProof(key, ev, v); err != nil {
 			return fmt.Errorf("event %d: %w", ev.Index, err)
 		}
 	}
@@ -600,15 +625,22 @@ func verifyEventProof(key string, ev *EventProof, v note.Verifier) error {
 	if err := tlog.CheckRecord(ev.InclusionProof, cp.Size, cp.Root, ev.Index, tlog.RecordHash(ev.Leaf)); err != nil {
 		return fmt.Errorf("the entry is not proven in the tree of size %d: %w", cp.Size, err)
 	}
-	var e sluice.Event
-	if err := json.Unmarshal(ev.Leaf, &e); err != nil {
-		return fmt.Errorf("the entry is not an event: %w", err)
-	}
-	if len(ev.Event) > 0 {
+	event := []byte(ev.Event)
+	if IsCommitment(ev.Leaf) {
+		if err := CheckEntry(ev.Leaf, event, ev.Salt); err != nil {
+			return err
+		}
+	} else if len(event) > 0 { // an entry written before commitments
 		var a, b any
-		if json.Unmarshal(ev.Leaf, &a) != nil || json.Unmarshal(ev.Event, &b) != nil || !reflect.DeepEqual(a, b) {
+		if json.Unmarshal(ev.Leaf, &a) != nil || json.Unmarshal(event, &b) != nil || !reflect.DeepEqual(a, b) {
 			return errors.New("the event shown is not the entry proven")
 		}
+	} else {
+		event = ev.Leaf
+	}
+	var e sluice.Event
+	if err := json.Unmarshal(event, &e); err != nil {
+		return fmt.Errorf("the entry is not an event: %w", err)
 	}
 	switch {
 	case slices.Contains(e.Subjects, key):

@@ -197,7 +197,7 @@ func insertConsents(b *testing.B, path string, org int64, purpose string, grant 
 	if err != nil {
 		b.Fatal(err)
 	}
-	keyer := sluice.NewSubjectKeyer(secret)
+	keyer := sluice.NewOrgSubjectKeyer(secret, org)
 	at := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04:05.000000000Z07:00")
 	withheld := 0
 	for i := range n {

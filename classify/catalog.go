@@ -160,11 +160,18 @@ type Reason struct {
 // catalogFile is the on-disk shape of a catalog file. Built-in files and
 // user files (--catalog) share it.
 type catalogFile struct {
-	Version     string      `json:"version"`
-	Description string      `json:"description"`
-	Categories  []Category  `json:"categories"`
-	Rules       []GradeRule `json:"rules"`
-	Grades      []struct {
+	Version   string `json:"version"`
+	Fideslang string `json:"fideslang"` // the fideslang taxonomy the keys follow
+	// Extends makes an entry whose key the catalog already has add its
+	// hints to that entry instead of replacing it.
+	Extends     bool   `json:"extends,omitempty"`
+	Description string `json:"description"`
+	// Aliases maps other spellings of keys, such as fideslang 3.2's
+	// renames, to the catalog's keys; both are accepted wherever a key is.
+	Aliases    map[string]string `json:"aliases"`
+	Categories []Category        `json:"categories"`
+	Rules      []GradeRule       `json:"rules"`
+	Grades     []struct {
 		Grade string `json:"grade"`
 		LegalRef
 	} `json:"grades"`
@@ -176,7 +183,8 @@ const MaxCategories = 64
 // A Catalog holds the categories sluice detects and the rules that grade
 // datasets. It is immutable once built and safe for concurrent use.
 type Catalog struct {
-	Version string // versions of the files merged, joined by "+"
+	Version   string // versions of the files merged, joined by "+"
+	Fideslang string // the fideslang taxonomy the keys follow
 
 	cats   []Category
 	byKey  map[string]int
@@ -188,13 +196,20 @@ type Catalog struct {
 
 	lexicalCats uint64 // categories decided by share only
 	dobCats     uint64
+	ipCats      uint64 // categories of IPv4 addresses
+	idCats      uint64 // categories of resident IDs
+	weakCats    uint64 // categories whose values carry no check character: passports, permits, VINs
 	coordCats   uint64 // categories fed by latitude/longitude columns
 	deviceCats  uint64 // categories whose hint enables UUID and Android ID
 	religionCat uint64
 	ethnicCat   uint64
+	bankCat     int // index of the bank-card category, or -1
+	creditCat   int // index of the credit-card category, or -1
+	macCat      int // index of the MAC address category, or -1
 	preciseCat  int // index of the precise-location category, or -1
 	vagueCat    int
 	hints       []headerHint
+	aliases     [][2]string // alias, key
 }
 
 type userDetector struct {
@@ -233,9 +248,12 @@ var Validators = map[string]func(string) bool{
 
 var defaultCatalog *Catalog
 
+// builtinCatalogFiles are the built-in catalog files, merged in order.
+var builtinCatalogFiles = []string{"catalog/categories.json", "catalog/grades.json", "catalog/eu.json"}
+
 func init() {
 	var files []loadedFile
-	for _, name := range []string{"catalog/categories.json", "catalog/grades.json"} {
+	for _, name := range builtinCatalogFiles {
 		data, err := catalogFS.ReadFile(name)
 		if err != nil {
 			panic(err)
@@ -263,7 +281,7 @@ func DefaultCatalog() *Catalog { return defaultCatalog }
 // naming name and the line of the offending entry.
 func LoadCatalog(name string, data []byte) (*Catalog, error) {
 	var files []loadedFile
-	for _, n := range []string{"catalog/categories.json", "catalog/grades.json"} {
+	for _, n := range builtinCatalogFiles {
 		d, _ := catalogFS.ReadFile(n)
 		f, err := parseCatalogFile(n, d)
 		if err != nil {
@@ -369,6 +387,18 @@ func parseCatalogFile(name string, data []byte) (loadedFile, error) {
 			if err := dec.Decode(&out.Description); err != nil {
 				return fail(err)
 			}
+		case "extends":
+			if err := dec.Decode(&out.Extends); err != nil {
+				return fail(err)
+			}
+		case "fideslang":
+			if err := dec.Decode(&out.Fideslang); err != nil {
+				return fail(err)
+			}
+		case "aliases":
+			if err := dec.Decode(&out.Aliases); err != nil {
+				return fail(err)
+			}
 		case "grades":
 			if err := dec.Decode(&out.Grades); err != nil {
 				return fail(err)
@@ -387,9 +417,25 @@ var errEOF = errors.New("EOF")
 
 // build merges the files in order and compiles the result.
 func build(files []loadedFile) (*Catalog, error) {
-	c := &Catalog{byKey: map[string]int{}, grades: map[string]LegalRef{}, seed: rand.Uint64(), preciseCat: -1, vagueCat: -1}
+	c := &Catalog{byKey: map[string]int{}, grades: map[string]LegalRef{}, seed: rand.Uint64(), preciseCat: -1, vagueCat: -1, bankCat: -1, creditCat: -1, macCat: -1}
 	var versions []string
 	ruleIdx := map[string]int{}
+	// Aliases resolve to the category of the key they name, in either
+	// direction: a catalog may use the old key or the new one.
+	other := map[string]string{}
+	for _, f := range files {
+		if f.Fideslang != "" {
+			c.Fideslang = f.Fideslang
+		}
+		for a, k := range f.Aliases {
+			if !keyRE.MatchString(a) || !keyRE.MatchString(k) {
+				return nil, catalogError(f.name, 1, "alias %q -> %q: want dotted lower-case keys", a, k)
+			}
+			c.aliases = append(c.aliases, [2]string{a, k})
+			other[a], other[k] = k, a
+		}
+	}
+	sort.Slice(c.aliases, func(i, j int) bool { return c.aliases[i][0] < c.aliases[j][0] })
 	for _, f := range files {
 		if f.Version != "" {
 			versions = append(versions, f.Version)
@@ -398,11 +444,24 @@ func build(files []loadedFile) (*Catalog, error) {
 			c.grades[g.Grade] = g.LegalRef
 		}
 		for _, cat := range f.Categories {
+			if f.Extends {
+				if i := c.extendIndex(cat.Key); i >= 0 {
+					c.cats[i].Hints.EN = append(c.cats[i].Hints.EN, cat.Hints.EN...)
+					c.cats[i].Hints.ZH = append(c.cats[i].Hints.ZH, cat.Hints.ZH...)
+					c.cats[i].Detectors = append(c.cats[i].Detectors, cat.Detectors...)
+					continue
+				}
+			}
 			if err := checkCategory(&cat); err != nil {
 				return nil, err
 			}
 			if i, ok := c.byKey[cat.Key]; ok {
 				c.cats[i] = cat
+				continue
+			}
+			if i, ok := c.byKey[other[cat.Key]]; ok && other[cat.Key] != "" {
+				c.cats[i] = cat // the same category under its other key
+				c.byKey[cat.Key] = i
 				continue
 			}
 			if len(c.cats) == MaxCategories {
@@ -430,6 +489,16 @@ func build(files []loadedFile) (*Catalog, error) {
 		}
 	}
 	c.Version = strings.Join(versions, "+")
+	for _, ak := range c.aliases {
+		a, k := ak[0], ak[1]
+		if i, ok := c.byKey[k]; ok {
+			if _, taken := c.byKey[a]; !taken {
+				c.byKey[a] = i
+			}
+		} else if i, ok := c.byKey[a]; ok {
+			c.byKey[k] = i
+		}
+	}
 	for _, r := range c.rules {
 		for _, k := range r.Categories {
 			if _, ok := c.byKey[k]; !ok {
@@ -522,6 +591,18 @@ func (c *Catalog) compile(i int) error {
 		switch k {
 		case detDOB:
 			c.dobCats |= bit
+		case detIPv4:
+			c.ipCats |= bit
+		case detResidentID:
+			c.idCats |= bit
+		case detBankCard:
+			c.bankCat = i
+		case detCreditCard:
+			c.creditCat = i
+		case detMAC:
+			c.macCat = i
+		case detPassport, detPermit, detVIN:
+			c.weakCats |= bit
 		case detCoordPrecise:
 			c.coordCats |= bit
 			c.preciseCat = i
@@ -628,6 +709,25 @@ func (c *Catalog) Category(key string) (Category, bool) {
 		return Category{}, false
 	}
 	return c.cats[i], true
+}
+
+// CanonicalKey returns the catalog's key for key, which may be an alias
+// (such as a fideslang 3.2 rename), and whether the catalog knows it.
+func (c *Catalog) CanonicalKey(key string) (string, bool) {
+	i, ok := c.byKey[key]
+	if !ok {
+		return key, false
+	}
+	return c.cats[i].Key, true
+}
+
+// Aliases returns the catalog's key aliases as alias -> key pairs.
+func (c *Catalog) Aliases() map[string]string {
+	m := make(map[string]string, len(c.aliases))
+	for _, a := range c.aliases {
+		m[a[0]] = a[1]
+	}
+	return m
 }
 
 // Rules returns the grading rules.

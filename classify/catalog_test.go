@@ -240,3 +240,51 @@ func TestScanner_Fields(t *testing.T) {
 		}
 	})
 }
+
+func TestCatalogAliasesAndSpecialCategories(t *testing.T) {
+	c := classify.DefaultCatalog()
+	if c.Fideslang == "" {
+		t.Error("the catalog does not name the fideslang version it follows")
+	}
+	for alias, key := range map[string]string{
+		"user.health":                             "user.health_and_medical",
+		"user.location.coarse":                    "user.location.imprecise",
+		"user.biometrics":                         "user.biometric",
+		"user.childrens":                          "user.children",
+		"user.demographic.trade_union_membership": "user.demographic.union_membership",
+		"user.health_and_medical":                 "user.health_and_medical",
+	} {
+		if got, ok := c.CanonicalKey(alias); !ok || got != key {
+			t.Errorf("CanonicalKey(%q) = %q, %v; want %q", alias, got, ok, key)
+		}
+		if cat, ok := c.Category(alias); !ok || cat.Key != key {
+			t.Errorf("Category(%q) = %q, %v", alias, cat.Key, ok)
+		}
+	}
+	// GDPR Art. 9 special categories and Art. 10 criminal data are
+	// sensitive in the EU; minors under 14 in CN.
+	for _, k := range []string{"user.demographic.political_opinion", "user.demographic.union_membership", "user.demographic.philosophical_belief",
+		"user.demographic.sexual_orientation", "user.health_and_medical.genetic", "user.health", "user.biometrics",
+		"user.demographic.religious_belief", "user.demographic.race_ethnicity", "user.criminal_history"} {
+		if !c.IsSensitive(k, classify.JurisdictionEU) {
+			t.Errorf("%s: not sensitive in the EU", k)
+		}
+	}
+	if cat, _ := c.Category("user.criminal_history"); cat.Jurisdictions[classify.JurisdictionEU].Article != "Art. 10" {
+		t.Errorf("criminal data: EU article %q, want Art. 10", cat.Jurisdictions[classify.JurisdictionEU].Article)
+	}
+	if !c.IsSensitive("user.children.under_14", classify.JurisdictionCN) || c.IsSensitive("user.children", classify.JurisdictionCN) {
+		t.Error("minors under 14 are sensitive in CN (PIPL Art. 28), children as such are not")
+	}
+	// A user catalog may override a category under its other key.
+	u, err := classify.LoadCatalog("user.json", []byte(`{"categories": [{"key": "user.health", "name": "Health", "grade": "important", "jurisdictions": {}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Categories()) != len(c.Categories()) {
+		t.Errorf("overriding by alias added a category: %d, want %d", len(u.Categories()), len(c.Categories()))
+	}
+	if cat, ok := u.Category("user.health_and_medical"); !ok || cat.Grade != "important" {
+		t.Errorf("override by alias: %+v", cat)
+	}
+}

@@ -5,16 +5,21 @@
 // # Detectors
 //
 // Built-in detectors validate, not just match: resident identity numbers
-// (GB 11643, GB/T 2260 region, real birth date, MOD 11-2 check), phone
-// numbers (allocated mobile prefixes, landlines with area codes, +86/0086),
-// bank and credit cards (Luhn and issuer ranges), e-mail, IPv4/IPv6, MAC,
-// IMEI, device UUIDs and Android IDs (only under a device header),
-// coordinates, licence plates, VINs (ISO 3779 check digit), passports and
-// travel permits, unified social credit codes (GB 32100), and, at field
-// level, Chinese names, addresses, dates of birth, gender, ethnicity,
-// religion and health terms. [FindAll] finds candidates in free text with
-// ASCII word boundaries, so a phone number inside a longer digit run is not
-// a phone number.
+// (GB 11643, current or retired GB/T 2260 region or the residence-permit
+// prefixes 810000/820000/830000, real birth date up to the reference date,
+// MOD 11-2 check), phone numbers (allocated mobile segments, landlines with
+// area codes, +86/0086), bank and credit cards (Luhn and the IIN ranges of
+// data/card_iin.txt), e-mail, IPv4/IPv6, MAC, IMEI, device UUIDs and
+// Android IDs (only under a device header), coordinates, licence plates,
+// VINs (ISO 3779 check digit), passports and travel permits, unified social
+// credit codes (GB 32100), and, at field level, Chinese names, addresses,
+// dates of birth, gender, ethnicity, religion and health terms. Every
+// structured value is validated as a whole token: [FindAll] finds the
+// maximal candidate (bounded by whitespace, punctuation that cannot belong
+// to the type, or Chinese text), and a candidate that fails is no match,
+// nor is any part of it, so a phone number inside a longer digit run is not
+// a phone number. The tables behind the checks are data files in data/,
+// each with its source.
 //
 // # Catalog
 //

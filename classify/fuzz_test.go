@@ -1,10 +1,29 @@
 package classify
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"unicode/utf8"
 )
+
+// separated reports whether FindAll finds exactly the token s, as
+// detector det, when it stands between separators: a validator's verdict
+// on a token does not change with the text around it.
+func separated(s, det string) bool {
+	for _, sep := range []string{" ", "，", "; "} {
+		found := false
+		for _, h := range FindAll(sep + s + sep) {
+			if h.Detector == det && h.Start == len(sep) && h.End == len(sep)+len(s) {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
 
 // The fuzz tests check properties that hold for any input: validators never
 // panic and agree with their own check-character functions, and every span
@@ -24,6 +43,9 @@ func FuzzResidentID(f *testing.F) {
 		if ok && len(s) != 18 && len(s) != 15 {
 			t.Fatalf("ValidResidentID(%q) accepts length %d", s, len(s))
 		}
+		if ok && !separated(s, "cn_resident_id") {
+			t.Fatalf("ValidResidentID(%q) but FindAll does not find it between separators", s)
+		}
 	})
 }
 
@@ -32,22 +54,35 @@ func FuzzPhone(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if ValidMobile(s) && !ValidPhone(s) {
-			t.Fatalf("ValidMobile(%q) but not ValidPhone", s)
+		if ValidMobile(s) && (!ValidPhone(s) || !separated(s, "cn_phone") || !separated("+86 "+s, "cn_phone") || !separated("0086"+s, "cn_phone")) {
+			t.Fatalf("ValidMobile(%q) but not ValidPhone, or not found between separators with or without a country code", s)
+		}
+		if ValidPhone(s) && !separated(s, "cn_phone") {
+			t.Fatalf("ValidPhone(%q) but FindAll does not find it between separators", s)
 		}
 		ValidLandline(s, s)
 	})
 }
 
 func FuzzCard(f *testing.F) {
-	for _, s := range []string{"4111111111111111", "6217001234567890122", "378282246310005", "0", ""} {
+	for _, s := range []string{"4111111111111111", "6217001234567890122", "378282246310005", "0", "", "35-209900-176148-1", "35 209900 176148 23"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if CardIssuer(s) != IssuerNone && !ValidLuhn(s) {
-			t.Fatalf("CardIssuer(%q) accepts a number failing Luhn", s)
+		if CardIssuer(s) != IssuerNone && (!ValidLuhn(s) || len(s) < 13 || len(s) > 19) {
+			t.Fatalf("CardIssuer(%q) accepts a number failing Luhn or of a bad length", s)
 		}
-		ValidIMEI(s)
+		// An 18-digit number that is also a resident ID or a credit code
+		// is read as those first.
+		if ValidBankCard(s) && (len(s) < 16 || !separated(s, "bank_card") && !ValidUSCC(s) && !ValidResidentID(s)) {
+			t.Fatalf("ValidBankCard(%q): short, or not found between separators", s)
+		}
+		if ValidIMEI(s) {
+			d := strings.NewReplacer("-", "", " ", "").Replace(s)
+			if len(d) != 15 && len(d) != 16 || !allDigits(d) || len(d) == 15 && !ValidLuhn(d) || !separated(s, "imei") {
+				t.Fatalf("ValidIMEI(%q) accepts a bad IMEI, or FindAll misses it", s)
+			}
+		}
 	})
 }
 
@@ -59,6 +94,12 @@ func FuzzEmail(f *testing.F) {
 		if ValidEmail(s) && strings.Count(s, "@") != 1 {
 			t.Fatalf("ValidEmail(%q) with %d @", s, strings.Count(s, "@"))
 		}
+		if ValidEmail(s) && (strings.Contains(s, "..") || strings.HasPrefix(s, ".")) {
+			t.Fatalf("ValidEmail(%q) accepts a misplaced dot", s)
+		}
+		if ValidEmail(s) && isAlnum(s[0]) && !separated(s, "email") {
+			t.Fatalf("ValidEmail(%q) but FindAll does not find it between separators", s)
+		}
 	})
 }
 
@@ -67,11 +108,25 @@ func FuzzIP(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ValidIPv4(s)
-		ValidIPv6(s)
-		ValidMAC(s)
-		ValidUUID(s)
-		ValidAndroidID(s)
+		a, err := netip.ParseAddr(s)
+		if v4 := ValidIPv4(s); v4 != (err == nil && a.Is4()) {
+			t.Fatalf("ValidIPv4(%q) = %v, net/netip says %v (%v)", s, v4, !v4, err)
+		}
+		if ValidIPv4(s) && !separated(s, "ipv4") {
+			t.Fatalf("ValidIPv4(%q) but FindAll does not find it between separators", s)
+		}
+		if ValidIPv6(s) && (err != nil || !a.Is6() || a.Zone() != "") {
+			t.Fatalf("ValidIPv6(%q) accepts what net/netip does not read as an IPv6 address", s)
+		}
+		if ValidMAC(s) && (len(s) != 17 && len(s) != 14 || len(s) == 17 && strings.Count(s, s[2:3]) != 5 || len(s) == 14 && strings.Count(s, ".") != 2 || !separated(s, "mac")) {
+			t.Fatalf("ValidMAC(%q) accepts a bad shape, or FindAll misses it", s)
+		}
+		if ValidUUID(s) && (len(s) != 36 || strings.Count(s, "-") != 4) {
+			t.Fatalf("ValidUUID(%q) accepts a bad shape", s)
+		}
+		if ValidAndroidID(s) && (len(s) != 16 || !isHexWord(s)) {
+			t.Fatalf("ValidAndroidID(%q) accepts a bad shape", s)
+		}
 	})
 }
 
@@ -102,9 +157,21 @@ func FuzzPlate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		ValidPlate(s)
-		ValidPassport(s)
-		ValidTravelPermit(s)
+		if ValidPlate(s) {
+			r, size := utf8.DecodeRuneInString(s)
+			if !strings.ContainsRune(plateProvinces, r) || len(s) <= size || !isUpper(s[size]) || strings.ContainsAny(s[size:], "IO") {
+				t.Fatalf("ValidPlate(%q) accepts a plate without a province and an office letter, or with I or O", s)
+			}
+			if !separated(s, "cn_plate") {
+				t.Fatalf("ValidPlate(%q) but FindAll does not find it between separators", s)
+			}
+		}
+		if ValidPassport(s) && (len(s) != 9 || !isUpper(s[0]) || !allDigits(s[len(s)-7:])) {
+			t.Fatalf("ValidPassport(%q) accepts a bad shape", s)
+		}
+		if ValidTravelPermit(s) && (len(s) != 9 && len(s) != 11 || !isUpper(s[0])) {
+			t.Fatalf("ValidTravelPermit(%q) accepts a bad shape", s)
+		}
 	})
 }
 
@@ -132,6 +199,9 @@ func FuzzFindAll(f *testing.F) {
 			}
 			if h.Start > 0 && isWord(s[h.Start-1]) && isWord(s[h.Start]) || h.End < len(s) && isWord(s[h.End]) && isWord(s[h.End-1]) {
 				t.Fatalf("FindAll(%q): %s %q is not at a word boundary", s, h.Detector, m)
+			}
+			if !separated(m, h.Detector) {
+				t.Fatalf("FindAll(%q): %s %q is not found again between separators", s, h.Detector, m)
 			}
 		}
 	})

@@ -32,8 +32,17 @@ var healthTerms = []string{
 	"癌症", "肺癌", "肝癌", "胃癌", "乳腺癌", "结肠癌", "宫颈癌", "白血病", "淋巴瘤", "肿瘤", "恶性", "化疗", "放疗", "透析", "肾衰竭", "尿毒症", "肾炎", "痛风", "类风湿", "红斑狼疮",
 	"甲亢", "甲减", "贫血", "骨折", "骨质疏松", "椎间盘突出", "青光眼", "白内障", "过敏", "青霉素过敏", "湿疹", "银屑病", "胃炎", "胃溃疡", "阑尾炎", "胆结石", "肾结石",
 	"妊娠", "怀孕", "流产", "不孕", "剖宫产", "病史", "既往史", "诊断", "确诊", "病历", "处方", "住院", "门诊", "手术", "康复治疗", "体检异常", "血糖", "血脂异常", "核酸阳性", "新冠",
+	// Symptoms and complaints, as patients state them.
+	"咳嗽", "发热", "发烧", "低热", "高热", "头痛", "头晕", "眩晕", "腹痛", "腹泻", "胸闷", "胸痛", "心悸", "呕吐", "恶心", "乏力", "失眠", "呼吸困难", "气促", "皮疹", "瘙痒", "关节痛", "关节疼痛", "腰痛", "咽痛", "咽喉肿痛", "鼻塞", "流涕", "感冒", "流感", "水肿", "便秘", "尿频", "产检", "孕周", "复查", "就诊", "症状",
 	"diabetes", "hypertension", "asthma", "cancer", "tumor", "tumour", "leukemia", "hepatitis", "HIV", "AIDS", "depression", "schizophrenia", "epilepsy", "pregnant", "pregnancy", "diagnosis", "diagnosed", "allergy", "allergic", "fracture", "dementia", "stroke", "chemotherapy", "dialysis", "tuberculosis", "pneumonia",
+	"fever", "cough", "headache", "migraine", "nausea", "vomiting", "diarrhea", "diarrhoea", "dizziness", "insomnia", "rash", "symptom", "symptoms",
 }
+
+// placeholders are values that stand for a missing one: a field's share of
+// matches is taken over the values that are there. ("无" and "none" are
+// answers, of a religion field for one, and not listed.)
+var placeholders = []string{"暂无", "未知", "不详", "未填", "未提供", "待补录", "待补充", "待定", "空", "缺失", "无数据", "不适用", "测试",
+	"unknown", "Unknown", "UNKNOWN", "undefined", "test", "TEST", "missing", "tbd", "TBD"}
 
 // genderWords maps the spellings of gender found in business tables.
 var genderWords = []string{"男", "女", "男性", "女性", "男士", "女士", "M", "F", "m", "f", "male", "female", "Male", "Female", "MALE", "FEMALE", "man", "woman"}
@@ -49,12 +58,59 @@ const plateSuffixes = "学警挂港澳领试超使"
 //go:embed data/gbt2260.txt
 var gbt2260Data string
 
+//go:embed data/gbt2260_retired.txt
+var gbt2260RetiredData string
+
+//go:embed data/cn_mobile_segments.txt
+var mobileSegmentData string
+
+//go:embed data/card_iin.txt
+var cardIINData string
+
+//go:embed data/header_vocab.txt
+var headerVocabData string
+
+// versionWords are the header words of version and firmware fields;
+// businessWords those of a business's own identifiers.
+var versionWords, businessWords []string
+
+// versionHeader reports whether a header names a version or firmware.
+func versionHeader(h string) bool { return headerHas(h, versionWords) }
+
+// businessHeader reports whether a header names a customer, order or
+// transaction number or the like.
+func businessHeader(h string) bool { return headerHas(h, businessWords) }
+
+// headerHas reports whether the header holds one of the words: a whole
+// word of the header, or for Chinese words a substring.
+func headerHas(h string, vocab []string) bool {
+	lower := strings.ToLower(h)
+	words := headerWords(h)
+	for _, w := range vocab {
+		if w[0] >= utf8.RuneSelf {
+			if strings.Contains(lower, w) {
+				return true
+			}
+			continue
+		}
+		for _, hw := range words {
+			if hw == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Region tables loaded from data/gbt2260.txt.
 var (
 	provinceCodes   [100]bool   // two-digit province codes
 	prefectureCodes [10000]bool // four-digit prefecture codes
-	regionNames     []string    // province and prefecture names, for addresses
-	prefectureList  []string    // four-digit codes in file order, for generators
+	// retiredPrefectures holds prefecture codes no longer in GB/T 2260,
+	// which identity numbers issued under them still carry.
+	retiredPrefectures [10000]bool
+	regionNames        []string // province and prefecture names, for addresses
+	prefectureList     []string // four-digit codes in file order, for generators
 )
 
 func init() {
@@ -74,6 +130,42 @@ func init() {
 			prefectureList = append(prefectureList, code)
 		}
 		regionNames = append(regionNames, name)
+	}
+	for _, line := range strings.Split(gbt2260RetiredData, "\n") {
+		if line != "" && line[0] != '#' {
+			code, _, _ := strings.Cut(line, " ")
+			if len(code) != 4 || !allDigits(code) {
+				panic("gbt2260_retired.txt: bad code: " + line)
+			}
+			retiredPrefectures[atoi(code)] = true
+		}
+	}
+	for _, line := range strings.Split(mobileSegmentData, "\n") {
+		if line != "" && line[0] != '#' {
+			seg, _, _ := strings.Cut(line, " ")
+			if len(seg) != 3 || seg[0] != '1' || !allDigits(seg) {
+				panic("cn_mobile_segments.txt: bad segment: " + line)
+			}
+			mobilePrefixes[atoi(seg)] = true
+		}
+	}
+	loadIINs(cardIINData)
+	for _, line := range strings.Split(headerVocabData, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		kind, word, ok := strings.Cut(line, " ")
+		if !ok || word == "" {
+			panic("header_vocab.txt: bad line: " + line)
+		}
+		switch kind {
+		case "version":
+			versionWords = append(versionWords, strings.ToLower(word))
+		case "business":
+			businessWords = append(businessWords, strings.ToLower(word))
+		default:
+			panic("header_vocab.txt: unknown kind: " + line)
+		}
 	}
 	initLexicon()
 }
@@ -145,6 +237,7 @@ const (
 	lexReligion
 	lexHealth
 	lexNone // "none": a religion field's answer when hinted as one
+	lexNull // a placeholder for a missing value: 暂无, 未知, unknown
 )
 
 // termsByFirst maps a first rune to the health terms and region names that
@@ -200,6 +293,9 @@ func initLexicon() {
 	}
 	for _, w := range []string{"无", "没有", "none", "None", "NONE"} {
 		lexical[w] |= lexNone
+	}
+	for _, w := range placeholders {
+		lexical[w] |= lexNull
 	}
 	termsByFirst = make(map[rune][]term)
 	addTerm := func(s string, kind uint8) {

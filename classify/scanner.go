@@ -1,10 +1,12 @@
 package classify
 
 import (
+	"encoding/json"
 	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -22,12 +24,17 @@ type FieldResult struct {
 	NonEmpty   int64           `json:"non_empty"`
 	Categories []CategoryMatch `json:"categories"`
 	// Sensitive reports sensitive personal information under the CN rules
-	// (PIPL Art. 28); SensitiveIn holds the answer per jurisdiction.
-	Sensitive   bool            `json:"sensitive"`
-	SensitiveIn map[string]bool `json:"sensitive_in,omitempty"`
-	Personal    bool            `json:"personal"` // personal information under the CN rules
-	Grade       string          `json:"grade"`
-	Hinted      []string        `json:"hinted,omitempty"` // categories the header suggested
+	// (PIPL Art. 28); SensitiveIn lists the jurisdictions under whose law
+	// the field is sensitive, sorted.
+	Sensitive   bool     `json:"sensitive"`
+	SensitiveIn []string `json:"sensitive_in"`
+	// Minors counts dates of birth and resident IDs of people under 14 at
+	// the reference date: personal information of minors under 14 is
+	// sensitive under PIPL Art. 28 and needs a guardian's consent (Art. 31).
+	Minors   int64    `json:"minors_under_14,omitempty"`
+	Personal bool     `json:"personal"` // personal information under the CN rules
+	Grade    string   `json:"grade"`
+	Hinted   []string `json:"hinted,omitempty"` // categories the header suggested
 	// Distinct estimates the number of distinct identifying values found
 	// (HyperLogLog, about 1.6 % error), 0 when none were found.
 	Distinct int64 `json:"distinct,omitempty"`
@@ -57,11 +64,23 @@ type colStats struct {
 	// Whole-value statistics for dates of birth and coordinates.
 	dates            int64
 	minYear, maxYear int
+	dobAgree         int64 // dates equal to the birth date of an ID in the same record
+	idRowDates       int64 // dates in records that hold a resident ID
+	minors           int64 // dates of birth or IDs of people under 14 at the reference date
+	versionLike      int64 // IPv4 matches that read as versions (small numbers)
+	versions         int64 // values shaped as versions: v1.2, 1.2.3
+	notIP            bool  // the header names a version or firmware
+	bareMAC          int64 // values of 12 hex digits, MACs when the column's other values are
+	business         bool  // the header names a customer, order or transaction number
+	sawIPv4          bool  // a dotted quad was seen: versions are counted from then on
+	id15             int64 // 15-digit resident IDs found, which have no check character
 	decimals         int64 // values that are decimal numbers
 	latOK, lngOK     int64 // decimals within ±90 and ±180
 	precise          int64 // decimals with 4 or more fraction digits
 
 	hll *hll // distinct identifying values
+
+	eu *euCol // European evidence (eu.go)
 
 	// masks counts values by the detectors that tried and matched them,
 	// for the first few distinct pairs seen since the last flush: a
@@ -153,15 +172,36 @@ type Scanner struct {
 	tf textFinder
 	_  [64]byte
 
+	eu euState // European detectors (eu.go), written per value
+	_  [64]byte
+
 	// generic turns the fast paths off (numeric), so that tests can check
 	// them against the general scan.
 	generic bool
+
+	// The current record's dates, which are dates of birth when they
+	// agree with the birth dates of its resident IDs (tf.births).
+	rowDates []rowDate
 }
+
+type rowDate struct {
+	col  *colStats
+	date int
+}
+
+// SetAsOf sets the reference date of the scan: birth dates after it are
+// not valid, and people born less than 14 years before it are minors. The
+// default is the date the scanner was made.
+func (s *Scanner) SetAsOf(t time.Time) { s.tf.ref = DateInt(t) }
+
+// AsOf returns the reference date as YYYYMMDD.
+func (s *Scanner) AsOf() int { return s.tf.ref }
 
 // NewScanner returns a scanner that classifies with c.
 func (c *Catalog) NewScanner() *Scanner {
 	s := &Scanner{cat: c, named: map[string]*colStats{}}
 	s.tf.seed = c.seed
+	s.tf.ref = Today()
 	return s
 }
 
@@ -173,6 +213,8 @@ func (s *Scanner) column(name string) *colStats {
 	c := &colStats{name: name, order: len(s.order), minYear: 1 << 30}
 	c.hint = s.cat.headerHints(name)
 	c.devices = c.hint&s.cat.deviceCats != 0
+	c.notIP = versionHeader(name)
+	c.business = businessHeader(name)
 	c.latHint, c.lngHint = axisHints(name)
 	s.named[name] = c
 	s.order = append(s.order, c)
@@ -212,11 +254,82 @@ func (s *Scanner) mapColumns(names []string, n int) {
 func (s *Scanner) Add(names, values []string) {
 	s.mapColumns(names, len(values))
 	cols := s.cols[:len(values)]
+	s.tf.births, s.rowDates = s.tf.births[:0], s.rowDates[:0]
 	for i, v := range values {
-		if v != "" { // an empty value counts for nothing
-			s.AddValue(cols[i], v)
+		if v == "" { // an empty value counts for nothing
+			continue
+		}
+		if v[0] == '[' && v[len(v)-1] == ']' {
+			// The elements are fields of their own; the array stays a
+			// field too, so that what holds it is known to stores and
+			// reads that address whole values.
+			s.addArray(cols[i], v)
+		}
+		s.AddValue(cols[i], v)
+	}
+	if len(s.rowDates) > 0 && len(s.tf.births) > 0 {
+		for _, d := range s.rowDates {
+			d.col.idRowDates++
+			for _, b := range s.tf.births {
+				if b == d.date {
+					d.col.dobAgree++
+					break
+				}
+			}
 		}
 	}
+}
+
+// addArray classifies a JSON array, as JSONL readers pass them, by its
+// elements: the scalars of array a go to field "a[]", the members of its
+// objects to "a[].member" (nested objects as "a[].b.c", nested arrays as
+// "a[].b[]"). It reports false, having done nothing, if v is not a JSON
+// array.
+func (s *Scanner) addArray(col *colStats, v string) bool {
+	var elems []any
+	d := json.NewDecoder(strings.NewReader(v))
+	d.UseNumber()
+	if err := d.Decode(&elems); err != nil {
+		return false
+	}
+	s.addElements(col.name+"[]", elems)
+	return true
+}
+
+func (s *Scanner) addElements(name string, elems []any) {
+	for _, e := range elems {
+		s.addJSON(name, e)
+	}
+}
+
+func (s *Scanner) addJSON(name string, x any) {
+	switch x := x.(type) {
+	case nil:
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			s.addJSON(name+"."+k, x[k])
+		}
+	case []any:
+		s.addElements(name+"[]", x) // a nested array: its elements
+
+	case string:
+		if x != "" {
+			s.addScalar(name, x)
+		}
+	case json.Number:
+		s.addScalar(name, string(x))
+	case bool:
+		s.addScalar(name, strconv.FormatBool(x))
+	}
+}
+
+func (s *Scanner) addScalar(name, v string) {
+	s.AddValue(s.column(name), v)
 }
 
 // AddChecked is Add, and reports whether the values are text: valid UTF-8
@@ -251,11 +364,26 @@ func (s *Scanner) AddValue(f Field, v string) {
 	tf.sketch = col
 	if c0 := v[0]; !isDigit(c0) || s.generic || !s.numeric(col, v) {
 		tf.scan(v)
+		if col.sawIPv4 {
+			// Versions, in a column where dotted quads were seen.
+			if tf.match&(1<<detIPv4) != 0 {
+				if versionQuad(v) {
+					col.versionLike++
+				}
+			} else if tf.match == 0 && versionShape(v) {
+				col.versions++
+			}
+		} else if tf.match&(1<<detIPv4) != 0 {
+			col.sawIPv4 = true
+			if versionQuad(v) {
+				col.versionLike++
+			}
+		}
 		if tf.high {
-			if tf.addr.isAddress(v) {
+			if tf.addr != 0 && tf.addr.isAddress(v) {
 				tf.match |= 1 << detAddress
 			}
-			if len(v) >= 6 && len(v) <= 12 && isHanName(v) {
+			if len(v) >= 6 && len(v) <= 12 && isHanName(v) || len(v) > 12 && len(v) <= 60 && tf.match == 0 && isDottedName(v) {
 				tf.match |= 1 << detName
 			}
 		}
@@ -263,14 +391,25 @@ func (s *Scanner) AddValue(f Field, v string) {
 			if len(v) == 3 && (v == "男" || v == "女") {
 				s.lexical(col, lexGender)
 			} else if lx, ok := lexical[v]; ok {
+				if lx&lexNull != 0 {
+					col.nonEmpty-- // a placeholder for a missing value
+					return
+				}
 				s.lexical(col, lx)
 			}
+		}
+		if tf.match == 0 && masked(v) {
+			// A masked value (张**, 138****5678): not a candidate of any
+			// kind, and not evidence against one.
+			col.nonEmpty--
+			return
 		}
 		// Dates (8 to 17 bytes) and decimals, which the scan marked.
 		if (isDigit(c0) || c0 == '-' && len(v) > 1) && (len(v) >= 8 && len(v) <= 17 || tf.decimal || tf.decOK || c0 == '-') {
 			s.wholeNumber(col, v)
 		}
 	}
+	s.euValue(col, v)
 	det := tf.match
 	att := tf.attempt | det
 	if len(s.cat.user) == 0 {
@@ -373,6 +512,10 @@ func (s *Scanner) numeric(col *colStats, v string) bool {
 			tf.attempt |= 1 << detIPv4
 			if octet(v, 0, dots[0]) && octet(v, dots[0]+1, dots[1]) && octet(v, dots[1]+1, dots[2]) && octet(v, dots[2]+1, n) {
 				tf.hit(detIPv4, 0, n, v)
+				col.sawIPv4 = true
+				if dots[0] <= 2 && dots[1]-dots[0] <= 3 && dots[2]-dots[1] <= 3 && versionQuad(v) {
+					col.versionLike++
+				}
 			}
 			return true
 		}
@@ -437,7 +580,8 @@ func (s *Scanner) lexical(col *colStats, lx uint8) {
 // wholeNumber records dates and decimal numbers for the column-level
 // detectors (dates of birth, latitude and longitude columns).
 func (s *Scanner) wholeNumber(col *colStats, v string) {
-	if y, ok := parseDate(v); ok {
+	if date, ok := parseDate(v); ok {
+		y := date / 10000
 		col.dates++
 		if y < col.minYear {
 			col.minYear = y
@@ -445,8 +589,14 @@ func (s *Scanner) wholeNumber(col *colStats, v string) {
 		if y > col.maxYear {
 			col.maxYear = y
 		}
-		if y >= 1900 && y <= maxBirthYear {
+		if y >= 1900 && date <= s.tf.ref {
 			s.tf.match |= 1 << detDOB
+			if minor(date, s.tf.ref) {
+				col.minors++
+			}
+		}
+		if len(s.rowDates) < 64 {
+			s.rowDates = append(s.rowDates, rowDate{col, date})
 		}
 		return
 	}
@@ -482,9 +632,60 @@ func (c *colStats) addDecimal(x float64, frac int) {
 	}
 }
 
+// minor reports whether someone born on date (YYYYMMDD) is under 14 on
+// the reference date ref (PIPL Art. 28 and 31).
+func minor(date, ref int) bool { return date <= ref && ref-date < 140000 }
+
+// versionQuad reports whether v, a valid dotted quad, reads as a four-part
+// version number (4.12.0.3, 10.2.1.7): its first three parts are small.
+func versionQuad(v string) bool {
+	parts, n := 0, 0
+	for i := 0; i < len(v); i++ {
+		if v[i] == '.' {
+			if n > 30 {
+				return false
+			}
+			parts++
+			n = 0
+			if parts == 3 {
+				return true
+			}
+			continue
+		}
+		n = n*10 + int(v[i]-'0')
+	}
+	return false
+}
+
+// versionShape reports whether v is written as a version: v or V and a
+// dotted number (v2.1), or three dotted numbers (1.2.3).
+func versionShape(v string) bool {
+	if len(v) > 1 && (v[0] == 'v' || v[0] == 'V') && isDigit(v[1]) {
+		v = v[1:]
+	}
+	dots := 0
+	if len(v) > 4 && allDigits(v[:4]) {
+		return false // a year: a date, not a version
+	}
+	for i := 0; i < len(v); i++ {
+		switch {
+		case isDigit(v[i]):
+		case v[i] == '.' && i > 0 && i+1 < len(v) && isDigit(v[i+1]):
+			dots++
+		default:
+			return false
+		}
+	}
+	return dots >= 1 && dots <= 3 && len(v) > 0
+}
+
 // parseDate recognises YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one- or
-// two-digit month and day), YYYYMMDD and YYYY年M月D日, and returns the year.
+// two-digit month and day), YYYYMMDD, YYYY年M月D日 and, European,
+// DD.MM.YYYY, DD/MM/YYYY and DD-MM-YYYY, and returns the date as YYYYMMDD.
 func parseDate(v string) (int, bool) {
+	if len(v) == 10 && !isDigit(v[2]) {
+		return parseDateDMY(v)
+	}
 	if len(v) < 8 || len(v) > 17 || !isDigit(v[1]) || !isDigit(v[2]) || !isDigit(v[3]) {
 		return 0, false
 	}
@@ -493,7 +694,8 @@ func parseDate(v string) (int, bool) {
 	}
 	y := atoiN(v[:4])
 	if len(v) == 8 && allDigits(v) {
-		return y, validCalendar(y, atoiN(v[4:6]), atoiN(v[6:8]))
+		m, d := atoiN(v[4:6]), atoiN(v[6:8])
+		return y*10000 + m*100 + d, validCalendar(y, m, d)
 	}
 	rest := v[4:]
 	var sep string
@@ -528,7 +730,7 @@ func parseDate(v string) (int, bool) {
 	if sep == "年" && rest == "日" {
 		rest = ""
 	}
-	return y, rest == "" && validCalendar(y, m, d)
+	return y*10000 + m*100 + d, rest == "" && validCalendar(y, m, d)
 }
 
 func leadingNumber(s string) (int, string, bool) {
@@ -558,19 +760,37 @@ func trimSpace(v string) string {
 	return v
 }
 
-// isNull reports the spellings of a missing value.
+// isNull reports the short spellings of a missing value; longer ones are
+// in the lexicon (placeholders).
 func isNull(v string) bool {
 	switch len(v) {
 	case 1:
-		return v == "-"
+		return v == "-" || v == "?" || v == "/"
 	case 2:
-		return v == `\N` || v == "--"
+		return v == `\N` || v == "--" || v == "NA" || v == "na"
 	case 3:
-		return v == "N/A" || v == "n/a"
+		return v == "N/A" || v == "n/a" || v == "nil" || v == "NaN" || v == "？"
 	case 4:
-		return v == "NULL" || v == "null" || v == "Null"
+		return v == "NULL" || v == "null" || v == "Null" || v == "#N/A"
 	}
 	return false
+}
+
+// masked reports whether v hides characters behind a run of asterisks or
+// bullets, as masked identifiers and names do.
+func masked(v string) bool {
+	for i := strings.IndexByte(v, '*'); i >= 0 && i+1 < len(v); {
+		if v[i+1] == '*' {
+			return true
+		}
+		k := strings.IndexByte(v[i+1:], '*')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	// ●● (E2 97 8F twice) and ×× (C3 97 twice).
+	return strings.IndexByte(v, 0xE2) >= 0 && strings.Contains(v, "●●") || strings.IndexByte(v, 0xC3) >= 0 && strings.Contains(v, "××")
 }
 
 // flushAll moves every field's pattern counts into its category counts.
@@ -592,12 +812,26 @@ func (s *Scanner) Merge(o *Scanner) {
 			c.attempt[i] += oc.attempt[i]
 		}
 		c.dates += oc.dates
+		c.dobAgree += oc.dobAgree
+		c.idRowDates += oc.idRowDates
+		c.minors += oc.minors
+		c.versionLike += oc.versionLike
+		c.versions += oc.versions
+		c.bareMAC += oc.bareMAC
+		c.sawIPv4 = c.sawIPv4 || oc.sawIPv4
+		c.id15 += oc.id15
 		c.minYear = min(c.minYear, oc.minYear)
 		c.maxYear = max(c.maxYear, oc.maxYear)
 		c.decimals += oc.decimals
 		c.latOK += oc.latOK
 		c.lngOK += oc.lngOK
 		c.precise += oc.precise
+		if oc.eu != nil {
+			if c.eu == nil {
+				c.eu = &euCol{}
+			}
+			c.eu.merge(oc.eu)
+		}
 		if oc.hll != nil {
 			if c.hll == nil {
 				c.hll = new(hll)
@@ -660,9 +894,19 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 	ne := float64(c.nonEmpty)
 	var found uint64
 	matches := map[int]int64{}
+	match := c.match
+	if b, cr := cat.bankCat, cat.creditCat; b >= 0 && cr >= 0 && match[cr] > match[b] && match[b] > 0 {
+		// A column of credit cards: its cards in the UnionPay range are
+		// UnionPay credit cards, whatever their BIN.
+		match[cr] += match[b]
+	}
+	if d := cat.macCat; d >= 0 && c.bareMAC > 0 && match[d] > c.bareMAC {
+		// MACs without separators, in a column of MACs written with them.
+		match[d] += c.bareMAC
+	}
 	for i := range cat.cats {
 		bit := uint64(1) << i
-		m := c.match[i]
+		m := match[i]
 		if m == 0 {
 			continue
 		}
@@ -691,13 +935,28 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 				}
 			}
 			if a := c.attempt[i]; a > 0 && float64(m)/float64(a) < minRate {
-				if d.Chance == 0 || float64(m) < max(3, ChanceFactor*d.Chance*float64(a)) {
+				mc := m
+				if bit&cat.idCats != 0 {
+					// 15-digit IDs carry no check character: a fair share
+					// of 15-digit numbers after a region code read as one.
+					mc -= c.id15
+				}
+				if d.Chance == 0 || float64(mc) < max(3, ChanceFactor*d.Chance*float64(a)) {
 					continue
 				}
 			}
 		}
-		if bit&cat.dobCats != 0 && !hinted && (c.maxYear-c.minYear < 20 || c.maxYear > maxBirthYear) {
-			continue // a date column, but nothing says birth: order dates span a few years
+		if bit&cat.dobCats != 0 && !hinted && (c.dobAgree < 3 || 2*c.dobAgree < c.idRowDates) {
+			// A date column, but neither the header nor the resident IDs
+			// of the same records say birth: registration, hire or
+			// policy dates are not dates of birth.
+			continue
+		}
+		if bit&cat.weakCats != 0 && c.business {
+			continue // a business's own numbers, shaped like a passport or a permit
+		}
+		if bit&cat.ipCats != 0 && (c.notIP || 5*(c.versionLike+c.versions) >= 4*(m+c.versions)) {
+			continue // version or firmware numbers, which are also valid dotted quads
 		}
 		found |= bit
 		matches[i] = m
@@ -722,6 +981,8 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 			}
 		}
 	}
+	s.euField(c, &found, matches)
+	sens := map[string]bool{}
 	for m := found; m != 0; m &= m - 1 {
 		i := bits.TrailingZeros64(m)
 		k := cat.cats[i]
@@ -729,10 +990,7 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 		fr.Grade = MaxGrade(fr.Grade, k.Grade)
 		for j, r := range k.Jurisdictions {
 			if r.Sensitive {
-				if fr.SensitiveIn == nil {
-					fr.SensitiveIn = map[string]bool{}
-				}
-				fr.SensitiveIn[j] = true
+				sens[j] = true
 			}
 		}
 		if k.Jurisdictions[JurisdictionCN].PI {
@@ -742,14 +1000,17 @@ func (s *Scanner) field(c *colStats, coord []int, pos int) FieldResult {
 			fr.Distinct = max(fr.Distinct, c.hll.estimate())
 		}
 	}
-	if fr.SensitiveIn != nil {
-		for _, j := range cat.Jurisdictions() {
-			if !fr.SensitiveIn[j] {
-				fr.SensitiveIn[j] = false
-			}
-		}
+	if c.minors > 0 && found&(cat.dobCats|cat.idCats) != 0 {
+		// Personal information of minors under 14 (PIPL Art. 28).
+		fr.Minors = c.minors
+		sens[JurisdictionCN] = true
 	}
-	fr.Sensitive = fr.SensitiveIn[JurisdictionCN]
+	fr.SensitiveIn = []string{}
+	for j := range sens {
+		fr.SensitiveIn = append(fr.SensitiveIn, j)
+	}
+	sort.Strings(fr.SensitiveIn)
+	fr.Sensitive = sens[JurisdictionCN]
 	sort.Slice(fr.Categories, func(a, b int) bool { return fr.Categories[a].Key < fr.Categories[b].Key })
 	return fr
 }

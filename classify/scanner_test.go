@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -155,4 +156,184 @@ func FuzzAddChecked(f *testing.F) {
 			t.Fatalf("AddChecked(%q) = %v, want %v", v, got, want)
 		}
 	})
+}
+
+// fieldKeys scans records of names and returns each field's category keys.
+func fieldKeys(t *testing.T, s *Scanner, names []string, rows [][]string) map[string][]string {
+	t.Helper()
+	for _, r := range rows {
+		s.Add(names, r)
+	}
+	out := map[string][]string{}
+	for _, f := range s.Fields() {
+		out[f.Name] = f.Keys()
+	}
+	return out
+}
+
+func TestScannerArrays(t *testing.T) {
+	s := DefaultCatalog().NewScanner()
+	var rows [][]string
+	for i := 0; i < 20; i++ {
+		rows = append(rows, []string{
+			fmt.Sprintf(`[{"name":"张伟","phone":"1381234%04d"},{"name":"李娜","phone":"1391234%04d","tags":["a","b"]}]`, i, i),
+			fmt.Sprintf(`["13812%06d",null]`, i),
+		})
+	}
+	got := fieldKeys(t, s, []string{"guardians", "m11"}, rows)
+	if k := got["guardians[].phone"]; len(k) != 1 || k[0] != "user.contact.phone_number" {
+		t.Errorf("guardians[].phone: %v (fields %v)", k, got)
+	}
+	if k := got["guardians[].name"]; len(k) != 1 || k[0] != "user.name" {
+		t.Errorf("guardians[].name: %v", k)
+	}
+	if _, ok := got["guardians[].tags[]"]; !ok {
+		t.Errorf("nested array not reported as guardians[].tags[]: %v", got)
+	}
+	if k := got["m11[]"]; len(k) != 1 || k[0] != "user.contact.phone_number" {
+		t.Errorf("m11[]: %v", k)
+	}
+	// The array stays a field, with what its elements hold.
+	if k := got["guardians"]; strings.Join(k, ",") != "user.contact.phone_number,user.name" && strings.Join(k, ",") != "user.contact.phone_number" {
+		t.Errorf("guardians: %v", k)
+	}
+}
+
+func TestScannerDecoyColumns(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var rows [][]string
+	for i := 0; i < 200; i++ {
+		y, m, d := 1960+r.IntN(40), 1+r.IntN(12), 1+r.IntN(28)
+		id := fmt.Sprintf("110105%04d%02d%02d%03d", y, m, d, r.IntN(1000))
+		id += string(ResidentIDCheck(id))
+		rows = append(rows, []string{
+			fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(12), r.IntN(20), r.IntN(10), r.IntN(100)),    // firmware
+			fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), r.IntN(256)), // addresses
+			fmt.Sprintf("%04d-%02d-%02d", 2000+r.IntN(25), 1+r.IntN(12), 1+r.IntN(28)),       // hire date
+			id,
+			fmt.Sprintf("%04d/%02d/%02d", y, m, d), // the ID's birth date, under a neutral header
+			fmt.Sprintf("1%d%09d", r.IntN(3), r.IntN(1e9)), // staff number
+			fmt.Sprint(1600000000000 + r.Int64N(1e11)),     // milliseconds
+			fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", r.Uint32(), r.IntN(1<<16), r.IntN(1<<12), r.IntN(1<<12), r.Int64N(1<<48)),
+		})
+	}
+	names := []string{"c1", "c2", "c3", "c4", "c5", "c6", "c7", "trip_id"}
+	got := fieldKeys(t, DefaultCatalog().NewScanner(), names, rows)
+	want := map[string]string{"c1": "", "c2": "user.device.ip_address", "c3": "", "c4": "user.government_id.national_identification_number",
+		"c5": "user.demographic.date_of_birth", "c6": "", "c7": "", "trip_id": ""}
+	for n, w := range want {
+		if k := strings.Join(got[n], ","); k != w {
+			t.Errorf("%s: %q, want %q", n, k, w)
+		}
+	}
+	// A header that names firmware decides even for addresses.
+	got = fieldKeys(t, DefaultCatalog().NewScanner(), []string{"firmware_ver"}, [][]string{{"10.20.30.40"}, {"172.16.5.4"}})
+	if k := got["firmware_ver"]; len(k) != 0 {
+		t.Errorf("firmware_ver: %v", k)
+	}
+}
+
+func TestScannerMinors(t *testing.T) {
+	s := DefaultCatalog().NewScanner()
+	s.SetAsOf(time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC))
+	for _, d := range []string{"2012-01-01", "2011-11-21", "2011-11-22", "1990-05-05"} {
+		s.Add([]string{"birthday"}, []string{d})
+	}
+	f := s.Fields()[0]
+	// 2011-11-22 turns 14 on 2025-11-22: still a minor on the 21st.
+	if f.Minors != 2 || !f.Sensitive || strings.Join(f.SensitiveIn, ",") != "CN" {
+		t.Errorf("minors %d, sensitive %v in %v; want 2 minors, sensitive in CN", f.Minors, f.Sensitive, f.SensitiveIn)
+	}
+	s = DefaultCatalog().NewScanner()
+	s.SetAsOf(time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC))
+	s.Add([]string{"birthday"}, []string{"2012-01-01"})
+	if f := s.Fields()[0]; f.Minors != 0 {
+		t.Errorf("as of 2040: %d minors", f.Minors)
+	}
+}
+
+func TestScannerPlaceholdersAndMasks(t *testing.T) {
+	s := DefaultCatalog().NewScanner()
+	for _, v := range []string{"13812345678", "13912345678", "暂无", "未知", "#N/A", "?", "138****5678", "张**"} {
+		s.Add([]string{"c1"}, []string{v})
+	}
+	f := s.Fields()[0]
+	if f.NonEmpty != 2 || len(f.Categories) != 1 || f.Categories[0].Ratio != 1 {
+		t.Errorf("non-empty %d, categories %+v; want the two phone numbers alone counted", f.NonEmpty, f.Categories)
+	}
+}
+
+func TestScannerBareMACsInAMACColumn(t *testing.T) {
+	s := DefaultCatalog().NewScanner()
+	for i := 0; i < 30; i++ {
+		v := fmt.Sprintf("a4:5e:60:%02x:%02x:1c", i, 255-i)
+		if i%3 == 0 {
+			v = fmt.Sprintf("a45e60%02x%02x1c", i, 255-i)
+		}
+		s.Add([]string{"c9"}, []string{v})
+	}
+	f := s.Fields()[0]
+	if len(f.Categories) != 1 || f.Categories[0].Key != "user.device.device_id" || f.Categories[0].Matches != 30 {
+		t.Errorf("%+v, want every value a device ID", f.Categories)
+	}
+	// Alone, 12 hex digits are no MAC.
+	s = DefaultCatalog().NewScanner()
+	s.Add([]string{"c9"}, []string{"a45e60aa551c"})
+	if f := s.Fields()[0]; len(f.Categories) != 0 {
+		t.Errorf("bare hex alone: %+v", f.Categories)
+	}
+}
+
+func TestScannerNamesAndAddressesWithoutHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		v   string
+		det int
+	}{
+		{"买买提·艾力", detName},
+		{"欧阳娜娜", detName},
+		{"浙江省杭州市西湖区文三路 478 号", detAddress},
+		{"甘肃省陇南市宕昌县阿坞镇", detAddress},
+		{"广东省佛山市顺德区容桂街道某村12号", detAddress},
+		{"深圳市南山区粤海街道科技园社区", detAddress},
+	} {
+		s := DefaultCatalog().NewScanner()
+		s.AddValue(s.Field("x"), tc.v)
+		if s.tf.match&(1<<tc.det) == 0 {
+			t.Errorf("%q: not %s", tc.v, detectorNames[tc.det])
+		}
+	}
+	for _, v := range []string{"南京市", "江苏省南京市玄武区", "北京某某科技有限公司", "张**"} {
+		s := DefaultCatalog().NewScanner()
+		s.AddValue(s.Field("x"), v)
+		if s.tf.match&(1<<detAddress|1<<detName) != 0 {
+			t.Errorf("%q: found as a name or an address", v)
+		}
+	}
+}
+
+func TestScannerBusinessIdentifiers(t *testing.T) {
+	var rows [][]string
+	for i := 0; i < 50; i++ {
+		rows = append(rows, []string{fmt.Sprintf("C%08d", 10000000+i*7919), fmt.Sprintf("C%08d", 20000000+i*7919), fmt.Sprintf("TRX%014d", 34906953740231+int64(i)*7919)})
+	}
+	got := fieldKeys(t, DefaultCatalog().NewScanner(), []string{"customer_id", "港澳通行证", "c3"}, rows)
+	if k := got["customer_id"]; len(k) != 0 {
+		t.Errorf("customer_id: %v, want no category", k)
+	}
+	if k := got["港澳通行证"]; strings.Join(k, ",") != "user.government_id.immigration" {
+		t.Errorf("港澳通行证: %v", k)
+	}
+	if k := got["c3"]; len(k) != 0 {
+		t.Errorf("transaction numbers: %v, want no category", k)
+	}
+}
+
+func TestScannerIMEISVUnderADeviceHeader(t *testing.T) {
+	got := fieldKeys(t, DefaultCatalog().NewScanner(), []string{"imeisv", "c2"}, [][]string{{"3520990017614823", "3520990017614823"}, {"3520990017614831", "3520990017614831"}})
+	if k := strings.Join(got["imeisv"], ","); k != "user.device.device_id" {
+		t.Errorf("imeisv: %q", k)
+	}
+	if k := strings.Join(got["c2"], ","); k == "user.device.device_id" {
+		t.Errorf("16 digits without a device header read as a device ID")
+	}
 }

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -91,6 +92,7 @@ const (
 	cPlus
 	cParen
 	cNUL // a NUL byte, not text
+	cAt  // @, which an address's local part may reach with no word before
 )
 
 var byteClass = func() (t [256]uint8) {
@@ -107,6 +109,7 @@ var byteClass = func() (t [256]uint8) {
 	}
 	t['+'] = cPlus
 	t['('] = cParen
+	t['@'] = cAt
 	t[0] = cNUL
 	return t
 }()
@@ -191,7 +194,12 @@ type textFinder struct {
 
 	collect bool // record hits
 	hits    []Hit
-	norm    [40]byte // normalised digits of the last phone or card
+	ref     int  // reference date, YYYYMMDD: no birth date lies after it
+	dry     bool // check readings of grouped digits without recording hits
+	// births holds the birth dates (YYYYMMDD) of the resident IDs found in
+	// the current record; the scanner empties it per record.
+	births []int
+	norm   [40]byte // normalised digits of the last phone or card
 
 	// sketch, when set, receives the hash of each identifying value found
 	// (the field's distinct values); seed keys the hash.
@@ -242,7 +250,7 @@ func (f *textFinder) scan(v string) {
 			addr := f.addr
 			// A unit (号, 室, …) counts after a digit, so only the
 			// first rune of a run can be one.
-			if i > 0 && isDigit(v[i-1]) {
+			if i > 0 && (isDigit(v[i-1]) || v[i-1] == ' ' && i > 1 && isDigit(v[i-2])) {
 				if r, ok := rune3(v, i); ok && runeFlags[r]&rfUnit != 0 {
 					addr |= addrParts(rfUnit)
 				}
@@ -285,8 +293,21 @@ func (f *textFinder) scan(v string) {
 			}
 			f.addr = addr
 		case cPlus:
-			if i+1 < n && isDigit(v[i+1]) && (i == 0 || !isWord(v[i-1])) {
+			switch {
+			case i+1 < n && isDigit(v[i+1]) && (i == 0 || !isWord(v[i-1])):
 				i = f.number(v, i)
+			case i > 0 && isWord(v[i-1]) && i+1 < n && isDigit(v[i+1]):
+				// "0086+86…": a plus inside a token of digits makes the
+				// whole token something other than one number.
+				i = skipNumberToken(v, i)
+			default:
+				i++
+			}
+		case cAt:
+			// An @ the word loop did not reach: after a local part that
+			// ends with a character other than a letter or digit (a{@x.cn).
+			if i > 0 && isLocal(v[i-1]) {
+				i = f.email(v, i, i)
 			} else {
 				i++
 			}
@@ -328,11 +349,23 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 		switch v[j] {
 		case '@':
 			return f.email(v, i, j)
+		case '%', '+':
+			if f.emailAhead(v, j) {
+				return f.email(v, i, j) // a%b@example.com
+			}
 		case '.':
+			if L == 4 && j+10 <= n && ciscoMAC(v[i:i+14]) && (i+14 == n || !isWord(v[i+14]) && v[i+14] != '.') && (i == 0 || !isWord(v[i-1]) && v[i-1] != '.') {
+				f.attempt |= 1 << detMAC
+				f.hit(detMAC, i, i+14, v)
+				return i + 14
+			}
 			if digits == L && j+1 < n && isDigit(v[j+1]) {
+				if f.emailAhead(v, j) {
+					return f.email(v, i, j) // 0.0@example.com
+				}
 				return f.dotted(v, i)
 			}
-			if j+1 < n && isWord(v[j+1]) && f.emailAhead(v, j) {
+			if j+1 < n && isLocal(v[j+1]) && f.emailAhead(v, j) {
 				return f.email(v, i, j)
 			}
 		case ':':
@@ -345,6 +378,9 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 				}
 			}
 		case '-':
+			if f.emailAhead(v, j) {
+				return f.email(v, i, j) // li-na@example.com
+			}
 			if L == 8 && j+28 <= n && isHexWord(v[i:j]) {
 				if ValidUUID(v[i:i+36]) && (i+36 == n || !isWord(v[i+36])) {
 					if f.devices() {
@@ -354,7 +390,7 @@ func (f *textFinder) word(v string, i, j, digits, alpha int) int {
 					return i + 36
 				}
 			}
-			if L == 2 && j+15 <= n && isHexWord(v[i:j]) && ValidMAC(v[i:i+17]) && (i+17 == n || !isWord(v[i+17])) {
+			if L == 2 && j+15 <= n && isHexWord(v[i:j]) && ValidMAC(v[i:i+17]) && (i+17 == n || !isWord(v[i+17]) && v[i+17] != '-') {
 				f.attempt |= 1 << detMAC
 				f.hit(detMAC, i, i+17, v)
 				return i + 17
@@ -416,23 +452,39 @@ func (f *textFinder) digitRun(v string, i, j int) {
 		if mobileDigits(s[2:]) {
 			f.hitPhone(v, i, j, s[2:])
 		}
+	case L == 13, L == 14:
+		f.card(v, i, j, s)
+	case L == 15 && s[:5] == "00861":
+		f.attempt |= 1 << detPhone
+		if mobileDigits(s[4:]) {
+			f.hitPhone(v, i, j, s[4:])
+		}
 	case L == 15:
 		f.attempt |= 1<<detResidentID | 1<<detIMEI
-		if residentID15(s) {
+		if residentID15(s, f.ref) {
 			f.hit(detResidentID, i, j, v)
+			if f.sketch != nil {
+				f.sketch.id15++
+			}
+			f.idBirth(19000000 + atoi2(s[6:])*10000 + atoi2(s[8:])*100 + atoi2(s[10:]))
 		}
 		if imeiDigits(s) {
 			f.hit(detIMEI, i, j, v)
 		}
-		if (s[0] == '3' && (s[1] == '4' || s[1] == '7')) && cardKind(s) == cardCredit {
-			f.attempt |= 1 << detCreditCard
-			f.hit(detCreditCard, i, j, v)
-		}
+		f.card(v, i, j, s)
 	case L >= 16 && L <= 19:
+		if L == 16 && f.devices() {
+			// An IMEISV (an IMEI's 14 digits and a two-digit software
+			// version), under a device header.
+			f.attempt |= 1 << detIMEI
+			f.hit(detIMEI, i, j, v)
+			return
+		}
 		if L == 18 {
 			f.attempt |= 1 << detResidentID
-			if residentID18(s) {
+			if residentID18(s, f.ref) {
 				f.hit(detResidentID, i, j, v)
+				f.idBirth(atoi4(s[6:])*10000 + atoi2(s[10:])*100 + atoi2(s[12:]))
 				return
 			}
 			if s[0] >= '1' && s[0] <= '9' {
@@ -447,15 +499,65 @@ func (f *textFinder) digitRun(v string, i, j int) {
 	}
 }
 
-// card classifies digits, 16 to 19 of them, as a card number.
-func (f *textFinder) card(v string, i, j int, digits string) {
-	f.attempt |= 1<<detBankCard | 1<<detCreditCard
-	switch cardKind(digits) {
-	case cardUnionPay:
-		if len(digits) >= 16 {
-			f.hit(detBankCard, i, j, v)
+// idBirth records the birth date of a resident ID found: for the
+// record's dates of birth, and to count minors under 14.
+func (f *textFinder) idBirth(date int) {
+	if len(f.births) < 64 {
+		f.births = append(f.births, date)
+	}
+	if f.sketch != nil && minor(date, f.ref) {
+		f.sketch.minors++
+	}
+}
+
+// skipNumberToken returns the end of the token of digits, plus signs,
+// and single spaces or dashes between digits that holds v[i].
+func skipNumberToken(v string, i int) int {
+	n := len(v)
+	for i < n {
+		c := v[i]
+		switch {
+		case isWord(c) || c == '+':
+			i++
+		case (c == ' ' || c == '-') && i+1 < n && isDigit(v[i+1]):
+			i++
+		default:
+			return i
 		}
-	case cardCredit:
+	}
+	return i
+}
+
+// ciscoMAC reports whether s, 14 bytes, is a MAC address in Cisco's
+// dotted form: three groups of four hex digits.
+func ciscoMAC(s string) bool {
+	if len(s) != 14 || s[4] != '.' || s[9] != '.' {
+		return false
+	}
+	for k := 0; k < 14; k++ {
+		if k != 4 && k != 9 && !isHex(s[k]) {
+			return false
+		}
+	}
+	h := s[:4] + s[5:9] + s[10:]
+	return h != "000000000000" && !strings.EqualFold(h, "ffffffffffff") && !allDigits(h)
+}
+
+// card classifies 13 to 19 digits as a card number.
+func (f *textFinder) card(v string, i, j int, digits string) {
+	if len(digits) >= 16 {
+		f.attempt |= 1<<detBankCard | 1<<detCreditCard // card-shaped
+	}
+	e := &iin4[atoi4(digits)]
+	if e.bank|e.credit == 0 && !e.long {
+		return // no card range starts so
+	}
+	k := cardKind(digits)
+	f.attempt |= 1 << detCreditCard
+	if k&cardBank != 0 {
+		f.hit(detBankCard, i, j, v)
+	}
+	if k&cardCredit != 0 {
 		f.hit(detCreditCard, i, j, v)
 	}
 }
@@ -478,8 +580,9 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 	case 18:
 		if digits == 17 && (s[17] == 'X' || s[17] == 'x') {
 			f.attempt |= 1 << detResidentID
-			if ValidResidentID(s) {
+			if allDigits(s[:17]) && residentID18(s, f.ref) {
 				f.hit(detResidentID, i, j, v)
+				f.idBirth(atoi4(s[6:])*10000 + atoi2(s[10:])*100 + atoi2(s[12:]))
 			}
 			return
 		}
@@ -517,6 +620,24 @@ func (f *textFinder) alnum(v string, i, j, digits, alpha int) {
 			f.attempt |= 1 << detAndroidID
 			f.hit(detAndroidID, i, j, v)
 		}
+	case 12:
+		// A MAC address without separators: under a device header, or
+		// counted for the column, where MACs written with separators
+		// are evidence for it.
+		if isHexWord(s) && alpha > 0 {
+			if f.devices() {
+				f.attempt |= 1 << detMAC
+				f.hit(detMAC, i, j, v)
+			} else if f.sketch != nil && i == 0 && j == len(v) {
+				f.sketch.bareMAC++
+			}
+		}
+	case 14:
+		// A MEID (3GPP2 X.S0008): 14 hex digits, under a device header.
+		if f.devices() && isHexWord(s) && alpha > 0 {
+			f.attempt |= 1 << detIMEI
+			f.hit(detIMEI, i, j, v)
+		}
 	}
 	if digits == 0 && L >= 3 && L <= 14 && len(asciiHealth) > 0 {
 		var buf [14]byte
@@ -552,7 +673,7 @@ func isLocal(c byte) bool { return emailBits[c]&emLocal != 0 }
 
 // emailBits classifies bytes for e-mail addresses.
 const (
-	emLocal  = 1 << iota // may appear in a local part: [0-9A-Za-z_.%+-]
+	emLocal  = 1 << iota // may appear in a local part: RFC 5322 atext and dots
 	emDomain             // may appear in a domain: [0-9A-Za-z.-]
 	emAlpha              // a letter, for the top-level domain
 )
@@ -560,7 +681,7 @@ const (
 var emailBits = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
-		if isAlnum(b) || b == '_' || b == '.' || b == '%' || b == '+' || b == '-' {
+		if isAlnum(b) || b == '.' || c < 0x80 && strings.IndexByte("!#$%&'*+-/=?^_`{|}~", b) >= 0 {
 			t[c] |= emLocal
 		}
 		if isAlnum(b) || b == '.' || b == '-' {
@@ -631,7 +752,12 @@ func (f *textFinder) email(v string, i, j int) int {
 	for start > 0 && isLocal(v[start-1]) {
 		start--
 	}
-	for start < at && (v[start] == '.' || v[start] == '-' || v[start] == '+') {
+	for start < at && (v[start] == '-' || v[start] == '+') {
+		start++
+	}
+	if start > 0 && start+1 < at && v[start] == '.' && (v[start-1] == ' ' || v[start-1] == '\t') {
+		// A full stop typed after a space ("word .next") is punctuation,
+		// not the start of the address; an address never starts with one.
 		start++
 	}
 	// The domain, checked label by label on the way: ok says whether the
@@ -663,6 +789,17 @@ func (f *textFinder) email(v string, i, j int) int {
 	if end < len(v) && (v[end] == '_' || v[end] == '@') {
 		return end
 	}
+	if v[start] == '.' || end+1 < len(v) && v[end] == ',' && isAlpha(v[end+1]) {
+		// A local part that opens with a dot, or a domain that a comma
+		// joins to more letters (a comma typed for a dot): the token is
+		// not an address, and no part of it is.
+		f.attempt |= 1 << detEmail
+		k := end + 1
+		for k < len(v) && emailBits[v[k]]&emDomain != 0 {
+			k++
+		}
+		return k
+	}
 	f.attempt |= 1 << detEmail
 	if lastOK && validEmailSpan(v, start, at, end, lastLabel, start == i && j == at) {
 		f.hit(detEmail, start, end, v)
@@ -686,7 +823,7 @@ func (f *textFinder) dotted(v string, i int) int {
 		dot = j
 		j += 2
 	}
-	if j < n && (isAlpha(v[j]) || v[j] == '_') || i > 0 && (v[i-1] == '.' || isAlpha(v[i-1])) {
+	if j < n && (isAlpha(v[j]) || v[j] == '_') || i > 0 && (v[i-1] == '.' || isAlpha(v[i-1]) || v[i-1] == '-' && dots == 3) {
 		// part of a longer token (a version, a host name)
 		for j < n && (isWord(v[j]) || v[j] == '.') {
 			j++
@@ -891,6 +1028,18 @@ func (f *textFinder) colonHex(v string, i int) (int, bool) {
 	return 0, false
 }
 
+// pairsOnly reports whether s is made of groups of two hex digits joined
+// by single colons, as a MAC or EUI-64 identifier is written: such a
+// string may parse as IPv6 but is not written as one.
+func pairsOnly(s string) bool {
+	for k := 0; k < len(s); k += 3 {
+		if k+2 > len(s) || !isHex(s[k]) || !isHex(s[k+1]) || k+2 < len(s) && s[k+2] != ':' {
+			return false
+		}
+	}
+	return true
+}
+
 // number reads digit groups separated by single spaces or dashes, with an
 // optional leading +, and checks the whole as a phone or card number; if the
 // whole is neither, each group is classified on its own.
@@ -918,36 +1067,75 @@ func (f *textFinder) number(v string, i int) int {
 		break
 	}
 	end := groups[ng-1][1]
-	if end < n && (isAlpha(v[end]) || v[end] == '_' || v[end] == '.' && end+1 < n && isDigit(v[end+1])) {
-		// The last group runs into a longer token: leave it to the main
-		// loop.
-		ng--
-		end = groups[ng][0]
-		if ng == 0 {
+	if end < n && (isAlpha(v[end]) || v[end] == '_' || v[end] == '+' || v[end] == '.' && end+1 < n && isDigit(v[end+1])) {
+		// The digits run into a longer token (a letter inside, a
+		// version, a second plus): the token is not a number, and no
+		// group of it is one.
+		k := end
+		for k < n && (isWord(v[k]) || v[k] == '+' || v[k] == '.' && k+1 < n && isWord(v[k+1])) {
+			k++
+		}
+		return k
+	}
+	// The groups are read from the left as the longest runs of two or
+	// more groups that form one phone, card or device number, and single
+	// groups. A run is recorded only if every group outside the runs is a
+	// number of its own (seven digits or more): "6222 6022 9958 1191 897"
+	// is not a card number followed by 897, nor "+1 138 0013 8000" a
+	// mainland number.
+	if ng > 1 || plus {
+		// Most often the groups are one number: try that first.
+		nd := end - groups[0][0] - (ng - 1)
+		if nd >= 10 && nd <= len(f.norm) && f.wholeNumber(v, plus, groups[:ng]) {
 			return end
 		}
 	}
-	// Find the longest run of groups, from the left, that reads as one
-	// phone or card number; groups that start none are classified alone.
+	var runs [8][2]int
+	nr, frag := 0, false
+	f.dry = true
 	for g := 0; g < ng; {
-		next := g + 1
-		for h := ng; h > g; h-- {
-			if h-g == 1 && !(plus && g == 0) {
-				break
-			}
+		h := ng
+		for ; h > g+1 || h == g+1 && plus && g == 0; h-- {
 			nd := groups[h-1][1] - groups[g][0] - (h - g - 1)
-			if nd < 10 || nd > len(f.norm) {
-				continue
-			}
-			if f.wholeNumber(v, plus && g == 0, groups[g:h]) {
-				next = h
+			if nd >= 10 && nd <= len(f.norm) && f.wholeNumber(v, plus && g == 0, groups[g:h]) {
 				break
 			}
 		}
-		if next == g+1 {
+		if h > g+1 || h == g+1 && plus && g == 0 {
+			runs[nr] = [2]int{g, h}
+			nr++
+			g = h
+			continue
+		}
+		if g == 0 && plus {
+			frag = true // a plus that starts no mainland number
+		}
+		if groups[g][1]-groups[g][0] < 7 {
+			frag = true
+		}
+		g++
+	}
+	f.dry = false
+	if plus && nr == 0 {
+		f.attempt |= 1 << detPhone
+		return end
+	}
+	r := 0
+	for g := 0; g < ng; {
+		if r < nr && runs[r][0] == g {
+			if !frag {
+				f.wholeNumber(v, plus && g == 0, groups[g:runs[r][1]])
+			} else {
+				f.attempt |= 1 << detPhone
+			}
+			g = runs[r][1]
+			r++
+			continue
+		}
+		if !(plus && g == 0) {
 			f.digitRun(v, groups[g][0], groups[g][1])
 		}
-		g = next
+		g++
 	}
 	return end
 }
@@ -988,7 +1176,7 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 	rest := d[cc:]
 	if len(rest) == 11 && rest[0] == '1' {
 		if ValidMobile(string(rest)) {
-			f.hitPhone(v, start, end, string(rest))
+			f.wholePhone(v, start, end, string(rest))
 			return true
 		}
 		return false
@@ -1013,25 +1201,48 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 		}
 		a = append(a, rest[:areaLen]...)
 		if ValidLandline(string(a), string(rest[areaLen:])) {
-			f.hitPhone(v, start, end, string(d))
+			f.wholePhone(v, start, end, string(d))
 			return true
 		}
 		return false
 	}
 cards:
-	if cc == 0 && len(d) >= 15 && len(d) <= 19 && first >= 4 && first <= 6 {
-		switch cardKind(string(d)) {
-		case cardUnionPay:
-			if len(d) >= 16 {
-				f.hit(detBankCard, start, end, v)
-				return true
+	if cc == 0 && len(groups) == 4 && first == 2 && groups[1][1]-groups[1][0] == 6 && groups[2][1]-groups[2][0] == 6 && (len(d) == 15 || len(d) == 16) {
+		// An IMEI written AA-BBBBBB-CCCCCC-D, or an IMEISV with a
+		// two-digit software version instead of the check digit.
+		f.attempt |= 1 << detIMEI
+		if len(d) == 16 || imeiDigits(string(d)) {
+			f.wholeHit(detIMEI, start, end, v)
+			return true
+		}
+		return false
+	}
+	if cc == 0 && len(d) >= 13 && len(d) <= 19 && first >= 4 && first <= 6 {
+		if k := cardKind(string(d)); k != cardNone {
+			if k&cardBank != 0 {
+				f.wholeHit(detBankCard, start, end, v)
 			}
-		case cardCredit:
-			f.hit(detCreditCard, start, end, v)
+			if k&cardCredit != 0 {
+				f.wholeHit(detCreditCard, start, end, v)
+			}
 			return true
 		}
 	}
 	return false
+}
+
+// wholeHit and wholePhone record what wholeNumber finds, unless it is
+// only checking a reading (dry).
+func (f *textFinder) wholeHit(det, start, end int, v string) {
+	if !f.dry {
+		f.hit(det, start, end, v)
+	}
+}
+
+func (f *textFinder) wholePhone(v string, i, j int, norm string) {
+	if !f.dry {
+		f.hitPhone(v, i, j, norm)
+	}
 }
 
 // bracketLandline reads "(0xx)" or "(0xxx)" followed by a subscriber number.
@@ -1107,9 +1318,72 @@ type addrParts uint8
 // isAddress reports whether v, whose parts are a, is an address: a road
 // and a number, and an administrative division (a suffix such as 市 or 区, or
 // the name of a province or prefecture, looked for only when needed).
+//
+// Without a road, an address is a division chain that a house number or
+// a township, village or street ends: an administrative suffix, the name
+// of a province or prefecture, and a number with a unit (…镇魏中心505号) or
+// a last rune such as 镇, 乡, 村 or 街道's 道.
 func (a addrParts) isAddress(v string) bool {
-	return uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0 && (uint8(a)&rfAdmin != 0 || hasRegionName(v))
+	switch {
+	case a == 0:
+		return false // most text that is not an address
+	case uint8(a)&rfAdmin != 0 && uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0:
+		return true
+	}
+	return a.isAddressSlow(v)
 }
+
+func (a addrParts) isAddressSlow(v string) bool {
+	if uint8(a)&rfRoad != 0 && uint8(a)&rfUnit != 0 {
+		return hasRegionName(v)
+	}
+	if uint8(a)&rfAdmin == 0 {
+		return false
+	}
+	if uint8(a)&rfUnit != 0 {
+		return hasRegionName(v)
+	}
+	if len(v) < 3 {
+		return false
+	}
+	r, ok := rune3(v, len(v)-3)
+	if !ok {
+		return false
+	}
+	if townEnd.has(r) {
+		return hasRegionName(v)
+	}
+	if placeEnd.has(r) {
+		for _, e := range placeEnds {
+			if strings.HasSuffix(v, e) {
+				return hasRegionName(v)
+			}
+		}
+	}
+	return false
+}
+
+// placeEnd holds the last runes of placeEnds.
+var placeEnd = func() (s runeSet) {
+	for _, e := range placeEnds {
+		r, _ := utf8.DecodeLastRuneInString(e)
+		s.add(r)
+	}
+	return s
+}()
+
+// placeEnds end an address at a community, estate or building without a
+// number: 科技园社区, 阳光小区, 华庭花园.
+var placeEnds = []string{"社区", "小区", "花园", "公寓", "大厦", "家园", "新村", "苑"}
+
+// townEnd holds the runes that end an address at the level of a township,
+// village or street: 镇 乡 村 道 (街道) 路 街 巷 弄 里.
+var townEnd = func() (s runeSet) {
+	for _, r := range "镇乡村道路街巷弄里" {
+		s.add(r)
+	}
+	return s
+}()
 
 func hasRegionName(v string) bool {
 	for i := 0; i < len(v); {
@@ -1136,6 +1410,36 @@ func decodeRune(v string, i int) (rune, int) {
 		return rune(c&0x0F)<<12 | rune(v[i+1]&0x3F)<<6 | rune(v[i+2]&0x3F), 3
 	}
 	return utf8.DecodeRuneInString(v[i:])
+}
+
+// isDottedName reports whether v is a name written with a middle dot
+// between its parts, as the names of Uyghur, Kazakh and other citizens
+// and transliterated foreign names are (买买提·艾力): two to four parts of
+// one to eight Han characters each.
+func isDottedName(v string) bool {
+	if strings.IndexByte(v, 0xC2) < 0 && strings.IndexByte(v, 0xE2) < 0 {
+		return false // neither · (C2 B7) nor • (E2 80 A2)
+	}
+	parts, runes := 0, 0
+	for i := 0; i < len(v); {
+		r, size := decodeRune(v, i)
+		i += size
+		switch {
+		case r == '·' || r == '•':
+			if runes == 0 {
+				return false
+			}
+			parts++
+			runes = 0
+		case r >= 0x4E00 && r <= 0x9FFF:
+			if runes++; runes > 8 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return parts >= 1 && parts <= 3 && runes > 0
 }
 
 // plateAt reports the length of a licence plate starting at byte i of v.
@@ -1213,7 +1517,7 @@ func digitsIn(s string) int {
 // UUIDs, Android IDs) are not reported. FindAll is meant for free text and
 // tests; [Scanner] uses the same finder without collecting spans.
 func FindAll(text string) []Hit {
-	f := textFinder{collect: true}
+	f := textFinder{collect: true, ref: Today()}
 	f.scan(text)
 	sort.Slice(f.hits, func(a, b int) bool { return f.hits[a].Start < f.hits[b].Start })
 	return f.hits

@@ -10,10 +10,6 @@ import (
 // standard defines one, its check character. They take the bare candidate
 // (no surrounding text) and never allocate.
 
-// maxBirthYear is the latest year a birth date in an identity number may
-// carry: the current year.
-var maxBirthYear = time.Now().Year()
-
 // ValidResidentID reports whether s is a resident identity number under
 // GB 11643-1999: 18 characters (17 digits and an ISO 7064 MOD 11-2 check
 // character, X or x for 10) or the 15-digit legacy form, with a GB/T 2260
@@ -21,17 +17,17 @@ var maxBirthYear = time.Now().Year()
 func ValidResidentID(s string) bool {
 	switch len(s) {
 	case 18:
-		return allDigits(s[:17]) && residentID18(s)
+		return allDigits(s[:17]) && residentID18(s, Today())
 	case 15:
-		return allDigits(s) && residentID15(s)
+		return allDigits(s) && residentID15(s, Today())
 	}
 	return false
 }
 
 // residentID18 checks an 18-character identity number whose first 17
 // characters are known to be digits.
-func residentID18(s string) bool {
-	if len(s) != 18 || !validRegion(s[:6]) || !validDate(atoi4(s[6:]), atoi2(s[10:]), atoi2(s[12:])) {
+func residentID18(s string, ref int) bool {
+	if len(s) != 18 || !validRegion(s[:6]) && !permitRegion(s[:6]) || !validBirth(atoi4(s[6:]), atoi2(s[10:]), atoi2(s[12:]), ref) {
 		return false
 	}
 	return residentCheck(s[:17]) == upper(s[17])
@@ -39,8 +35,8 @@ func residentID18(s string) bool {
 
 // residentID15 checks a 15-digit legacy identity number known to be
 // digits.
-func residentID15(s string) bool {
-	return len(s) == 15 && validRegion(s[:6]) && validDate(1900+atoi2(s[6:]), atoi2(s[8:]), atoi2(s[10:]))
+func residentID15(s string, ref int) bool {
+	return len(s) == 15 && validRegion(s[:6]) && validBirth(1900+atoi2(s[6:]), atoi2(s[8:]), atoi2(s[10:]), ref)
 }
 
 // residentCheck returns the ISO 7064 MOD 11-2 check character of the first
@@ -66,17 +62,40 @@ func ResidentIDCheck(d string) byte {
 }
 
 // validRegion checks a six-digit region code against GB/T 2260 at the
-// prefecture level; the county digits must not be 00.
+// prefecture level, current or retired (data/gbt2260_retired.txt: people
+// keep the code they were issued); the county digits must not be 00.
 func validRegion(code string) bool {
 	p := atoi4(code)
-	return provinceCodes[p/100] && prefectureCodes[p] && code[4:6] != "00"
+	// Taiwan (71), Hong Kong (81) and Macau (82) issue no mainland
+	// identity numbers; their residents' permits use permitRegion.
+	return p < 7100 && provinceCodes[p/100] && (prefectureCodes[p] || retiredPrefectures[p]) && code[4:6] != "00"
 }
 
-func validDate(y, m, d int) bool {
-	if y < 1900 || y > maxBirthYear || m < 1 || m > 12 || d < 1 {
+// permitRegion reports the region codes of the residence permits for
+// residents of Hong Kong (810000), Macau (820000) and Taiwan (830000),
+// which follow GB 11643 otherwise (State Council Order 2018 on residence
+// permits for Hong Kong, Macau and Taiwan residents).
+func permitRegion(code string) bool {
+	return code[0] == '8' && code[1] >= '1' && code[1] <= '3' && code[2:6] == "0000"
+}
+
+// validBirth reports whether y-m-d is a calendar date from 1900 to the
+// reference date ref (YYYYMMDD).
+func validBirth(y, m, d, ref int) bool {
+	if y < 1900 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
 		return false
 	}
-	return d <= daysIn(y, m)
+	return y*10000+m*100+d <= ref
+}
+
+// Today returns the current date as YYYYMMDD, read when called: the
+// default reference date of a scan.
+func Today() int { return DateInt(time.Now()) }
+
+// DateInt returns t's date as YYYYMMDD.
+func DateInt(t time.Time) int {
+	y, m, d := t.Date()
+	return y*10000 + int(m)*100 + d
 }
 
 func daysIn(y, m int) int {
@@ -92,23 +111,9 @@ func daysIn(y, m int) int {
 	return 31
 }
 
-// mobilePrefixes marks the three-digit mobile prefixes allocated by the
-// Ministry of Industry and Information Technology for 11-digit numbers
-// (voice, data and virtual-operator ranges; not the 13-digit IoT ranges).
-var mobilePrefixes = func() (t [200]bool) {
-	for _, p := range []int{
-		130, 131, 132, 133, 134, 135, 136, 137, 138, 139,
-		145, 147, 149,
-		150, 151, 152, 153, 155, 156, 157, 158, 159,
-		162, 165, 166, 167,
-		170, 171, 173, 174, 175, 176, 177, 178,
-		180, 181, 182, 183, 184, 185, 186, 187, 188, 189,
-		190, 191, 192, 193, 195, 196, 197, 198, 199,
-	} {
-		t[p] = true
-	}
-	return t
-}()
+// mobilePrefixes marks the three-digit segments of 11-digit mobile
+// numbers, loaded from data/cn_mobile_segments.txt.
+var mobilePrefixes [200]bool
 
 // ValidMobile reports whether s is an 11-digit mainland mobile number with
 // an allocated prefix.
@@ -142,7 +147,7 @@ func ValidLandline(area, number string) bool {
 // a mobile number with an optional +86, 86 or 0086 prefix, or a landline with
 // its area code, written with spaces, dashes or brackets or without.
 func ValidPhone(s string) bool {
-	f := textFinder{collect: true}
+	f := textFinder{collect: true, ref: Today()}
 	f.scan(s)
 	return len(f.hits) == 1 && f.hits[0].det == detPhone && f.hits[0].Start == 0 && f.hits[0].End == len(s)
 }
@@ -195,56 +200,172 @@ func ValidLuhn(s string) bool { return len(s) > 1 && allDigits(s) && luhn(s) }
 // Card issuers, as returned by [CardIssuer].
 const (
 	IssuerNone     = ""
-	IssuerUnionPay = "unionpay" // domestic bank card ranges (62, 60, 81, 95)
-	IssuerCredit   = "credit"   // international credit-card scheme ranges
+	IssuerUnionPay = "unionpay" // a card of a mainland Chinese bank
+	IssuerCredit   = "credit"   // an international credit-card scheme range
 )
 
-// CardIssuer classifies a payment card number: IssuerUnionPay for the
-// domestic bank-card ranges (debit cards and accounts), IssuerCredit for the
-// ranges of Visa, Mastercard, American Express, JCB, Discover and the
-// UnionPay credit BINs 625 and 628, and IssuerNone if s is not a card number
-// of 15 to 19 digits passing Luhn.
+// CardIssuer classifies a payment card number of 13 to 19 digits passing
+// Luhn by the IIN ranges of data/card_iin.txt: IssuerUnionPay for cards
+// of mainland Chinese banks (the UnionPay range and Chinese banks' BINs on
+// international schemes), IssuerCredit for the other ranges of Visa,
+// Mastercard, American Express, JCB, Discover, Diners Club and the
+// UnionPay credit BINs, and IssuerNone otherwise.
 func CardIssuer(s string) string {
 	if !allDigits(s) {
 		return IssuerNone
 	}
-	switch cardKind(s) {
-	case cardUnionPay:
+	k := cardKind(s)
+	switch {
+	case k&cardBank != 0:
 		return IssuerUnionPay
-	case cardCredit:
+	case k&cardCredit != 0:
 		return IssuerCredit
 	}
 	return IssuerNone
 }
 
-// Card kinds, as cardKind returns them.
+// Card kinds, as cardKind returns them: bits, since a Chinese bank's card
+// on an international scheme is both.
 const (
-	cardNone = iota
-	cardUnionPay
-	cardCredit
+	cardNone   = 0
+	cardBank   = 1
+	cardCredit = 2
 )
 
-// cardKind is [CardIssuer] for a string known to be digits.
+// An iinRange is one row of data/card_iin.txt: numbers whose leading
+// digits lie in [lo, hi] (digits leading digits) and whose length is in
+// lens.
+type iinRange struct {
+	lo, hi, digits int
+	lens           uint32 // bit n: length n allowed
+	kind           int
+}
+
+// iinByPrefix holds the IIN ranges by the card's first two digits.
+var iinByPrefix [100][]iinRange
+
+// iin4 resolves the ranges of up to four digits for each four-digit
+// prefix: the card kinds allowed per length (the longest range decides),
+// and whether a longer range starts with the prefix and must be looked at.
+var iin4 [10000]struct {
+	bank, credit uint32 // bit n: a card of n digits is of that kind
+	long         bool
+}
+
+func loadIINs(data string) {
+	for _, line := range strings.Split(data, "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			panic("card_iin.txt: short line: " + line)
+		}
+		r := iinRange{lo: atoiN(f[1]), hi: atoiN(f[2]), digits: len(f[1])}
+		switch f[0] {
+		case "bank":
+			r.kind = cardBank
+		case "credit":
+			r.kind = cardCredit
+		default:
+			panic("card_iin.txt: bad kind: " + line)
+		}
+		for _, l := range strings.Split(f[3], ",") {
+			from, to, ok := strings.Cut(l, "-")
+			if !ok {
+				to = from
+			}
+			for n := atoiN(from); n <= atoiN(to); n++ {
+				r.lens |= 1 << n
+			}
+		}
+		// Index the range under every two-digit prefix it covers.
+		lo2, hi2 := r.lo, r.hi
+		for d := r.digits; d > 2; d-- {
+			lo2, hi2 = lo2/10, hi2/10
+		}
+		if r.digits == 1 {
+			lo2, hi2 = lo2*10, hi2*10+9
+		}
+		for p := lo2; p <= hi2; p++ {
+			iinByPrefix[p] = append(iinByPrefix[p], r)
+		}
+	}
+	// Resolve every four-digit prefix by the ranges of four digits or
+	// fewer, shortest first so that longer ranges override, per length.
+	for p := 0; p < 10000; p++ {
+		e := &iin4[p]
+		rs := iinByPrefix[p/100]
+		for d := 1; d <= 4; d++ {
+			for _, r := range rs {
+				if r.digits != d {
+					continue
+				}
+				q := p
+				for k := 4; k > d; k-- {
+					q /= 10
+				}
+				if q < r.lo || q > r.hi {
+					continue
+				}
+				if r.kind == cardBank {
+					e.bank |= r.lens
+					e.credit &^= r.lens
+				} else {
+					e.credit |= r.lens
+					e.bank &^= r.lens
+				}
+			}
+		}
+		for _, r := range rs {
+			if r.digits > 4 {
+				q := r.lo
+				for k := r.digits; k > 4; k-- {
+					q /= 10
+				}
+				hq := r.hi
+				for k := r.digits; k > 4; k-- {
+					hq /= 10
+				}
+				if p >= q && p <= hq {
+					e.long = true
+				}
+			}
+		}
+	}
+}
+
+// cardKind is [CardIssuer] for a string known to be digits, as bits. The
+// longest matching prefix decides, as in a BIN table: a Chinese bank's BIN
+// on the Visa range is a bank card, a UnionPay credit BIN within the
+// UnionPay range a credit card.
 func cardKind(s string) int {
 	n := len(s)
-	if n < 15 || n > 19 {
+	if n < 13 || n > 19 {
 		return cardNone
 	}
-	p2 := int(s[0]-'0')*10 + int(s[1]-'0')
-	p3 := p2*10 + int(s[2]-'0')
-	p4 := p3*10 + int(s[3]-'0')
+	e := &iin4[atoi4(s)]
+	bit := uint32(1) << n
 	kind := cardNone
-	switch {
-	case n == 15:
-		if p2 == 34 || p2 == 37 {
-			kind = cardCredit
-		}
-	case s[0] == '4', p2 >= 51 && p2 <= 55, p4 >= 2221 && p4 <= 2720,
-		p4 >= 3528 && p4 <= 3589, p4 == 6011, p3 >= 644 && p3 <= 649, p2 == 65,
-		p3 == 625, p3 == 628:
+	if e.bank&bit != 0 {
+		kind = cardBank
+	} else if e.credit&bit != 0 {
 		kind = cardCredit
-	case p2 == 62, p2 == 60, p2 == 81, p2 == 95:
-		kind = cardUnionPay
+	}
+	if e.long {
+		best := 0
+		for _, r := range iinByPrefix[atoi2(s)] {
+			if r.digits <= 4 || r.lens&bit == 0 || r.digits < best {
+				continue
+			}
+			if p := atoiN(s[:r.digits]); p >= r.lo && p <= r.hi {
+				if r.digits > best {
+					kind, best = r.kind, r.digits
+				} else {
+					kind |= r.kind
+				}
+			}
+		}
 	}
 	if kind == cardNone || !luhn(s) {
 		return cardNone
@@ -252,34 +373,41 @@ func cardKind(s string) int {
 	return kind
 }
 
-// ValidBankCard reports whether s is a domestic bank card number (16 to 19
-// digits, Luhn, bank-card issuer range).
-func ValidBankCard(s string) bool { return len(s) >= 16 && CardIssuer(s) == IssuerUnionPay }
+// ValidBankCard reports whether s is the card number of a mainland Chinese
+// bank (16 to 19 digits, Luhn, a Chinese issuer's range).
+func ValidBankCard(s string) bool { return allDigits(s) && cardKind(s)&cardBank != 0 }
 
-// ValidCreditCard reports whether s is a credit card number of an
-// international scheme or a UnionPay credit range, passing Luhn.
-func ValidCreditCard(s string) bool { return CardIssuer(s) == IssuerCredit }
+// ValidCreditCard reports whether s is a card number in an international
+// credit-card scheme range, passing Luhn.
+func ValidCreditCard(s string) bool { return allDigits(s) && cardKind(s)&cardCredit != 0 }
 
-// ValidIMEI reports whether s is a 15-digit IMEI with a known reporting-body
-// prefix and a valid Luhn check digit.
-func ValidIMEI(s string) bool { return len(s) == 15 && allDigits(s) && imeiDigits(s) }
-
-// imeiDigits is [ValidIMEI] for 15 characters known to be digits.
-func imeiDigits(s string) bool {
-	return len(s) == 15 && imeiBodies[int(s[0]-'0')*10+int(s[1]-'0')] && luhn(s)
+// ValidIMEI reports whether s is a 15-digit IMEI (3GPP TS 23.003: an
+// 8-digit type allocation code, a 6-digit serial number and a Luhn check
+// digit), plain or written AA-BBBBBB-CCCCCC-D (dashes or spaces), or an
+// IMEISV written AA-BBBBBB-CCCCCC-SV.
+func ValidIMEI(s string) bool {
+	if len(s) == 15 {
+		return allDigits(s) && imeiDigits(s)
+	}
+	if len(s) != 18 && len(s) != 19 || s[2] != '-' && s[2] != ' ' || s[9] != s[2] || s[16] != s[2] {
+		return false
+	}
+	d := s[:2] + s[3:9] + s[10:16] + s[17:]
+	if !allDigits(d) {
+		return false
+	}
+	return len(d) == 16 || imeiDigits(d)
 }
 
-// imeiBodies marks the two-digit reporting-body prefixes of an IMEI.
-var imeiBodies = func() (t [100]bool) {
-	for _, p := range []int{1, 10, 30, 33, 35, 44, 45, 49, 50, 51, 52, 53, 54, 86, 91, 98, 99} {
-		t[p] = true
-	}
-	return t
-}()
+// imeiDigits is [ValidIMEI] for 15 characters known to be digits. The
+// type allocation code's first two digits name the reporting body; every
+// value has been allocated, so only the check digit is checked.
+func imeiDigits(s string) bool { return len(s) == 15 && luhn(s) }
 
-// ValidEmail reports whether s is an e-mail address: a local part of
-// letters, digits and ._%+- (no leading, trailing or doubled dot), and a
-// domain of at least two labels ending in an alphabetic top-level domain.
+// ValidEmail reports whether s is an e-mail address: an RFC 5322
+// dot-atom local part (letters, digits and !#$%&'*+-/=?^_`{|}~, with no
+// leading, trailing or doubled dot), and a domain of at least two labels
+// ending in an alphabetic top-level domain.
 func ValidEmail(s string) bool {
 	at := strings.LastIndexByte(s, '@')
 	if at < 1 || len(s) > 254 || at > 64 {
@@ -288,7 +416,7 @@ func ValidEmail(s string) bool {
 	local, domain := s[:at], s[at+1:]
 	for i := 0; i < len(local); i++ {
 		c := local[i]
-		if !(isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-') {
+		if !isLocal(c) {
 			return false
 		}
 		if c == '.' && (i == 0 || i == len(local)-1 || local[i-1] == '.') {
@@ -353,9 +481,10 @@ func ValidIPv4(s string) bool {
 }
 
 // ValidIPv6 reports whether s is a textual IPv6 address (RFC 4291), without
-// zone.
+// zone, and not groups of two hex digits throughout (a MAC or EUI-64
+// identifier).
 func ValidIPv6(s string) bool {
-	if len(s) < 2 || strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 {
+	if len(s) < 2 || strings.IndexByte(s, ':') < 0 || strings.IndexByte(s, '%') >= 0 || pairsOnly(s) {
 		return false
 	}
 	a, err := netip.ParseAddr(s)
@@ -363,8 +492,12 @@ func ValidIPv6(s string) bool {
 }
 
 // ValidMAC reports whether s is a 48-bit MAC address written as six pairs of
-// hex digits separated by colons or dashes (one kind throughout).
+// hex digits separated by colons or dashes (one kind throughout), or as
+// three groups of four joined by dots (Cisco's form, with a letter).
 func ValidMAC(s string) bool {
+	if len(s) == 14 {
+		return ciscoMAC(s)
+	}
 	if len(s) != 17 {
 		return false
 	}
@@ -474,10 +607,11 @@ func VINCheck(s string) byte {
 }
 
 // ValidVIN reports whether s is a 17-character vehicle identification
-// number (ISO 3779: no I, O or Q). Vehicles made for China (WMI starting with
-// L) and North America (1–5) must carry the check digit in position 9
-// (GB 16735); for other regions, which do not use it, the last four
-// characters must be digits (the serial number).
+// number (ISO 3779: no I, O or Q) whose position 9 holds the check digit.
+// Vehicles made for China (WMI starting with L) and North America (1–5)
+// must carry it (GB 16735); for other regions, which do not use it, a
+// number without it is accepted when its model year (position 10) is a
+// year code and its last four characters are digits (the serial number).
 func ValidVIN(s string) bool {
 	if len(s) != 17 {
 		return false
@@ -494,14 +628,17 @@ func ValidVIN(s string) bool {
 			letters++
 		}
 	}
-	if letters < 2 || digits < 4 || isDigit(s[0]) && s[0] == '0' {
+	if letters < 2 || digits < 4 {
 		return false
 	}
-	if s[9] == 'U' || s[9] == 'Z' || s[9] == '0' {
+	if vinCheck(s) == s[8] {
+		return true // the check digit holds, whatever the other positions
+	}
+	if s[0] == '0' || s[9] == 'U' || s[9] == 'Z' || s[9] == '0' {
 		return false // position 10 (model year) never holds these
 	}
-	if vinCheck(s) == s[8] {
-		return true
+	if allDigits(s[3:10]) {
+		return false // no letter in the descriptor or the model year: a serial number
 	}
 	switch {
 	case s[0] == 'L', s[0] >= '1' && s[0] <= '5':

@@ -204,3 +204,182 @@ func TestLuhn(t *testing.T) {
 		}
 	}
 }
+
+// withLuhn appends the Luhn check digit to the digits d.
+func withLuhn(d string) string {
+	for c := byte('0'); c <= '9'; c++ {
+		if luhn(d + string(c)) {
+			return d + string(c)
+		}
+	}
+	panic("unreachable")
+}
+
+// withIDCheck appends the GB 11643 check character to 17 digits.
+func withIDCheck(d string) string { return d + string(ResidentIDCheck(d)) }
+
+func TestValidValuesOfEveryKind(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   func(string) bool
+		in   string
+		want bool
+	}{
+		{"PermitHongKong", ValidResidentID, withIDCheck("81000019900101123"), true},
+		{"PermitMacau", ValidResidentID, withIDCheck("82000019851231456"), true},
+		{"PermitTaiwan", ValidResidentID, withIDCheck("83000020000229789"), true},
+		{"ErrPermitCounty", ValidResidentID, withIDCheck("81010019900101123"), false},
+		{"ErrHongKongCounty", ValidResidentID, withIDCheck("81010119900101123"), false},
+		{"ErrTaiwanCounty", ValidResidentID, withIDCheck("71010119900101123"), false},
+		{"RetiredPrefecture", ValidResidentID, withIDCheck("14230119700101123"), true},
+		{"ErrProvince91", ValidResidentID, withIDCheck("91010119700101123"), false},
+		{"MobileDataSegment", ValidMobile, "14712345678", true},
+		{"MobileVirtualSegment", ValidMobile, "17012345678", true},
+		{"Mobile172", ValidMobile, "17212345678", true},
+		{"ErrMobile12", ValidMobile, "12812345678", false},
+		{"Phone0086", ValidPhone, "008613812345678", true},
+		{"PhonePlus86Spaced", ValidPhone, "+86 138 0013 8000", true},
+		{"ErrPhonePlusNo86", ValidPhone, "+13812345678", false},
+		{"ErrPhoneDoubleCode", ValidPhone, "+86+8613812345678", false},
+		{"BankCard16", ValidBankCard, withLuhn("621700123456789"), true},
+		{"BankCard19", ValidBankCard, withLuhn("622202123456789012"), true},
+		{"BankCardOnVisa", ValidBankCard, withLuhn("436742123456789012"), true},
+		{"ErrBankCardPrefix95", ValidBankCard, withLuhn("955800123456789"), false},
+		{"VisaIs13", ValidCreditCard, withLuhn("411111111111"), true},
+		{"Mastercard2", ValidCreditCard, withLuhn("222100123456789"), true},
+		{"Amex", ValidCreditCard, withLuhn("37828224631000"), true},
+		{"JCB", ValidCreditCard, withLuhn("353011133330000"), true},
+		{"Diners14", ValidCreditCard, withLuhn("3056930902590"), true},
+		{"UnionPayCreditNotBank", ValidBankCard, withLuhn("625802123456789"), false},
+		{"IMEIAnyBody", ValidIMEI, withLuhn("22127039015914"), true},
+		{"ErrIPv6MACLike", ValidIPv6, "aa:bb:cc:dd:ee:ff:00:11", false},
+		{"IPv6", ValidIPv6, "2408:866f::2bed:74c0", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.ok(tc.in); got != tc.want {
+				t.Errorf("%s(%q) = %v, want %v", tc.name, tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestWholeTokens checks that a token is valid as a whole or not at all:
+// no valid part of an invalid token is reported.
+func TestWholeTokens(t *testing.T) {
+	card := withLuhn("621700123456789")
+	grouped := card[:4] + " " + card[4:8] + " " + card[8:12] + " " + card[12:]
+	imei := withLuhn("35209900176148")
+	for _, tc := range []struct {
+		name, in string
+		want     []string
+	}{
+		{"CardGrouped", grouped, []string{"bank_card:" + grouped}},
+		{"ErrCardWithTail", grouped + " 897", nil},
+		{"ErrCardLetterInside", grouped[:len(grouped)-1] + "a", nil},
+		{"ErrPlusForeign", "+1 138 0013 8000", nil},
+		{"ErrPlusNo86", "+13800138000", nil},
+		{"ErrDoubleCountryCode", "0086+8613800138000", nil},
+		{"OK0086", "电话008613800138000", []string{"cn_phone:008613800138000"}},
+		{"ErrEmailDoubleDot", "zhang..san@x.com", nil},
+		{"ErrEmailLeadingDot", ".zhang@x.com", nil},
+		{"ErrEmailComma", "a@example,com", nil},
+		{"ErrEmailCommaDomain", "a@example.com,cn", nil},
+		{"OKEmailAfterSpaceDot", "见 .zhang@x.com", []string{"email:zhang@x.com"}},
+		{"ErrIPv4Negative", "-10.1.2.3", nil},
+		{"ErrIPv4FiveParts", "10.1.2.3.4", nil},
+		{"OKIPv4SentenceEnd", "IP 10.1.2.3.", []string{"ipv4:10.1.2.3"}},
+		{"ErrPlateHanziInside", "京A12中345", nil},
+		{"IMEIHyphens", imei[:2] + "-" + imei[2:8] + "-" + imei[8:14] + "-" + imei[14:], []string{"imei:" + imei[:2] + "-" + imei[2:8] + "-" + imei[8:14] + "-" + imei[14:]}},
+		{"IMEISV", "35-209900-176148-23", []string{"imei:35-209900-176148-23"}},
+		{"MACCisco", "001a.2b3c.4d5e", []string{"mac:001a.2b3c.4d5e"}},
+		{"MACDashes", "00-1A-2B-3C-4D-5E", []string{"mac:00-1A-2B-3C-4D-5E"}},
+		{"ErrIPv6EUI64", "aa:bb:cc:dd:ee:ff:00:11", nil},
+		{"ErrTime", "12:30:45", nil},
+		{"ErrStaffNumber", "工号 10012345678", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, h := range FindAll(tc.in) {
+				got = append(got, h.Detector+":"+tc.in[h.Start:h.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("FindAll(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCardKindTable checks the four-digit table against the ranges read
+// one by one: the longest matching range decides.
+func TestCardKindTable(t *testing.T) {
+	ref := func(s string) int {
+		kind, best := cardNone, 0
+		for _, r := range iinByPrefix[atoi2(s)] {
+			if r.lens&(1<<len(s)) == 0 || r.digits < best {
+				continue
+			}
+			if p := atoiN(s[:r.digits]); p >= r.lo && p <= r.hi {
+				if r.digits > best {
+					kind, best = r.kind, r.digits
+				} else {
+					kind |= r.kind
+				}
+			}
+		}
+		if kind == cardNone || !luhn(s) {
+			return cardNone
+		}
+		return kind
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	prefixes := []string{"62", "625", "628", "4", "436742", "4367", "51", "2221", "2720", "34", "37", "3528", "6011", "65", "300", "36", "38", "9", "0"}
+	for i := 0; i < 200000; i++ {
+		b := []byte(prefixes[r.IntN(len(prefixes))])
+		n := 12 + r.IntN(9)
+		for len(b) < n {
+			b = append(b, byte('0'+r.IntN(10)))
+		}
+		s := string(b[:n-1])
+		s = withLuhn(s)
+		if got, want := cardKind(s), ref(s); got != want {
+			t.Fatalf("cardKind(%s) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// TestEmailDotAtoms checks that addresses whose local parts use any RFC
+// 5322 atext character are found whole, and that misplaced dots make the
+// whole token no match.
+func TestEmailDotAtoms(t *testing.T) {
+	const atext = "abcxyz0189!#$%&'*+-/=?^_`{|}~"
+	r := rand.New(rand.NewPCG(11, 12))
+	atom := func() string {
+		b := make([]byte, 1+r.IntN(6))
+		for i := range b {
+			b[i] = atext[r.IntN(len(atext))]
+		}
+		return string(b)
+	}
+	for i := 0; i < 20000; i++ {
+		local := string("abcxyz"[r.IntN(6)]) + atom()
+		for k := r.IntN(3); k > 0; k-- {
+			local += "." + atom()
+		}
+		addr := local + "@mail-" + atom()[:1] + "x.example.cn"
+		if strings.ContainsAny(addr[strings.IndexByte(addr, '@'):], "!#$%&'*+/=?^_`{|}~") {
+			continue // the domain took a character only local parts may hold
+		}
+		if !ValidEmail(addr) {
+			t.Fatalf("ValidEmail(%q) = false", addr)
+		}
+		hits := FindAll("邮箱 " + addr + " 已验证")
+		if len(hits) != 1 || hits[0].Detector != "email" || hits[0].End-hits[0].Start != len(addr) {
+			t.Fatalf("FindAll(%q) = %v, want the whole address", addr, hits)
+		}
+		for _, bad := range []string{"." + addr, strings.Replace(addr, "@", ".@", 1), strings.Replace(addr, "@", "..@", 1)} {
+			if ValidEmail(bad) || len(FindAll(bad)) != 0 {
+				t.Fatalf("%q: accepted, or a part of it found: %v", bad, FindAll(bad))
+			}
+		}
+	}
+}

@@ -29,7 +29,13 @@ func NewClient(baseURL, key string) *Client {
 type IngestOptions struct {
 	Format  string // csv, tsv, jsonl or parquet
 	Charset string // "" lets the server detect it
-	Size    int64  // body size if known, -1 otherwise
+	// Delimiter of CSV fields (comma, semicolon, tab, pipe); "" lets the
+	// server sniff it.
+	Delimiter string
+	Size      int64 // body size if known, -1 otherwise
+	// BatchID is sent as the Idempotency-Key: a retry with the same one
+	// stores nothing twice and gets the first answer.
+	BatchID string
 }
 
 // Ingest uploads body into a dataset.
@@ -38,12 +44,18 @@ func (c *Client) Ingest(ctx context.Context, datasetID int64, body io.Reader, op
 	if opts.Charset != "" {
 		q.Set("charset", opts.Charset)
 	}
+	if opts.Delimiter != "" {
+		q.Set("delimiter", opts.Delimiter)
+	}
 	req, err := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("%s/v1/datasets/%d/records?%s", c.URL, datasetID, q.Encode()), body)
 	if err != nil {
 		return nil, err
 	}
 	req.ContentLength = opts.Size
 	req.Header.Set("Content-Type", "application/octet-stream")
+	if opts.BatchID != "" {
+		req.Header.Set("Idempotency-Key", opts.BatchID)
+	}
 	var out IngestResponse
 	return &out, c.do(req, &out)
 }

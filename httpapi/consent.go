@@ -52,7 +52,7 @@ func (s *Server) handleListConsents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	filter := sluice.ConsentFilter{Limit: limit, Offset: offset}
 	if q.Get("subject") != "" || q.Get("subject_key") != "" {
-		key, err := s.Sharing.SubjectKey(q.Get("subject"), q.Get("subject_key"))
+		key, err := s.Sharing.SubjectKey(sluice.OrgIDFromContext(r.Context()), q.Get("subject"), q.Get("subject_key"))
 		if err != nil {
 			writeError(w, r, s.Logger, err)
 			return

@@ -9,10 +9,12 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 
 	"sluice"
 )
@@ -27,6 +29,8 @@ var codes = map[string]int{
 	sluice.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	sluice.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	sluice.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	sluice.ETOOMANY:      http.StatusTooManyRequests,
+	sluice.ETIMEOUT:      http.StatusRequestTimeout,
 	sluice.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -68,6 +72,12 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		err = sluice.Errorf(sluice.ETOOLARGE, "The request body is over the %d-byte limit.", mbe.Limit)
+	} else if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = sluice.Errorf(sluice.ETIMEOUT, "The request body came too slowly; nothing of it was kept.")
+	} else if textRefused(err) {
+		err = sluice.Errorf(sluice.EINVALID, "A text value holds a NUL character or bytes that are not UTF-8, which the store cannot keep.")
+	} else if errors.Is(context.Cause(r.Context()), ErrShuttingDown) {
+		err = sluice.Errorf(sluice.EUNAVAILABLE, "The server is shutting down; nothing of this request was kept. Send it again.")
 	}
 	code, body := sluice.ErrorCode(err), ErrorBody{}
 	var e *sluice.Error

@@ -39,7 +39,8 @@ const (
 // stored records (DefaultPageSize, at most MaxReadPageSize) after cursor,
 // as JSON lines (one object per record, omitted values left out) or, with
 // Accept: text/csv or ?format=csv, as CSV with a header row (omitted
-// values empty). A named field the decision refuses fails the read with
+// values empty; &for=spreadsheet escapes cells a spreadsheet would run as
+// formulas). A named field the decision refuses fails the read with
 // 403 and the rule's reason; without fields, refused fields are left out
 // (see HeaderDeniedFields).
 func (s *Server) handleConsumerRead(w http.ResponseWriter, r *http.Request) {
@@ -86,6 +87,9 @@ func readRequest(r *http.Request) (sharing.ReadRequest, error) {
 		return req, err
 	}
 	if req.CSV, err = wantCSV(r); err != nil {
+		return req, err
+	}
+	if req.Spreadsheet, err = forSpreadsheet(r); err != nil {
 		return req, err
 	}
 	if q.Has("fields") {

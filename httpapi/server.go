@@ -1,14 +1,15 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"sluice"
 	"sluice/duties"
@@ -43,6 +44,10 @@ type Server struct {
 
 	// MaxBodyBytes bounds an upload; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxFieldBytes and MaxRecordBytes bound one value and one record of
+	// an upload, in every format; 0 means recordio's defaults (1 MiB,
+	// 16 MiB).
+	MaxFieldBytes, MaxRecordBytes int
 	// TempDir holds Parquet uploads while they are read; "" is os.TempDir.
 	TempDir string
 
@@ -60,6 +65,21 @@ type Server struct {
 
 	// Records of processing (duties.go): served when set.
 	Processing *processing.Service
+
+	// AuthLimiter limits failed authentications per client address; nil
+	// for no limit.
+	AuthLimiter *AuthLimiter
+
+	// BodyWindow and MinBodyRate bound slow uploads: a request body must
+	// bring MinBodyRate bytes per second over each BodyWindow, or its read
+	// fails (0: DefaultBodyWindow, DefaultMinBodyRate).
+	BodyWindow  time.Duration
+	MinBodyRate int64
+	// Minimisation, retention and settings (rights.go): served when set.
+	Settings     sluice.SettingsService
+	AppTypes     AppTypeValidator
+	RecordTypes  DatasetValidator
+	Minimisation MinimisationReporter
 
 	Logger *slog.Logger
 }
@@ -83,27 +103,36 @@ func (s *Server) Handler() http.Handler {
 	s.transferRoutes(mux)
 	s.dutyRoutes(mux)
 	s.incidentRoutes(mux)
+	s.rightsRoutes(mux)
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return mux
+	return secure(s.bodyDeadline(mux))
 }
 
 // auth authenticates the bearer key and checks its role.
 func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
+		if s.authBlocked(w, r) {
+			return
+		}
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="sluice"`)
 			writeError(w, r, s.Logger, sluice.Errorf(sluice.EUNAUTHORIZED, "Send an API key: Authorization: Bearer <key>."))
 			return
 		}
-		key, err := s.Keys.Authenticate(r.Context(), strings.TrimSpace(token))
+		err := checkToken(token)
+		var key *sluice.APIKey
+		if err == nil {
+			key, err = s.Keys.Authenticate(r.Context(), token)
+		}
 		if err != nil {
 			if sluice.ErrorCode(err) == sluice.EUNAUTHORIZED {
+				s.authFailed(r, authFailure(err))
 				w.Header().Set("WWW-Authenticate", `Bearer realm="sluice", error="invalid_token"`)
 			}
 			writeError(w, r, s.Logger, err)
@@ -127,9 +156,13 @@ type CreateDatasetRequest struct {
 	Name string `json:"name"`
 	// Purposes names purposes the org declared (POST /v1/purposes);
 	// Purpose is the older free-text label, still accepted.
-	Purposes     []string `json:"purposes,omitempty"`
-	Purpose      string   `json:"purpose,omitempty"`
-	SubjectField string   `json:"subject_field"`
+	Purposes      []string `json:"purposes,omitempty"`
+	Purpose       string   `json:"purpose"`
+	SubjectField  string   `json:"subject_field"`
+	AppType       string   `json:"app_type,omitempty"`
+	RetentionDays int      `json:"retention_days,omitempty"`
+	RecordType    string   `json:"record_type,omitempty"`
+	KeyField      string   `json:"key_field,omitempty"`
 	// Minors: the dataset holds personal information of children under 14.
 	Minors bool `json:"minors,omitempty"`
 }
@@ -140,7 +173,12 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	d := &sluice.Dataset{Name: req.Name, Purposes: req.Purposes, Purpose: req.Purpose, SubjectField: req.SubjectField, Minors: req.Minors}
+	d := &sluice.Dataset{Name: req.Name, Purposes: req.Purposes, Purpose: req.Purpose, SubjectField: req.SubjectField, Minors: req.Minors,
+		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField}
+	if err := s.validateDataset(d); err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
 	if err := s.Datasets.CreateDataset(r.Context(), d); err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -218,6 +256,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	opts.MaxFieldBytes, opts.MaxRecordBytes = s.MaxFieldBytes, s.MaxRecordBytes
 	max := s.MaxBodyBytes
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
@@ -229,20 +268,17 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer cleanup()
-	in, err := s.Records.IngestRecords(ctx, d.ID, recordSource{rd})
+	in, err := s.Records.IngestBatch(ctx, d.ID, r.Header.Get("Idempotency-Key"), recordSource{rd})
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	if d, err = s.Datasets.FindDatasetByID(ctx, d.ID); err != nil {
-		writeError(w, r, s.Logger, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, IngestResponse{Ingest: in, Charset: string(rd.Charset()), Format: string(rd.Format()), Dataset: d})
+	s.answerIngest(w, r, in, rd)
 }
 
-// readOptions takes the format from ?format= or Content-Type, and the
-// charset from ?charset= or Content-Type's charset parameter.
+// readOptions takes the format from ?format= or Content-Type, the charset
+// from ?charset= or Content-Type's charset parameter, and the CSV delimiter
+// from ?delimiter= (sniffed when absent).
 func readOptions(r *http.Request) (recordio.Options, error) {
 	var opts recordio.Options
 	q, ct := r.URL.Query(), r.Header.Get("Content-Type")
@@ -263,6 +299,9 @@ func readOptions(r *http.Request) (recordio.Options, error) {
 		opts.Charset, err = recordio.ParseCharset(q.Get("charset"))
 	case ct != "":
 		opts.Charset, err = recordio.CharsetFromMediaType(ct)
+	}
+	if err == nil && q.Get("delimiter") != "" {
+		opts.Delimiter, err = recordio.ParseDelimiter(q.Get("delimiter"))
 	}
 	return opts, err
 }
@@ -303,15 +342,19 @@ func (s recordSource) Read() (*sluice.InputRecord, error) {
 }
 
 // decodeJSON reads a JSON request body of at most 1 MiB into v, refusing
-// unknown fields.
+// unknown fields, repeated keys, NUL characters and data after the value
+// (see checkJSON).
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	if err != nil {
+		return err
+	}
+	if err := checkJSON(b); err != nil {
+		return sluice.Errorf(sluice.EINVALID, "Invalid JSON body: %s.", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
 		return sluice.Errorf(sluice.EINVALID, "Invalid JSON body: %s.", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return nil

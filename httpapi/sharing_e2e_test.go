@@ -77,7 +77,7 @@ func TestSharing_EndToEnd(t *testing.T) {
 	// Consent: people 0, 4, 8 … give separate consent for the grant,
 	// 1, 5, 9 … separate consent for the purpose by subject key, 2, 6, 10 …
 	// plain consent only, the rest nothing.
-	keyer := sluice.NewSubjectKeyer(ss.secret)
+	keyer := sluice.NewOrgSubjectKeyer(ss.secret, d.OrgID) // the owner's keys
 	var separate []string
 	for i := range 40 {
 		body := map[string]any{"evidence": "app consent screen v3"}

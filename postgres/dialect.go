@@ -9,41 +9,45 @@ import (
 	"sluice/internal/sqlstore"
 )
 
-// dialect is what PostgreSQL does its own way: row locks, the log's index
-// handed out from the locked event_seq row, and bulk loads with COPY.
+// dialect is what PostgreSQL does its own way: row and table locks (of
+// replicas starting together, one does a one-off change, the others wait
+// for it), the log's index handed out from the locked event_seq row, and
+// bulk loads with COPY.
 var dialect = &sqlstore.Dialect{
-	Name:        "postgres",
-	RowLocks:    true,
-	BlobType:    "BYTEA",
-	BlobSearch:  func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
-	FormatError: FormatError,
-	AppendEvent: appendEventRow,
-	Bytewise:    ` COLLATE "C"`,
-	BatchLock:   `SELECT next FROM event_seq FOR UPDATE`,
-	CopyRows:    copyRows,
-	AddSubjects: addSubjects,
+	Name:          "postgres",
+	RowLocks:      true,
+	LockExclusive: `LOCK TABLE $table IN EXCLUSIVE MODE`,
+	BlobType:      "BYTEA",
+	BlobSearch:    func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
+	FormatError:   FormatError,
+	AppendEvent:   appendEventRow,
+	Bytewise:      ` COLLATE "C"`,
+	BatchLock:     `SELECT next FROM event_seq FOR UPDATE`,
+	CopyRows:      copyRows,
+	AddSubjects:   addSubjects,
 }
 
 // appendEventRow takes the next index from the event_seq row, whose lock
 // is held to the end of tx, and inserts the event and its subject keys:
 // one round trip.
-func appendEventRow(ctx context.Context, tx *sqlstore.Tx, data, keys []byte) (int64, error) {
+func appendEventRow(ctx context.Context, tx *sqlstore.Tx, row sqlstore.EventRow) (int64, error) {
 	if !tx.Batched {
 		// Update takes the sequence lock before any other: appending from
 		// another transaction could deadlock with it.
 		return 0, errors.New("postgres: audit events must be appended within Update")
 	}
+	// data is the public entry.
 	q := `
 		WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx)
-		INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx`
-	args := []any{data}
-	if keys != nil {
+		INSERT INTO events (idx, data, event, salt) SELECT idx, $1, $2, $3 FROM seq RETURNING idx`
+	args := []any{row.Leaf, row.Event, row.Salt}
+	if row.Keys != nil {
 		q = `
 			WITH seq AS (UPDATE event_seq SET next = next + 1 RETURNING next - 1 AS idx),
-			ev AS (INSERT INTO events (idx, data) SELECT idx, $1 FROM seq RETURNING idx),
-			subjects AS (INSERT INTO event_subject_sets (idx, keys) SELECT idx, $2 FROM ev)
+			ev AS (INSERT INTO events (idx, data, event, salt) SELECT idx, $1, $2, $3 FROM seq RETURNING idx),
+			subjects AS (INSERT INTO event_subject_sets (idx, keys) SELECT idx, $4 FROM ev)
 			SELECT idx FROM ev`
-		args = append(args, keys)
+		args = append(args, row.Keys)
 	}
 	var idx int64
 	err := tx.QueryRow(ctx, q, args...).Scan(&idx)

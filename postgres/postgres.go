@@ -162,6 +162,9 @@ const DefaultMaxBatch = 64
 // Tx is a write transaction; see sqlstore.Tx.
 type Tx = sqlstore.Tx
 
+// textRefused is the message for text PostgreSQL cannot store.
+const textRefused = "A text value holds a NUL character or bytes that are not UTF-8, which the store cannot keep."
+
 // FormatError translates PostgreSQL errors into sluice errors where a user
 // can act on them: a unique violation is ECONFLICT, a serialization
 // failure or deadlock EUNAVAILABLE. Others pass through unchanged.
@@ -175,6 +178,8 @@ func FormatError(err error) error {
 		return sluice.Errorf(sluice.ECONFLICT, "Already exists (%s).", e.ConstraintName)
 	case "40001", "40P01":
 		return sluice.Errorf(sluice.EUNAVAILABLE, "The database is busy; try again.")
+	case "22021", "22P05":
+		return sluice.Errorf(sluice.EINVALID, textRefused)
 	}
 	return err
 }

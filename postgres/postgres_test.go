@@ -38,6 +38,8 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Consents:  postgres.NewConsentService(control),
 		Policies:  postgres.NewPolicyService(control),
 		Transfers: postgres.NewTransferStore(control),
+		Rescoper:  postgres.NewSubjectRescoper(control),
+		Settings:  postgres.NewSettingsService(control),
 		SetNow:    func(now func() time.Time) { control.Now = now },
 		Regions:   map[sluice.Region]sluice.RecordStore{},
 	}

@@ -41,7 +41,7 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 		in.ID, in.DatasetID, sluice.IngestPending); err != nil {
 		return 0, FormatError(err)
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"dataset_id", "ingest_id", "subject_key", "data"},
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"dataset_id", "ingest_id", "subject_key", "data", "record_key"},
 		&copySource{it: it, datasetID: in.DatasetID, ingestID: in.ID})
 	if err != nil {
 		if e := it.Err(); e != nil {
@@ -59,14 +59,18 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 type copySource struct {
 	it                  sluice.RecordIterator
 	datasetID, ingestID int64
-	row                 [4]any
+	row                 [5]any
 }
 
 func (c *copySource) Next() bool { return c.it.Next() }
 
 func (c *copySource) Values() ([]any, error) {
 	r := c.it.Record()
-	c.row = [4]any{c.datasetID, c.ingestID, r.SubjectKey, r.Data}
+	var key any
+	if r.Key != "" {
+		key = r.Key
+	}
+	c.row = [5]any{c.datasetID, c.ingestID, r.SubjectKey, r.Data, key}
 	return c.row[:], nil
 }
 

@@ -40,6 +40,10 @@ func newDecoder(cs Charset) decoder {
 		return utf16Decoder{be: true}
 	case CharsetGB18030:
 		return &gbDecoder{t: simplifiedchinese.GB18030.NewDecoder()}
+	case CharsetBig5:
+		return newBig5Decoder()
+	case CharsetLatin1:
+		return latin1Decoder{}
 	}
 	return utf8Decoder{}
 }
@@ -181,7 +185,7 @@ func Detect(prefix []byte, atEOF bool) (Charset, error) {
 
 func detect(p []byte, atEOF bool, forced Charset) (Charset, error) {
 	switch forced {
-	case CharsetUTF8, CharsetUTF16LE, CharsetUTF16BE, CharsetGB18030:
+	case CharsetUTF8, CharsetUTF16LE, CharsetUTF16BE, CharsetGB18030, CharsetBig5, CharsetLatin1:
 		return forced, nil
 	case CharsetUTF16:
 		if bytes.HasPrefix(p, bomUTF16LE) {
@@ -203,6 +207,9 @@ func detect(p []byte, atEOF bool, forced Charset) (Charset, error) {
 		return CharsetUTF16BE, nil
 	case bytes.HasPrefix(p, bomGB18030):
 		return CharsetGB18030, nil
+	}
+	if cs, ok := utf16WithoutBOM(p); ok {
+		return cs, nil
 	}
 	bad := firstInvalidUTF8(p, atEOF)
 	if bad < 0 {

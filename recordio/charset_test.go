@@ -2,6 +2,7 @@ package recordio
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -148,7 +149,6 @@ func TestReader_CharsetErrors(t *testing.T) {
 		{"ErrUTF16UnpairedSurrogate", append(utf16le([]byte("a,b\n1,2\n")), 0x3D, 0xD8, '3', 0, '\n', 0), "", 1, 3, KindMalformed, "unpaired surrogate"},
 		{"ErrUTF16LoneLowSurrogate", append(utf16be([]byte("a,b\n1,")), 0xDC, 0x00), "", 0, 2, KindMalformed, "unpaired surrogate"},
 		{"ErrUTF16OddLength", append(utf16le([]byte("a,b\n1,2\n3,4")), 'x'), "", 1, 3, KindMalformed, "odd number of bytes"},
-		{"ErrUTF16WithoutBOM", utf16le([]byte("a,b\n1,2\n"))[2:], "", 0, 1, KindMalformed, "NUL byte"},
 		{"ErrNeitherUTF8NorGB18030", []byte("a,b\n1,2\nx,caf\xE9\n"), "", 0, 3, KindMalformed, "neither UTF-8 (byte 0xE9 is invalid) nor GB18030"},
 		{"ErrUTF32", append([]byte{0xFF, 0xFE, 0, 0}, "a\x00\x00\x00"...), "", 0, 1, KindUnsupported, "UTF-32"},
 		{"ErrBinary", []byte("PK\x03\x04\x14\x00\x00\x00"), "", 0, 1, KindMalformed, "NUL byte"},
@@ -240,4 +240,70 @@ func TestGBDecoder_MatchesXText(t *testing.T) {
 	if strings.Contains(want, "\uFFFD") {
 		t.Fatalf("x/text decoded U+FFFD")
 	}
+}
+
+func TestParseCharset_More(t *testing.T) {
+	for name, want := range map[string]Charset{
+		"big5": CharsetBig5, "Big5-HKSCS": CharsetBig5, "latin1": CharsetLatin1, "ISO-8859-1": CharsetLatin1,
+		"windows-1252": CharsetLatin1, "csbig5": CharsetBig5, "utf-16le": CharsetUTF16LE, "gbk": CharsetGB18030, "auto": CharsetDetect,
+	} {
+		got, err := ParseCharset(name)
+		if err != nil || got != want {
+			t.Errorf("ParseCharset(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if _, err := ParseCharset("shift_jis"); err == nil {
+		t.Error("ParseCharset(shift_jis) succeeded; sluice does not read it")
+	}
+}
+
+func TestNewReader_MoreCharsets(t *testing.T) {
+	read := func(t *testing.T, data []byte, cs Charset) ([]string, Charset, error) {
+		t.Helper()
+		rd, err := NewReader(bytes.NewReader(data), Options{Format: FormatCSV, Charset: cs})
+		if err != nil {
+			return nil, "", err
+		}
+		rec, err := rd.Read()
+		if err != nil {
+			return nil, "", err
+		}
+		return append(rec.Names, rec.Values...), rd.Charset(), nil
+	}
+	t.Run("OKLatin1", func(t *testing.T) {
+		got, _, err := read(t, []byte("nom,ville\nLef\xe8vre,Besan\xe7on \x80\n"), CharsetLatin1)
+		if err != nil || strings.Join(got, "|") != "nom|ville|Lefèvre|Besançon €" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	})
+	t.Run("OKBig5", func(t *testing.T) {
+		got, _, err := read(t, []byte("name\n\xa4\xa4\xa4\xe5\n"), CharsetBig5) // 中文
+		if err != nil || strings.Join(got, "|") != "name|中文" {
+			t.Fatalf("got %q, %v", got, err)
+		}
+	})
+	t.Run("ErrBig5", func(t *testing.T) {
+		_, _, err := read(t, []byte("name\n\xa4\xa4\xff\n"), CharsetBig5)
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindMalformed {
+			t.Fatalf("error %v, want invalid Big5", err)
+		}
+	})
+	t.Run("OKUTF16WithoutBOM", func(t *testing.T) {
+		text := "name,city\nAnna,Köln\n"
+		var le, be []byte
+		for _, r := range text {
+			le = append(le, byte(r), byte(r>>8))
+			be = append(be, byte(r>>8), byte(r))
+		}
+		for _, tc := range []struct {
+			data []byte
+			want Charset
+		}{{le, CharsetUTF16LE}, {be, CharsetUTF16BE}} {
+			got, cs, err := read(t, tc.data, CharsetDetect)
+			if err != nil || cs != tc.want || strings.Join(got, "|") != "name|city|Anna|Köln" {
+				t.Fatalf("got %q as %s, %v; want %s", got, cs, err, tc.want)
+			}
+		}
+	})
 }

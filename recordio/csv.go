@@ -9,7 +9,8 @@ import (
 	"unicode/utf8"
 )
 
-// csvReader reads CSV (sep ',') and TSV (sep '\t').
+// csvReader reads CSV (sep ',', ';' or '|', RFC 4180 quoting) and TSV
+// (sep '\t', no quoting).
 //
 // CSV takes a fast path for a record that is one line in the buffer with no
 // quote in it: the line is copied into one string and cut at the
@@ -120,7 +121,7 @@ func (c *csvReader) readRow(limit int) (int, error) {
 		if i := bytes.IndexByte(data[scanned:], '\n'); i >= 0 {
 			i += scanned
 			ln := data[:i]
-			if c.sep == ',' && bytes.IndexByte(ln, '"') >= 0 {
+			if c.sep != '\t' && bytes.IndexByte(ln, '"') >= 0 {
 				return c.streamRow(limit)
 			}
 			b.r += i + 1
@@ -155,7 +156,7 @@ func (c *csvReader) readRow(limit int) (int, error) {
 		scanned = len(data)
 		if !b.more(grow) {
 			if b.err == nil {
-				if c.sep == ',' {
+				if c.sep != '\t' {
 					return c.streamRow(limit)
 				}
 				return 0, tooLargeRecord(c.line, c.opts.MaxRecordBytes)
@@ -164,7 +165,7 @@ func (c *csvReader) readRow(limit int) (int, error) {
 				return 0, b.errAt(c.line)
 			}
 			// The last line, without a newline.
-			if c.sep == ',' && bytes.IndexByte(data, '"') >= 0 {
+			if c.sep != '\t' && bytes.IndexByte(data, '"') >= 0 {
 				return c.streamRow(limit)
 			}
 			b.r = b.w

@@ -2,6 +2,7 @@ package recordio
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -19,7 +20,8 @@ type jsonlReader struct {
 	line   int
 	err    error
 	rec    Record
-	names  []string
+	names  []string // the names being parsed
+	shown  []string // the names of the last record handed out
 	vals   []string
 	ends   []int
 	out    []byte // values of the record
@@ -60,7 +62,10 @@ func (j *jsonlReader) Read() (*Record, error) {
 			j.err = err
 			return nil, err
 		}
-		j.rec = Record{Line: start, Names: j.names, Values: j.vals}
+		if !slices.Equal(j.names, j.shown) { // interned: equal names compare by pointer
+			j.shown = slices.Clone(j.names)
+		}
+		j.rec = Record{Line: start, Names: j.shown, Values: j.vals}
 		return &j.rec, nil
 	}
 }

@@ -1,6 +1,7 @@
 package recordio
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,40 @@ func TestReader_Read_JSONLErrors(t *testing.T) {
 			}
 			wantErr(t, err, tc.line, tc.field, tc.kind, tc.msg)
 		})
+	}
+}
+
+// TestReader_Read_JSONLNamesIdentity checks the promise consumers key
+// per-names work on: a record gets the previous record's Names slice only
+// when its names are the same. An object lacking a key shifts the others,
+// and must not be read with the previous record's positions.
+func TestReader_Read_JSONLNamesIdentity(t *testing.T) {
+	in := `{"id":"1","phone":"13800138000"}` + "\n" + `{"id":"2","phone":"13800138001"}` + "\n" +
+		`{"phone":"13800138002","email":"a@example.com"}` + "\n" + `{"id":"4","phone":"13800138003"}` + "\n"
+	r, err := NewReader(strings.NewReader(in), Options{Format: FormatJSONL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var firsts []*string
+	var names [][]string
+	for {
+		rec, err := r.Read()
+		if err != nil {
+			break
+		}
+		firsts = append(firsts, &rec.Names[0])
+		names = append(names, slices.Clone(rec.Names))
+	}
+	if len(firsts) != 4 {
+		t.Fatalf("read %d records, want 4", len(firsts))
+	}
+	if firsts[0] != firsts[1] {
+		t.Error("records 1 and 2 have the same names but different Names slices")
+	}
+	if firsts[1] == firsts[2] || firsts[2] == firsts[3] {
+		t.Errorf("records with different names share a Names slice: %q %q %q", names[1], names[2], names[3])
+	}
+	if names[2][0] != "phone" || names[3][0] != "id" {
+		t.Errorf("names %q", names)
 	}
 }

@@ -18,8 +18,13 @@ import (
 	"github.com/parquet-go/parquet-go/format"
 )
 
-// parquetBatch is how many rows a Parquet reader decodes at a time.
+// parquetBatch is the most rows a Parquet reader decodes at a time.
 const parquetBatch = 128
+
+// parquetBatchBytes bounds the bytes of the rows a Parquet reader decodes
+// at a time, judged by the row group's average row: large rows are
+// decoded a few at a time.
+const parquetBatchBytes = 2 << 20
 
 // NewParquetReader returns a Reader of the Parquet file of size bytes that
 // r holds. Nested groups become dotted field paths. Values are written as
@@ -113,7 +118,7 @@ func (p *parquetReader) Read() (rec *Record, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = &Error{Kind: KindMalformed, Line: int(p.row + 1), Msg: fmt.Sprintf("corrupt Parquet data in row group %d of %d (%v)", p.gi+1, len(p.groups), r)}
+			err = &Error{Kind: KindMalformed, Row: true, Line: int(p.row + 1), Msg: fmt.Sprintf("corrupt Parquet data in row group %d of %d (%v)", p.gi+1, len(p.groups), r)}
 		}
 		if err != nil {
 			rec, p.err = nil, err
@@ -156,7 +161,7 @@ func (p *parquetReader) nextBatch() error {
 		return nil
 	}
 	if err != nil {
-		return &Error{Kind: KindMalformed, Line: int(p.row + 1), Msg: fmt.Sprintf("corrupt Parquet data in row group %d of %d (%v)", p.gi+1, len(p.groups), err)}
+		return &Error{Kind: KindMalformed, Row: true, Line: int(p.row + 1), Msg: fmt.Sprintf("corrupt Parquet data in row group %d of %d (%v)", p.gi+1, len(p.groups), err)}
 	}
 	return nil
 }
@@ -175,6 +180,23 @@ func (p *parquetReader) openGroup() error {
 		}
 		p.convs[i] = conv
 	}
+	// The row group's size says, before any page is read, how large its
+	// rows are: a group whose rows average more than a record may hold is
+	// refused without decompressing it, and large rows are read a few at
+	// a time.
+	n := parquetBatch
+	if md := p.f.Metadata(); p.gi < len(md.RowGroups) && md.RowGroups[p.gi].NumRows > 0 {
+		g := md.RowGroups[p.gi]
+		avg := g.TotalByteSize / g.NumRows
+		if avg > int64(p.opts.MaxRecordBytes) {
+			return &Error{Kind: KindTooLarge, Row: true, Line: int(p.row + 1),
+				Msg: fmt.Sprintf("the %d rows of row group %d of %d average %s, over the record limit of %s", g.NumRows, p.gi+1, len(p.groups), formatBytes(int(avg)), formatBytes(p.opts.MaxRecordBytes))}
+		}
+		n = int(min(parquetBatch, max(1, parquetBatchBytes/max(avg, 1))))
+	}
+	if len(p.batch) != n {
+		p.batch = make([]parquet.Row, n)
+	}
 	p.first = p.row
 	p.rows = rg.Rows()
 	return nil
@@ -187,7 +209,7 @@ func (p *parquetReader) convert(row parquet.Row) (*Record, error) {
 	for _, v := range row {
 		c := v.Column()
 		if c < col || c >= len(p.leaves) {
-			return nil, &Error{Kind: KindMalformed, Line: line, Msg: fmt.Sprintf("corrupt Parquet row in row group %d of %d (column %d out of order)", p.bgi+1, len(p.groups), c)}
+			return nil, &Error{Kind: KindMalformed, Row: true, Line: line, Msg: fmt.Sprintf("corrupt Parquet row in row group %d of %d (column %d out of order)", p.bgi+1, len(p.groups), c)}
 		}
 		for ; col < c; col++ {
 			p.ends = append(p.ends, len(p.out)) // missing: null
@@ -197,12 +219,12 @@ func (p *parquetReader) convert(row parquet.Row) (*Record, error) {
 			var ok bool
 			p.out, ok = p.convs[c](p.out, v)
 			if !ok {
-				return nil, &Error{Kind: KindUnsupported, Line: line, Field: p.names[c],
+				return nil, &Error{Kind: KindUnsupported, Row: true, Line: line, Field: p.names[c],
 					Msg: fmt.Sprintf("value cannot be read as text: binary data, not UTF-8 (row group %d of %d)", p.bgi+1, len(p.groups))}
 			}
 		}
 		if len(p.out)-start > p.opts.MaxFieldBytes {
-			return nil, &Error{Kind: KindTooLarge, Line: line, Field: p.names[c], Msg: "value is over the limit of " + formatBytes(p.opts.MaxFieldBytes)}
+			return nil, &Error{Kind: KindTooLarge, Row: true, Line: line, Field: p.names[c], Msg: "value is over the limit of " + formatBytes(p.opts.MaxFieldBytes)}
 		}
 		p.ends = append(p.ends, len(p.out))
 		col = c + 1
@@ -211,7 +233,7 @@ func (p *parquetReader) convert(row parquet.Row) (*Record, error) {
 		p.ends = append(p.ends, len(p.out))
 	}
 	if len(p.out) > p.opts.MaxRecordBytes {
-		return nil, &Error{Kind: KindTooLarge, Line: line, Msg: "record is over the limit of " + formatBytes(p.opts.MaxRecordBytes)}
+		return nil, &Error{Kind: KindTooLarge, Row: true, Line: line, Msg: "record is over the limit of " + formatBytes(p.opts.MaxRecordBytes)}
 	}
 	s := string(p.out)
 	p.vals = p.vals[:0]

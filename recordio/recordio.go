@@ -83,7 +83,9 @@ const (
 // ParseCharset returns the charset named by s, ignoring case, spaces and
 // the difference between "-" and "_". Aliases: utf8 → utf-8; utf-16,
 // ucs-2 → utf-16; gbk, gb2312, cp936, euc-cn → gb18030 (a superset of
-// each). "" and "auto" return [CharsetDetect]. An unknown name is an
+// each); latin1, iso-8859-1 → latin1 (read as windows-1252); any other
+// label of the WHATWG encoding standard (golang.org/x/text/encoding/htmlindex)
+// of these, and big5. "" and "auto" return [CharsetDetect]. An unknown name is an
 // *[Error] of kind [KindUnsupported].
 func ParseCharset(s string) (Charset, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
@@ -101,8 +103,13 @@ func ParseCharset(s string) (Charset, error) {
 		return CharsetUTF16BE, nil
 	case "gb18030", "gb-18030", "gbk", "gb2312", "gb-2312", "cp936", "windows-936", "euc-cn", "x-gbk", "csgb2312", "chinese":
 		return CharsetGB18030, nil
+	case "latin1", "latin-1":
+		return CharsetLatin1, nil
 	}
-	return "", &Error{Kind: KindUnsupported, Msg: fmt.Sprintf("unsupported charset %q (want utf-8, utf-16le, utf-16be or gb18030)", s)}
+	if cs := charsetByName(t); cs != "" {
+		return cs, nil
+	}
+	return "", &Error{Kind: KindUnsupported, Msg: fmt.Sprintf("unsupported charset %q (want %s)", s, charsetNames)}
 }
 
 // CharsetFromMediaType returns the charset parameter of a media type such as
@@ -133,6 +140,11 @@ type Options struct {
 
 	// Charset of text input; empty means detect. Ignored for Parquet.
 	Charset Charset
+
+	// Delimiter separates the fields of CSV: ',', ';', '\t' or '|'. Zero
+	// means sniff it from the first bytes ([SniffDelimiter]). TSV is always
+	// tab-separated.
+	Delimiter byte
 
 	// MaxFieldBytes bounds one value, in bytes of UTF-8 after decoding.
 	MaxFieldBytes int
@@ -173,7 +185,11 @@ func (o Options) withDefaults() Options {
 // A reader reuses the Record, its Names slice and its Values slice: they are
 // valid only until the next call to Read, so copy the slices to keep them.
 // The strings themselves are never overwritten and may be kept. For CSV and
-// TSV, Names is the header, shared by every record.
+// TSV, Names is the header, shared by every record. Every reader hands out
+// the same Names slice (the same first element) as for the previous record
+// only when the names are the same, so consumers may key work they derive
+// from the names, such as a field's position, on &Names[0]; a record whose
+// names differ (a JSONL object with other keys) gets a slice of its own.
 type Record struct {
 	// Line is the 1-based line where the record starts (for Parquet, the
 	// 1-based row number in the file).
@@ -235,7 +251,13 @@ func NewReader(r io.Reader, opts Options) (Reader, error) {
 	}
 	switch opts.Format {
 	case FormatCSV:
-		return newCSVReader(b, opts, ','), nil
+		sep := opts.Delimiter
+		if sep == 0 {
+			for b.w-b.r < DetectPrefixBytes && b.more(len(b.buf)) {
+			}
+			sep = SniffDelimiter(b.buf[b.r:b.w])
+		}
+		return newCSVReader(b, opts, sep), nil
 	case FormatTSV:
 		return newCSVReader(b, opts, '\t'), nil
 	case FormatJSONL:
@@ -312,13 +334,18 @@ type Error struct {
 	Field string
 	Kind  Kind
 	Msg   string
+	Row   bool // Line counts rows (Parquet), not lines of text
 }
 
-// Error returns "line 3, field "name": msg".
+// Error returns "line 3, field "name": msg", or "row 3, …" for a row.
 func (e *Error) Error() string {
 	var b strings.Builder
 	if e.Line > 0 {
-		b.WriteString("line ")
+		if e.Row {
+			b.WriteString("row ")
+		} else {
+			b.WriteString("line ")
+		}
 		b.WriteString(strconv.Itoa(e.Line))
 	}
 	if e.Field != "" {

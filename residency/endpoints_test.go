@@ -91,7 +91,7 @@ func testEndpoints(t *testing.T, ts *testenv.Env) {
 		fmt.Fprintf(&body, "139%08d,%s-name-%d,%s-city-%d\n", i, marker, i, marker, i)
 	}
 	ts.Do("POST", fmt.Sprintf("/v1/datasets/%d/records?format=csv", d.ID), cnKey, body.Bytes()).Want(t, 201)
-	subject := sluice.NewSubjectKeyer(ts.Secret).Key("13900000003")
+	subject := sluice.NewOrgSubjectKeyer(ts.Secret, d.OrgID).Key("13900000003")
 
 	// The ways a consumer abroad might get at the records: a purpose and
 	// a grant on the CN dataset, approved by its owner if the server lets

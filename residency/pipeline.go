@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -14,6 +15,10 @@ import (
 // batchSize is the number of records the parsing goroutine hands to the
 // writing goroutine at a time.
 const batchSize = 1024
+
+// batchBytes bounds the encoded records of a batch: with a few batches in
+// flight, memory stays within tens of MiB whatever the size of records.
+const batchBytes = 4 << 20
 
 // A pipeline parses, keys and encodes records in one goroutine while the
 // store writes them in another: on two cores, ingest runs at the speed of
@@ -37,14 +42,18 @@ type batch struct {
 	buf  []byte
 }
 
-func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField string, secret []byte, obs sluice.FieldObserver) *pipeline {
+func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField, keyField string, secret []byte, orgID int64, obs sluice.FieldObserver, m *minimiser) *pipeline {
 	ctx, cancel := context.WithCancel(ctx)
 	p := &pipeline{cancel: cancel, batches: make(chan *batch, 4)}
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
 		defer close(p.batches)
-		err := p.produce(ctx, src, subjectField, sluice.NewSubjectKeyer(secret), obs)
+		var rk *recordKeyer
+		if keyField != "" {
+			rk = newRecordKeyer(keyField, secret)
+		}
+		err := p.produce(ctx, src, subjectField, sluice.NewOrgSubjectKeyer(secret, orgID), rk, obs, m)
 		p.mu.Lock()
 		p.err = err
 		p.mu.Unlock()
@@ -52,10 +61,50 @@ func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField stri
 	return p
 }
 
-func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, obs sluice.FieldObserver) error {
+func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, rk *recordKeyer, obs sluice.FieldObserver, m *minimiser) error {
 	b := p.newBatch()
 	var lastNames []string
+	var fields fieldSet
 	subject := -1
+	var strip [2][]string
+	emit := func(names, values []string, key, recKey string) bool {
+		if m != nil {
+			m.count(names, values, key)
+			if m.mode == sluice.MinimisationReject && len(m.excess) > 0 {
+				return true // counted, never written
+			}
+			names, values = m.keep(names, values, &strip)
+		}
+		b.buf = recordio.AppendStored(b.buf, names, values)
+		b.recs = append(b.recs, sluice.Record{SubjectKey: key, Key: recKey})
+		b.ends = append(b.ends, len(b.buf))
+		if len(b.recs) == batchSize || len(b.buf) >= batchBytes {
+			if !p.send(ctx, b) {
+				return false
+			}
+			b = p.newBatch()
+		}
+		return true
+	}
+	// With a minimiser, the first records are held, classified and only
+	// then written, once it knows which fields are excess.
+	var held []sluice.InputRecord
+	var heldKeys, heldRecKeys []string
+	release := func() bool {
+		if err := m.decide(obs.Fields()); err != nil {
+			p.mu.Lock()
+			p.err = err
+			p.mu.Unlock()
+			return false
+		}
+		for i := range held {
+			if !emit(held[i].Names, held[i].Values, heldKeys[i], heldRecKeys[i]) {
+				return false
+			}
+		}
+		held, heldKeys, heldRecKeys = nil, nil, nil
+		return true
+	}
 	for {
 		rec, err := src.Read()
 		if errors.Is(err, io.EOF) {
@@ -64,6 +113,9 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			return err
 		}
 		if len(rec.Names) != len(lastNames) || len(rec.Names) > 0 && &rec.Names[0] != &lastNames[0] {
+			if err := fields.add(rec.Names, rec.Line); err != nil {
+				return err
+			}
 			lastNames, subject = rec.Names, -1
 			for i, name := range rec.Names {
 				if name == subjectField {
@@ -80,21 +132,50 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			return &sluice.Error{Code: sluice.EINVALID, Line: rec.Line, Field: subjectField,
 				Message: "line " + strconv.Itoa(rec.Line) + ", field \"" + subjectField + "\": the subject field is empty, so the record cannot be tied to a person."}
 		}
-		obs.Add(rec.Names, rec.Values)
-		b.buf = recordio.AppendStored(b.buf, rec.Names, rec.Values)
-		b.recs = append(b.recs, sluice.Record{SubjectKey: key})
-		b.ends = append(b.ends, len(b.buf))
-		if len(b.recs) == batchSize {
-			if !p.send(ctx, b) {
-				return ctx.Err()
+		recKey := ""
+		if rk != nil {
+			if recKey, err = rk.key(rec); err != nil {
+				return err
 			}
-			b = p.newBatch()
+		}
+		obs.Add(rec.Names, rec.Values)
+		if m != nil && !m.decided {
+			held = append(held, sluice.InputRecord{Line: rec.Line, Names: slices.Clone(rec.Names), Values: slices.Clone(rec.Values)})
+			heldKeys, heldRecKeys = append(heldKeys, key), append(heldRecKeys, recKey)
+			if len(held) == batchSize && !release() {
+				return p.errOr(ctx)
+			}
+			continue
+		}
+		if !emit(rec.Names, rec.Values, key, recKey) {
+			return ctx.Err()
+		}
+	}
+	if m != nil {
+		if !m.decided && !release() {
+			return p.errOr(ctx)
+		}
+		if m.mode == sluice.MinimisationReject && len(m.excess) > 0 {
+			return m.refusal()
+		}
+		if err := m.finish(obs.Fields()); err != nil {
+			return err
 		}
 	}
 	if len(b.recs) > 0 && !p.send(ctx, b) {
 		return ctx.Err()
 	}
 	return nil
+}
+
+// errOr returns the error the producer recorded, or ctx's.
+func (p *pipeline) errOr(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	return ctx.Err()
 }
 
 // newBatch returns an empty batch. Batches are not reused: a store may

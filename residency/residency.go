@@ -62,8 +62,45 @@ type RecordService struct {
 	// IngestRule, if set, checks the classified fields of every ingest
 	// before it is committed; a refused ingest leaves nothing behind.
 	IngestRule IngestRule
+	// Minimiser checks each ingest against the necessary scope of the
+	// dataset's app type, in the pass that stores the records; nil skips
+	// the check.
+	Minimiser Minimiser
+	// Settings give each org's minimisation mode; nil is the default.
+	Settings sluice.SettingsService
+	// Purposes give the categories a dataset's purpose names; nil is
+	// none.
+	Purposes sluice.PurposeService
 
 	Logger *slog.Logger
+}
+
+// A Minimiser finds the personal information of a dataset's fields that
+// lies outside the necessary scope of its app type and the categories its
+// purpose names. *scope.Provisions implements it through [scope.Minimiser].
+type Minimiser interface {
+	Excess(appType string, purposeCategories []string, fields []*sluice.Field) ([]sluice.Excess, error)
+}
+
+// A KeyedStore replaces records by the key field of their dataset.
+type KeyedStore interface {
+	// CountReplaced counts the visible records of a dataset that a
+	// pending ingest replaces: those whose key it sends again.
+	CountReplaced(ctx context.Context, datasetID, ingestID int64) (int64, error)
+	// ReplaceKeyed removes them, before the ingest is made visible.
+	ReplaceKeyed(ctx context.Context, ingestID int64) (int64, error)
+}
+
+// commit makes a committed ingest's records visible, first removing the
+// records it replaces by key: run again by Recover after a crash, it
+// finds nothing more to remove.
+func commit(ctx context.Context, store sluice.RecordStore, id int64) error {
+	if keyed, ok := store.(KeyedStore); ok {
+		if _, err := keyed.ReplaceKeyed(ctx, id); err != nil {
+			return fmt.Errorf("replace records by key: %w", err)
+		}
+	}
+	return store.CommitIngest(ctx, id)
 }
 
 // Stores are a server's record stores, one per region: the rule of where
@@ -99,15 +136,77 @@ func (s *RecordService) Regions() []sluice.Region {
 
 // IngestRecords stores every record of src in the dataset, or none.
 func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src sluice.RecordSource) (*sluice.Ingest, error) {
+	return s.IngestBatch(ctx, datasetID, "", src)
+}
+
+// IngestBatch is IngestRecords under an idempotency key: an upload whose
+// key the dataset already committed returns that ingest, Replayed,
+// without reading src. Two uploads with one key at once store one: the
+// second to finish is undone and answered with the first.
+func (s *RecordService) IngestBatch(ctx context.Context, datasetID int64, batchID string, src sluice.RecordSource) (*sluice.Ingest, error) {
 	d, err := s.Datasets.FindDatasetByID(ctx, datasetID)
 	if err != nil {
 		return nil, err
 	}
+	if batchID == "" {
+		return s.ingest(ctx, d, "", src)
+	}
+	if err := ValidateBatchID(batchID); err != nil {
+		return nil, err
+	}
+	replay := func() (*sluice.Ingest, error) {
+		prev, err := s.Ingests.FindIngestByBatch(ctx, d.ID, batchID)
+		if err == nil {
+			prev.Replayed = true
+		}
+		return prev, err
+	}
+	if prev, err := replay(); err == nil {
+		return prev, nil
+	} else if sluice.ErrorCode(err) != sluice.ENOTFOUND {
+		return nil, err
+	}
+	in, err := s.ingest(ctx, d, batchID, src)
+	if sluice.ErrorCode(err) == sluice.ECONFLICT {
+		if prev, rerr := replay(); rerr == nil {
+			return prev, nil
+		}
+	}
+	return in, err
+}
+
+// MaxBatchID bounds an idempotency key.
+const MaxBatchID = 255
+
+// ValidateBatchID returns EINVALID unless id is 1 to MaxBatchID printable
+// ASCII characters.
+func ValidateBatchID(id string) error {
+	if id == "" || len(id) > MaxBatchID {
+		return &sluice.Error{Code: sluice.EINVALID, Field: "Idempotency-Key", Message: fmt.Sprintf("An idempotency key is 1 to %d characters.", MaxBatchID)}
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return &sluice.Error{Code: sluice.EINVALID, Field: "Idempotency-Key", Message: "An idempotency key is printable ASCII without spaces."}
+		}
+	}
+	return nil
+}
+
+// SaveIngestAnswer keeps the answer given to a batch's upload.
+func (s *RecordService) SaveIngestAnswer(ctx context.Context, ingestID int64, answer []byte) error {
+	return s.Ingests.SaveIngestAnswer(ctx, ingestID, answer)
+}
+
+func (s *RecordService) ingest(ctx context.Context, d *sluice.Dataset, batchID string, src sluice.RecordSource) (*sluice.Ingest, error) {
 	store, err := s.Store(d.Region)
 	if err != nil {
 		return nil, err
 	}
-	in := &sluice.Ingest{DatasetID: d.ID, Region: d.Region}
+	m, err := s.minimise(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	in := &sluice.Ingest{DatasetID: d.ID, Region: d.Region, BatchID: batchID}
 	if err := s.Ingests.BeginIngest(ctx, in); err != nil {
 		return nil, fmt.Errorf("begin ingest: %w", err)
 	}
@@ -115,18 +214,36 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	if s.Classifier != nil {
 		obs = s.Classifier.NewObserver()
 	}
-	p := newPipeline(ctx, src, d.SubjectField, s.Secret, obs)
+	p := newPipeline(ctx, src, d.SubjectField, d.KeyField, s.Secret, d.OrgID, obs, m)
 	n, err := store.WriteRecords(ctx, in, p)
 	p.stop()
 	if err == nil {
 		err = p.Err()
+	}
+	if err == nil && n == 0 {
+		err = sluice.Errorf(sluice.EINVALID, "The upload holds no records: nothing was stored.")
 	}
 	if err != nil {
 		s.abort(in)
 		return nil, err
 	}
 	in.RecordCount = n
+	if d.KeyField != "" {
+		keyed, ok := store.(KeyedStore)
+		if !ok {
+			s.abort(in)
+			return nil, sluice.Errorf(sluice.EUNSUPPORTED, "The record store of region %s cannot replace records by key.", d.Region)
+		}
+		if in.Replaced, err = keyed.CountReplaced(ctx, d.ID, in.ID); err != nil {
+			s.abort(in)
+			return nil, fmt.Errorf("count replaced records: %w", err)
+		}
+	}
 	fields := obs.Fields()
+	if m != nil {
+		in.Minimisation = m.result()
+		fields = slices.DeleteFunc(fields, func(f *sluice.Field) bool { return m.strip[f.Name] })
+	}
 	if a := sluice.ActorFromContext(ctx); s.IngestRule != nil && a != nil && a.Org != nil {
 		if err := s.IngestRule.CheckIngest(a.Org, fields); err != nil {
 			s.abort(in)
@@ -146,7 +263,7 @@ func (s *RecordService) IngestRecords(ctx context.Context, datasetID int64, src 
 	}
 	// The ingest is durable from here; making it visible is repeated by
 	// Recover if it fails now.
-	if err := store.CommitIngest(context.WithoutCancel(ctx), in.ID); err != nil {
+	if err := commit(context.WithoutCancel(ctx), store, in.ID); err != nil {
 		s.logger().ErrorContext(ctx, "commit ingest in region store; Recover will finish it", slog.Int64("ingest", in.ID), slog.Any("err", err))
 	}
 	return in, nil
@@ -182,7 +299,7 @@ func (s *RecordService) settle(ctx context.Context, region sluice.Region, id int
 	}
 	if in != nil && in.State == sluice.IngestCommitted {
 		s.logger().InfoContext(ctx, "making committed ingest visible", slog.Int64("ingest", id), slog.String("region", string(region)))
-		return store.CommitIngest(ctx, id)
+		return commit(ctx, store, id)
 	}
 	s.logger().InfoContext(ctx, "removing records of unfinished ingest", slog.Int64("ingest", id), slog.String("region", string(region)))
 	return store.AbortIngest(ctx, id)

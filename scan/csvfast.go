@@ -56,7 +56,7 @@ type fastResult struct {
 	sinks   []sink // one per worker
 }
 
-// fastScan reads CSV (sep ',') or TSV (sep '\t') from r with workers
+// fastScan reads CSV (sep ',', ';' or '|') or TSV (sep '\t') from r with workers
 // goroutines. prefix is input already read from r. sample > 0 stops after
 // that many records (and uses one worker).
 func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, workers int, sample int64, limits recordio.Options, read *atomic.Int64) (*fastResult, error) {
@@ -217,7 +217,7 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 			}
 			pending = append(pending[:0], data[cut:]...)
 			c := chunk{buf: buf, data: data[:cut], line: line, bad: -1}
-			c.noQuotes = sep != ',' || bytes.IndexByte(c.data, '"') < 0
+			c.noQuotes = sep == '\t' || bytes.IndexByte(c.data, '"') < 0
 			if !workersCheck {
 				c.bad, c.textErr = checkText(c.data, line, names, sep)
 			}
@@ -276,7 +276,7 @@ func fill(r io.Reader, buf []byte, k int, read *atomic.Int64) (int, bool, error)
 // before it are even in number.
 func lastBoundary(data []byte, sep byte) int {
 	i := bytes.LastIndexByte(data, '\n')
-	if sep != ',' || i < 0 {
+	if sep == '\t' || i < 0 {
 		if i < 0 {
 			return -1
 		}
@@ -337,7 +337,7 @@ func (p *parser) field(i int) string {
 // headerEnd returns the end of the first record in data (skipping blank
 // lines), and false if data does not hold a whole record yet.
 func (p *parser) headerEnd(data []byte, eof bool) (int, bool) {
-	if c := firstRecordEnd(data, p.sep == ','); c >= 0 {
+	if c := firstRecordEnd(data, p.sep != '\t'); c >= 0 {
 		return c, true
 	}
 	if eof {
@@ -441,7 +441,7 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 			next = end + 1
 		}
 		ln := data[pos:end]
-		if p.sep == ',' && !p.noQuotes && hasQuote(ln) {
+		if p.sep != '\t' && !p.noQuotes && hasQuote(ln) {
 			np, nl, err := p.quoted(data, pos, line)
 			if err != nil {
 				if bad >= 0 && bad < np {
@@ -629,7 +629,7 @@ func (p *parser) quoted(data []byte, pos, line int) (int, int, error) {
 			switch {
 			case k == len(data):
 				return k, line, nil
-			case data[k] == ',':
+			case data[k] == p.sep:
 				k++
 				continue
 			case data[k] == '\n':
@@ -645,9 +645,9 @@ func (p *parser) quoted(data []byte, pos, line int) (int, int, error) {
 					Msg: fmt.Sprintf("unexpected %s after the closing quote of a value (column %d, quote opened on line %d); a quote inside a quoted value must be doubled", what, col+1, qline)}
 			}
 		}
-		// Unquoted value: up to the next comma or newline.
+		// Unquoted value: up to the next separator or newline.
 		s := k
-		for k < len(data) && data[k] != ',' && data[k] != '\n' {
+		for k < len(data) && data[k] != p.sep && data[k] != '\n' {
 			if data[k] == '"' {
 				return k, 0, &recordio.Error{Kind: recordio.KindMalformed, Line: line, Field: p.field(col),
 					Msg: fmt.Sprintf("bare quote in unquoted value (column %d); a value with quotes must be quoted, with each quote doubled", col+1)}

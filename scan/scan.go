@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync/atomic"
+	"time"
 
 	"sluice"
 	"sluice/classify"
@@ -58,6 +59,11 @@ type Options struct {
 
 	// Progress, when set, is updated as input is read.
 	Progress *Progress
+
+	// AsOf is the reference date: birth dates after it are invalid, and
+	// people born less than 14 years before it are minors. Zero means the
+	// day each file's scan starts.
+	AsOf time.Time
 }
 
 // Progress counts input read, for a progress display that polls it from
@@ -81,6 +87,9 @@ type Result struct {
 	// Grade is the dataset's grade; Reasons say why.
 	Grade   string
 	Reasons []classify.Reason
+
+	// AsOf is the reference date the file was classified at, YYYYMMDD.
+	AsOf int
 }
 
 // Sensitive reports whether any field holds sensitive personal information
@@ -106,6 +115,10 @@ func (e *FileError) Error() string { return e.Path + ": " + e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *FileError) Unwrap() error { return e.Err }
 
+// errNotRegular refuses a path that is neither a regular file nor a
+// directory.
+var errNotRegular = errors.New("not a regular file or directory (a FIFO, socket or device); to scan a stream, pipe it to - (standard input)")
+
 // Stdin is the path that names standard input.
 const Stdin = "-"
 
@@ -125,16 +138,26 @@ func Paths(ctx context.Context, paths []string, stdin io.Reader, opts Options, f
 			items = append(items, item{path: p})
 			continue
 		}
-		st, err := os.Stat(p)
+		st, err := os.Stat(p) // follows a symbolic link named as an argument
 		if err != nil {
 			return sluice.Errorf(sluice.ENOTFOUND, "%s: no such file or directory.", p)
+		}
+		if !st.IsDir() && !st.Mode().IsRegular() {
+			// Opening a FIFO would wait for a writer, and a device has no
+			// end: only standard input is read as a stream.
+			fn(nil, &FileError{Path: p, Err: errNotRegular})
+			continue
 		}
 		if !st.IsDir() {
 			items = append(items, item{p, st.Size()})
 			continue
 		}
+		root := p
+		if r, err := filepath.EvalSymlinks(p); err == nil && r != p {
+			root = r // a link to a directory: walk what it names
+		}
 		var found []item
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				fn(nil, &FileError{Path: path, Err: err})
 				return nil
@@ -151,6 +174,14 @@ func Paths(ctx context.Context, paths []string, stdin io.Reader, opts Options, f
 		})
 		if err != nil {
 			return err
+		}
+		if root != p {
+			// Report the files under the name given.
+			for k := range found {
+				if rel, err := filepath.Rel(root, found[k].path); err == nil {
+					found[k].path = filepath.Join(p, rel)
+				}
+			}
 		}
 		sort.Slice(found, func(i, j int) bool { return found[i].path < found[j].path })
 		items = append(items, found...)
@@ -296,22 +327,27 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 			opts.Progress.Done.Add(3)
 		}
 	}
-	sep := byte(',')
-	if format == recordio.FormatTSV {
+	// The same delimiter recordio would read the file with.
+	sep := opts.Limits.Delimiter
+	switch {
+	case format == recordio.FormatTSV:
 		sep = '\t'
+	case sep == 0:
+		prefix, _ := br.Peek(recordio.DetectPrefixBytes)
+		sep = recordio.SniffDelimiter(prefix)
 	}
 	var read *atomic.Int64
 	if opts.Progress != nil {
 		read = &opts.Progress.Done
 	}
 	cat := catalog(opts)
-	fr, err := fastScan(ctx, br, sep, func() sink { return cat.NewScanner() }, opts.Workers, opts.Sample, opts.Limits, read)
+	fr, err := fastScan(ctx, br, sep, func() sink { return newScanner(cat, opts) }, opts.Workers, opts.Sample, opts.Limits, read)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Path: name, Format: format, Charset: recordio.CharsetUTF8, Records: fr.records}
 	res.Sampled = opts.Sample > 0 && fr.records >= opts.Sample
-	sc := cat.NewScanner()
+	sc := newScanner(cat, opts)
 	for _, n := range fr.names {
 		sc.Field(n) // fields in header order, even without records
 	}
@@ -320,6 +356,15 @@ func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordi
 	}
 	finish(res, sc, cat, opts)
 	return res, nil
+}
+
+// newScanner returns a scanner of cat with the reference date of opts.
+func newScanner(cat *classify.Catalog, opts Options) *classify.Scanner {
+	sc := cat.NewScanner()
+	if !opts.AsOf.IsZero() {
+		sc.SetAsOf(opts.AsOf)
+	}
+	return sc
 }
 
 func catalog(opts Options) *classify.Catalog {
@@ -332,7 +377,7 @@ func catalog(opts Options) *classify.Catalog {
 // readAll classifies every record a recordio reader returns.
 func readAll(ctx context.Context, name string, rd recordio.Reader, opts Options) (*Result, error) {
 	cat := catalog(opts)
-	sc := cat.NewScanner()
+	sc := newScanner(cat, opts)
 	res := &Result{Path: name, Format: rd.Format(), Charset: rd.Charset()}
 	for {
 		if res.Records&1023 == 0 && ctx.Err() != nil {
@@ -361,6 +406,7 @@ func readAll(ctx context.Context, name string, rd recordio.Reader, opts Options)
 }
 
 func finish(res *Result, sc *classify.Scanner, cat *classify.Catalog, opts Options) {
+	res.AsOf = sc.AsOf()
 	res.Fields = sc.Fields()
 	res.DistinctSubjects = sc.DistinctSubjects()
 	res.Grade, res.Reasons = cat.DatasetGrade(res.Fields, res.DistinctSubjects, opts.Sector)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -89,6 +90,8 @@ func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options
 	format := recordio.FormatCSV
 	if sep == '\t' {
 		format = recordio.FormatTSV
+	} else {
+		limits.Delimiter = sep
 	}
 	_, want, werr := recordioRecords(data, format, limits)
 	var readerErr error
@@ -136,6 +139,9 @@ func TestFastScan(t *testing.T) {
 		{"OKNoFinalNewline", "a,b\n1,2", ','},
 		{"OKLongRecords", "a,b\n" + strings.Repeat("\""+strings.Repeat("q,\n", 40)+"\",x\n", 5), ','},
 		{"OKTSV", "a\tb\n1\t\"2\n", '\t'},
+		{"OKSemicolon", "a;b\n\"x;y\";\"2,5\"\n1,5;\"multi\nline\"\n", ';'},
+		{"OKPipe", "a|b\n\"x|y\"|2\n", '|'},
+		{"ErrSemicolonBareQuote", "a;b\n1;x\"y\n", ';'},
 		{"OKBlankLinesFirst", "\n\na,b\n1,2\n", ','},
 		{"ErrRagged", "a,b\n1,2\n3\n", ','},
 		{"ErrBareQuote", "a,b\n1,x\"y\n", ','},
@@ -181,6 +187,10 @@ func FuzzFastCSV(f *testing.F) {
 		sep := byte(',')
 		if tsv {
 			sep = '\t'
+		} else if chunk%3 == 1 {
+			sep = ';'
+		} else if chunk%3 == 2 {
+			sep = '|'
 		}
 		compareReaders(t, data, sep, recordio.Options{MaxRecordBytes: 1 << 12, MaxFieldBytes: 1 << 11})
 	})
@@ -338,5 +348,86 @@ func TestFile_Parquet(t *testing.T) {
 	}
 	if got := strings.Join(parts, " "); r.Format != recordio.FormatParquet || r.Records != 2 || got != "name=user.name phone=user.contact.phone_number age=" {
 		t.Errorf("%s %d records: %s", r.Format, r.Records, got)
+	}
+}
+
+// TestReader_Delimiter checks that a semicolon-separated export is read with
+// the delimiter recordio sniffs, on the fast path (UTF-8) and through
+// recordio (UTF-16), with the same result, and that --delimiter overrides it.
+func TestReader_Delimiter(t *testing.T) {
+	data := "Nachname;Vorname;Telefon;Betrag\nMüller;Anna;\"+49 151 23456789\";\"1,50\"\nSchmidt;Hans;+49 30 12345678;2,75\n"
+	utf16 := []byte{0xFF, 0xFE}
+	for _, r := range data {
+		utf16 = append(utf16, byte(r), byte(r>>8))
+	}
+	var names [2][]string
+	for i, in := range [][]byte{[]byte(data), utf16} {
+		res, err := Reader(context.Background(), "x.csv", bytes.NewReader(in), "", Options{})
+		if err != nil {
+			t.Fatalf("input %d: %v", i, err)
+		}
+		if res.Records != 2 || len(res.Fields) != 4 {
+			t.Fatalf("input %d: %d records, %d fields; want 2 and 4", i, res.Records, len(res.Fields))
+		}
+		for _, f := range res.Fields {
+			names[i] = append(names[i], f.Name+"="+strings.Join(f.Keys(), "+"))
+		}
+	}
+	if strings.Join(names[0], " ") != strings.Join(names[1], " ") {
+		t.Fatalf("fast path %v, recordio %v", names[0], names[1])
+	}
+	if !strings.Contains(strings.Join(names[0], " "), "Telefon=user.contact.phone_number") {
+		t.Fatalf("fields %v: want the phone numbers found", names[0])
+	}
+	opts := Options{}
+	opts.Limits.Delimiter = ','
+	res, err := Reader(context.Background(), "x.csv", strings.NewReader("a;b\n1;2\n"), "", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fields) != 1 || res.Fields[0].Name != "a;b" {
+		t.Fatalf("fields %+v, want the one field a;b with --delimiter ,", res.Fields)
+	}
+}
+
+func TestPathsSymlinksAndFIFOs(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.Mkdir(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "a.csv"), []byte("phone\n13812345678\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	linkDir := filepath.Join(dir, "linkdir")
+	linkFile := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(data, linkDir); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	if err := os.Symlink(filepath.Join(data, "a.csv"), linkFile); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	var scanned []string
+	var failed []string
+	err := Paths(context.Background(), []string{linkDir, linkFile, fifo}, nil, Options{}, func(r *Result, err error) {
+		if err != nil {
+			failed = append(failed, err.Error())
+			return
+		}
+		scanned = append(scanned, r.Path)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(linkDir, "a.csv"), linkFile}
+	if strings.Join(scanned, "|") != strings.Join(want, "|") {
+		t.Errorf("scanned %q, want %q", scanned, want)
+	}
+	if len(failed) != 1 || !strings.Contains(failed[0], "pipe.csv") || !strings.Contains(failed[0], "not a regular file") {
+		t.Errorf("failed %q, want the FIFO refused", failed)
 	}
 }

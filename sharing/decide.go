@@ -88,7 +88,7 @@ func (sh *Service) decideParties(ctx context.Context, actor *sluice.Actor, req D
 	if req.Consumer != 0 && req.Consumer != actor.Org.ID {
 		return nil, nil, sluice.Errorf(sluice.EFORBIDDEN, "A consumer key asks about its own org only.")
 	}
-	d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), req.Dataset)
+	d, err := sh.findSharedDataset(ctx, req.Dataset)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -66,14 +66,21 @@ func regimeName(regime string) string {
 // it into the grant index. The legal basis must exist where the data is.
 func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 	if g.DatasetID > 0 {
-		// An unknown dataset is the store's to report.
-		if d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID); err == nil {
-			if err := sh.checkBasis(d.Region, g.LegalBasis); err != nil {
-				return err
+		// An unknown dataset is the store's to report, one the consumer
+		// may not see ours, in the same words.
+		d, err := sh.findSharedDataset(ctx, g.DatasetID)
+		if err == nil {
+			err = sh.checkBasis(d.Region, g.LegalBasis)
+			if err == nil {
+				err = sh.checkSpecialFields(ctx, d, g)
 			}
-			if err := sh.checkSpecialFields(ctx, d, g); err != nil {
-				return err
-			}
+		} else if sluice.ErrorCode(err) == sluice.ENOTFOUND && sh.DatasetVisible != nil {
+			err = sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", g.DatasetID)
+		} else {
+			err = nil
+		}
+		if err != nil {
+			return err
 		}
 	}
 	if err := sh.Grants.CreateGrant(ctx, g); err != nil {
@@ -146,9 +153,10 @@ func (sh *Service) changeGrant(ctx context.Context, id int64, reason string, cha
 	return g, nil
 }
 
-// SubjectKey returns the subject key of an identifier, or key itself;
-// exactly one of them must be given.
-func (sh *Service) SubjectKey(identifier, key string) (string, error) {
+// SubjectKey returns org orgID's subject key of an identifier (see
+// sluice.NewOrgSubjectKeyer), or key itself; exactly one of them must be
+// given.
+func (sh *Service) SubjectKey(orgID int64, identifier, key string) (string, error) {
 	switch {
 	case identifier != "" && key != "":
 		return "", sluice.Errorf(sluice.EINVALID, "Give subject or subject_key, not both.")
@@ -158,7 +166,7 @@ func (sh *Service) SubjectKey(identifier, key string) (string, error) {
 		}
 		return key, nil
 	case identifier != "":
-		k := sluice.NewSubjectKeyer(sh.SubjectSecret).Key(identifier)
+		k := sluice.NewOrgSubjectKeyer(sh.SubjectSecret, orgID).Key(identifier)
 		if k == "" {
 			return "", sluice.Errorf(sluice.EINVALID, "subject is empty.")
 		}
@@ -169,9 +177,9 @@ func (sh *Service) SubjectKey(identifier, key string) (string, error) {
 
 // CreateConsent records one entry of the acting owner's consent ledger
 // for the person identifier or key names (see SubjectKey): the
-// identifier is turned into its subject key at once and not kept.
+// identifier is turned into the org's subject key at once and not kept.
 func (sh *Service) CreateConsent(ctx context.Context, identifier, key string, c *sluice.Consent) error {
-	k, err := sh.SubjectKey(identifier, key)
+	k, err := sh.SubjectKey(sluice.OrgIDFromContext(ctx), identifier, key)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,9 @@ type ReadRequest struct {
 	After int64
 	// CSV renders the page as CSV with a header row, else as JSON lines.
 	CSV bool
+	// Spreadsheet escapes the CSV cells a spreadsheet would run as
+	// formulas (see appendSpreadsheetCSV); otherwise CSV is byte-exact.
+	Spreadsheet bool
 }
 
 // A ReadResult is a page served: its body, rendered, and what the
@@ -129,6 +132,7 @@ func (sh *Service) serve(ctx context.Context, d *sluice.Dataset, g *sluice.Grant
 	// only the counts and the keys served. The page is returned once the
 	// event is durable.
 	v := newViewer(plan, policy.NewPseudonymizer(sh.PseudonymSecret, g.ID), req.CSV)
+	v.spreadsheet = req.Spreadsheet
 	e := v.event(d, g, sluice.ActorFromContext(ctx).Org, res.Served, res.Withheld, req.After)
 	logged := make(chan error, 1)
 	go func() {
@@ -237,6 +241,8 @@ type viewer struct {
 	plan  *policy.ReadPlan
 	pseud *policy.Pseudonymizer
 	csv   bool
+	// spreadsheet escapes CSV cells a spreadsheet would run as formulas.
+	spreadsheet bool
 
 	cols []column // served fields
 	sc   *recordio.FieldScanner
@@ -273,7 +279,7 @@ func (v *viewer) header(dst []byte) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendCSV(dst, []byte(c.name))
+		dst = v.appendCSV(dst, []byte(c.name))
 	}
 	return append(dst, '\n')
 }
@@ -330,7 +336,7 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 			continue // the operator cannot transform it safely: omitted
 		}
 		if v.csv {
-			dst = appendCSV(dst, out)
+			dst = v.appendCSV(dst, out)
 			continue
 		}
 		if !first {
@@ -400,6 +406,15 @@ func (v *viewer) event(d *sluice.Dataset, g *sluice.Grant, consumer *sluice.Org,
 		e.Details["consent_rule"] = v.plan.ConsentRule.ID
 	}
 	return e
+}
+
+// appendCSV appends one CSV field as the read asks: for a spreadsheet,
+// or byte-exact.
+func (v *viewer) appendCSV(dst, val []byte) []byte {
+	if v.spreadsheet {
+		return appendSpreadsheetCSV(dst, val)
+	}
+	return appendCSV(dst, val)
 }
 
 // appendCSV appends one CSV field, quoted when it must be.

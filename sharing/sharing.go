@@ -67,6 +67,10 @@ type Service struct {
 	Policies sluice.PolicyService
 	Events   EventAppender
 
+	// DatasetVisible, if set, hides from an org the datasets of others it
+	// may not see (see DatasetVisibility); nil shows every dataset.
+	DatasetVisible DatasetVisibility
+
 	Logger *slog.Logger
 
 	mu       sync.Mutex

@@ -38,11 +38,12 @@ func sqlTx(ctx context.Context, tx *sqlstore.Tx) (execer, context.Context) {
 
 // appendEventRow inserts an event at the next index. One writer at a time
 // appends, so the next index is one past the largest.
-func appendEventRow(ctx context.Context, tx *sqlstore.Tx, data, keys []byte) (int64, error) {
+func appendEventRow(ctx context.Context, tx *sqlstore.Tx, row sqlstore.EventRow) (int64, error) {
 	q, ctx := sqlTx(ctx, tx)
 	// idx is the table's rowid: Exec and LastInsertId cost less than
-	// RETURNING, and this runs once per change.
-	res, err := q.ExecContext(ctx, `INSERT INTO events (idx, data) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?)`, data)
+	// RETURNING, and this runs once per change. data is the public entry.
+	res, err := q.ExecContext(ctx, `INSERT INTO events (idx, data, event, salt) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?, ?, ?)`,
+		row.Leaf, row.Event, row.Salt)
 	if err != nil {
 		return 0, err
 	}
@@ -50,8 +51,8 @@ func appendEventRow(ctx context.Context, tx *sqlstore.Tx, data, keys []byte) (in
 	if err != nil {
 		return 0, err
 	}
-	if keys != nil {
-		if _, err := q.ExecContext(ctx, `INSERT INTO event_subject_sets (idx, keys) VALUES (?, ?)`, idx, keys); err != nil {
+	if row.Keys != nil {
+		if _, err := q.ExecContext(ctx, `INSERT INTO event_subject_sets (idx, keys) VALUES (?, ?)`, idx, row.Keys); err != nil {
 			return 0, err
 		}
 	}

@@ -57,19 +57,37 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 // SQLite spends storing the record.
 const rowsPerInsert = 128
 
+// cols is the number of values one record binds.
+const cols = 5
+
+// insertBytes bounds the bytes of the records one statement inserts, so
+// that memory stays flat with large records.
+const insertBytes = 8 << 20
+
+// flushOwn inserts the records of args with a statement of their number.
+func flushOwn(ctx context.Context, tx *sql.Tx, flush func(*sql.Stmt) error, n int) error {
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data, record_key) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", n), ", "))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	return flush(stmt)
+}
+
 func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator, n *int64, more bool) (bool, error) {
 	tx, err := s.db.beginWrite(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	many, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", rowsPerInsert), ", "))
+	many, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data, record_key) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", rowsPerInsert), ", "))
 	if err != nil {
 		return false, err
 	}
 	defer many.Close()
-	args := make([]any, 0, 4*rowsPerInsert)
+	args := make([]any, 0, cols*rowsPerInsert)
 	var first, last int64 = -1, -1
 	flush := func(stmt *sql.Stmt) error {
 		res, err := stmt.ExecContext(ctx, args...)
@@ -81,26 +99,38 @@ func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it slui
 			return err
 		}
 		if first < 0 {
-			first = last - int64(len(args)/4) + 1
+			first = last - int64(len(args)/cols) + 1
 		}
-		*n += int64(len(args) / 4)
+		*n += int64(len(args) / cols)
 		args = args[:0]
 		return nil
 	}
+	size := 0 // bytes of the records in args
 	for i := 0; i < s.BatchSize && more; i++ {
 		if more = it.Next(); more {
 			r := it.Record()
-			args = append(args, in.DatasetID, in.ID, r.SubjectKey, r.Data)
+			var key any
+			if r.Key != "" {
+				key = r.Key
+			}
+			args = append(args, in.DatasetID, in.ID, r.SubjectKey, r.Data, key)
+			size += len(r.Data)
 			if len(args) == cap(args) {
 				if err := flush(many); err != nil {
 					return false, err
 				}
+				size = 0
+			} else if size >= insertBytes { // large records: fewer per statement
+				if err := flushOwn(ctx, tx, flush, len(args)/cols); err != nil {
+					return false, err
+				}
+				size = 0
 			}
 		}
 	}
 	if len(args) > 0 { // the rest, in one statement of its own size
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(args)/4), ", "))
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (dataset_id, ingest_id, subject_key, data, record_key) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(args)/cols), ", "))
 		if err != nil {
 			return false, err
 		}
@@ -179,4 +209,19 @@ func (s *RecordStore) CountAllRows(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.db.rdb.QueryRowContext(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
 	return n, err
+}
+
+// Checkpoint copies the write-ahead log into the database file and
+// truncates it, so that the bytes of deleted records (overwritten in the
+// database file by secure_delete) are gone from the log too. It waits for
+// readers to finish.
+func (s *RecordStore) Checkpoint(ctx context.Context) error {
+	var busy, logFrames, done int
+	if err := s.db.wdb.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+		return FormatError(err)
+	}
+	if busy != 0 {
+		return sluice.Errorf(sluice.EUNAVAILABLE, "WAL checkpoint of region %s blocked by readers; run it again.", s.region)
+	}
+	return nil
 }

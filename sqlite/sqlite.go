@@ -65,13 +65,19 @@ func (db *DB) Open() (err error) {
 	// crash of the process. Acknowledged changes must never be lost.
 	// Prepared statements are cached per connection: the writer runs the
 	// same few statements for every change.
-	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000"
-	if db.wdb, err = sql.Open("sqlite3", "file:"+db.Path+"?"+opts+"&_txlock=immediate"); err != nil {
+	// secure_delete overwrites deleted content with zeros, so that records
+	// the retention job removes leave no bytes behind once the WAL is
+	// checkpointed (see Checkpoint).
+	opts := "_journal_mode=WAL&_synchronous=FULL&_busy_timeout=30000&_foreign_keys=on&_stmt_cache_size=32&_cache_size=-32000&_secure_delete=on"
+	if err := createPrivate(db.Path); err != nil {
+		return fmt.Errorf("open sqlite: %w", err)
+	}
+	if db.wdb, err = sql.Open("sqlite3", "file:"+uriPath(db.Path)+"?"+opts+"&_txlock=immediate"); err != nil {
 		return fmt.Errorf("open sqlite: %w", err)
 	}
 	db.wdb.SetMaxOpenConns(1)
 	db.wdb.SetConnMaxIdleTime(0)
-	if db.rdb, err = sql.Open("sqlite3", "file:"+db.Path+"?"+opts); err != nil {
+	if db.rdb, err = sql.Open("sqlite3", "file:"+uriPath(db.Path)+"?"+opts); err != nil {
 		db.wdb.Close()
 		return fmt.Errorf("open sqlite: %w", err)
 	}

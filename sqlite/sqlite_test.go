@@ -33,6 +33,8 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Consents:  sqlite.NewConsentService(control),
 		Policies:  sqlite.NewPolicyService(control),
 		Transfers: sqlite.NewTransferStore(control),
+		Rescoper:  sqlite.NewSubjectRescoper(control),
+		Settings:  sqlite.NewSettingsService(control),
 		SetNow:    func(now func() time.Time) { control.Now = now },
 		Regions:   map[sluice.Region]sluice.RecordStore{},
 	}

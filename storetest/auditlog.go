@@ -499,7 +499,7 @@ func isSubsequence[E comparable](a, b []E) bool {
 // entries alone.
 func wantRoot(tb testing.TB, s *Stores, cp *auditlog.Checkpoint) {
 	tb.Helper()
-	evs, err := s.Events.ReadEvents(context.Background(), 0, cp.Size)
+	evs, err := s.Log.ReadEntries(context.Background(), 0, cp.Size)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -37,6 +37,13 @@ type Stores struct {
 
 	// Cross-border transfers and their counters (see transfer.go).
 	Transfers sluice.TransferStore
+	// Rescoper makes the control store's subject keys org-scoped; the
+	// record stores implement RecordRescoper (see rescope.go).
+	Rescoper SubjectRescoper
+
+	// Settings are the orgs' own choices (minimisation mode, grace
+	// period after a consent withdrawal).
+	Settings sluice.SettingsService
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 
@@ -44,6 +51,10 @@ type Stores struct {
 	// visible or not, bypassing the adapter's queries: it is how the suite
 	// checks where bytes were written.
 	RawRecordCount func(region sluice.Region) (int64, error)
+	// RegionFiles lists the files of a region's store (the database and
+	// its write-ahead log) when it is an embedded one, nil otherwise: how
+	// tests check that deleted bytes are gone from disk.
+	RegionFiles func(region sluice.Region) []string
 }
 
 // EventReader reads and appends the audit events of a control store.
@@ -68,9 +79,12 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
 	t.Run("GroupCommit", func(t *testing.T) { testGroupCommit(t, open(t)) })
 	t.Run("AuditLog", func(t *testing.T) { testAuditLog(t, open(t)) })
+	t.Run("Entries", func(t *testing.T) { testEntries(t, open(t)) })
+	t.Run("Rescope", func(t *testing.T) { testRescope(t, open(t)) })
 	t.Run("IngestInDoubt", func(t *testing.T) { testIngestInDoubt(t, open(t)) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, open) })
 	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open) })
+	t.Run("Rights", func(t *testing.T) { testRights(t, open) })
 }
 
 func testOrg(t *testing.T, s *Stores) {
@@ -290,7 +304,7 @@ func testIngest(t *testing.T, s *Stores) {
 			t.Fatalf("second page: %d records", len(next))
 		}
 		// Every record arrived whole and in order.
-		keyer := sluice.NewSubjectKeyer([]byte("test secret"))
+		keyer := sluice.NewOrgSubjectKeyer([]byte("test secret"), d.OrgID)
 		for i, r := range append(recs, next...) {
 			phone := fmt.Sprintf("138%08d", i)
 			if want := fmt.Sprintf(`{"phone":%q,`, phone); !strings.HasPrefix(string(r.Data), want) || r.SubjectKey != keyer.Key(phone) {

@@ -91,6 +91,91 @@ func (sc *subjectScan) distinctKeys() []string {
 	return slices.Compact(keys)
 }
 
+// A SubjectStreamer is a record store that can stream the ids and subject
+// keys of a dataset's visible records, and its distinct subject keys in
+// ascending byte order, keeping none of them: the facts of a transfer are
+// then established in memory flat in the number of people.
+type SubjectStreamer interface {
+	EachSubject(ctx context.Context, datasetID, after, through int64, fn func(id int64, key string) error) error
+	EachDistinctSubject(ctx context.Context, datasetID, through int64, fn func(key string) error) error
+}
+
+// A keySource calls fn with a transfer's distinct subject keys, sorted, a
+// chunk at a time (each chunk sorted, no key in two chunks).
+type keySource func(ctx context.Context, fn func(chunk []string) error) error
+
+// keysOf is the keySource of keys, sorted and distinct.
+func keysOf(keys []string) keySource {
+	return func(_ context.Context, fn func([]string) error) error {
+		for rest := keys; len(rest) > 0; {
+			n := min(len(rest), keyChunk)
+			if err := fn(rest[:n]); err != nil {
+				return err
+			}
+			rest = rest[n:]
+		}
+		return nil
+	}
+}
+
+// keyChunk is how many subject keys a keySource hands over at a time.
+var keyChunk = 50000
+
+// covered is what a transfer covers: its records, their last id, the
+// number of distinct people, and a source of their keys.
+type covered struct {
+	records, last, people int64
+	keys                  keySource
+}
+
+// coveredSubjects establishes what a new transfer of a dataset covers:
+// every record visible now. Stores that stream their subjects are read
+// twice (records, then distinct keys up to the last record seen) and
+// nothing grows with the number of people; others are listed in memory.
+func coveredSubjects(ctx context.Context, store sluice.RecordStore, datasetID int64) (*covered, error) {
+	st, ok := store.(SubjectStreamer)
+	if !ok {
+		sc, err := scanSubjects(ctx, store, datasetID, 0)
+		if err != nil {
+			return nil, err
+		}
+		keys := sc.distinctKeys()
+		return &covered{records: int64(len(sc.ids)), last: sc.last, people: int64(len(keys)), keys: keysOf(keys)}, nil
+	}
+	c := &covered{}
+	if err := st.EachSubject(ctx, datasetID, 0, 0, func(id int64, _ string) error {
+		c.records, c.last = c.records+1, id
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if c.last == 0 {
+		return c, nil
+	}
+	if err := st.EachDistinctSubject(ctx, datasetID, c.last, func(string) error {
+		c.people++
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	c.keys = func(ctx context.Context, fn func([]string) error) error {
+		chunk := make([]string, 0, keyChunk)
+		err := st.EachDistinctSubject(ctx, datasetID, c.last, func(key string) error {
+			if chunk = append(chunk, key); len(chunk) < keyChunk {
+				return nil
+			}
+			err := fn(chunk)
+			chunk = chunk[:0]
+			return err
+		})
+		if err == nil && len(chunk) > 0 {
+			err = fn(chunk)
+		}
+		return err
+	}
+	return c, nil
+}
+
 // ExportTransfer releases the records of a transfer that may go. See the
 // type's documentation for the order of things.
 func (s *Service) ExportTransfer(ctx context.Context, id int64, opts sluice.TransferExportOptions, start func(x *sluice.TransferExport) (io.Writer, error)) (*sluice.TransferExport, error) {
@@ -166,7 +251,7 @@ func (s *Service) ExportTransfer(ctx context.Context, id int64, opts sluice.Tran
 	if w, err := s.rules().CountingWindow(d.Region, today); err == nil && w.PreviousYear {
 		// Not reached under the rules in force since 2024-03-22; counted
 		// outside the export's transaction should the rules ever go back.
-		if err := s.countFacts(ctx, &f, org.ID, d.Region, today, keys); err != nil {
+		if err := s.countFacts(ctx, &f, org.ID, d.Region, today, keysOf(keys)); err != nil {
 			return nil, err
 		}
 	}

@@ -234,7 +234,7 @@ func TestTransferService_ExportConsent(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := ts.dataset(key, "orders", 0, 10, "phone", "name")
-	keyer := sluice.NewSubjectKeyer(ts.secret)
+	keyer := sluice.NewOrgSubjectKeyer(ts.secret, cn.ID)
 	consent := func(i int, kind sluice.ConsentKind) {
 		t.Helper()
 		c := &sluice.Consent{SubjectKey: keyer.Key(fmt.Sprintf("139%08d", i)), Purpose: "overseas-fulfilment", Kind: kind, Evidence: "form"}
@@ -476,5 +476,24 @@ func TestTransferService_SectorRules(t *testing.T) {
 				t.Errorf("cn.credit.financial required: %v", financial)
 			}
 		})
+	}
+}
+
+// TestTransferService_FactsInChunks checks that a transfer's people are
+// counted against the year's counter exactly when their keys come a chunk
+// at a time: |S ∪ K| summed chunk by chunk, with people on both sides of
+// chunk boundaries and in both sets.
+func TestTransferService_FactsInChunks(t *testing.T) {
+	transfer.SetKeyChunk(t, 7)
+	ts := newTransferServer(t)
+	key := ts.key(&sluice.Org{Name: "cn-rides", Region: "CN"}, sluice.RoleOwner)
+	first := ts.dataset(key, "trips", 0, 30, "phone")
+	tr := ts.transfer(key, first, sluice.TransferRequest{Fields: []string{"phone"}, DestinationCountry: "US", Recipient: "Acme", LegalBasis: "contract"})
+	want(t, ts.export(key, tr.ID, ""), 200)
+
+	second := ts.dataset(key, "orders", 20, 60, "phone") // people 20–29 left with the first export
+	tr = ts.transfer(key, second, sluice.TransferRequest{Fields: []string{"phone"}, DestinationCountry: "US", Recipient: "Acme", LegalBasis: "contract"})
+	if tr.Facts.Records != 40 || tr.Facts.Subjects != 40 || tr.Facts.YTD.PI != 60 {
+		t.Fatalf("facts: records %d, subjects %d, pi %d; want 40, 40, 60", tr.Facts.Records, tr.Facts.Subjects, tr.Facts.YTD.PI)
 	}
 }

@@ -177,17 +177,16 @@ func (s *Service) CreateTransfer(ctx context.Context, req *sluice.TransferReques
 	}
 
 	// The records and people the transfer covers.
-	sc, err := scanSubjects(ctx, store, d.ID, 0)
+	subjects, err := coveredSubjects(ctx, store, d.ID)
 	if err != nil {
 		return nil, fmt.Errorf("establish transfer facts: %w", err)
 	}
-	t.ThroughRecord = sc.last
+	t.ThroughRecord = subjects.last
 	f := s.fieldFacts(org, d, t.Fields)
-	f.Records = int64(len(sc.ids))
-	keys := sc.distinctKeys()
-	s.personFacts(&f, int64(len(keys)))
-	if err := s.countFacts(ctx, &f, org.ID, d.Region, date, keys); err != nil {
-		return nil, err
+	f.Records = subjects.records
+	s.personFacts(&f, subjects.people)
+	if err := s.countFacts(ctx, &f, org.ID, d.Region, date, subjects.keys); err != nil {
+		return nil, fmt.Errorf("establish transfer facts: %w", err)
 	}
 	t.Facts = f
 
@@ -355,7 +354,7 @@ func (s *Service) automotiveCategories() []string {
 
 // countFacts sets the counting window and the counts, this transfer's
 // people (keys, sorted) included, of the exporter on date.
-func (s *Service) countFacts(ctx context.Context, f *sluice.TransferFacts, orgID int64, region sluice.Region, date route.Date, keys []string) error {
+func (s *Service) countFacts(ctx context.Context, f *sluice.TransferFacts, orgID int64, region sluice.Region, date route.Date, keys keySource) error {
 	w, err := s.rules().CountingWindow(region, date)
 	if sluice.ErrorCode(err) == sluice.ENOTFOUND {
 		return nil // no volume rules: nothing to count against
@@ -364,33 +363,55 @@ func (s *Service) countFacts(ctx context.Context, f *sluice.TransferFacts, orgID
 	}
 	f.WindowFrom = w.From.String()
 	year := date.Year()
-	count := func(years []int, counters []string, with bool) (int64, error) {
-		k := keys
-		if !with {
-			k = nil
-		}
-		return s.Transfers.CountSubjects(ctx, sluice.CounterQuery{OrgID: orgID, Years: years, Counters: counters}, k)
+
+	// Each count is the size of the union of a stored set of people and
+	// the transfer's. The keys come a sorted, distinct chunk at a time, so
+	// that memory stays flat in the number of people: |S ∪ K| is |S| plus,
+	// for each chunk C of K, |S ∪ C| − |S|.
+	type count struct {
+		dst  *int64
+		q    sluice.CounterQuery
+		with bool
 	}
-	if f.YTD.PI, err = count([]int{year}, []string{sluice.CounterPI}, counted(f, sluice.CounterPI)); err != nil {
-		return err
-	}
-	if f.YTD.SPI, err = count([]int{year}, []string{sluice.CounterSPI}, counted(f, sluice.CounterSPI)); err != nil {
-		return err
+	counts := []count{
+		{&f.YTD.PI, sluice.CounterQuery{OrgID: orgID, Years: []int{year}, Counters: []string{sluice.CounterPI}}, counted(f, sluice.CounterPI)},
+		{&f.YTD.SPI, sluice.CounterQuery{OrgID: orgID, Years: []int{year}, Counters: []string{sluice.CounterSPI}}, counted(f, sluice.CounterSPI)},
 	}
 	if w.PreviousYear {
 		// O11 Art. 4(3): pi counts everyone whose personal information of
 		// any kind left since 1 January of the previous year.
+		prev := &sluice.TransferCounts{}
 		years := []int{year - 1, year}
-		var prev sluice.TransferCounts
-		if prev.PI, err = count(years, []string{sluice.CounterPI, sluice.CounterSPI}, f.Subjects > 0); err != nil {
-			return err
-		}
-		if prev.SPI, err = count(years, []string{sluice.CounterSPI}, counted(f, sluice.CounterSPI)); err != nil {
-			return err
-		}
-		f.SincePrevYear = &prev
+		counts = append(counts,
+			count{&prev.PI, sluice.CounterQuery{OrgID: orgID, Years: years, Counters: []string{sluice.CounterPI, sluice.CounterSPI}}, f.Subjects > 0},
+			count{&prev.SPI, sluice.CounterQuery{OrgID: orgID, Years: years, Counters: []string{sluice.CounterSPI}}, counted(f, sluice.CounterSPI)})
+		f.SincePrevYear = prev
 	}
-	return nil
+	base := make([]int64, len(counts))
+	with := false
+	for i, c := range counts {
+		if base[i], err = s.Transfers.CountSubjects(ctx, c.q, nil); err != nil {
+			return err
+		}
+		*c.dst = base[i]
+		with = with || c.with
+	}
+	if !with || keys == nil {
+		return nil
+	}
+	return keys(ctx, func(chunk []string) error {
+		for i, c := range counts {
+			if !c.with {
+				continue
+			}
+			n, err := s.Transfers.CountSubjects(ctx, c.q, chunk)
+			if err != nil {
+				return err
+			}
+			*c.dst += n - base[i]
+		}
+		return nil
+	})
 }
 
 // input builds the route engine's input from a transfer and its facts.

@@ -26,7 +26,9 @@ sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 	key := fs.String("key", env.Getenv("SLUICE_KEY"), "owner API key (env SLUICE_KEY)")
 	dataset := fs.Int64("dataset", 0, "dataset id (required)")
 	format := fs.String("format", "", "csv, tsv, jsonl or parquet (default: from the file name)")
-	charset := fs.String("charset", "", "utf-8, utf-16le, utf-16be or gb18030 (default: detected by the server)")
+	charset := fs.String("charset", "", "utf-8, utf-16le, utf-16be, gb18030, big5 or latin1 (default: detected by the server)")
+	delimiter := fs.String("delimiter", "", "CSV field `delimiter`: comma, semicolon, tab or pipe (default: sniffed by the server)")
+	batchID := fs.String("batch-id", "", "idempotency key: sending the same upload again with the same `ID` stores nothing twice")
 	asJSON := fs.Bool("json", false, "print the server's JSON answer")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -65,7 +67,7 @@ sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 		defer stop()
 	}
 	c := httpapi.NewClient(*serverURL, *key)
-	res, err := c.Ingest(ctx, *dataset, pr, httpapi.IngestOptions{Format: *format, Charset: *charset, Size: size})
+	res, err := c.Ingest(ctx, *dataset, pr, httpapi.IngestOptions{Format: *format, Charset: *charset, Delimiter: *delimiter, Size: size, BatchID: *batchID})
 	if err != nil {
 		if e := (*sluice.Error)(nil); errors.As(err, &e) && e.Line > 0 {
 			return fmt.Errorf("%s: %s", path, e.Message)
@@ -77,6 +79,14 @@ sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 	}
 	fmt.Fprintf(env.Stdout, "Ingested %d records into dataset %d %q (ingest %d, %s, %s). The dataset now holds %d records in region %s.\n",
 		res.Ingest.RecordCount, res.Dataset.ID, res.Dataset.Name, res.Ingest.ID, res.Format, res.Charset, res.Dataset.RecordCount, res.Dataset.Region)
+	if m := res.Ingest.Minimisation; m != nil && len(m.Excess) > 0 {
+		verb := "kept"
+		if len(m.Stripped) > 0 {
+			verb = "dropped before storage"
+		}
+		fmt.Fprintf(env.Stdout, "Minimisation (%s): %d field(s) beyond the necessary scope of %s, %s: %s; %d people affected.\n",
+			m.Mode, len(sluice.ExcessFieldNames(m.Excess)), m.AppType, verb, strings.Join(sluice.ExcessFieldNames(m.Excess), ", "), m.Subjects)
+	}
 	return nil
 }
 

@@ -97,6 +97,7 @@ func (m *Main) openLog(ctx context.Context) error {
 	}
 	m.API.Mounts["/log/"] = http.StripPrefix("/log", m.Log.Handler())
 	m.API.Mounts["GET /v1/subjects/{subject_key}/events"] = m.API.SubjectEventsHandler(m.Log)
+	m.API.Mounts["GET /v1/log/entries/{index}"] = m.API.LogEntryHandler(m.Log)
 	return nil
 }
 

@@ -42,9 +42,12 @@ var commands = []command{
 	{"org create", "create an org (a tenant) in its home region", runOrgCreate},
 	{"org list", "list orgs", runOrgList},
 	{"report duties", "show the org's volume duties (PIPO, compliance audit, important-data processor)", runReportDuties},
+	{"report minimisation", "report fields held beyond the necessary scope of each dataset's app type", runReportMinimisation},
 	{"report processing", "the org's record of processing (GDPR Art. 30, PIPL Arts. 55-56), JSON or HTML", runReportProcessing},
+	{"retention run", "delete records past their retention and those held on withdrawn consent", runRetentionRun},
 	{"scan", "classify the fields of files (CSV, TSV, JSONL, Parquet)", runScan},
 	{"serve", "run the server (embedded SQLite by default)", runServe},
+	{"settings", "show or change your org's minimisation mode and consent grace period", runSettings},
 	{"transfer counters", "show the org's year-to-date export counters against their thresholds", runTransferCounters},
 	{"transfer create", "request a cross-border transfer on a running server; it decides the route", runTransferCreate},
 	{"transfer evidence", "attach a filing, certificate, approval or safeguard to a transfer", runTransferEvidence},
@@ -79,6 +82,8 @@ func main() {
 
 // Run runs the subcommand named by args and returns the process exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
+	// Local administration acts as the system, which no request can.
+	ctx = sluice.NewSystemContext(ctx)
 	cmd, rest := lookup(args)
 	if cmd == nil {
 		if len(args) == 0 || isHelp(args[0]) {

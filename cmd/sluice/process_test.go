@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"sluice"
 	"sluice/auditlog"
@@ -310,9 +311,10 @@ func (h *hammering) finish() []*sluice.Ingest {
 	return h.acked
 }
 
-// logEntries fetches and verifies a server's log, waiting until it has
-// integrated at least min entries, and returns its checkpoint and events.
-func logEntries(t *testing.T, baseURL string, v *auditlog.Key, min int64) (*auditlog.Checkpoint, []*sluice.Event) {
+// logEntries waits for the log to hold min entries, verifies it, and
+// returns its checkpoint and the full entries apiKey may read ("" for
+// none), each checked against its public commitment.
+func logEntries(t *testing.T, baseURL string, v *auditlog.Key, min int64, apiKey string) (*auditlog.Checkpoint, []*sluice.Event) {
 	t.Helper()
 	ctx := context.Background()
 	c := auditlog.NewClient(baseURL+"/log", v.Verifier)
@@ -331,21 +333,29 @@ func logEntries(t *testing.T, baseURL string, v *auditlog.Key, min int64) (*audi
 	if err := c.VerifyEntries(ctx, tree); err != nil {
 		t.Fatal(err)
 	}
+	if apiKey == "" {
+		return cp, nil
+	}
 	var events []*sluice.Event
-	for n := int64(0); n*auditlog.TileWidth < cp.Size; n++ {
-		w := int(min64(cp.Size-n*auditlog.TileWidth, auditlog.TileWidth))
-		b := httpGetOK(t, baseURL+"/log/"+auditlog.EntriesPath(n, w))
-		entries, err := auditlog.ParseBundle(b)
+	for idx := range cp.Size {
+		p, err := fetchEntryProof(ctx, http.DefaultClient, baseURL, apiKey, idx)
+		if err != nil {
+			t.Fatal(err)
+		} else if p == nil {
+			continue
+		}
+		leaf, err := auditlog.VerifyEntryProof(p, v.Verifier)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, e := range entries {
-			var ev sluice.Event
-			if err := json.Unmarshal(e, &ev); err != nil {
-				t.Fatal(err)
-			}
-			events = append(events, &ev)
+		if h, err := tree.ReadHashes([]int64{tlog.StoredHashIndex(0, idx)}); err != nil || h[0] != tlog.RecordHash(leaf) {
+			t.Fatalf("entry %d: not the public entry (%v)", idx, err)
 		}
+		var ev sluice.Event
+		if err := json.Unmarshal(p.Entry, &ev); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, &ev)
 	}
 	return cp, events
 }
@@ -451,7 +461,7 @@ func testCrash(t *testing.T, bin, dir string, s *storeSetup) {
 		}
 	}
 
-	cp, events := logEntries(t, p.URL, logKey, 0)
+	cp, events := logEntries(t, p.URL, logKey, 0, key)
 	logged := map[int64]int64{} // ingest id → records, from the log
 	var loggedRecords int64
 	for _, e := range events {
@@ -513,7 +523,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 		return code, out
 	}
 	createDatasets("a", 298) // 300 events: a full tile and a partial one
-	logEntries(t, p.URL, logKey, 300)
+	logEntries(t, p.URL, logKey, 300, "")
 	state := filepath.Join(t.TempDir(), "log.state")
 	if code, out := verify("--entries", "--state", state); code != 0 || !strings.HasPrefix(out, "OK size=300 ") {
 		t.Fatalf("verify: %q", out)
@@ -521,7 +531,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 
 	t.Run("Entry", func(t *testing.T) {
 		orig := s.bytes(t, `SELECT data FROM events WHERE idx = ?`, 7)
-		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, bytes.Replace(orig, []byte(`"a-`), []byte(`"b-`), 1), 7)
+		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, append(bytes.Clone(orig[:len(orig)-1]), orig[len(orig)-1]^1), 7)
 		defer s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, orig, 7)
 		if code, out := verify("--entries"); code != 1 || !strings.HasPrefix(out, "FAIL entry 7 (tile/entries/000, position 7) hashes to ") {
 			t.Fatalf("verify: %d %q", code, out)
@@ -543,7 +553,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 			t.Fatal(err)
 		}
 		createDatasets("b", 10)
-		logEntries(t, p.URL, logKey, 310)
+		logEntries(t, p.URL, logKey, 310, "")
 		if code, out := verify("--state", state); code != 0 || !strings.HasPrefix(out, "OK size=310 ") {
 			t.Fatalf("verify: %q", out)
 		}
@@ -567,7 +577,7 @@ func testTamper(t *testing.T, bin, dir string, s *storeSetup) {
 		}
 		// History rewritten, and the tree built again over it.
 		orig := s.bytes(t, `SELECT data FROM events WHERE idx = ?`, 7)
-		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, bytes.Replace(orig, []byte(`"a-`), []byte(`"c-`), 1), 7)
+		s.exec(t, `UPDATE events SET data = ? WHERE idx = ?`, append(bytes.Clone(orig[:len(orig)-1]), orig[len(orig)-1]^2), 7)
 		s.exec(t, `DELETE FROM log_tiles`)
 		s.exec(t, `DELETE FROM log_checkpoint`)
 		waitFor(t, func() bool {

@@ -31,26 +31,54 @@ const progressDelay = time.Second
 
 // scanJSON is the `sluice scan --format json` contract (see DESIGN.md).
 type scanJSON struct {
-	Files []scanFileJSON `json:"files"`
+	AsOf   string           `json:"as_of"` // the reference date, YYYY-MM-DD
+	Files  []scanFileJSON   `json:"files"`
+	Failed []scanFailedJSON `json:"failed"`
 }
 
 type scanFileJSON struct {
 	Path    string          `json:"path"`
 	Format  string          `json:"format"`
 	Records int64           `json:"records"`
+	Grade   string          `json:"grade"`
 	Fields  []scanFieldJSON `json:"fields"`
 }
 
 type scanFieldJSON struct {
-	Name       string                   `json:"name"`
-	Categories []classify.CategoryMatch `json:"categories"`
-	Sensitive  bool                     `json:"sensitive"`
-	Grade      string                   `json:"grade"`
+	Name        string                   `json:"name"`
+	Categories  []classify.CategoryMatch `json:"categories"`
+	Sensitive   bool                     `json:"sensitive"`
+	SensitiveIn []string                 `json:"sensitive_in"`
+	Minors      int64                    `json:"minors_under_14,omitempty"`
+	Grade       string                   `json:"grade"`
+}
+
+// scanFailedJSON is a file that could not be scanned, and where.
+type scanFailedJSON struct {
+	Path  string `json:"path"`
+	Line  int    `json:"line,omitempty"`
+	Field string `json:"field,omitempty"`
+	Error string `json:"error"`
+}
+
+// failure describes a scan error for the report.
+func failure(err error) scanFailedJSON {
+	var fe *scan.FileError
+	var re *recordio.Error
+	f := scanFailedJSON{Error: errorText(err)}
+	if errors.As(err, &fe) {
+		f.Path = fe.Path
+		f.Error = errorText(fe.Err)
+	}
+	if errors.As(err, &re) {
+		f.Line, f.Field, f.Error = re.Line, re.Field, re.Msg
+	}
+	return f
 }
 
 func runScan(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "scan",
-		"scan [--format table|json|html] [--sample N] [--workers N] [--catalog FILE] [--sector NAME] [--fail-on sensitive|important] PATH...",
+		"scan [--format table|json|html] [--sample N] [--workers N] [--catalog FILE] [--sector NAME] [--as-of YYYY-MM-DD] [--fail-on sensitive|important] PATH...",
 		`sluice scan customers.csv
 sluice scan --format json --workers 2 exports/ > report.json
 sluice scan --format html -o report.html exports/
@@ -67,8 +95,16 @@ could not be read (the others are still reported); 2 on a usage error;
 	sector := fs.String("sector", "", "the organisation's `sector` for grading rules, e.g. automotive")
 	failOn := fs.String("fail-on", "", "exit with status 3 if any field is `sensitive`, or any file's grade is important or core (important)")
 	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
+	asOf := fs.String("as-of", "", "reference `date` (YYYY-MM-DD) for birth dates and minors under 14 (default: today)")
+	charset := fs.String("charset", "auto", "text `charset`: auto, utf-8, utf-16le, utf-16be, gb18030, big5 or latin1 (auto: byte-order mark, UTF-8, UTF-16 without a mark, GB18030)")
+	delimiter := fs.String("delimiter", "auto", "CSV field `delimiter`: comma, semicolon, tab, pipe or auto (sniffed from the first lines)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
+	}
+	delim, derr := recordio.ParseDelimiter(*delimiter)
+	if derr != nil {
+		fmt.Fprintf(env.Stderr, "sluice scan: --delimiter: %v\n", derr)
+		return errUsage
 	}
 	switch *format {
 	case "table", "json", "html":
@@ -85,6 +121,15 @@ could not be read (the others are still reported); 2 on a usage error;
 	if *sample < 0 || *workers < 1 {
 		fmt.Fprintln(env.Stderr, "sluice scan: --sample must be 0 or more and --workers 1 or more")
 		return errUsage
+	}
+	ref := time.Now()
+	if *asOf != "" {
+		t, err := time.Parse("2006-01-02", *asOf)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "sluice scan: --as-of must be a date YYYY-MM-DD, not %q\n", *asOf)
+			return errUsage
+		}
+		ref = t
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -103,15 +148,24 @@ could not be read (the others are still reported); 2 on a usage error;
 		}
 	}
 
-	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress)}
+	opts := scan.Options{Catalog: cat, Sample: *sample, Workers: *workers, Sector: *sector, Progress: new(scan.Progress), AsOf: ref}
+	opts.Limits.Delimiter = delim
+	cs, cerr := recordio.ParseCharset(*charset)
+	if cerr != nil {
+		fmt.Fprintf(env.Stderr, "sluice scan: --charset: %v\n", cerr)
+		return errUsage
+	}
+	opts.Limits.Charset = cs
 	stop := startProgress(env, opts.Progress)
 	var results []*scan.Result
+	var failures []scanFailedJSON
 	failed := 0
 	err := scan.Paths(ctx, paths, env.Stdin, opts, func(r *scan.Result, err error) {
 		if err != nil {
 			stop(false)
 			fmt.Fprintf(env.Stderr, "sluice scan: skipped %s\n", fileErrorText(err))
 			failed++
+			failures = append(failures, failure(err))
 			return
 		}
 		results = append(results, r)
@@ -132,11 +186,11 @@ could not be read (the others are still reported); 2 on a usage error;
 	}
 	switch *format {
 	case "json":
-		err = writeScanJSON(w, results)
+		err = writeScanJSON(w, results, ref, failures)
 	case "html":
-		err = writeScanHTML(w, results, cat)
+		err = writeScanHTML(w, results, cat, ref, failures)
 	default:
-		err = writeScanTable(w, results)
+		err = writeScanTable(w, results, ref, failures)
 	}
 	if err != nil {
 		return err
@@ -182,31 +236,63 @@ func failOnHit(failOn string, results []*scan.Result) string {
 	return ""
 }
 
-func toJSON(results []*scan.Result) scanJSON {
-	out := scanJSON{Files: []scanFileJSON{}}
+func toJSON(results []*scan.Result, asOf time.Time, failures []scanFailedJSON) scanJSON {
+	out := scanJSON{AsOf: asOf.Format("2006-01-02"), Files: []scanFileJSON{}, Failed: failures}
+	if out.Failed == nil {
+		out.Failed = []scanFailedJSON{}
+	}
 	for _, r := range results {
-		f := scanFileJSON{Path: r.Path, Format: string(r.Format), Records: r.Records, Fields: []scanFieldJSON{}}
+		f := scanFileJSON{Path: r.Path, Format: string(r.Format), Records: r.Records, Grade: r.Grade, Fields: []scanFieldJSON{}}
 		for _, fr := range r.Fields {
 			cats := fr.Categories
 			if cats == nil {
 				cats = []classify.CategoryMatch{}
 			}
-			f.Fields = append(f.Fields, scanFieldJSON{Name: fr.Name, Categories: cats, Sensitive: fr.Sensitive, Grade: fr.Grade})
+			in := fr.SensitiveIn
+			if in == nil {
+				in = []string{}
+			}
+			f.Fields = append(f.Fields, scanFieldJSON{Name: fr.Name, Categories: cats, Sensitive: fr.Sensitive, SensitiveIn: in, Minors: fr.Minors, Grade: fr.Grade})
 		}
 		out.Files = append(out.Files, f)
 	}
 	return out
 }
 
-func writeScanJSON(w io.Writer, results []*scan.Result) error {
+func writeScanJSON(w io.Writer, results []*scan.Result, asOf time.Time, failures []scanFailedJSON) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(toJSON(results))
+	return enc.Encode(toJSON(results, asOf, failures))
 }
 
-func writeScanTable(w io.Writer, results []*scan.Result) error {
+// failedText is one line for a file that could not be scanned.
+func failedText(f scanFailedJSON) string {
+	s := f.Path
+	if f.Line > 0 {
+		s += ": line " + strconv.Itoa(f.Line)
+	}
+	if f.Field != "" {
+		s += fmt.Sprintf(", field %q", f.Field)
+	}
+	return s + ": " + f.Error
+}
+
+// sensitiveText shows where a field is sensitive: "CN,EU", or "-".
+func sensitiveText(f classify.FieldResult) string {
+	if len(f.SensitiveIn) == 0 {
+		return "-"
+	}
+	s := strings.Join(f.SensitiveIn, ",")
+	if f.Minors > 0 {
+		s += fmt.Sprintf(" (%d under 14)", f.Minors)
+	}
+	return s
+}
+
+func writeScanTable(w io.Writer, results []*scan.Result, asOf time.Time, failures []scanFailedJSON) error {
 	var b strings.Builder
+	fmt.Fprintf(&b, "as of %s\n\n", asOf.Format("2006-01-02"))
 	for i, r := range results {
 		if i > 0 {
 			b.WriteString("\n")
@@ -222,10 +308,7 @@ func writeScanTable(w io.Writer, results []*scan.Result) error {
 		b.WriteString("\n")
 		rows := [][]string{{"FIELD", "CATEGORY", "MATCHES", "RATIO", "SENSITIVE", "GRADE"}}
 		for _, f := range r.Fields {
-			sens := "-"
-			if f.Sensitive {
-				sens = "yes"
-			}
+			sens := sensitiveText(f)
 			if len(f.Categories) == 0 {
 				rows = append(rows, []string{f.Name, "-", "", "", sens, f.Grade})
 				continue
@@ -247,6 +330,12 @@ func writeScanTable(w io.Writer, results []*scan.Result) error {
 	}
 	if len(results) == 0 {
 		b.WriteString("no files scanned\n")
+	}
+	if len(failures) > 0 {
+		b.WriteString("\nnot scanned:\n")
+		for _, f := range failures {
+			b.WriteString("  " + failedText(f) + "\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -290,7 +379,9 @@ func displayWidth(s string) int {
 }
 
 var scanHTML = template.Must(template.New("report").Funcs(template.FuncMap{
-	"pct": func(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" },
+	"pct":    func(x float64) string { return strconv.FormatFloat(100*x, 'f', 1, 64) + "%" },
+	"join":   func(s []string) string { return strings.Join(s, ", ") },
+	"failed": failedText,
 	"catName": func(cat *classify.Catalog, key string) string {
 		if c, ok := cat.Category(key); ok {
 			if c.NameZH != "" {
@@ -338,7 +429,8 @@ th{background:#f1f5f9;font-weight:600}
 ul.reasons{margin:.25rem 0 0 1rem;padding:0;color:#334155}
 </style></head><body>
 <h1>sluice scan report</h1>
-<p class="meta">{{len .Results}} file(s) · catalog {{.Catalog.Version}} · generated {{.Time}}</p>
+<p class="meta">{{len .Results}} file(s) · catalog {{.Catalog.Version}} · as of {{.AsOf}} · generated {{.Time}}</p>
+{{if .Failed}}<h2>Not scanned</h2><ul>{{range .Failed}}<li>{{failed .}}</li>{{end}}</ul>{{end}}
 {{range .Results}}{{$r := .}}
 <h2>{{.Path}}</h2>
 <p class="meta">{{.Format}} · {{.Records}} records{{if .Sampled}} (sample){{end}}{{if .DistinctSubjects}} · about {{.DistinctSubjects}} people{{end}} · dataset grade <span class="badge {{.Grade}}">{{.Grade}}</span></p>
@@ -348,7 +440,7 @@ ul.reasons{margin:.25rem 0 0 1rem;padding:0;color:#334155}
 <td>{{if eq $i 0}}{{$f.Name}}{{end}}</td>
 <td>{{catName $.Catalog $m.Key}}<br><span class="key">{{$m.Key}}</span><br><span class="ref">{{ref $.Catalog $m.Key}}</span></td>
 <td class="num">{{$m.Matches}}</td><td class="num">{{pct $m.Ratio}}</td>
-<td>{{if $f.Sensitive}}<span class="badge sens">sensitive</span>{{else}}–{{end}}</td>
+<td>{{if $f.SensitiveIn}}<span class="badge sens">sensitive: {{join $f.SensitiveIn}}</span>{{if $f.Minors}} · {{$f.Minors}} under 14{{end}}{{else}}–{{end}}</td>
 <td><span class="badge {{$f.Grade}}">{{$f.Grade}}</span></td></tr>
 {{end}}{{else}}<tr><td>{{.Name}}</td><td>–</td><td></td><td></td><td>–</td><td><span class="badge {{.Grade}}">{{.Grade}}</span></td></tr>
 {{end}}{{end}}</tbody></table>
@@ -356,12 +448,14 @@ ul.reasons{margin:.25rem 0 0 1rem;padding:0;color:#334155}
 </body></html>
 `))
 
-func writeScanHTML(w io.Writer, results []*scan.Result, cat *classify.Catalog) error {
+func writeScanHTML(w io.Writer, results []*scan.Result, cat *classify.Catalog, asOf time.Time, failures []scanFailedJSON) error {
 	return scanHTML.Execute(w, struct {
 		Results []*scan.Result
 		Catalog *classify.Catalog
 		Time    string
-	}{results, cat, time.Now().UTC().Format(time.RFC3339)})
+		AsOf    string
+		Failed  []scanFailedJSON
+	}{results, cat, time.Now().UTC().Format(time.RFC3339), asOf.Format("2006-01-02"), failures})
 }
 
 // startProgress shows a progress bar on standard error when it is a

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"sluice/classify"
 )
@@ -65,15 +66,15 @@ func TestRunScan_JSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &raw); err != nil {
 		t.Fatal(err)
 	}
-	if got := keysOf(t, raw); !reflect.DeepEqual(got, []string{"files"}) {
+	if got := keysOf(t, raw); !reflect.DeepEqual(got, []string{"as_of", "failed", "files"}) {
 		t.Errorf("top-level keys %v", got)
 	}
 	file := raw["files"].([]any)[0]
-	if got := keysOf(t, file); !reflect.DeepEqual(got, []string{"fields", "format", "path", "records"}) {
+	if got := keysOf(t, file); !reflect.DeepEqual(got, []string{"fields", "format", "grade", "path", "records"}) {
 		t.Errorf("file keys %v", got)
 	}
 	for _, f := range file.(map[string]any)["fields"].([]any) {
-		if got := keysOf(t, f); !reflect.DeepEqual(got, []string{"categories", "grade", "name", "sensitive"}) {
+		if got := keysOf(t, f); !reflect.DeepEqual(got, []string{"categories", "grade", "name", "sensitive", "sensitive_in"}) {
 			t.Errorf("field keys %v", got)
 		}
 		for _, c := range f.(map[string]any)["categories"].([]any) {
@@ -83,15 +84,16 @@ func TestRunScan_JSON(t *testing.T) {
 		}
 	}
 	// And the values.
-	want := scanJSON{Files: []scanFileJSON{{
-		Path: p, Format: "csv", Records: 4,
+	none := []string{}
+	want := scanJSON{AsOf: time.Now().Format("2006-01-02"), Files: []scanFileJSON{{
+		Path: p, Format: "csv", Records: 4, Grade: "general",
 		Fields: []scanFieldJSON{
-			{Name: "姓名", Categories: cats("user.name", 4, 1), Grade: "general"},
-			{Name: "手机", Categories: cats("user.contact.phone_number", 4, 1), Grade: "general"},
-			{Name: "身份证", Categories: cats("user.government_id.national_identification_number", 2, 1), Sensitive: true, Grade: "general"},
-			{Name: "备注", Categories: cats("", 0, 0), Grade: "general"},
+			{Name: "姓名", Categories: cats("user.name", 4, 1), SensitiveIn: none, Grade: "general"},
+			{Name: "手机", Categories: cats("user.contact.phone_number", 4, 1), SensitiveIn: none, Grade: "general"},
+			{Name: "身份证", Categories: cats("user.government_id.national_identification_number", 2, 1), Sensitive: true, SensitiveIn: []string{"CN"}, Grade: "general"},
+			{Name: "备注", Categories: cats("", 0, 0), SensitiveIn: none, Grade: "general"},
 		},
-	}}}
+	}}, Failed: []scanFailedJSON{}}
 	wantJSON, _ := json.MarshalIndent(want, "", "  ")
 	var got scanJSON
 	dec := json.NewDecoder(strings.NewReader(out))
@@ -200,5 +202,39 @@ func TestRunScan_TableAndHTML(t *testing.T) {
 		if strings.Contains(out, ext) {
 			t.Errorf("html report is not self-contained: has %s", ext)
 		}
+	}
+}
+
+func TestRunScan_AsOfMinorsAndFailed(t *testing.T) {
+	dir := t.TempDir()
+	// Birth dates in 2015: minors under 14 on 2025-11-21, adults on
+	// 2035-01-01. The second file is not valid CSV.
+	good := writeScanFile(t, dir, "pupils.csv", "出生日期,备注\n2015-03-04,a\n2015-07-08,b\n2014-12-30,c\n")
+	bad := writeScanFile(t, dir, "broken.csv", "a,b\n1,\"x\n")
+	for _, tc := range []struct {
+		asOf   string
+		minors int64
+	}{{"2025-11-21", 3}, {"2035-01-01", 0}} {
+		code, out, _ := runScanCLI(t, "", "--format", "json", "--as-of", tc.asOf, good, bad)
+		if code != 1 {
+			t.Fatalf("exit %d, want 1 for the broken file", code)
+		}
+		var got scanJSON
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.AsOf != tc.asOf {
+			t.Errorf("as_of %q, want %q", got.AsOf, tc.asOf)
+		}
+		if len(got.Failed) != 1 || got.Failed[0].Path != bad || got.Failed[0].Line == 0 || got.Failed[0].Error == "" {
+			t.Errorf("failed %+v, want the broken file with its line", got.Failed)
+		}
+		f := got.Files[0].Fields[0]
+		if f.Minors != tc.minors || (tc.minors > 0) != (len(f.SensitiveIn) > 0 && f.SensitiveIn[0] == "CN") {
+			t.Errorf("as of %s: field %+v, want %d minors and CN sensitivity with them", tc.asOf, f, tc.minors)
+		}
+	}
+	if code, _, errs := runScanCLI(t, "", "--as-of", "21/11/2025", good); code != 2 || !strings.Contains(errs, "--as-of") {
+		t.Errorf("bad --as-of: exit %d, stderr %q", code, errs)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,7 +19,9 @@ import (
 	"sluice/httpapi"
 	"sluice/incident"
 	"sluice/processing"
+	"sluice/recordio"
 	"sluice/residency"
+	"sluice/retention"
 	"sluice/transfer"
 )
 
@@ -27,12 +31,23 @@ const DefaultAddr = "127.0.0.1:8080"
 
 // ServeConfig is the configuration of sluice serve.
 type ServeConfig struct {
-	Addr         string
-	Store        StoreConfig
-	Demo         bool
-	MaxBodyBytes int64
-	LogOrigin    string // origin of a new audit log; see loadLogKey
-	Catalog      string // user catalog merged over the built-in one
+	Addr     string
+	MaxConns int // cap on open connections; 0 is httpapi.DefaultMaxConns
+	// MaxFieldBytes and MaxRecordBytes bound one value and one record of
+	// an upload; 0 is recordio's default.
+	MaxFieldBytes, MaxRecordBytes int
+	DrainTimeout                  time.Duration // 0 is DefaultDrainTimeout
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client, for the limit on failed authentications.
+	TrustedProxies string
+	Store          StoreConfig
+	Demo           bool
+	MaxBodyBytes   int64
+	LogOrigin      string // origin of a new audit log; see loadLogKey
+	Catalog        string // user catalog merged over the built-in one
+	// RetentionInterval is how often the retention job runs; 0 is
+	// retention.DefaultInterval, negative never.
+	RetentionInterval time.Duration
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
@@ -49,11 +64,14 @@ type Main struct {
 	Listener net.Listener
 
 	http    *http.Server
+	gate    *gate
+	cancel  context.CancelCauseFunc // cancels requests under way; see drain
 	lock    io.Closer
 	errCh   chan error
 	stopLog func()
 
-	stopSharing func() // see openSharing
+	stopSharing   func() // see openSharing
+	stopRetention func() // see openRights
 }
 
 // URL returns the server's base URL.
@@ -83,6 +101,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	// Listen at once: /healthz answers from the first moment, /readyz and
+	// the API once recovery is done.
+	if err := m.listen(); err != nil {
+		return err
+	}
 	catalog, err := loadCatalog(m.Config.Catalog)
 	if err != nil {
 		return err
@@ -95,6 +118,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// Uploads spool under the data directory; what a crash left there is
+	// of no use, its ingest undone below.
+	spool := filepath.Join(c.DataDir, "spool")
+	if err := os.RemoveAll(spool); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := os.MkdirAll(spool, 0o700); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
 	m.Records = &residency.RecordService{
 		Datasets:   m.Stores.Datasets,
 		Ingests:    m.Stores.Ingests,
@@ -106,14 +138,21 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.Records.Recover(ctx); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
+	if err := rescopeSubjectKeys(ctx, m.Stores, secret, m.Logger); err != nil {
+		return err
+	}
+	warnWideModes(ctx, m.Logger, c.DataDir)
 	m.API = &httpapi.Server{
-		Keys:         m.Stores.Keys,
-		Datasets:     m.Stores.Datasets,
-		Records:      m.Records,
-		Catalog:      catalog,
-		MaxBodyBytes: m.Config.MaxBodyBytes,
-		Logger:       m.Logger,
-		Mounts:       map[string]http.Handler{},
+		Keys:           m.Stores.Keys,
+		Datasets:       m.Stores.Datasets,
+		Records:        m.Records,
+		Catalog:        catalog,
+		MaxBodyBytes:   m.Config.MaxBodyBytes,
+		MaxFieldBytes:  m.Config.MaxFieldBytes,
+		MaxRecordBytes: m.Config.MaxRecordBytes,
+		TempDir:        spool,
+		Logger:         m.Logger,
+		Mounts:         map[string]http.Handler{},
 	}
 	m.API.Transfers = &transfer.Service{
 		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Transfers: m.Stores.Transfers,
@@ -138,13 +177,40 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
 	}
+	if err := m.openRights(ctx, catalog); err != nil {
+		return err
+	}
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
-	if m.Listener, err = net.Listen("tcp", m.Config.Addr); err != nil {
+	limiter := httpapi.NewAuthLimiter()
+	if limiter.TrustedProxies, err = httpapi.ParseTrustedProxies(m.Config.TrustedProxies); err != nil {
+		return err
+	}
+	m.API.AuthLimiter = limiter
+	m.gate.ready(m.API.Handler())
+	return nil
+}
+
+// listen starts serving the gate: /healthz at once, the API once ready.
+func (m *Main) listen() (err error) {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	m.http = &http.Server{Handler: m.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	limited := httpapi.LimitListener(ln, m.Config.MaxConns)
+	m.Listener = limited
+	m.gate = &gate{}
+	base, cancel := context.WithCancelCause(context.Background())
+	m.cancel = cancel
+	m.http = &http.Server{
+		Handler:           m.gate,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    DefaultMaxHeaderBytes,
+		ConnState:         limited.ConnState,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
 	m.errCh = make(chan error, 1)
 	go func() { m.errCh <- m.http.Serve(m.Listener) }()
 	return nil
@@ -155,11 +221,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 func (m *Main) Close() error {
 	var errs []error
 	if m.http != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		errs = append(errs, m.http.Shutdown(ctx))
-		cancel()
+		timeout := m.Config.DrainTimeout
+		if timeout <= 0 {
+			timeout = DefaultDrainTimeout
+		}
+		errs = append(errs, drain(m.http, m.gate, m.cancel, timeout))
+		m.http = nil
 	}
 	m.closeSharing()
+	m.closeRights()
 	m.closeLog()
 	if m.Stores != nil {
 		errs = append(errs, m.Stores.Close())
@@ -183,8 +253,14 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	fs.StringVar(&m.Config.Addr, "addr", m.Config.Addr, "address to listen on (env SLUICE_ADDR)")
 	fs.BoolVar(&m.Config.Demo, "demo", false, "seed two demo orgs in two regions with small datasets, and print keys and commands to try")
 	fs.Int64Var(&m.Config.MaxBodyBytes, "max-upload", httpapi.DefaultMaxBodyBytes, "largest accepted upload, in bytes")
+	fs.IntVar(&m.Config.MaxFieldBytes, "max-field-bytes", recordio.DefaultMaxFieldBytes, "largest value of an upload, in bytes, in every format")
+	fs.IntVar(&m.Config.MaxRecordBytes, "max-record-bytes", recordio.DefaultMaxRecordBytes, "largest record of an upload, in bytes, in every format")
+	fs.IntVar(&m.Config.MaxConns, "max-conns", httpapi.DefaultMaxConns, "most open connections; past it the longest-idle connection is closed")
+	fs.DurationVar(&m.Config.DrainTimeout, "drain-timeout", DefaultDrainTimeout, "on SIGTERM, how long to wait for requests under way before cancelling them (they roll back)")
+	fs.StringVar(&m.Config.TrustedProxies, "trusted-proxies", env.Getenv("SLUICE_TRUSTED_PROXIES"), "comma-separated addresses or CIDR prefixes of load balancers whose X-Forwarded-For names the client (env SLUICE_TRUSTED_PROXIES)")
 	addStoreFlags(fs, env, &m.Config.Store, true)
 	fs.StringVar(&m.Config.Catalog, "catalog", env.Getenv("SLUICE_CATALOG"), "JSON catalog `FILE` of extra categories and detectors, merged over the built-in one (env SLUICE_CATALOG)")
+	fs.DurationVar(&m.Config.RetentionInterval, "retention-interval", retention.DefaultInterval, "how often the retention job deletes expired records; negative: never (run sluice retention run instead)")
 	fs.StringVar(&m.Config.LogOrigin, "log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the audit log, fixed when its key is made at first start (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

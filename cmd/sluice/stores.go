@@ -133,6 +133,7 @@ type Stores struct {
 	Regions  map[sluice.Region]sluice.RecordStore
 
 	Transfers sluice.TransferStore
+	Settings  sluice.SettingsService
 
 	// Governed sharing.
 	Purposes sluice.PurposeService
@@ -140,6 +141,9 @@ type Stores struct {
 	Consents sluice.ConsentService
 	Policies sluice.PolicyService
 	Events   sharing.EventAppender
+
+	// Rescoper makes stored subject keys org-scoped (see rescope.go).
+	Rescoper controlRescoper
 
 	closers []io.Closer
 }
@@ -196,6 +200,8 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Transfers = postgres.NewTransferStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
+		s.Rescoper = postgres.NewSubjectRescoper(db)
+		s.Settings = postgres.NewSettingsService(db)
 	} else {
 		db := sqlite.NewControlDB(filepath.Join(c.DataDir, "control.db"))
 		if err := db.Open(); err != nil {
@@ -209,6 +215,8 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Transfers = sqlite.NewTransferStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)
+		s.Rescoper = sqlite.NewSubjectRescoper(db)
+		s.Settings = sqlite.NewSettingsService(db)
 	}
 	if controlOnly {
 		return s, nil

@@ -26,15 +26,21 @@ func runVerify(ctx context.Context, env *Env, args []string) error {
 # the next run detects a rollback or a fork:
 sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)" --state log.state
 
-# Also check every entry against the tree:
+# Also check every public entry against the tree:
 sluice verify --url http://127.0.0.1:8080/log --key sluice.example/log+1a2b3c4d+AbC… --entries
+
+# And every full entry an API key may read against its public commitment
+# (the key from --api-key or SLUICE_API_KEY):
+SLUICE_API_KEY=sk_… sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)" --entries
 
 # Check a file from GET /v1/subjects/{subject_key}/events, offline:
 sluice verify --key key.txt --proof events.json`)
 	url := fs.String("url", "", "the log's URL prefix, e.g. http://127.0.0.1:8080/log (any C2SP tlog-tiles log)")
 	keyArg := fs.String("key", "", "the log's verifier key (name+hash+base64), or a file holding it (required)")
 	state := fs.String("state", "", "file with the last checkpoint verified: checked for consistency, then replaced")
-	entries := fs.Bool("entries", false, "check every entry against the tree too")
+	entries := fs.Bool("entries", false, "check every public entry against the tree too, and, with an API key, every full entry the key may read against its commitment")
+	apiKeyArg := fs.String("api-key", "", "API key to read full entries with (default $SLUICE_API_KEY)")
+	apiURL := fs.String("api", "", "the API's URL (default: --url without its /log suffix)")
 	proof := fs.String("proof", "", "check a subject's event proofs (the JSON of GET /v1/subjects/{key}/events) offline")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -99,15 +105,35 @@ sluice verify --key key.txt --proof events.json`)
 			return fail("consistency with %s: %v", *state, err)
 		}
 	}
+	var full *entryCheck
 	if *entries {
 		if err := c.VerifyEntries(ctx, tree); err != nil {
 			return fail("%v", err)
+		}
+		apiKey := *apiKeyArg
+		if apiKey == "" {
+			apiKey = env.Getenv("SLUICE_API_KEY")
+		}
+		if apiKey != "" {
+			api := *apiURL
+			if api == "" {
+				api = apiBase(*url)
+			}
+			res, err := verifyFullEntries(ctx, c.HTTP, strings.TrimSuffix(api, "/"), apiKey, tree)
+			if err != nil {
+				return fail("%v", err)
+			}
+			full = &res
 		}
 	}
 	if *state != "" {
 		if err := replaceFile(*state, cp.Note); err != nil {
 			return fmt.Errorf("save state: %w", err)
 		}
+	}
+	if full != nil {
+		fmt.Fprintf(env.Stdout, "OK size=%d root=%s full_entries=%d\n", cp.Size, cp.Root, full.Checked)
+		return nil
 	}
 	fmt.Fprintf(env.Stdout, "OK size=%d root=%s\n", cp.Size, cp.Root)
 	return nil

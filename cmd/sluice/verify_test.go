@@ -102,7 +102,9 @@ func TestVerify(t *testing.T) {
 		raw := openRaw(t, dir)
 		var orig []byte
 		raw.QueryRow(`SELECT data FROM events WHERE idx = 260`).Scan(&orig)
-		mustExec(t, raw, `UPDATE events SET data = ? WHERE idx = 260`, []byte(strings.Replace(string(orig), `"a-`, `"z-`, 1)))
+		altered := append([]byte(nil), orig...)
+		altered[len(altered)-1] ^= 1
+		mustExec(t, raw, `UPDATE events SET data = ? WHERE idx = 260`, altered)
 		defer mustExec(t, raw, `UPDATE events SET data = ? WHERE idx = 260`, orig)
 		code, out, _ := runCLI(t, nil, "", "verify", "--url", logURL, "--key", vkey, "--entries")
 		if code != 1 || !strings.HasPrefix(out, "FAIL entry 260 (tile/entries/001.p/64, position 4) hashes to ") {
@@ -142,6 +144,7 @@ func TestVerify(t *testing.T) {
 			t.Fatalf("verify: %d %q", code, out)
 		}
 	})
+
 }
 
 func TestVerify_Proof(t *testing.T) {
@@ -293,5 +296,40 @@ func TestVerify_Tessera(t *testing.T) {
 	code, out, _ = runCLI(t, nil, "", "verify", "--url", srv.URL+"/log", "--key", vkey)
 	if code != 1 || !strings.HasPrefix(out, "FAIL tree of size 700: tile/0/001 hashes to ") {
 		t.Fatalf("verify of an altered log: %d %q", code, out)
+	}
+}
+
+// TestVerify_FullEntries checks the full entries an API key may read
+// against the public commitments.
+func TestVerify_FullEntries(t *testing.T) {
+	dir := t.TempDir()
+	m := MustRunMain(t, dir)
+	mustCreateOrgs(t, m, "a", 300)
+	logURL := m.URL() + "/log"
+	vkey := m.Log.Key.VerifierKey
+	org, err := m.Stores.Orgs.FindOrgByID(context.Background(), 261) // entry 260 made it
+	if err != nil || org.Name != "a-260" {
+		t.Fatalf("org: %+v %v", org, err)
+	}
+	token, err := m.Stores.Keys.CreateKey(context.Background(), &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleAuditor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Log.Integrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SLUICE_API_KEY": token}
+	code, out, errOut := runCLI(t, env, "", "verify", "--url", logURL, "--key", vkey, "--entries")
+	if code != 0 || !strings.HasPrefix(out, "OK size=") || !strings.HasSuffix(out, " full_entries=2\n") { // its creation and its key's
+		t.Fatalf("verify: %d %q %q", code, out, errOut)
+	}
+	raw := openRaw(t, dir)
+	var orig []byte
+	raw.QueryRow(`SELECT event FROM events WHERE idx = 260`).Scan(&orig)
+	mustExec(t, raw, `UPDATE events SET event = ? WHERE idx = 260`, []byte(strings.Replace(string(orig), `"org.create"`, `"org.update"`, 1)))
+	defer mustExec(t, raw, `UPDATE events SET event = ? WHERE idx = 260`, orig)
+	code, out, _ = runCLI(t, env, "", "verify", "--url", logURL, "--key", vkey, "--entries")
+	if code != 1 || out != "FAIL entry 260: the full entry and its salt do not give the public entry the tree holds\n" {
+		t.Fatalf("verify: %d %q", code, out)
 	}
 }

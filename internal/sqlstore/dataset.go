@@ -63,26 +63,39 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 			}
 		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			d.OrgID, d.Name, d.Purpose, purposes, d.Minors, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now)).Scan(&d.ID); err != nil {
+			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			d.OrgID, d.Name, d.Purpose, purposes, d.Minors, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
+			d.AppType, d.RetentionDays, d.RecordType, d.KeyField).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
 			}
 			return tx.Dialect().FormatError(err)
 		}
-		e := &sluice.Event{
-			Action:  sluice.ActionDatasetCreate,
-			Object:  map[string]any{"dataset": d.ID},
-			Details: map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField},
+		details := map[string]any{"name": d.Name, "purpose": d.Purpose, "region": string(d.Region), "subject_field": d.SubjectField}
+		if d.AppType != "" {
+			details["app_type"] = d.AppType
+		}
+		if d.RetentionDays != 0 {
+			details["retention_days"] = d.RetentionDays
+		}
+		if d.RecordType != "" {
+			details["record_type"] = d.RecordType
+		}
+		if d.KeyField != "" {
+			details["key_field"] = d.KeyField
 		}
 		if len(d.Purposes) > 0 {
-			e.Details["purposes"] = anyList(d.Purposes)
+			details["purposes"] = anyList(d.Purposes)
 		}
 		if d.Minors {
-			e.Details["minors"] = true
+			details["minors"] = true
 		}
-		_, err := AppendEvent(ctx, tx, e)
+		_, err := AppendEvent(ctx, tx, &sluice.Event{
+			Action:  sluice.ActionDatasetCreate,
+			Object:  map[string]any{"dataset": d.ID},
+			Details: details,
+		})
 		return err
 	})
 }
@@ -116,7 +129,8 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		w.add("name = $?", *v)
 	}
 	query := `
-		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at, COUNT(*) OVER ()
+		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at,
+			app_type, retention_days, record_type, key_field, COUNT(*) OVER ()
 		FROM datasets WHERE ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -130,7 +144,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		var d sluice.Dataset
 		var purposes []byte
 		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &purposes, &d.Minors, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
-			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &n); err != nil {
+			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &n); err != nil {
 			return nil, 0, err
 		}
 		if err := json.Unmarshal(purposes, &d.Purposes); err != nil {

@@ -27,6 +27,11 @@ type Dialect struct {
 	// (PostgreSQL). SQLite runs one writer at a time and has none.
 	RowLocks bool
 
+	// LockExclusive locks the table $table against other writers to the
+	// end of the transaction (PostgreSQL: LOCK TABLE … IN EXCLUSIVE MODE);
+	// "" where one writer runs at a time (SQLite) and none is needed.
+	LockExclusive string
+
 	// BlobType is the engine's name of the type of binary strings.
 	BlobType string
 
@@ -51,11 +56,12 @@ type Dialect struct {
 	// a user can act on them; others pass through unchanged.
 	FormatError func(error) error
 
-	// AppendEvent inserts an audit event's encoded form, and its packed
-	// subject keys unless nil, at the next index of the log, and returns
-	// that index. The log's sequencing is the engine's: SQLite has one
-	// writer; PostgreSQL hands out indexes from a locked row.
-	AppendEvent func(ctx context.Context, tx *Tx, data, keys []byte) (int64, error)
+	// AppendEvent inserts an audit event's row (its public entry, event
+	// and salt), and its packed subject keys unless nil, at the next index
+	// of the log, and returns that index. The log's sequencing is the
+	// engine's: SQLite has one writer; PostgreSQL hands out indexes from a
+	// locked row.
+	AppendEvent func(ctx context.Context, tx *Tx, row EventRow) (int64, error)
 
 	// BatchLock, if set, is run at the start of every group-commit
 	// transaction of a control store (see DB.Update).

@@ -8,6 +8,14 @@ import (
 	"sluice/auditlog"
 )
 
+// An EventRow is what the log stores of an event: the public entry (the
+// events table's data column, a commitment to the event), the event's
+// canonical JSON and the commitment's salt (never served publicly), and
+// the packed subject keys, nil if none.
+type EventRow struct {
+	Leaf, Event, Salt, Keys []byte
+}
+
 // AppendEvent adds e to the audit log within tx, so that the event commits
 // if and only if the change it records does, and records beside it the
 // subject keys it concerns (see auditlog.SetSubjects): one row of packed
@@ -31,7 +39,11 @@ func AppendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	idx, err := tx.Dialect().AppendEvent(ctx, tx, data, keys)
+	leaf, salt, err := auditlog.Commit(data)
+	if err != nil {
+		return 0, err
+	}
+	idx, err := tx.Dialect().AppendEvent(ctx, tx, EventRow{Leaf: leaf, Event: data, Salt: salt, Keys: keys})
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}
@@ -55,9 +67,16 @@ func (s *EventService) AppendEvent(ctx context.Context, e *sluice.Event) (idx in
 	return idx, err
 }
 
-// ReadEvents returns the encoded events with index in [start, start+n).
+// ReadEvents returns the encoded events with index in [start, start+n):
+// their canonical JSON, not the public entries that commit to them (for
+// entries written before commitments, the two are the same).
 func (s *EventService) ReadEvents(ctx context.Context, start, n int64) ([][]byte, error) {
-	rows, err := s.db.Read.Query(ctx, `SELECT data FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, start+n)
+	return readColumn(ctx, s.db.Read, `SELECT COALESCE(event, data) FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, start+n)
+}
+
+// readColumn returns the one column of a query's rows.
+func readColumn(ctx context.Context, q Querier, query string, args ...any) ([][]byte, error) {
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -65,10 +65,17 @@ func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, obs
 			d.Subjects = in.Subjects
 		}
 		d.Grade = sluice.GradeDataset(s.Grader, d.Fields, d.Subjects, org.Sector)
-		d.RecordCount += in.RecordCount
+		d.RecordCount += in.RecordCount - in.Replaced
 		d.UpdatedAt = tx.Now
-		if _, err := tx.Exec(ctx, `UPDATE ingests SET state = $1, record_count = $2 WHERE id = $3`,
-			sluice.IngestCommitted, in.RecordCount, in.ID); err != nil {
+		var batch any
+		if in.BatchID != "" {
+			batch = in.BatchID
+		}
+		if _, err := tx.Exec(ctx, `UPDATE ingests SET state = $1, record_count = $2, batch_id = $3 WHERE id = $4`,
+			sluice.IngestCommitted, in.RecordCount, batch, in.ID); err != nil {
+			if err := tx.Dialect().FormatError(err); sluice.ErrorCode(err) == sluice.ECONFLICT {
+				return sluice.Errorf(sluice.ECONFLICT, "Dataset %d already took an upload with this idempotency key.", in.DatasetID)
+			}
 			return tx.Dialect().FormatError(err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE datasets SET record_count = $1, subjects = $2, grade = $3, updated_at = $4 WHERE id = $5`,
@@ -111,6 +118,34 @@ func saveFields(ctx context.Context, tx *Tx, d *sluice.Dataset) error {
 func (s *IngestService) FailIngest(ctx context.Context, id int64) error {
 	return s.db.write(ctx, func(ctx context.Context, q Querier, _ time.Time) error {
 		_, err := q.Exec(ctx, `UPDATE ingests SET state = $1 WHERE id = $2 AND state = $3`, sluice.IngestAborted, id, sluice.IngestPending)
+		return q.Dialect().FormatError(err)
+	})
+}
+
+// FindIngestByBatch returns the committed ingest of a dataset sent with
+// batchID, with its saved answer, or ENOTFOUND.
+func (s *IngestService) FindIngestByBatch(ctx context.Context, datasetID int64, batchID string) (*sluice.Ingest, error) {
+	var in sluice.Ingest
+	var batch *string
+	err := s.db.Read.QueryRow(ctx, `
+		SELECT id, dataset_id, region, state, record_count, created_at, batch_id, answer
+		FROM ingests WHERE dataset_id = $1 AND batch_id = $2 AND state IN ($3, $4)`, datasetID, batchID, sluice.IngestCommitted, sluice.IngestExpired).
+		Scan(&in.ID, &in.DatasetID, &in.Region, &in.State, &in.RecordCount, ScanTime(&in.CreatedAt), &batch, &in.Answer)
+	if IsNoRows(err) {
+		return nil, sluice.Errorf(sluice.ENOTFOUND, "Dataset %d has no upload with this idempotency key.", datasetID)
+	} else if err != nil {
+		return nil, err
+	}
+	if batch != nil {
+		in.BatchID = *batch
+	}
+	return &in, nil
+}
+
+// SaveIngestAnswer keeps the answer given to an ingest's upload.
+func (s *IngestService) SaveIngestAnswer(ctx context.Context, ingestID int64, answer []byte) error {
+	return s.db.write(ctx, func(ctx context.Context, q Querier, _ time.Time) error {
+		_, err := q.Exec(ctx, `UPDATE ingests SET answer = $1 WHERE id = $2`, answer, ingestID)
 		return q.Dialect().FormatError(err)
 	})
 }

@@ -180,3 +180,38 @@ func (s *RecordStore) EachDistinctSubject(ctx context.Context, datasetID, throug
 	}
 	return rows.Err()
 }
+
+// replacedRecords selects the visible records of a dataset ($1) that a
+// pending ingest ($2) replaces: those whose key the ingest sends again,
+// the ingest's own included when it sends a key twice (the last stays).
+const replacedRecords = `
+	SELECT o.id FROM records o JOIN record_ingests i ON i.id = o.ingest_id
+	WHERE o.dataset_id = $1 AND o.record_key IS NOT NULL AND (i.state = $3 OR o.ingest_id = $2)
+	AND EXISTS (SELECT 1 FROM records n
+		WHERE n.dataset_id = o.dataset_id AND n.record_key = o.record_key AND n.ingest_id = $2 AND n.id > o.id)`
+
+// CountReplaced counts the records a pending ingest of a dataset
+// replaces by their key.
+func (s *RecordStore) CountReplaced(ctx context.Context, datasetID, ingestID int64) (int64, error) {
+	var n int64
+	err := s.db.Read.QueryRow(ctx, `SELECT COUNT(*) FROM (`+replacedRecords+`) r`, datasetID, ingestID, sluice.IngestCommitted).Scan(&n)
+	return n, err
+}
+
+// ReplaceKeyed removes the records an ingest replaces by their key, before
+// the ingest is made visible. Removing them twice is not an error.
+func (s *RecordStore) ReplaceKeyed(ctx context.Context, ingestID int64) (int64, error) {
+	var n int64
+	err := s.db.writeTx(ctx, func(ctx context.Context, tx *Tx) error {
+		var datasetID int64
+		if err := tx.QueryRow(ctx, `SELECT dataset_id FROM record_ingests WHERE id = $1`, ingestID).Scan(&datasetID); IsNoRows(err) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		var err error
+		n, err = tx.Exec(ctx, `DELETE FROM records WHERE id IN (`+replacedRecords+`)`, datasetID, ingestID, sluice.IngestCommitted)
+		return tx.Dialect().FormatError(err)
+	})
+	return n, err
+}

@@ -5,6 +5,7 @@ import "sluice"
 // FieldFacts are what a test says classification finds in a field.
 type FieldFacts struct {
 	Categories []string
+	Personal   bool // personal information (the fields of Fields leave it unset)
 	Sensitive  bool
 	Grade      sluice.Grade // "" is general
 }
@@ -76,7 +77,7 @@ func (o *observer) Fields() []*sluice.Field {
 		if g == "" {
 			g = sluice.GradeGeneral
 		}
-		out[i] = &sluice.Field{Name: n, NonEmpty: o.count[n], Categories: cats, Sensitive: f.Sensitive, Grade: g}
+		out[i] = &sluice.Field{Name: n, NonEmpty: o.count[n], Categories: cats, Personal: f.Personal, Sensitive: f.Sensitive, Grade: g}
 	}
 	return out
 }

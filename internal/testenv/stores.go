@@ -73,7 +73,7 @@ func openSQLite(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores {
 		Orgs: sqlite.NewOrgService(control), Keys: sqlite.NewKeyService(control), Datasets: sqlite.NewDatasetService(control),
 		Ingests: ingests, Events: sqlite.NewEventService(control), Log: sqlite.NewLogStore(control),
 		Purposes: sqlite.NewPurposeService(control), Grants: sqlite.NewGrantService(control), Consents: sqlite.NewConsentService(control),
-		Policies: sqlite.NewPolicyService(control), Transfers: sqlite.NewTransferStore(control),
+		Policies: sqlite.NewPolicyService(control), Transfers: sqlite.NewTransferStore(control), Rescoper: sqlite.NewSubjectRescoper(control), Settings: sqlite.NewSettingsService(control),
 		SetNow:  func(now func() time.Time) { control.Now = now },
 		Regions: map[sluice.Region]sluice.RecordStore{},
 	}
@@ -87,6 +87,7 @@ func openSQLite(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores {
 		tb.Cleanup(func() { db.Close() })
 		s.Regions[r] = sqlite.NewRecordStore(db, r)
 	}
+	s.RegionFiles = func(r sluice.Region) []string { return []string{paths[r], paths[r] + "-wal"} }
 	s.RawRecordCount = func(r sluice.Region) (int64, error) {
 		db, err := sql.Open("sqlite3", "file:"+paths[r])
 		if err != nil {
@@ -116,7 +117,7 @@ func openPostgres(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores 
 		Orgs: postgres.NewOrgService(control), Keys: postgres.NewKeyService(control), Datasets: postgres.NewDatasetService(control),
 		Ingests: ingests, Events: postgres.NewEventService(control), Log: postgres.NewLogStore(control),
 		Purposes: postgres.NewPurposeService(control), Grants: postgres.NewGrantService(control), Consents: postgres.NewConsentService(control),
-		Policies: postgres.NewPolicyService(control), Transfers: postgres.NewTransferStore(control),
+		Policies: postgres.NewPolicyService(control), Transfers: postgres.NewTransferStore(control), Rescoper: postgres.NewSubjectRescoper(control), Settings: postgres.NewSettingsService(control),
 		SetNow:  func(now func() time.Time) { control.Now = now },
 		Regions: map[sluice.Region]sluice.RecordStore{},
 	}

@@ -19,15 +19,28 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/classify"
 	"sluice/duties"
 	"sluice/httpapi"
 	"sluice/incident"
+	"sluice/minimisation"
 	"sluice/policy"
+	"sluice/policy/scope"
+	"sluice/postgres"
 	"sluice/processing"
 	"sluice/residency"
+	"sluice/retention"
 	"sluice/sharing"
+	"sluice/sqlite"
 	"sluice/storetest"
 	"sluice/transfer"
+)
+
+// Both engines' record stores stream their subjects, so that a transfer's
+// facts take memory flat in the number of people.
+var (
+	_ transfer.SubjectStreamer = (*sqlite.RecordStore)(nil)
+	_ transfer.SubjectStreamer = (*postgres.RecordStore)(nil)
 )
 
 // DefaultStart is when a test's clock starts: a Monday.
@@ -93,6 +106,9 @@ type Env struct {
 	Transfers *transfer.Service
 	API       *httpapi.Server
 	Log       *auditlog.Log
+
+	Minimisation *minimisation.Service
+	Retention    *retention.Service
 }
 
 // New starts an Env, and stops it when the test ends.
@@ -109,17 +125,23 @@ func New(tb testing.TB, opts Options) *Env {
 	if cl == nil {
 		cl = Classifier{}
 	}
-	e.Records = &residency.RecordService{Datasets: s.Datasets, Ingests: s.Ingests, Stores: s.Regions, Secret: e.Secret, Classifier: cl}
+	minimiser := scope.Minimiser{Provisions: scope.MustLoad(classify.DefaultCatalog())}
+	e.Records = &residency.RecordService{Datasets: s.Datasets, Ingests: s.Ingests, Stores: s.Regions, Secret: e.Secret, Classifier: cl,
+		Minimiser: minimiser, Settings: s.Settings, Purposes: s.Purposes}
+	e.Minimisation = &minimisation.Service{Datasets: s.Datasets, Purposes: s.Purposes, Stores: s.Regions, Minimiser: minimiser, Now: e.Clock.Now}
+	rules := retention.MustLoad()
+	e.Retention = &retention.Service{Datasets: s.Datasets, Purposes: s.Purposes, Consents: s.Consents, Settings: s.Settings,
+		Ingests: s.Ingests.(retention.IngestExpirer), Stores: s.Regions, Events: s.Events.(retention.EventAppender), Rules: rules, Now: e.Clock.Now}
 	e.Transfers = &transfer.Service{
 		Orgs: s.Orgs, Datasets: s.Datasets, Transfers: s.Transfers, Stores: s.Regions,
 		Consents: s.Consents, Purposes: s.Purposes, Now: e.Clock.Now,
 	}
-	rules, err := policy.DefaultRules()
+	sharingRules, err := policy.DefaultRules()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.Records.IngestRule = rules
-	e.Sharing = sharing.New(rules, e.Secret)
+	e.Records.IngestRule = sharingRules
+	e.Sharing = sharing.New(sharingRules, e.Secret)
 	e.Sharing.Now = e.Clock.Now
 	sh := e.Sharing
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, e.Records, s.Purposes, s.Grants
@@ -131,7 +153,8 @@ func New(tb testing.TB, opts Options) *Env {
 	if max == 0 {
 		max = 64 << 20
 	}
-	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max}
+	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max,
+		Settings: s.Settings, AppTypes: minimiser, RecordTypes: rules, Minimisation: e.Minimisation}
 	dutyRules, err := duties.DefaultRules()
 	if err != nil {
 		tb.Fatal(err)
@@ -159,6 +182,7 @@ func New(tb testing.TB, opts Options) *Env {
 	e.API.Mounts = map[string]http.Handler{
 		"/log/":                                 http.StripPrefix("/log", e.Log.Handler()),
 		"GET /v1/subjects/{subject_key}/events": e.API.SubjectEventsHandler(e.Log),
+		"GET /v1/log/entries/{index}":           e.API.LogEntryHandler(e.Log),
 	}
 	e.Server = httptest.NewServer(e.API.Handler())
 	tb.Cleanup(e.Close)

@@ -65,7 +65,14 @@ type Labels map[string]map[string][]string
 type G struct {
 	r    *rand.Rand
 	pref []string
+
+	// The birth date of the record being written, so that a record's
+	// date of birth and resident ID agree, as they do in real tables.
+	by, bm, bd int
 }
+
+// newRecord starts a record: its person gets a new birth date.
+func (g *G) newRecord() { g.by = 0 }
 
 // New returns a generator with a fixed seed.
 func New(seed uint64) *G {
@@ -100,12 +107,12 @@ func (g *G) Name() string {
 	return b.String()
 }
 
-// birth returns a birth date between 1950 and 2005.
+// birth returns the record's birth date, between 1950 and 2005.
 func (g *G) birth() (y, m, d int) {
-	y = 1950 + g.n(56)
-	m = 1 + g.n(12)
-	d = 1 + g.n(28)
-	return
+	if g.by == 0 {
+		g.by, g.bm, g.bd = 1950+g.n(56), 1+g.n(12), 1+g.n(28)
+	}
+	return g.by, g.bm, g.bd
 }
 
 // ResidentID returns a valid 18-character resident identity number.
@@ -472,6 +479,43 @@ func (g *G) Version() string {
 	return fmt.Sprintf("v%d.%d.%d.%d", g.n(5), g.n(20), g.n(300)+256, g.n(1000))
 }
 
+// Firmware returns a four-part firmware version such as 10.2.1.7, which
+// is also a valid dotted-quad IPv4 address.
+func (g *G) Firmware() string {
+	return fmt.Sprintf("%d.%d.%d.%d", 1+g.n(12), g.n(20), g.n(10), g.n(100))
+}
+
+// RegNo15 returns a 15-digit business registration number of the kind
+// issued before the unified social credit code: a region code, eight
+// digits and a GB/T 17710 (ISO 7064 MOD 11,10) check digit. A few read as
+// first-generation resident IDs or pass Luhn by chance.
+func (g *G) RegNo15() string {
+	body := g.pick(g.pref) + fmt.Sprintf("%02d", 1+g.n(30)) + g.digits(8)
+	p := 10
+	for i := 0; i < len(body); i++ {
+		s := (p + int(body[i]-'0')) % 10
+		if s == 0 {
+			s = 10
+		}
+		p = s * 2 % 11
+	}
+	return body + strconv.Itoa((11-p)%10)
+}
+
+// EUI64 returns an EUI-64 identifier written as eight colon-separated
+// pairs of hex digits, which parses as an IPv6 address but is not one.
+func (g *G) EUI64() string {
+	b := make([]string, 8)
+	for i := range b {
+		b[i] = fmt.Sprintf("%02x", g.n(256))
+	}
+	return strings.Join(b, ":")
+}
+
+// StaffNumber returns an 11-digit staff number starting 10, 11 or 12,
+// shaped like a mobile number but outside every mobile segment.
+func (g *G) StaffNumber() string { return "1" + strconv.Itoa(g.n(3)) + g.digits(9) }
+
 // Amount returns a money amount.
 func (g *G) Amount() string { return fmt.Sprintf("%.2f", g.r.Float64()*5000) }
 
@@ -634,6 +678,7 @@ func (g *G) tables() []table {
 				return g.IPv4()
 			}, false},
 			{"app_version", nil, func() string { return g.Version() }, false},
+			{"c_fw", nil, func() string { return g.Firmware() }, false},
 			{"latitude", []string{Precise}, coord(0), false},
 			{"longitude", []string{Precise}, coord(1), false},
 			{"ts", nil, func() string { return g.MillisTS() }, false},
@@ -710,6 +755,13 @@ func (g *G) tables() []table {
 			{"price", nil, func() string { return fmt.Sprintf("%.4f", g.r.Float64()*100) }, false},
 			{"qty", nil, func() string { return strconv.Itoa(g.n(50)) }, false},
 			{"信用代码", nil, func() string { return g.BadUSCC() }, false},
+			{"fw", nil, func() string { return g.Firmware() }, false},
+			{"注册号", nil, func() string { return g.RegNo15() }, false},
+			{"工号", nil, func() string { return g.StaffNumber() }, false},
+			{"eui", nil, func() string { return g.EUI64() }, false},
+			{"clock", nil, func() string { return fmt.Sprintf("%02d:%02d:%02d", g.n(24), g.n(60), g.n(60)) }, false},
+			{"成立日期", nil, func() string { return g.RecentDate() }, false},
+			{"trip_uuid", nil, func() string { return g.UUID(false) }, false},
 		}},
 		{"stores", 200, []column{
 			{"store", nil, func() string { return g.City() + "店" }, false},
@@ -732,8 +784,11 @@ func (g *G) employees(w io.Writer, rows int, headers bool) map[string][]string {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for i := 0; i < rows; i++ {
+		g.newRecord()
 		rec := map[string]any{
 			key("employee_id", "a"): 1000 + i,
+			key("id_no", "m"):       g.ResidentID(),
+			key("staff_no", "n"):    g.StaffNumber(),
 			key("name", "b"):        g.dirty(g.Name()),
 			key("contact", "c"): map[string]any{
 				key("phone", "x"): g.dirty(g.Phone()),
@@ -759,6 +814,8 @@ func (g *G) employees(w io.Writer, rows int, headers bool) map[string][]string {
 	l := func(a, b string) string { return key(a, b) }
 	return map[string][]string{
 		l("employee_id", "a"):                        nil,
+		l("id_no", "m"):                              {ID},
+		l("staff_no", "n"):                           nil,
 		l("name", "b"):                               {Name},
 		l("contact", "c") + "." + l("phone", "x"):    {Phone},
 		l("contact", "c") + "." + l("email", "y"):    {Email},
@@ -810,6 +867,7 @@ func WriteEval(dir string, seed uint64) (Labels, error) {
 			writeCSVRow(w, hdr)
 			row := make([]string, len(cols))
 			for r := 0; r < t.rows; r++ {
+				g.newRecord()
 				for i, c := range cols {
 					row[i] = c.gen()
 				}
