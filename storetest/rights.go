@@ -117,7 +117,7 @@ func testRights(t *testing.T, open func(t *testing.T) *Stores) {
 		}
 
 		// A person's records go first.
-		key := sluice.NewSubjectKeyer([]byte("test secret")).Key("13800000001")
+		key := sluice.NewOrgSubjectKeyer([]byte("test secret"), d.OrgID).Key("13800000001")
 		n, err := s.Regions["CN"].(subjectDeleter).DeleteSubjectRecords(ctx, d.ID, []string{key})
 		if err != nil || n != 1 {
 			t.Fatalf("deleted %d of one person's records, %v", n, err)
