@@ -10,6 +10,9 @@ type Actor struct {
 	Org  *Org
 	Role Role
 	Key  string // API key id; "" for the system
+	// Regions are a supervisor's regions (Org is then nil). Stores do not
+	// know supervisors: the supervise service reads for them, org by org.
+	Regions []Region
 
 	system bool
 }

@@ -21,8 +21,20 @@ type Org struct {
 	// Kind says whether the org is a company or an authority; authorities
 	// are decided by their own rules (DSL Arts. 35-36, PIPL Art. 41). ""
 	// is stored as company.
-	Kind      OrgKind   `json:"kind"`
-	CreatedAt time.Time `json:"created_at"`
+	Kind OrgKind `json:"kind"`
+	// PublicBody marks a public management and service body (Shenzhen
+	// Data Regulations Art. 2(9)): its data is public data, and its new
+	// datasets start in the sharing catalogue as conditional.
+	PublicBody bool `json:"public_body,omitempty"`
+	// AnswerDays is the number of PRC working days in which the org
+	// answers a sharing request (Shenzhen Data Regulations Art. 43); 0
+	// is DefaultAnswerDays.
+	AnswerDays int `json:"answer_days,omitempty"`
+	// AutoApprove approves at once the requests of public bodies for the
+	// org's datasets whose sharing class is unconditional, when the org
+	// is a public body itself.
+	AutoApprove bool      `json:"auto_approve_unconditional,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // An OrgKind says what kind of body an org is.
@@ -45,6 +57,21 @@ func (k OrgKind) Validate() error {
 	return Errorf(EINVALID, "Org kind %q is not one of company, domestic_authority, foreign_judicial, foreign_law_enforcement.", string(k))
 }
 
+// DefaultAnswerDays is the answer deadline of a sharing request, in PRC
+// working days, for an org that set none.
+const DefaultAnswerDays = 10
+
+// MaxAnswerDays bounds an org's answer deadline.
+const MaxAnswerDays = 60
+
+// AnswerDeadline returns the org's answer deadline in working days.
+func (o *Org) AnswerDeadline() int {
+	if o == nil || o.AnswerDays <= 0 {
+		return DefaultAnswerDays
+	}
+	return o.AnswerDays
+}
+
 var orgNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
 // Validate returns EINVALID if o is not fit to be stored.
@@ -55,6 +82,8 @@ func (o *Org) Validate() error {
 		return Errorf(EINVALID, "Org name %q must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit.", o.Name)
 	} else if err := o.Kind.Validate(); err != nil {
 		return err
+	} else if o.AnswerDays < 0 || o.AnswerDays > MaxAnswerDays {
+		return Errorf(EINVALID, "Org answer_days must be from 0 (the default, %d) to %d working days.", DefaultAnswerDays, MaxAnswerDays)
 	}
 	return o.Region.Validate()
 }
@@ -90,8 +119,10 @@ const (
 	RoleOwner    Role = "owner"    // holds datasets: creates, ingests, reads its own records
 	RoleConsumer Role = "consumer" // asks for and reads data that other orgs share
 	RoleAuditor  Role = "auditor"  // reads metadata and the audit trail, never records
-	// RoleSupervisor is a supervisory authority's: it reads every full
-	// audit entry, whichever orgs took part, and never records.
+	// RoleSupervisor belongs to regions, not to an org: a data centre's or
+	// regulator's staff, reading the metadata of every org in its regions
+	// (inventories, grades, grants, transfers, counters, the audit
+	// trail), never records, and changing nothing.
 	RoleSupervisor Role = "supervisor"
 )
 
@@ -104,16 +135,44 @@ func (r Role) Validate() error {
 	return Errorf(EINVALID, "Role %q is not one of owner, consumer, auditor, supervisor.", string(r))
 }
 
-// An APIKey authenticates calls to the API for one org and role. Only a
-// hash of its secret is stored; the secret is shown once, at creation.
+// An APIKey authenticates calls to the API for one org and role, or, for
+// a supervisor, for its regions. Only a hash of its secret is stored; the
+// secret is shown once, at creation.
 type APIKey struct {
 	ID        string     `json:"id"` // public part of the key, e.g. "k3f9a2c1d"
 	OrgID     int64      `json:"org_id"`
 	Role      Role       `json:"role"`
+	Regions   []Region   `json:"regions,omitempty"` // a supervisor's regions; OrgID is then 0
 	CreatedAt time.Time  `json:"created_at"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 
 	Org *Org `json:"-"` // attached by FindKey and Authenticate
+}
+
+// ValidateScope returns EINVALID unless k belongs to an org (any role but
+// supervisor) or, for a supervisor, to one or more regions and no org.
+func (k *APIKey) ValidateScope() error {
+	if err := k.Role.Validate(); err != nil {
+		return err
+	}
+	if k.Role != RoleSupervisor {
+		if len(k.Regions) > 0 {
+			return Errorf(EINVALID, "Only a supervisor key has regions; a %s key belongs to an org.", k.Role)
+		}
+		return nil
+	}
+	if k.OrgID != 0 {
+		return Errorf(EINVALID, "A supervisor key belongs to regions, not to an org.")
+	}
+	if len(k.Regions) == 0 {
+		return Errorf(EINVALID, "A supervisor key needs at least one region.")
+	}
+	for _, r := range k.Regions {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // KeyFilter selects API keys. Nil fields do not filter.

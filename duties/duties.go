@@ -170,18 +170,18 @@ type Service struct {
 	// Dates keeps the days duties were first found; nil: none kept, each
 	// answer counts from its own day.
 	Dates DateStore
-	Now   func() time.Time
+	// Events logs supervisors' views; nil: not logged.
+	Events EventAppender
+	Now    func() time.Time
 }
 
 // OrgDuties counts the distinct people across org orgID's datasets and
 // returns its volume duties, recording the first day each applies so
 // that deadlines run from it. An org sees its own duties (owners and
-// auditors); the operator sees any.
+// auditors), a supervisor those of the orgs of its regions (the view
+// logged), the operator any.
 func (s *Service) OrgDuties(ctx context.Context, orgID int64) (*Duties, error) {
-	if actor := sluice.OrgIDFromContext(ctx); actor != 0 && actor != orgID {
-		return nil, sluice.Errorf(sluice.ENOTFOUND, "Org %d not found.", orgID)
-	}
-	org, err := s.Orgs.FindOrgByID(ctx, orgID)
+	org, err := FindOrgFor(ctx, s.Orgs, s.Events, orgID, "duties")
 	if err != nil {
 		return nil, err
 	}

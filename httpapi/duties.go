@@ -11,10 +11,10 @@ import (
 // processing, when the server runs those services.
 func (s *Server) dutyRoutes(mux *http.ServeMux) {
 	if s.Duties != nil {
-		mux.Handle("GET /v1/orgs/{id}/duties", s.auth(s.handleOrgDuties, sluice.RoleOwner, sluice.RoleAuditor))
+		mux.Handle("GET /v1/orgs/{id}/duties", s.auth(s.handleOrgDuties, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
 	}
 	if s.Processing != nil {
-		mux.Handle("GET /v1/orgs/{id}/processing", s.auth(s.handleOrgProcessing, sluice.RoleOwner, sluice.RoleAuditor))
+		mux.Handle("GET /v1/orgs/{id}/processing", s.auth(s.handleOrgProcessing, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
 	}
 }
 
@@ -24,8 +24,9 @@ func (s *Server) dutyRoutes(mux *http.ServeMux) {
 // days; a compliance audit every two years above 10,000,000, Art. 54;
 // the important-data processor's duties from 10,000,000, NDSR Art. 28 →
 // Arts. 30, 32), with the day each was first found to apply and its
-// deadline. Roles: it only reads; an org's owners and auditors (and
-// supervisors, through an auditor key) read their own org's.
+// deadline. Roles: it only reads; an org's owners and auditors read their
+// own org's, supervisors those of the orgs of their regions (the view
+// logged).
 func (s *Server) handleOrgDuties(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -45,8 +46,9 @@ func (s *Server) handleOrgDuties(w http.ResponseWriter, r *http.Request) {
 // purposes, categories, recipients and transfers (GDPR Art. 30(1)) — and
 // the processings that need an impact assessment (PIPL Art. 55: exports,
 // sensitive data provided to others, automated decisions), kept 3 years
-// (Art. 56). Roles: it only reads; an org's owners and auditors (and
-// supervisors, through an auditor key) read their own org's.
+// (Art. 56). Roles: it only reads; an org's owners and auditors read their
+// own org's, supervisors those of the orgs of their regions (the view
+// logged).
 func (s *Server) handleOrgProcessing(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {

@@ -13,7 +13,8 @@ import (
 // stores, with the duty rules scaled down (a PIPO at 3 people instead of
 // 1,000,000, PIPL Art. 52): people are counted once across datasets, the
 // duty applies at the threshold with its 30-working-day deadline from the
-// first day seen, an auditor of the org reads it, another org cannot.
+// first day seen, an auditor of the org and a supervisor of its region
+// read it (the supervisor's view logged), another org or region cannot.
 func TestOrgDuties_PIPLArt52(t *testing.T) {
 	for _, engine := range testenv.Engines() {
 		t.Run(string(engine), func(t *testing.T) {
@@ -54,6 +55,30 @@ func TestOrgDuties_PIPLArt52(t *testing.T) {
 				t.Errorf("later: %+v, first %+v", got.Duties[0], pipo)
 			}
 			e.Do("GET", path, other, nil).Want(t, 404)
+
+			// A supervisor of the org's region reads it, and the view is
+			// logged; one of another region does not see the org.
+			cnSup, err := e.Stores.Keys.CreateKey(t.Context(), &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"CN"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			euSup, err := e.Stores.Keys.CreateKey(t.Context(), &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"EU"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := e.EventCount()
+			e.Do("GET", path, cnSup, nil).Want(t, 200).Decode(t, &got)
+			if got.Subjects != 3 {
+				t.Errorf("supervisor's view: %+v", got)
+			}
+			if evs := e.EventsFrom(start); len(evs) != 1 || evs[0].Action != "supervisor.view" {
+				t.Errorf("supervisor's view logged as %+v", evs)
+			}
+			e.Do("GET", path, euSup, nil).Want(t, 404)
+			e.Do("GET", fmt.Sprintf("/v1/incidents?org=%d", d1.OrgID), cnSup, nil).Want(t, 200)
+			e.Do("GET", "/v1/incidents", cnSup, nil).Want(t, 400)
+			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/processing", d1.OrgID), euSup, nil).Want(t, 404)
+			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/processing", d1.OrgID), cnSup, nil).Want(t, 200)
 		})
 	}
 }

@@ -15,8 +15,8 @@ func (s *Server) incidentRoutes(mux *http.ServeMux) {
 		return
 	}
 	mux.Handle("POST /v1/incidents", s.auth(s.handleOpenIncident, sluice.RoleOwner))
-	mux.Handle("GET /v1/incidents", s.auth(s.handleListIncidents, sluice.RoleOwner, sluice.RoleAuditor))
-	mux.Handle("GET /v1/incidents/{id}", s.auth(s.handleGetIncident, sluice.RoleOwner, sluice.RoleAuditor))
+	mux.Handle("GET /v1/incidents", s.auth(s.handleListIncidents, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
+	mux.Handle("GET /v1/incidents/{id}", s.auth(s.handleGetIncident, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
 	mux.Handle("PATCH /v1/incidents/{id}", s.auth(s.handleUpdateIncident, sluice.RoleOwner))
 	mux.Handle("POST /v1/incidents/{id}/close", s.auth(s.handleCloseIncident, sluice.RoleOwner))
 }
@@ -84,11 +84,16 @@ func (s *Server) handleCloseIncident(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// handleListIncidents serves GET /v1/incidents: the org's incidents,
-// newest first, overdue clocks marked. Owners and auditors (supervisors)
-// read.
+// handleListIncidents serves GET /v1/incidents[?org=ID]: the org's
+// incidents, newest first, overdue clocks marked. Owners and auditors read
+// their org's; supervisors name an org of their regions with ?org=.
 func (s *Server) handleListIncidents(w http.ResponseWriter, r *http.Request) {
-	xs, err := s.Incidents.Find(r.Context(), 0)
+	org, err := orgParam(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	xs, err := s.Incidents.Find(r.Context(), org, 0)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -99,15 +104,20 @@ func (s *Server) handleListIncidents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, IncidentList{Incidents: xs})
 }
 
-// handleGetIncident serves GET /v1/incidents/{id}. Owners and auditors
-// (supervisors) read.
+// handleGetIncident serves GET /v1/incidents/{id}[?org=ID]. Owners and
+// auditors read their org's; supervisors name an org of their regions.
 func (s *Server) handleGetIncident(w http.ResponseWriter, r *http.Request) {
 	id, err := incidentID(r)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	xs, err := s.Incidents.Find(r.Context(), id)
+	org, err := orgParam(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
+		return
+	}
+	xs, err := s.Incidents.Find(r.Context(), org, id)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
@@ -119,6 +129,19 @@ func incidentID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, sluice.Errorf(sluice.EINVALID, "Incident id %q is not a number.", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+// orgParam returns the ?org= a supervisor names, 0 if none.
+func orgParam(r *http.Request) (int64, error) {
+	v := r.URL.Query().Get("org")
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &sluice.Error{Code: sluice.EINVALID, Field: "org", Message: "org: " + strconv.Quote(v) + " is not an org id."}
 	}
 	return id, nil
 }

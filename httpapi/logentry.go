@@ -36,15 +36,25 @@ func (s *Server) LogEntryHandler(log *auditlog.Log) http.Handler {
 }
 
 // tookPart reports whether the actor of ctx may read event e in full: a
-// supervisor always; an org if it acted, if e is about it, about one of
+// supervisor when the event is about an org of its regions; an org if it acted, if e is about it, about one of
 // its datasets, or about a grant it owns or consumes.
 func (s *Server) tookPart(ctx context.Context, e *sluice.Event) (bool, error) {
 	a := sluice.ActorFromContext(ctx)
+	if a != nil && a.Role == sluice.RoleSupervisor {
+		// A supervisor reads the entries of the orgs in its regions.
+		if s.Supervise == nil {
+			return false, nil
+		}
+		orgs, datasets, err := s.Supervise.Scope(ctx)
+		if err != nil {
+			return false, err
+		}
+		name, _ := e.Object["org"].(string)
+		id, _ := objectID(e, "dataset")
+		return orgs[e.Actor.Org] || orgs[name] || datasets[id], nil
+	}
 	if a == nil || a.Org == nil {
 		return false, nil
-	}
-	if a.Role == sluice.RoleSupervisor {
-		return true, nil
 	}
 	if e.Actor.Org == a.Org.Name {
 		return true, nil

@@ -17,6 +17,7 @@ import (
 	"sluice/processing"
 	"sluice/recordio"
 	"sluice/sharing"
+	"sluice/supervise"
 )
 
 // DefaultMaxBodyBytes bounds an upload. Uploads stream, so the limit is
@@ -80,6 +81,8 @@ type Server struct {
 	AppTypes     AppTypeValidator
 	RecordTypes  DatasetValidator
 	Minimisation MinimisationReporter
+	// The supervisor's reading across orgs (supervisor.go): served when set.
+	Supervise *supervise.Service
 
 	Logger *slog.Logger
 }
@@ -99,11 +102,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /v1/datasets/{id}/records", s.auth(s.handleReadRecords, sluice.RoleOwner, sluice.RoleConsumer))
 	if s.Sharing != nil {
 		s.sharingRoutes(mux)
+		s.catalogRoutes(mux)
 	}
 	s.transferRoutes(mux)
 	s.dutyRoutes(mux)
 	s.incidentRoutes(mux)
 	s.rightsRoutes(mux)
+	if s.Supervise != nil {
+		s.supervisorRoutes(mux)
+	}
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
@@ -146,7 +153,7 @@ func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 			writeError(w, r, s.Logger, sluice.Errorf(sluice.EFORBIDDEN, "A %s key cannot do this.", key.Role))
 			return
 		}
-		ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID})
+		ctx := sluice.NewContextWithActor(r.Context(), &sluice.Actor{Org: key.Org, Role: key.Role, Key: key.ID, Regions: key.Regions})
 		h(w, r.WithContext(ctx))
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/duties"
 )
 
 //go:embed rules/clocks.json
@@ -140,7 +141,9 @@ type Service struct {
 	Rules *Rules
 	Orgs  sluice.OrgService
 	Store sluice.IncidentStore
-	Now   func() time.Time
+	// Events logs supervisors' views; nil: not logged.
+	Events duties.EventAppender
+	Now    func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -320,9 +323,20 @@ func (s *Service) Close(ctx context.Context, id int64) (*sluice.Incident, error)
 	return x, nil
 }
 
-// Find returns the acting org's incidents (id 0: all), newest first.
-func (s *Service) Find(ctx context.Context, id int64) ([]*sluice.Incident, error) {
-	org, err := s.actor(ctx)
+// Find returns the acting org's incidents (id 0: all), newest first; a
+// supervisor names the org (orgID), one of its regions, and its view is
+// logged.
+func (s *Service) Find(ctx context.Context, orgID, id int64) ([]*sluice.Incident, error) {
+	var org *sluice.Org
+	var err error
+	if a := sluice.ActorFromContext(ctx); a != nil && a.Role == sluice.RoleSupervisor {
+		if orgID == 0 {
+			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "org", Message: "org: a supervisor names the org whose incidents to read."}
+		}
+		org, err = duties.FindOrgFor(ctx, s.Orgs, s.Events, orgID, "incidents")
+	} else {
+		org, err = s.actor(ctx)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Transfers: postgres.NewTransferStore(control),
 		Rescoper:  postgres.NewSubjectRescoper(control),
 		Settings:  postgres.NewSettingsService(control),
+		Catalog:   postgres.NewCatalogStore(control),
 		SetNow:    func(now func() time.Time) { control.Now = now },
 		Regions:   map[sluice.Region]sluice.RecordStore{},
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/duties"
 )
 
 // A Record is an organisation's record of processing.
@@ -93,18 +94,18 @@ type Service struct {
 	Purposes  sluice.PurposeService
 	Grants    sluice.GrantService
 	Transfers sluice.TransferStore
-	Now       func() time.Time
+	// Events logs supervisors' views; nil: not logged.
+	Events duties.EventAppender
+	Now    func() time.Time
 }
 
 const pageSize = 1000
 
 // OrgRecord returns org orgID's record of processing. An org sees its own
-// (owners and auditors); the operator any.
+// (owners and auditors), a supervisor those of the orgs of its regions
+// (the view logged), the operator any.
 func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
-	if actor := sluice.OrgIDFromContext(ctx); actor != 0 && actor != orgID {
-		return nil, sluice.Errorf(sluice.ENOTFOUND, "Org %d not found.", orgID)
-	}
-	org, err := s.Orgs.FindOrgByID(ctx, orgID)
+	org, err := duties.FindOrgFor(ctx, s.Orgs, s.Events, orgID, "processing")
 	if err != nil {
 		return nil, err
 	}

@@ -70,7 +70,9 @@ func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 		// may not see ours, in the same words.
 		d, err := sh.findSharedDataset(ctx, g.DatasetID)
 		if err == nil {
-			err = sh.checkBasis(d.Region, g.LegalBasis)
+			if err = sh.checkBasis(d.Region, g.LegalBasis); err == nil {
+				err = sh.checkRequestable(ctx, d)
+			}
 			if err == nil {
 				err = sh.checkSpecialFields(ctx, d, g)
 			}
@@ -87,6 +89,7 @@ func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 		return err
 	}
 	sh.indexGrant(ctx, g)
+	sh.autoApprove(ctx, g)
 	return nil
 }
 

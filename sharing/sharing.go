@@ -70,6 +70,10 @@ type Service struct {
 	// DatasetVisible, if set, hides from an org the datasets of others it
 	// may not see (see DatasetVisibility); nil shows every dataset.
 	DatasetVisible DatasetVisibility
+	// Catalog and Classes keep the sharing catalogue; with Catalog nil
+	// there is none, and no class limits requests.
+	Catalog sluice.CatalogStore
+	Classes *policy.PublicDataClasses
 
 	Logger *slog.Logger
 

@@ -35,6 +35,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Transfers: sqlite.NewTransferStore(control),
 		Rescoper:  sqlite.NewSubjectRescoper(control),
 		Settings:  sqlite.NewSettingsService(control),
+		Catalog:   sqlite.NewCatalogStore(control),
 		SetNow:    func(now func() time.Time) { control.Now = now },
 		Regions:   map[sluice.Region]sluice.RecordStore{},
 	}

@@ -44,6 +44,7 @@ type Stores struct {
 	// Settings are the orgs' own choices (minimisation mode, grace
 	// period after a consent withdrawal).
 	Settings sluice.SettingsService
+	Catalog  sluice.CatalogStore
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 
@@ -69,6 +70,8 @@ type EventReader interface {
 func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Org", func(t *testing.T) { testOrg(t, open(t)) })
 	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
+	t.Run("SupervisorKey", func(t *testing.T) { testSupervisorKey(t, open(t)) })
+	t.Run("Catalog", func(t *testing.T) { testCatalog(t, open(t)) })
 	t.Run("TimeOrder", func(t *testing.T) { testTimeOrder(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("DatasetPurposes", func(t *testing.T) { testDatasetPurposes(t, open(t)) })
@@ -164,6 +167,51 @@ func testTimeOrder(t *testing.T, s *Stores) {
 		if k.ID != ids[i] || !k.CreatedAt.Equal(times[i]) {
 			t.Errorf("key %d: %s created %s, want %s created %s", i, k.ID, k.CreatedAt.Format(time.RFC3339Nano), ids[i], times[i].Format(time.RFC3339Nano))
 		}
+	}
+}
+
+func testSupervisorKey(t *testing.T, s *Stores) {
+	ctx := context.Background()
+	org := MustCreateOrg(t, s, "cn-rides", "CN")
+	owner := &sluice.APIKey{OrgID: org.ID, Role: sluice.RoleOwner}
+	if _, err := s.Keys.CreateKey(ctx, owner); err != nil {
+		t.Fatal(err)
+	}
+	k := &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"EU", "CN", "CN"}}
+	token, err := s.Keys.CreateKey(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Keys.Authenticate(ctx, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != k.ID || got.Role != sluice.RoleSupervisor || got.Org != nil || got.OrgID != 0 || fmt.Sprint(got.Regions) != "[CN EU]" {
+		t.Fatalf("supervisor key: %+v", got)
+	}
+	all, n, err := s.Keys.FindKeys(ctx, sluice.KeyFilter{})
+	if err != nil || n != 2 || len(all) != 2 || all[1].ID != k.ID || fmt.Sprint(all[1].Regions) != "[CN EU]" || all[0].Regions != nil {
+		t.Fatalf("FindKeys: %+v %d %v", all, n, err)
+	}
+	if mine, n, err := s.Keys.FindKeys(ctx, sluice.KeyFilter{OrgID: &org.ID}); err != nil || n != 1 || mine[0].ID != owner.ID {
+		t.Fatalf("FindKeys of the org: %+v %d %v", mine, n, err)
+	}
+	for _, bad := range []*sluice.APIKey{
+		{Role: sluice.RoleSupervisor},
+		{Role: sluice.RoleSupervisor, OrgID: org.ID, Regions: []sluice.Region{"CN"}},
+		{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"cn"}},
+		{Role: sluice.RoleAuditor, OrgID: org.ID, Regions: []sluice.Region{"CN"}},
+	} {
+		_, err := s.Keys.CreateKey(ctx, bad)
+		wantCode(t, err, sluice.EINVALID)
+	}
+	if err := s.Keys.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Keys.Authenticate(ctx, token)
+	wantCode(t, err, sluice.EUNAUTHORIZED)
+	if err := s.Keys.RevokeKey(ctx, k.ID); err != nil {
+		t.Fatalf("second revoke: %v", err)
 	}
 }
 

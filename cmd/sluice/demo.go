@@ -91,7 +91,11 @@ func seedDemo(ctx context.Context, m *Main, w io.Writer) error {
 			first.key, first.id = token, ds.ID
 		}
 	}
+	if err := seedDemoRoles(ctx, m, w, first.id); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nTry:\n")
+	fmt.Fprintf(w, "  the console: %s/ui/ (sign in with any key above)\n", m.URL())
 	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/v1/datasets\n", first.key, m.URL())
 	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' %s/v1/datasets/%d\n", first.key, m.URL(), first.id)
 	fmt.Fprintf(w, "  curl -s -H 'Authorization: Bearer %s' '%s/v1/datasets/%d/records?limit=3'\n\n", first.key, m.URL(), first.id)
@@ -163,4 +167,74 @@ func demoOrders(n int) []byte {
 			i+1, email, name, city, 1+c%120, 5+r.Float64()*200, 1+r.IntN(5))
 	}
 	return []byte(b.String())
+}
+
+// seedDemoRoles adds the other roles to the demo: an auditor of the first
+// org, a consumer org that asked for a grant on the first dataset, and a
+// supervisor of every demo region; and prints their keys.
+func seedDemoRoles(ctx context.Context, m *Main, w io.Writer, datasetID int64) error {
+	first := demoOrgs[0].org.Name
+	orgs, _, err := m.Stores.Orgs.FindOrgs(ctx, sluice.OrgFilter{Name: &first})
+	if err != nil || len(orgs) == 0 {
+		return fmt.Errorf("demo org %s: %v", first, err)
+	}
+	auditor, err := m.Stores.Keys.CreateKey(ctx, &sluice.APIKey{OrgID: orgs[0].ID, Role: sluice.RoleAuditor})
+	if err != nil {
+		return err
+	}
+	name := "cn-research"
+	research := &sluice.Org{Name: name, Region: "CN", Sector: "research"}
+	if found, _, err := m.Stores.Orgs.FindOrgs(ctx, sluice.OrgFilter{Name: &name}); err != nil {
+		return err
+	} else if len(found) > 0 {
+		research = found[0]
+	} else if err := m.Stores.Orgs.CreateOrg(ctx, research); err != nil {
+		return err
+	}
+	ck := &sluice.APIKey{OrgID: research.ID, Role: sluice.RoleConsumer}
+	consumer, err := m.Stores.Keys.CreateKey(ctx, ck)
+	if err != nil {
+		return err
+	}
+	if m.API.Sharing != nil && m.API.Sharing.Catalog != nil {
+		octx := sluice.NewContextWithActor(ctx, &sluice.Actor{Org: orgs[0], Role: sluice.RoleOwner, Key: "demo"})
+		if err := m.API.Sharing.PutCatalogEntry(octx, datasetID, &sluice.CatalogEntry{
+			Sharing: sluice.SharingConditional, Opening: sluice.OpeningClosed,
+			Justification: "trips hold riders' phone numbers, identity numbers and precise locations",
+			LegalBasis:    "PIPL Arts. 13, 23; Shenzhen Data Regulations Arts. 26-27",
+			Conditions:    "de-identified fields only, for a stated public-interest purpose, after the owner's approval",
+		}); err != nil {
+			return err
+		}
+	}
+	if m.API.Sharing != nil {
+		cctx := sluice.NewContextWithActor(ctx, &sluice.Actor{Org: research, Role: sluice.RoleConsumer, Key: ck.ID})
+		p := &sluice.Purpose{Name: "mobility-study", LegalBasis: sluice.LegalBasisContract, Categories: []string{"user.contact"}, RetentionDays: 90}
+		if err := m.API.Sharing.CreatePurpose(cctx, p); err != nil && sluice.ErrorCode(err) != sluice.ECONFLICT {
+			return err
+		}
+		asked, n, err := m.Stores.Grants.FindGrants(cctx, sluice.GrantFilter{ConsumerOrgID: &research.ID, DatasetID: &datasetID, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if n == 0 || len(asked) == 0 {
+			g := &sluice.Grant{DatasetID: datasetID, RequestedFields: []string{"rider_phone"}, Purpose: p.Name,
+				Justification: "city mobility study", DurationDays: 30}
+			if err := m.API.Sharing.CreateGrant(cctx, g); err != nil {
+				return err
+			}
+		}
+	}
+	regions := make([]sluice.Region, 0, len(demoOrgs))
+	for _, d := range demoOrgs {
+		regions = append(regions, d.org.Region)
+	}
+	supervisor, err := m.Stores.Keys.CreateKey(ctx, &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: regions})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "  %-9s auditor key:    %s\n", first, auditor)
+	fmt.Fprintf(w, "  %-9s consumer key:   %s (asked for a grant on dataset %d)\n", name, consumer, datasetID)
+	fmt.Fprintf(w, "  %-9s supervisor key: %s (regions %v)\n", "", supervisor, regions)
+	return nil
 }

@@ -11,9 +11,10 @@ import (
 )
 
 func runOrgCreate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "org create", "org create --name NAME --region CODE [--sector S] [--ciio] [--kind K]", `
+	fs := newFlagSet(env, "org create", "org create --name NAME --region CODE [--sector S] [--ciio] [--kind K] [--public-body] [--answer-days N]", `
 sluice org create --name cn-rides --region CN --sector transport
-sluice org create --name grid-co --region CN --sector energy --ciio`)
+sluice org create --name grid-co --region CN --sector energy --ciio
+sluice org create --name sz-water --region CN --sector water --public-body --answer-days 5`)
 	var o sluice.Org
 	var region string
 	var c StoreConfig
@@ -22,6 +23,9 @@ sluice org create --name grid-co --region CN --sector energy --ciio`)
 	fs.StringVar(&o.Sector, "sector", "", "sector, e.g. transport, finance, health, automotive, energy")
 	fs.BoolVar(&o.CIIO, "ciio", false, "the org is a critical-information-infrastructure operator")
 	fs.StringVar((*string)(&o.Kind), "kind", "company", "company, domestic_authority, foreign_judicial or foreign_law_enforcement: authorities are decided by their own rules (DSL Arts. 35-36)")
+	fs.BoolVar(&o.PublicBody, "public-body", false, "the org is a public management and service body (Shenzhen Data Regulations Art. 2(9)): its new datasets start in the sharing catalogue as conditional, others' as none")
+	fs.IntVar(&o.AnswerDays, "answer-days", 0, "PRC working days in which the org answers a sharing request (Art. 43); 0 is 10")
+	fs.BoolVar(&o.AutoApprove, "auto-approve-unconditional", false, "with --public-body: approve other public bodies' requests for unconditionally shared datasets at once")
 	addStoreFlags(fs, env, &c, false)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -78,17 +82,24 @@ func runOrgList(ctx context.Context, env *Env, args []string) error {
 }
 
 func runKeyCreate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "key create", "key create --org NAME --role owner|consumer|auditor", `
-sluice key create --org cn-rides --role owner`)
-	org := fs.String("org", "", "org name (required)")
-	role := fs.String("role", "", "owner (holds datasets), consumer (reads shared data) or auditor (reads metadata and the audit trail) (required)")
+	fs := newFlagSet(env, "key create", "key create --org NAME --role owner|consumer|auditor | --role supervisor --region CODE...", `
+sluice key create --org cn-rides --role owner
+sluice key create --role supervisor --region CN --region EU`)
+	org := fs.String("org", "", "org name (required, except for a supervisor)")
+	role := fs.String("role", "", "owner (holds datasets), consumer (reads shared data), auditor (reads metadata and the audit trail) or supervisor (reads the metadata of every org in its regions) (required)")
+	var regions []sluice.Region
+	fs.Func("region", "`CODE`: a supervisor's region; repeatable", func(s string) error {
+		regions = append(regions, sluice.Region(s))
+		return nil
+	})
 	var c StoreConfig
 	addStoreFlags(fs, env, &c, false)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *org == "" || *role == "" {
-		fmt.Fprintln(env.Stderr, "sluice key create: --org and --role are required")
+	supervisor := sluice.Role(*role) == sluice.RoleSupervisor
+	if *role == "" || (*org == "") != supervisor {
+		fmt.Fprintln(env.Stderr, "sluice key create: --role is required, with --org, or with --region for a supervisor")
 		return errUsage
 	}
 	s, err := openStores(ctx, &c, true)
@@ -96,17 +107,21 @@ sluice key create --org cn-rides --role owner`)
 		return err
 	}
 	defer s.Close()
-	o, err := findOrgByName(ctx, s, *org)
-	if err != nil {
-		return err
+	k := &sluice.APIKey{Role: sluice.Role(*role), Regions: regions}
+	whose := "regions " + fmt.Sprint(regions)
+	if !supervisor {
+		o, err := findOrgByName(ctx, s, *org)
+		if err != nil {
+			return err
+		}
+		k.OrgID, whose = o.ID, o.Name
 	}
-	k := &sluice.APIKey{OrgID: o.ID, Role: sluice.Role(*role)}
 	token, err := s.Keys.CreateKey(ctx, k)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, token)
-	fmt.Fprintf(env.Stderr, "Created %s key %s for %s. The key is shown only this once: sluice keeps only a hash of it.\n", k.Role, k.ID, o.Name)
+	fmt.Fprintf(env.Stderr, "Created %s key %s for %s. The key is shown only this once: sluice keeps only a hash of it.\n", k.Role, k.ID, whose)
 	return nil
 }
 
@@ -143,13 +158,17 @@ func runKeyList(ctx context.Context, env *Env, args []string) error {
 		return printJSON(env, map[string]any{"keys": keys})
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tORG\tROLE\tCREATED\tREVOKED")
+	fmt.Fprintln(tw, "KEY\tORG\tROLE\tCREATED\tREVOKED\tREGIONS")
 	for _, k := range keys {
 		revoked := "-"
 		if k.RevokedAt != nil {
 			revoked = k.RevokedAt.Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", k.ID, k.OrgID, k.Role, k.CreatedAt.Format("2006-01-02 15:04"), revoked)
+		regions := "-"
+		if len(k.Regions) > 0 {
+			regions = fmt.Sprint(k.Regions)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", k.ID, k.OrgID, k.Role, k.CreatedAt.Format("2006-01-02 15:04"), revoked, regions)
 	}
 	return tw.Flush()
 }

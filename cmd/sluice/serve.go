@@ -15,6 +15,7 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/console"
 	"sluice/duties"
 	"sluice/httpapi"
 	"sluice/incident"
@@ -22,6 +23,7 @@ import (
 	"sluice/recordio"
 	"sluice/residency"
 	"sluice/retention"
+	"sluice/supervise"
 	"sluice/transfer"
 )
 
@@ -165,14 +167,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.API.Duties = &duties.Service{Rules: dutyRules, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Stores: m.Stores.Regions}
 	m.API.Duties.Dates, _ = m.Stores.Orgs.(duties.DateStore)
+	m.API.Duties.Events = m.Stores.Events
 	incRules, err := incident.DefaultRules()
 	if err != nil {
 		return fmt.Errorf("incident rules: %w", err)
 	}
 	m.API.Processing = &processing.Service{Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Purposes: m.Stores.Purposes,
-		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers}
+		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events}
 	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {
-		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st}
+		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st, Events: m.Stores.Events}
 	}
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
@@ -183,6 +186,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err := m.openLog(ctx); err != nil {
 		return err
 	}
+	m.API.Supervise = &supervise.Service{
+		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Grants: m.Stores.Grants, Transfers: m.API.Transfers, Events: m.Stores.Events,
+	}
+	m.API.Mounts["/"] = (&console.Server{
+		Keys: m.Stores.Keys, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Sharing: m.API.Sharing,
+		Transfers: m.API.Transfers, Supervise: m.API.Supervise, Log: m.Log, Catalog: catalog, Logger: m.Logger,
+	}).Handler()
 	limiter := httpapi.NewAuthLimiter()
 	if limiter.TrustedProxies, err = httpapi.ParseTrustedProxies(m.Config.TrustedProxies); err != nil {
 		return err

@@ -30,6 +30,13 @@ func (m *Main) openSharing(ctx context.Context, subjectSecret []byte) error {
 	s := m.Stores
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, m.Records, s.Purposes, s.Grants
 	sh.Consents, sh.Policies, sh.Events, sh.Logger = s.Consents, s.Policies, s.Events, m.Logger
+	if sh.Classes, err = policy.DefaultClasses(); err != nil {
+		return err
+	}
+	sh.Catalog = s.Catalog
+	// Decisions and grant requests about a dataset its owner does not
+	// publish for sharing answer as for one that does not exist.
+	sh.DatasetVisible = sh.CatalogVisible
 	if err := sh.Load(ctx); err != nil {
 		return err
 	}

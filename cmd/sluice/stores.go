@@ -138,6 +138,7 @@ type Stores struct {
 	// Governed sharing.
 	Purposes sluice.PurposeService
 	Grants   sluice.GrantService
+	Catalog  sluice.CatalogStore
 	Consents sluice.ConsentService
 	Policies sluice.PolicyService
 	Events   sharing.EventAppender
@@ -198,6 +199,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Orgs, s.Keys, s.Datasets, s.Ingests = postgres.NewOrgService(db), postgres.NewKeyService(db), postgres.NewDatasetService(db), ingests
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
+		s.Catalog = postgres.NewCatalogStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
 		s.Rescoper = postgres.NewSubjectRescoper(db)
@@ -213,6 +215,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Orgs, s.Keys, s.Datasets, s.Ingests = sqlite.NewOrgService(db), sqlite.NewKeyService(db), sqlite.NewDatasetService(db), ingests
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
+		s.Catalog = sqlite.NewCatalogStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)
 		s.Rescoper = sqlite.NewSubjectRescoper(db)

@@ -36,19 +36,25 @@ func (s *OrgService) CreateOrg(ctx context.Context, o *sluice.Org) error {
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
 		o.CreatedAt = tx.Now
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO orgs (name, region, sector, ciio, kind, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			o.Name, o.Region, o.Sector, o.CIIO, o.Kind, tx.Dialect().Time(o.CreatedAt)).Scan(&o.ID); err != nil {
+			INSERT INTO orgs (name, region, sector, ciio, kind, public_body, answer_days, auto_approve, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			o.Name, o.Region, o.Sector, o.CIIO, o.Kind, o.PublicBody, o.AnswerDays, o.AutoApprove, tx.Dialect().Time(o.CreatedAt)).Scan(&o.ID); err != nil {
 			if err := tx.Dialect().FormatError(err); sluice.ErrorCode(err) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "An org named %q already exists.", o.Name)
 			} else {
 				return err
 			}
 		}
-		_, err := AppendEvent(ctx, tx, &sluice.Event{
-			Action:  sluice.ActionOrgCreate,
-			Object:  map[string]any{"org": o.Name},
-			Details: map[string]any{"region": string(o.Region), "sector": o.Sector, "ciio": o.CIIO, "kind": string(o.Kind)},
-		})
+		details := map[string]any{"region": string(o.Region), "sector": o.Sector, "ciio": o.CIIO, "kind": string(o.Kind)}
+		if o.PublicBody {
+			details["public_body"] = true
+		}
+		if o.AutoApprove {
+			details["auto_approve_unconditional"] = true
+		}
+		if o.AnswerDays > 0 {
+			details["answer_days"] = o.AnswerDays
+		}
+		_, err := AppendEvent(ctx, tx, &sluice.Event{Action: sluice.ActionOrgCreate, Object: map[string]any{"org": o.Name}, Details: details})
 		return err
 	})
 }
@@ -73,7 +79,7 @@ func findOrgs(ctx context.Context, q Querier, filter sluice.OrgFilter) ([]*sluic
 		w.add("name = $?", *v)
 	}
 	query := `
-		SELECT id, name, region, sector, ciio, kind, created_at, COUNT(*) OVER ()
+		SELECT id, name, region, sector, ciio, kind, public_body, answer_days, auto_approve, created_at, COUNT(*) OVER ()
 		FROM orgs WHERE ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -85,7 +91,7 @@ func findOrgs(ctx context.Context, q Querier, filter sluice.OrgFilter) ([]*sluic
 	var n int
 	for rows.Next() {
 		var o sluice.Org
-		if err := rows.Scan(&o.ID, &o.Name, &o.Region, &o.Sector, &o.CIIO, &o.Kind, ScanTime(&o.CreatedAt), &n); err != nil {
+		if err := rows.Scan(&o.ID, &o.Name, &o.Region, &o.Sector, &o.CIIO, &o.Kind, &o.PublicBody, &o.AnswerDays, &o.AutoApprove, ScanTime(&o.CreatedAt), &n); err != nil {
 			return nil, 0, err
 		}
 		orgs = append(orgs, &o)

@@ -161,15 +161,17 @@ func New(tb testing.TB, opts Options) *Env {
 	}
 	e.Duties = &duties.Service{Rules: dutyRules, Orgs: s.Orgs, Datasets: s.Datasets, Stores: s.Regions, Now: e.Clock.Now}
 	e.Duties.Dates, _ = s.Orgs.(duties.DateStore)
+	e.Duties.Events = s.Events
 	e.API.Duties = e.Duties
 	incRules, err := incident.DefaultRules()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.Incidents = &incident.Service{Rules: incRules, Orgs: s.Orgs, Now: e.Clock.Now}
+	e.Incidents = &incident.Service{Rules: incRules, Orgs: s.Orgs, Events: s.Events, Now: e.Clock.Now}
 	e.Incidents.Store, _ = s.Orgs.(sluice.IncidentStore)
 	e.API.Incidents = e.Incidents
-	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers, Now: e.Clock.Now}
+	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers,
+		Events: s.Events, Now: e.Clock.Now}
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)
