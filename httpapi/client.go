@@ -73,8 +73,20 @@ func (c *Client) FindDataset(ctx context.Context, id int64) (*sluice.Dataset, er
 // do sends req with the key and decodes a JSON answer into out, or the
 // JSON error into a *sluice.Error.
 func (c *Client) do(req *http.Request, out any) error {
-	req.Header.Set("Authorization", "Bearer "+c.Key)
 	req.Header.Set("Accept", "application/json")
+	return c.doRaw(req, func(resp *http.Response) error {
+		if w, ok := out.(io.Writer); ok { // a download: the body as it is
+			_, err := io.Copy(w, resp.Body)
+			return err
+		}
+		return json.NewDecoder(resp.Body).Decode(out)
+	})
+}
+
+// doRaw sends req with the key and hands a successful response to ok; an
+// error response becomes a *sluice.Error.
+func (c *Client) doRaw(req *http.Request, ok func(*http.Response) error) error {
+	req.Header.Set("Authorization", "Bearer "+c.Key)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return err
@@ -87,5 +99,5 @@ func (c *Client) do(req *http.Request, out any) error {
 		}
 		return &sluice.Error{Code: e.Error.Code, Message: e.Error.Message, Line: e.Error.Line, Field: e.Error.Field}
 	}
-	return json.NewDecoder(resp.Body).Decode(out)
+	return ok(resp)
 }

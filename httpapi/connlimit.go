@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"container/list"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/http"
@@ -75,6 +76,9 @@ func (l *ConnLimiter) Accept() (net.Conn, error) {
 // ConnState tracks each connection's state; set it as the http.Server's
 // ConnState.
 func (l *ConnLimiter) ConnState(c net.Conn, state http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok { // served over TLS: the conn accepted is beneath
+		c = tc.NetConn()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e, ok := l.conns[c]

@@ -3,8 +3,9 @@
 //
 // # Errors
 //
-// Every error is a JSON object {"error": {"code", "message"}}, with "line"
-// and "field" added when the error points into an uploaded file, and the
+// Every error is a JSON object {"error": {"code", "message", "request_id"}},
+// with "line" and "field" added when the error points into an uploaded file,
+// and the
 // HTTP status that fits the code (see [ErrorStatus]).
 package httpapi
 
@@ -64,6 +65,8 @@ type ErrorBody struct {
 	Message string `json:"message"`
 	Line    int    `json:"line,omitempty"`
 	Field   string `json:"field,omitempty"`
+	// RequestID is the request's Request-Id, to quote when reporting it.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // writeError writes err as JSON with its status. Internal errors are
@@ -86,8 +89,10 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	} else {
 		body = ErrorBody{Code: code, Message: sluice.ErrorMessage(err)}
 	}
+	body.RequestID = w.Header().Get(RequestIDHeader)
 	if code == sluice.EINTERNAL {
-		logger.ErrorContext(r.Context(), "internal error", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+		// The route pattern, never the path: a path may hold a subject key.
+		logger.ErrorContext(r.Context(), "internal error", slog.String("request_id", body.RequestID), slog.String("method", r.Method), slog.String("route", r.Pattern), slog.Any("err", err))
 	}
 	writeJSON(w, ErrorStatus(code), ErrorResponse{Error: body})
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"sluice"
+	"sluice/dsr"
 	"sluice/duties"
 	"sluice/incident"
 	"sluice/processing"
@@ -67,6 +68,9 @@ type Server struct {
 	// Records of processing (duties.go): served when set.
 	Processing *processing.Service
 
+	// Data-subject requests and legal holds (subjectrequest.go): served
+	// when set.
+	SubjectRequests *dsr.Service
 	// AuthLimiter limits failed authentications per client address; nil
 	// for no limit.
 	AuthLimiter *AuthLimiter
@@ -83,6 +87,8 @@ type Server struct {
 	Minimisation MinimisationReporter
 	// The supervisor's reading across orgs (supervisor.go): served when set.
 	Supervise *supervise.Service
+	// Metrics, when set, count requests, ingests and category matches.
+	Metrics *Metrics
 
 	Logger *slog.Logger
 }
@@ -94,6 +100,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /v1/openapi.json", handleOpenAPI)
 	mux.Handle("POST /v1/datasets", s.auth(s.handleCreateDataset, sluice.RoleOwner))
 	mux.Handle("GET /v1/datasets", s.auth(s.handleListDatasets, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
 	mux.Handle("GET /v1/datasets/{id}", s.auth(s.handleGetDataset, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleConsumer))
@@ -107,6 +114,7 @@ func (s *Server) Handler() http.Handler {
 	s.transferRoutes(mux)
 	s.dutyRoutes(mux)
 	s.incidentRoutes(mux)
+	s.subjectRequestRoutes(mux)
 	s.rightsRoutes(mux)
 	if s.Supervise != nil {
 		s.supervisorRoutes(mux)
@@ -117,7 +125,7 @@ func (s *Server) Handler() http.Handler {
 	for pattern, h := range s.Mounts {
 		mux.Handle(pattern, h)
 	}
-	return secure(s.bodyDeadline(mux))
+	return secure(s.bodyDeadline(s.observe(mux)))
 }
 
 // auth authenticates the bearer key and checks its role.
@@ -268,7 +276,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	if max <= 0 {
 		max = DefaultMaxBodyBytes
 	}
-	body := http.MaxBytesReader(w, r.Body, max)
+	body := &countingReader{r: http.MaxBytesReader(w, r.Body, max)}
 	rd, cleanup, err := s.newReader(body, opts)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
@@ -279,6 +287,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
+	}
+	if s.Metrics != nil && !in.Replayed {
+		if after, err := s.Datasets.FindDatasetByID(ctx, d.ID); err == nil {
+			s.Metrics.ingested(in.RecordCount, body.n, d, after)
+		}
 	}
 	s.answerIngest(w, r, in, rd)
 }

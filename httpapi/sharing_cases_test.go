@@ -263,9 +263,16 @@ func TestSharing_Decisions(t *testing.T) {
 	if got := decide(court, cg); got["phone"] != "deny  authority.foreign authority=false" {
 		t.Fatalf("foreign court: %v", got)
 	}
-	eg := grant(euCo, "contract", "", map[string]any{"risk_assessment_ref": "RA-10"})
-	if got := decide(euCo, eg); got["route"] != "deny  important.region authority=false" || got["phone"] != "deny  residency.region authority=false" {
-		t.Fatalf("consumer in another region: %v", got)
+	// A consumer in another region: approving would only look like access
+	// (every read denied by residency.region), so the approval is refused.
+	want(t, f.do("POST", "/v1/purposes", euCo, map[string]any{"name": "duty", "legal_basis": "contract", "retention_days": 30}), 201)
+	var eg sluice.Grant
+	want(t, f.do("POST", "/v1/grants", euCo, map[string]any{
+		"dataset": f.dataset.ID, "fields": []string{"phone", "route"}, "purpose": "duty", "justification": "j", "duration_days": 3,
+	}), 201).Decode(t, &eg)
+	refused := want(t, f.do("POST", fmt.Sprintf("/v1/grants/%d/approve", eg.ID), f.owner, map[string]any{"risk_assessment_ref": "RA-10"}), 400)
+	if body := string(refused.Body); !strings.Contains(body, "residency.region") || !strings.Contains(body, "transfer create") {
+		t.Fatalf("approval for a consumer in another region: %s", body)
 	}
 	// The domestic authority's read is served in the clear and logged as such.
 	r := want(t, f.do("GET", fmt.Sprintf("%s?grant=%d", f.records, pg.ID), police, nil), 200)

@@ -207,17 +207,21 @@ func (sh *Service) autoApprove(ctx context.Context, g *sluice.Grant) {
 
 // CatalogVisible is the DatasetVisibility of the sharing catalogue: an org
 // may know that another org's dataset exists when its owner publishes it
-// for sharing (a class that may be requested), or when the org asks as an
-// authority, whose requests the classes do not limit. Anything else is
+// for sharing (a class that may be requested), when the org holds a grant
+// on it, or when the org asks as an authority, whose requests the classes
+// do not limit. Anything else is
 // answered as a dataset that does not exist (see findSharedDataset).
 func (sh *Service) CatalogVisible(ctx context.Context, asker *sluice.Org, d *sluice.Dataset) bool {
 	if sh.Catalog == nil || sh.Classes == nil || slices.Contains(sh.Classes.ExemptConsumers.Kinds, asker.Kind) {
 		return true
 	}
-	e, err := sh.CatalogEntry(operatorContext(ctx), d)
-	if err != nil {
-		return false
+	if e, err := sh.CatalogEntry(operatorContext(ctx), d); err == nil {
+		if c := sh.Classes.SharingClass(e.Sharing); c != nil && c.Requestable {
+			return true
+		}
 	}
-	c := sh.Classes.SharingClass(e.Sharing)
-	return c != nil && c.Requestable
+	// An org that holds a grant on the dataset knows of it already, even
+	// once its owner stops publishing it.
+	_, n, err := sh.Grants.FindGrants(ctx, sluice.GrantFilter{DatasetID: &d.ID, ConsumerOrgID: &asker.ID, Limit: 1})
+	return err == nil && n > 0
 }

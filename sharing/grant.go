@@ -2,6 +2,7 @@ package sharing
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -117,6 +118,7 @@ func (sh *Service) ApproveGrant(ctx context.Context, id int64, a sluice.GrantApp
 	}
 	if a.Fields != nil {
 		fields := make([]sluice.GrantField, len(a.Fields))
+		var clear []string
 		for i, f := range a.Fields {
 			op, err := policy.ParseOp(f.Op)
 			if err != nil {
@@ -126,8 +128,17 @@ func (sh *Service) ApproveGrant(ctx context.Context, id int64, a sluice.GrantApp
 			if !op.IsZero() {
 				fields[i].Op = op.String()
 			}
+			if op.Kind == policy.OpClear {
+				clear = append(clear, f.Name)
+			}
 		}
 		a.Fields = fields
+		if err := sh.checkClear(ctx, id, clear, a); err != nil {
+			return nil, err
+		}
+	}
+	if err := sh.checkConsumerRegion(ctx, id); err != nil {
+		return nil, err
 	}
 	g, err := sh.Grants.ApproveGrant(ctx, id, a)
 	if err != nil {
@@ -227,4 +238,58 @@ func (sh *Service) checkSpecialFields(ctx context.Context, d *sluice.Dataset, g 
 		}
 	}
 	return nil
+}
+
+// checkClear refuses an approval that names "clear" for a field of
+// personal information without providing identified data: personal data
+// is de-identified before it goes to another party unless an exception
+// applies (Shenzhen Data Regulations Arts. 26–27), and the owner claims
+// the exception with identified_data, not with an operator.
+func (sh *Service) checkClear(ctx context.Context, id int64, names []string, a sluice.GrantApproval) error {
+	if len(names) == 0 || a.IdentifiedData {
+		return nil
+	}
+	g, err := sh.Grants.FindGrantByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if f := d.Field(name); f != nil && f.Personal {
+			return &sluice.Error{Code: sluice.EINVALID, Field: name, Message: fmt.Sprintf(
+				"Field %q holds personal information: it goes to another party de-identified unless an exception applies "+
+					"(Shenzhen Data Regulations Arts. 26–27). Give an operator such as mask or hash, or provide identified data "+
+					"(identified_data, sluice grant approve --identified) with the exception that allows it.", name)}
+		}
+	}
+	return nil
+}
+
+// checkConsumerRegion refuses to approve a grant whose consumer is in
+// another region than the dataset: every read would be denied (records
+// stay in their region; moving them is a cross-border transfer, decided by
+// its own route), so an approval would only look like access.
+func (sh *Service) checkConsumerRegion(ctx context.Context, id int64) error {
+	g, err := sh.Grants.FindGrantByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	d, err := sh.Datasets.FindDatasetByID(operatorContext(ctx), g.DatasetID)
+	if err != nil {
+		return err
+	}
+	consumer, err := sh.Orgs.FindOrgByID(operatorContext(ctx), g.ConsumerOrgID)
+	if err != nil {
+		return err
+	}
+	if consumer.Region == "" || consumer.Region == d.Region {
+		return nil
+	}
+	return sluice.Errorf(sluice.EINVALID,
+		"Grant %d: the consumer's org is in region %s, the dataset in %s. Records stay in their region, so every read through this grant would be refused "+
+			"(rule residency.region: DSL Art. 31; PIPL Art. 38; GDPR Art. 44). Moving records to %s is a cross-border transfer: use sluice transfer create, which decides its route; deny this grant.",
+		g.ID, consumer.Region, d.Region, consumer.Region)
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
 
@@ -196,3 +197,18 @@ func uniqueColumns(msg string) string {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// SchemaVersion returns the number of the last migration of schema
+// (SchemaControl or SchemaRegion) this build applies: the store format it
+// writes.
+func SchemaVersion(schema string) int {
+	names, _ := fs.Glob(migrationFS, "migration/"+schema+"/*.sql")
+	v := 0
+	for _, name := range names {
+		var n int
+		if _, err := fmt.Sscanf(path.Base(name), "%d_", &n); err == nil && n > v {
+			v = n
+		}
+	}
+	return v
+}

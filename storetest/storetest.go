@@ -37,6 +37,11 @@ type Stores struct {
 
 	// Cross-border transfers and their counters (see transfer.go).
 	Transfers sluice.TransferStore
+
+	// Data-subject requests and legal holds (see subjectrequest.go).
+	SubjectRequests sluice.SubjectRequestStore
+	// Dir is the directory of the SQLite files, "" on PostgreSQL.
+	Dir string
 	// Rescoper makes the control store's subject keys org-scoped; the
 	// record stores implement RecordRescoper (see rescope.go).
 	Rescoper SubjectRescoper
@@ -87,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("IngestInDoubt", func(t *testing.T) { testIngestInDoubt(t, open(t)) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, open) })
 	t.Run("Transfers", func(t *testing.T) { testTransfers(t, open) })
+	t.Run("SubjectRequests", func(t *testing.T) { testSubjectRequests(t, open) })
 	t.Run("Rights", func(t *testing.T) { testRights(t, open) })
 }
 

@@ -381,7 +381,13 @@ func TestTransferService_Counters(t *testing.T) {
 	if v.Year != 2026 || v.WindowFrom != "2026-01-01" || v.Counters[0].Count != 30 || v.Counters[1].Count != 0 {
 		t.Fatalf("2026 counters: %+v", v)
 	}
-	wantError(t, ts.do("GET", "/v1/transfers/counters?date=2026-03-09", key, nil), 400, "date")
+	// Year end is a fair question; a later year is not.
+	var end sluice.TransferCounterView
+	want(t, ts.do("GET", "/v1/transfers/counters?date=2026-12-31", key, nil), 200).Decode(t, &end)
+	if end.Date != "2026-12-31" || end.Counters[0].Count != 30 {
+		t.Fatalf("counters as of year end: %+v", end)
+	}
+	wantError(t, ts.do("GET", "/v1/transfers/counters?date=2027-01-01", key, nil), 400, "date")
 
 	ts.clock.Set(time.Date(2027, 1, 1, 8, 0, 0, 0, time.UTC))
 	if v := ts.counters(key); v.Year != 2027 || v.Counters[0].Count != 0 || *v.Counters[0].Headroom != 100000 {

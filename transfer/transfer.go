@@ -764,8 +764,11 @@ func (s *Service) TransferCounters(ctx context.Context, date string) (*sluice.Tr
 		if d, err = route.ParseDate(date); err != nil {
 			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "date", Message: "date: " + sluice.ErrorMessage(err)}
 		}
-		if d > s.today() {
-			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "date", Message: fmt.Sprintf("date: %s is in the future.", d)}
+		// A later day of this year is a fair question (the counters as of
+		// year end): they hold what was exported so far. A later year's
+		// counters start at zero on 1 January and say nothing yet.
+		if today := s.today(); d.Year() > today.Year() {
+			return nil, &sluice.Error{Code: sluice.EINVALID, Field: "date", Message: fmt.Sprintf("date: %s is in a later year; its counters start at zero on 1 January. Ask for a date in %d or earlier.", d, today.Year())}
 		}
 	}
 	v := &sluice.TransferCounterView{OrgID: org.ID, Region: org.Region, Date: d.String(), Year: d.Year()}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"sluice"
@@ -43,13 +42,13 @@ func grantArg(env *Env, fs *flag.FlagSet, name string) (int64, error) {
 }
 
 func runGrantList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "grant list", "grant list [--role owner|consumer] [--status S] [--json]", `
+	fs := newFlagSet(env, "grant list", "grant list [--role owner|consumer] [--status S] [--format F]", `
 export SLUICE_URL=http://127.0.0.1:8080 SLUICE_KEY=sk_...
 sluice grant list --role owner --status pending`)
 	serverURL, key := addClientFlags(fs, env, "owner, consumer or auditor")
 	role := fs.String("role", "", "owner: grants on your datasets; consumer: grants you asked for (default: your key's role)")
 	status := fs.String("status", "", "pending, approved, denied, revoked or expired (default: any)")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -61,20 +60,16 @@ sluice grant list --role owner --status pending`)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env, list)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDATASET\tOWNER\tCONSUMER\tPURPOSE\tBASIS\tSTATUS\tEXPIRES\tFIELDS")
+	var rows [][]string
 	for _, g := range list.Grants {
 		expires := "-"
 		if g.ExpiresAt != nil {
 			expires = g.ExpiresAt.Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", g.ID, g.DatasetID, g.OwnerOrgID, g.ConsumerOrgID,
-			g.Purpose, g.LegalBasis, g.Status, expires, grantFieldsText(g))
+		rows = append(rows, []string{fmt.Sprint(g.ID), fmt.Sprint(g.DatasetID), fmt.Sprint(g.OwnerOrgID), fmt.Sprint(g.ConsumerOrgID),
+			g.Purpose, g.LegalBasis, string(g.Status), expires, grantFieldsText(g)})
 	}
-	return tw.Flush()
+	return out.list(list, list.Grants, []string{"id", "dataset", "owner", "consumer", "purpose", "basis", "status", "expires", "fields"}, rows)
 }
 
 // grantFieldsText renders a grant's fields: "phone=mask(3,4) name".
@@ -91,7 +86,7 @@ func grantFieldsText(g *sluice.Grant) string {
 
 func runGrantRequest(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "grant request", "grant request --dataset ID --fields A,B --purpose NAME --justification TEXT [--days N]", `
-SLUICE_KEY=sk_consumer... sluice grant request --dataset 1 --fields rider_phone,city \
+SLUICE_KEY=sk_consumer... sluice grant request --dataset 1 --fields rider_phone,fare_cny \
   --purpose risk-model --justification "pricing model for ride insurance" --days 90`)
 	serverURL, key := addClientFlags(fs, env, "consumer")
 	var req httpapi.CreateGrantRequest
@@ -128,7 +123,7 @@ SLUICE_KEY=sk_consumer... sluice grant request --dataset 1 --fields rider_phone,
 
 func runGrantApprove(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "grant approve", "grant approve [--fields F=OP,…] [--days N | --expires T] [--risk-assessment REF] GRANT-ID", `
-SLUICE_KEY=sk_owner... sluice grant approve --fields 'rider_phone=mask(3,4),city' --days 30 7`)
+SLUICE_KEY=sk_owner... sluice grant approve --fields 'rider_phone=mask(3,4),fare_cny' --days 30 7`)
 	serverURL, key := addClientFlags(fs, env, "owner")
 	var req httpapi.ApproveGrantRequest
 	fields := fs.String("fields", "", "approve only these fields, each optionally with its operator: clear, mask, mask(H,T), pseudonym, generalize(year|1km|city|band10), redact (default: every requested field, default operators)")

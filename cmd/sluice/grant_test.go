@@ -14,6 +14,7 @@ import (
 func TestCLI_Grant(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 	mustRun := func(env map[string]string, args ...string) string {
 		t.Helper()
 		code, out, errOut := runCLI(t, env, "", args...)

@@ -14,6 +14,7 @@ import (
 func TestCLI_Incident(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "cn-shop", "--region", "CN"); code != 0 {
 		t.Fatalf("org create: %s", errOut)
 	}
@@ -52,6 +53,7 @@ func TestCLI_Incident(t *testing.T) {
 func TestCLI_Reports(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "cn-shop", "--region", "CN"); code != 0 {
 		t.Fatalf("org create: %s", errOut)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,14 +19,15 @@ import (
 )
 
 func runIngest(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "ingest", "ingest --dataset ID [--format F] [--charset C] FILE", `
+	fs := newFlagSet(env, "ingest", "ingest --dataset ID [--input-format F] [--charset C] FILE", `
 export SLUICE_URL=http://127.0.0.1:8080 SLUICE_KEY=sk_...
 sluice ingest --dataset 1 trips.csv
 sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 	serverURL := fs.String("url", envOr(env, "SLUICE_URL", "http://"+DefaultAddr), "server URL (env SLUICE_URL)")
 	key := fs.String("key", env.Getenv("SLUICE_KEY"), "owner API key (env SLUICE_KEY)")
 	dataset := fs.Int64("dataset", 0, "dataset id (required)")
-	format := fs.String("format", "", "csv, tsv, jsonl or parquet (default: from the file name)")
+	format := fs.String("input-format", "", "the file's format: csv, tsv, jsonl or parquet (default: from the file name)")
+	fs.StringVar(format, "format", "", "the same as --input-format (an older spelling)")
 	charset := fs.String("charset", "", "utf-8, utf-16le, utf-16be, gb18030, big5 or latin1 (default: detected by the server)")
 	delimiter := fs.String("delimiter", "", "CSV field `delimiter`: comma, semicolon, tab or pipe (default: sniffed by the server)")
 	batchID := fs.String("batch-id", "", "idempotency key: sending the same upload again with the same `ID` stores nothing twice")
@@ -44,7 +46,7 @@ sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 	if *format == "" {
 		f, ok := recordio.FormatFromPath(path)
 		if !ok {
-			return sluice.Errorf(sluice.EINVALID, "Cannot tell the format of %s from its name: set --format.", path)
+			return sluice.Errorf(sluice.EINVALID, "Cannot tell the format of %s from its name: set --input-format.", path)
 		}
 		*format = string(f)
 	}
@@ -62,12 +64,13 @@ sluice ingest --dataset 2 --charset gb18030 orders.tsv`)
 		body = f
 	}
 	pr := &progressReader{r: body}
+	stop := func() {}
 	if isTerminal(env.Stderr) {
-		stop := pr.show(env.Stderr, size)
-		defer stop()
+		stop = pr.show(env.Stderr, size)
 	}
 	c := httpapi.NewClient(*serverURL, *key)
 	res, err := c.Ingest(ctx, *dataset, pr, httpapi.IngestOptions{Format: *format, Charset: *charset, Delimiter: *delimiter, Size: size, BatchID: *batchID})
+	stop() // the bar is gone before anything else is printed
 	if err != nil {
 		if e := (*sluice.Error)(nil); errors.As(err, &e) && e.Line > 0 {
 			return fmt.Errorf("%s: %s", path, e.Message)
@@ -127,7 +130,8 @@ func (p *progressReader) show(w io.Writer, total int64) (stop func()) {
 			}
 		}
 	}()
-	return func() { close(done); <-finished }
+	var once sync.Once
+	return func() { once.Do(func() { close(done); <-finished }) }
 }
 
 // progressLine renders "[#####.....]  45%  450 MB / 1.0 GB  120 MB/s".

@@ -113,7 +113,7 @@ func runLogKey(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "log key", "log key [--data-dir DIR] [--log-origin ORIGIN]", `
 # Print the key that verifies this server's audit log, for auditors:
 sluice log key
-sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)"
+sluice verify --url http://127.0.0.1:8080/log --log-key "$(sluice log key)"
 
 # The signing key is log.key in the data directory (made at first start).
 # Replicas on one PostgreSQL control store must all hold the same one:
@@ -126,6 +126,9 @@ cp sluice-data/log.key /srv/replica2/sluice-data/log.key`)
 	if fs.NArg() > 0 {
 		fmt.Fprintf(env.Stderr, "sluice log key: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
+	}
+	if err := requireDataDir(*dir); err != nil {
+		return err
 	}
 	k, err := loadLogKey(*dir, *origin)
 	if err != nil {

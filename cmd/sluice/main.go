@@ -26,6 +26,14 @@ type command struct {
 
 // commands lists every subcommand. Keep it sorted by name.
 var commands = []command{
+	{"dsr extend", "extend a subject request's deadline where its law allows, with the reason", runDSRAction("extend", "--reason TEXT REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr extend --reason 'records in twelve systems' 7")},
+	{"dsr file", "file a data-subject request (access, copy, portability, correction, erasure, restriction, explanation)", runDSRFile},
+	{"dsr fulfil", "carry out a verified subject request; --package saves the person's package", runDSRAction("fulfil", "[--package FILE [--format zip|json]] REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr fulfil --package alice.zip 7")},
+	{"dsr lift", "lift the restriction a fulfilled restriction request placed", runDSRAction("lift", "REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr lift 7")},
+	{"dsr list", "list the org's subject requests, overdue first", runDSRList},
+	{"dsr refuse", "refuse a subject request, with the reason (PIPL Art. 50)", runDSRAction("refuse", "--reason TEXT REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr refuse --reason 'identity could not be confirmed' 7")},
+	{"dsr show", "show a subject request; --package saves its package", runDSRShow},
+	{"dsr verify", "record that the person's identity was checked", runDSRAction("verify", "[--evidence TEXT] REQUEST-ID", "SLUICE_KEY=sk_owner... sluice dsr verify --evidence 'ID card seen' 7")},
 	{"grant approve", "approve a pending grant on your dataset, with per-field operators", runGrantApprove},
 	{"grant deny", "deny a pending grant on your dataset, with a reason", runGrantDeny},
 	{"grant list", "list the grants on your datasets or that you asked for", runGrantList},
@@ -35,12 +43,14 @@ var commands = []command{
 	{"incident open", "record a security incident; the server gives the reports due and their clocks", runIncidentOpen},
 	{"incident update", "update an incident: facts, reports made, the PIPL Art. 57 notice", runIncidentUpdate},
 	{"ingest", "upload a file of records into a dataset on a running server", runIngest},
+	{"init", "create a data directory: stores, keys and the audit log's identity", runInit},
 	{"key create", "make an API key for an org (shown once)", runKeyCreate},
 	{"key list", "list API keys (never their secrets)", runKeyList},
 	{"key revoke", "revoke an API key", runKeyRevoke},
 	{"log key", "print the key that verifies the audit log", runLogKey},
 	{"org create", "create an org (a tenant) in its home region", runOrgCreate},
 	{"org list", "list orgs", runOrgList},
+	{"org offboard", "remove an org: its datasets and records (final on disk), grants, keys and consents", runOrgOffboard},
 	{"report duties", "show the org's volume duties (PIPO, compliance audit, important-data processor)", runReportDuties},
 	{"report minimisation", "report fields held beyond the necessary scope of each dataset's app type", runReportMinimisation},
 	{"report processing", "the org's record of processing (GDPR Art. 30, PIPL Arts. 55-56), JSON or HTML", runReportProcessing},
@@ -55,6 +65,7 @@ var commands = []command{
 	{"transfer list", "list the org's transfers", runTransferList},
 	{"transfer revoke", "revoke a transfer", runTransferRevoke},
 	{"transfer route", "decide the legal route for a cross-border transfer", runTransferRoute},
+	{"version", "print the version, commit, build date and data formats", runVersion},
 	{"verify", "verify a transparency log (C2SP tlog-tiles) or a subject's event proofs", runVerify},
 }
 
@@ -82,6 +93,9 @@ func main() {
 
 // Run runs the subcommand named by args and returns the process exit status.
 func Run(ctx context.Context, env *Env, args []string) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	// Local administration acts as the system, which no request can.
 	ctx = sluice.NewSystemContext(ctx)
 	cmd, rest := lookup(args)
@@ -107,7 +121,12 @@ func Run(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	fmt.Fprintf(env.Stderr, "sluice %s: %s\n", cmd.name, errorText(err))
-	return 1
+	// An object the server does not know is "nothing found"; a missing
+	// input file (scan) is an error like any other.
+	if sluice.ErrorCode(err) == sluice.ENOTFOUND && cmd.name != "scan" {
+		return exitNotFound
+	}
+	return exitErr
 }
 
 // lookup finds the longest command name that prefixes args.
@@ -185,11 +204,37 @@ func parseFlags(fs *flag.FlagSet, env *Env, args []string) error {
 			return flag.ErrHelp
 		}
 	}
-	if err := fs.Parse(args); err != nil {
+	// Flags may follow arguments (sluice dataset show 1 --format json), as
+	// in most CLIs; after "--" everything is an argument.
+	var tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return errUsage
+		}
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		pos, rest = append(pos, rest[0]), rest[1:]
+	}
+	if err := fs.Parse(append([]string{"--"}, append(pos, tail...)...)); err != nil {
 		return errUsage
+	}
+	if parsedHook != nil {
+		return parsedHook()
 	}
 	return nil
 }
+
+// parsedHook, when set (by tests), runs once a command's flags parsed; an
+// error it returns stops the command.
+var parsedHook func() error
 
 func indent(s, prefix string) string {
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -36,12 +37,26 @@ func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (
 	return code, out.String(), errb.String()
 }
 
+// mustInit runs sluice init with env, whose SLUICE_DATA_DIR names the
+// directory.
+func mustInit(t *testing.T, env map[string]string) {
+	t.Helper()
+	if code, out, errOut := runCLI(t, env, "", "init"); code != 0 {
+		t.Fatalf("sluice init: %d %q %q", code, out, errOut)
+	}
+}
+
 // MustRunMain starts a server on a random port over a fresh data directory.
 func MustRunMain(t *testing.T, dir string) *Main {
 	t.Helper()
 	m := &Main{Stdout: os.Stdout}
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.Store = StoreConfig{DataDir: dir, Regions: []sluice.Region{"CN", "EU", "US"}}
+	if !isDataDir(dir) {
+		if err := initDataDir(context.Background(), io.Discard, &m.Config.Store, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +85,7 @@ func createDataset(t *testing.T, baseURL, key, name, subject string) string {
 func TestCLI_OrgKeyIngest(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 
 	code, out, errOut := runCLI(t, env, "", "org", "create", "--name", "cn-rides", "--region", "CN", "--sector", "transport")
 	if code != 0 || !strings.Contains(out, "Created org cn-rides") {
@@ -146,6 +162,7 @@ func TestCLI_Help(t *testing.T) {
 func TestMain_Restart(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "clinic", "--region", "CN"); code != 0 {
 		t.Fatal(errOut)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"text/tabwriter"
 
 	"sluice"
 )
@@ -47,12 +46,13 @@ sluice org create --name sz-water --region CN --sector water --public-body --ans
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "Created org %s (id %d) in region %s.\n", o.Name, o.ID, o.Region)
+	noRulesNote(env.Stdout, []sluice.Region{o.Region})
 	return nil
 }
 
 func runOrgList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "org list", "org list [--json]", `sluice org list`)
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs := newFlagSet(env, "org list", "org list [--format F]", `sluice org list`)
+	out := addOutputFlag(fs, env)
 	var c StoreConfig
 	addStoreFlags(fs, env, &c, false)
 	if err := parseFlags(fs, env, args); err != nil {
@@ -67,18 +67,14 @@ func runOrgList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		if orgs == nil {
-			orgs = []*sluice.Org{}
-		}
-		return printJSON(env, map[string]any{"orgs": orgs})
+	if orgs == nil {
+		orgs = []*sluice.Org{}
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tREGION\tSECTOR\tCIIO\tKIND\tCREATED")
+	var rows [][]string
 	for _, o := range orgs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%v\t%s\t%s\n", o.ID, o.Name, o.Region, dash(o.Sector), o.CIIO, o.Kind, o.CreatedAt.Format("2006-01-02 15:04"))
+		rows = append(rows, []string{fmt.Sprint(o.ID), o.Name, string(o.Region), dash(o.Sector), fmt.Sprint(o.CIIO), string(o.Kind), o.CreatedAt.Format("2006-01-02 15:04")})
 	}
-	return tw.Flush()
+	return out.list(map[string]any{"orgs": orgs}, orgs, []string{"id", "name", "region", "sector", "ciio", "kind", "created"}, rows)
 }
 
 func runKeyCreate(ctx context.Context, env *Env, args []string) error {
@@ -126,9 +122,9 @@ sluice key create --role supervisor --region CN --region EU`)
 }
 
 func runKeyList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "key list", "key list [--org NAME] [--json]", `sluice key list --org cn-rides`)
+	fs := newFlagSet(env, "key list", "key list [--org NAME] [--format F]", `sluice key list --org cn-rides`)
 	org := fs.String("org", "", "only this org's keys")
-	asJSON := fs.Bool("json", false, "print JSON")
+	out := addOutputFlag(fs, env)
 	var c StoreConfig
 	addStoreFlags(fs, env, &c, false)
 	if err := parseFlags(fs, env, args); err != nil {
@@ -151,14 +147,10 @@ func runKeyList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		if keys == nil {
-			keys = []*sluice.APIKey{}
-		}
-		return printJSON(env, map[string]any{"keys": keys})
+	if keys == nil {
+		keys = []*sluice.APIKey{}
 	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "KEY\tORG\tROLE\tCREATED\tREVOKED\tREGIONS")
+	var rows [][]string
 	for _, k := range keys {
 		revoked := "-"
 		if k.RevokedAt != nil {
@@ -168,9 +160,9 @@ func runKeyList(ctx context.Context, env *Env, args []string) error {
 		if len(k.Regions) > 0 {
 			regions = fmt.Sprint(k.Regions)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", k.ID, k.OrgID, k.Role, k.CreatedAt.Format("2006-01-02 15:04"), revoked, regions)
+		rows = append(rows, []string{k.ID, fmt.Sprint(k.OrgID), string(k.Role), k.CreatedAt.Format("2006-01-02 15:04"), revoked, regions})
 	}
-	return tw.Flush()
+	return out.list(map[string]any{"keys": keys}, keys, []string{"key", "org", "role", "created", "revoked"}, rows)
 }
 
 func runKeyRevoke(ctx context.Context, env *Env, args []string) error {

@@ -140,6 +140,7 @@ type storeSetup struct {
 }
 
 func sqliteSetup(t *testing.T, dir string) *storeSetup {
+	mustInit(t, map[string]string{"SLUICE_DATA_DIR": dir, "SLUICE_REGIONS": "CN"})
 	return &storeSetup{
 		name:  "sqlite",
 		flags: []string{"--data-dir", dir, "--regions", "CN"},
@@ -161,6 +162,7 @@ func sqliteSetup(t *testing.T, dir string) *storeSetup {
 // PostgreSQL databases; it skips the test without SLUICE_TEST_POSTGRES.
 func postgresSetup(t *testing.T, dir string) *storeSetup {
 	control, cn := mustCreatePostgres(t), mustCreatePostgres(t)
+	mustInit(t, map[string]string{"SLUICE_DATA_DIR": dir, "SLUICE_REGIONS": "CN", "SLUICE_CONTROL_DSN": control, "SLUICE_REGION_CN": cn})
 	return &storeSetup{
 		name:  "postgres",
 		flags: []string{"--data-dir", dir, "--regions", "CN", "--control-dsn", control, "--region", "CN=" + cn},

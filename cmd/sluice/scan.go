@@ -469,7 +469,7 @@ func startProgress(env *Env, p *scan.Progress) func(final bool) {
 	}
 	var mu sync.Mutex
 	done := make(chan struct{})
-	shown := false
+	shown, stopped := false, false
 	start := time.Now()
 	go func() {
 		t := time.NewTicker(200 * time.Millisecond)
@@ -484,6 +484,10 @@ func startProgress(env *Env, p *scan.Progress) func(final bool) {
 				continue
 			}
 			mu.Lock()
+			if stopped { // stopped while this tick waited: draw nothing more
+				mu.Unlock()
+				return
+			}
 			total, n := p.Total.Load(), p.Done.Load()
 			secs := time.Since(start).Seconds()
 			rate := float64(n) / secs / 1e6
@@ -505,6 +509,7 @@ func startProgress(env *Env, p *scan.Progress) func(final bool) {
 			fmt.Fprint(f, "\r\033[K")
 			shown = false
 		}
+		stopped = stopped || final
 		mu.Unlock()
 		if final {
 			once.Do(func() { close(done) })

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +51,10 @@ type ServeConfig struct {
 	// RetentionInterval is how often the retention job runs; 0 is
 	// retention.DefaultInterval, negative never.
 	RetentionInterval time.Duration
+	MetricsAddr       string // where /metrics is served; "" serves none
+	TLSCert           string // PEM certificate (chain) file; with TLSKey, serve HTTPS
+	TLSKey            string // PEM private key file
+	LogFormat         string // text or json
 }
 
 // Main is a running server: its stores, its HTTP server and its listener.
@@ -65,9 +70,15 @@ type Main struct {
 	Log      *auditlog.Log // see openLog
 	Listener net.Listener
 
+	// MetricsListener serves /metrics when Config.MetricsAddr is set.
+	MetricsListener net.Listener
+	metricsHTTP     *http.Server
+
 	http    *http.Server
 	gate    *gate
 	cancel  context.CancelCauseFunc // cancels requests under way; see drain
+	tls     *certReloader
+	stopHUP func()
 	lock    io.Closer
 	errCh   chan error
 	stopLog func()
@@ -77,7 +88,12 @@ type Main struct {
 }
 
 // URL returns the server's base URL.
-func (m *Main) URL() string { return "http://" + m.Listener.Addr().String() }
+func (m *Main) URL() string {
+	if m.tls != nil {
+		return "https://" + m.Listener.Addr().String()
+	}
+	return "http://" + m.Listener.Addr().String()
+}
 
 // Open locks the data directory (when it holds SQLite stores), opens and
 // migrates the stores, finishes or undoes ingests a crash left half done,
@@ -193,6 +209,16 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Keys: m.Stores.Keys, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Sharing: m.API.Sharing,
 		Transfers: m.API.Transfers, Supervise: m.API.Supervise, Log: m.Log, Catalog: catalog, Logger: m.Logger,
 	}).Handler()
+	if m.Config.MetricsAddr != "" {
+		if err := m.openMetrics(); err != nil {
+			return err
+		}
+	}
+	m.API.SubjectRequests = newSubjectRequests(m.Stores, secret)
+	m.API.SubjectRequests.Log, m.API.SubjectRequests.Logger = m.Log, m.Logger
+	if _, err := m.API.SubjectRequests.Sweep(ctx); err != nil {
+		return fmt.Errorf("remove records of deleted datasets: %w", err)
+	}
 	limiter := httpapi.NewAuthLimiter()
 	if limiter.TrustedProxies, err = httpapi.ParseTrustedProxies(m.Config.TrustedProxies); err != nil {
 		return err
@@ -204,6 +230,15 @@ func (m *Main) Open(ctx context.Context) (err error) {
 
 // listen starts serving the gate: /healthz at once, the API once ready.
 func (m *Main) listen() (err error) {
+	if (m.Config.TLSCert == "") != (m.Config.TLSKey == "") {
+		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
+	if m.Config.TLSCert != "" {
+		if m.tls, err = newCertReloader(m.Config.TLSCert, m.Config.TLSKey); err != nil {
+			return err
+		}
+		m.stopHUP = m.tls.watchHUP(m.Logger)
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -221,6 +256,10 @@ func (m *Main) listen() (err error) {
 		ConnState:         limited.ConnState,
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}
+	if m.tls != nil {
+		m.http.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: m.tls.getCertificate}
+		m.Listener = tls.NewListener(limited, m.http.TLSConfig)
+	}
 	m.errCh = make(chan error, 1)
 	go func() { m.errCh <- m.http.Serve(m.Listener) }()
 	return nil
@@ -237,6 +276,11 @@ func (m *Main) Close() error {
 		}
 		errs = append(errs, drain(m.http, m.gate, m.cancel, timeout))
 		m.http = nil
+	}
+	errs = append(errs, m.closeMetrics())
+	if m.stopHUP != nil {
+		m.stopHUP()
+		m.stopHUP = nil
 	}
 	m.closeSharing()
 	m.closeRights()
@@ -272,6 +316,10 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 	fs.StringVar(&m.Config.Catalog, "catalog", env.Getenv("SLUICE_CATALOG"), "JSON catalog `FILE` of extra categories and detectors, merged over the built-in one (env SLUICE_CATALOG)")
 	fs.DurationVar(&m.Config.RetentionInterval, "retention-interval", retention.DefaultInterval, "how often the retention job deletes expired records; negative: never (run sluice retention run instead)")
 	fs.StringVar(&m.Config.LogOrigin, "log-origin", env.Getenv("SLUICE_LOG_ORIGIN"), "origin of the audit log, fixed when its key is made at first start (default <host name>/log) (env SLUICE_LOG_ORIGIN)")
+	fs.StringVar(&m.Config.MetricsAddr, "metrics-addr", env.Getenv("SLUICE_METRICS_ADDR"), "serve Prometheus metrics at http://`ADDR`/metrics, on a listener of their own; empty serves none (env SLUICE_METRICS_ADDR)")
+	fs.StringVar(&m.Config.TLSCert, "tls-cert", env.Getenv("SLUICE_TLS_CERT"), "serve HTTPS with this PEM certificate `FILE` (chain first the server's); read again on SIGHUP (env SLUICE_TLS_CERT)")
+	fs.StringVar(&m.Config.TLSKey, "tls-key", env.Getenv("SLUICE_TLS_KEY"), "the certificate's PEM private key `FILE` (env SLUICE_TLS_KEY)")
+	fs.StringVar(&m.Config.LogFormat, "log-format", envOr(env, "SLUICE_LOG_FORMAT", "text"), "log lines as text or json, on stderr (env SLUICE_LOG_FORMAT)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -279,7 +327,22 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 		fmt.Fprintf(env.Stderr, "sluice serve: unexpected argument %q\n", fs.Arg(0))
 		return errUsage
 	}
-	m.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	switch m.Config.LogFormat {
+	case "text":
+		m.Logger = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	case "json":
+		m.Logger = slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	default:
+		fmt.Fprintf(env.Stderr, "sluice serve: --log-format is text or json, not %q\n", m.Config.LogFormat)
+		return errUsage
+	}
+	if m.Config.Demo && !isDataDir(m.Config.Store.DataDir) {
+		fmt.Fprintf(env.Stdout, "No data directory at %s: making a fresh one for the demo.\n", m.Config.Store.DataDir)
+		if err := initDataDir(ctx, env.Stdout, &m.Config.Store, m.Config.LogOrigin); err != nil {
+			return err
+		}
+		fmt.Fprintln(env.Stdout)
+	}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -290,6 +353,10 @@ sluice serve --addr :8080 --control-dsn postgres://db/sluice \
 		fmt.Fprintf(env.Stdout, "  region %-4s    %s\n", r, describeStore(m.Config.Store.RegionDSNs[r], m.Config.Store.DataDir+"/region-"+strings.ToLower(string(r))+".db"))
 	}
 	fmt.Fprintf(env.Stdout, "  audit log:     %s/log (verifier key %s)\n", m.URL(), m.Log.Key.VerifierKey)
+	noRulesNote(env.Stdout, m.Config.Store.Regions)
+	if m.MetricsListener != nil {
+		fmt.Fprintf(env.Stdout, "  metrics:       http://%s/metrics\n", m.MetricsListener.Addr())
+	}
 	if m.Config.Demo {
 		if err := seedDemo(ctx, m, env.Stdout); err != nil {
 			return fmt.Errorf("demo: %w", err)

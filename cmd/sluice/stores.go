@@ -37,6 +37,7 @@ type StoreConfig struct {
 	Grader sluice.DatasetGrader
 
 	parseRegions func() error // set by addStoreFlags; fills Regions after parsing
+	init         bool         // sluice init: the data directory may be new
 }
 
 // addStoreFlags registers the store flags, with their environment
@@ -49,6 +50,7 @@ func addStoreFlags(fs *flag.FlagSet, env *Env, c *StoreConfig, recordStores bool
 	c.RegionDSNs = map[sluice.Region]string{}
 	c.Regions = nil
 	regions := envOr(env, "SLUICE_REGIONS", joinRegions(sluice.DefaultRegions))
+	regionsSet := env.Getenv("SLUICE_REGIONS") != ""
 	for _, kv := range environ(env) {
 		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "SLUICE_REGION_") && v != "" {
 			c.RegionDSNs[sluice.Region(strings.TrimPrefix(k, "SLUICE_REGION_"))] = v
@@ -57,7 +59,7 @@ func addStoreFlags(fs *flag.FlagSet, env *Env, c *StoreConfig, recordStores bool
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory of the embedded SQLite stores and the server's keys (env SLUICE_DATA_DIR)")
 	fs.StringVar(&c.ControlDSN, "control-dsn", c.ControlDSN, "PostgreSQL URL of the control store; empty keeps it in SQLite under --data-dir (env SLUICE_CONTROL_DSN)")
 	fs.Func("regions", "comma-separated region codes to serve (env SLUICE_REGIONS) (default "+regions+")", func(s string) error {
-		regions = s
+		regions, regionsSet = s, true
 		return nil
 	})
 	if recordStores {
@@ -75,6 +77,12 @@ func addStoreFlags(fs *flag.FlagSet, env *Env, c *StoreConfig, recordStores bool
 	}
 	c.parseRegions = func() error {
 		c.Regions = nil
+		if !regionsSet {
+			// The regions sluice init was given, unless told otherwise.
+			if info, err := readDataDirInfo(c.DataDir); err == nil && info != nil && len(info.Regions) > 0 {
+				regions = joinRegions(info.Regions)
+			}
+		}
 		for _, code := range strings.Split(regions, ",") {
 			r := sluice.Region(strings.TrimSpace(code))
 			if r == "" {
@@ -135,6 +143,9 @@ type Stores struct {
 	Transfers sluice.TransferStore
 	Settings  sluice.SettingsService
 
+	// Data-subject requests and legal holds.
+	SubjectRequests sluice.SubjectRequestStore
+
 	// Governed sharing.
 	Purposes sluice.PurposeService
 	Grants   sluice.GrantService
@@ -179,8 +190,10 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 			return nil, err
 		}
 	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if !c.init {
+		if err := requireDataDir(c.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	s := &Stores{Regions: map[sluice.Region]sluice.RecordStore{}}
 	defer func() {
@@ -200,6 +213,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
 		s.Catalog = postgres.NewCatalogStore(db)
+		s.SubjectRequests = postgres.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
 		s.Rescoper = postgres.NewSubjectRescoper(db)
@@ -216,6 +230,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
 		s.Catalog = sqlite.NewCatalogStore(db)
+		s.SubjectRequests = sqlite.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)
 		s.Rescoper = sqlite.NewSubjectRescoper(db)
@@ -233,7 +248,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 			s.closers = append(s.closers, db)
 			s.Regions[r] = postgres.NewRecordStore(db, r)
 		} else {
-			db := sqlite.NewRegionDB(filepath.Join(c.DataDir, "region-"+strings.ToLower(string(r))+".db"))
+			db := sqlite.NewRegionDB(regionPath(c.DataDir, r))
 			if err := db.Open(); err != nil {
 				return nil, fmt.Errorf("record store of %s: %w", r, err)
 			}
@@ -248,8 +263,8 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 // second server cannot open the same SQLite stores. The lock goes with the
 // process, however it ends.
 func lockDataDir(dir string) (io.Closer, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if err := requireDataDir(dir); err != nil {
+		return nil, err
 	}
 	path := filepath.Join(dir, "LOCK")
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)

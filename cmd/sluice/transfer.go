@@ -8,7 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"sluice"
 	"sluice/httpapi"
@@ -54,7 +54,7 @@ func splitList(s string) []string {
 func runTransferCreate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlagSet(env, "transfer create", "transfer create --dataset ID --fields F,… --country CC --recipient NAME [flags]", `
 export SLUICE_URL=http://127.0.0.1:8080 SLUICE_KEY=sk_...
-sluice transfer create --dataset 1 --fields phone,city --country US --recipient "Acme Inc." --legal-basis contract
+sluice transfer create --dataset 1 --fields rider_phone,fare_cny --country US --recipient "Acme Inc." --legal-basis contract
 sluice transfer create --dataset 2 --fields name --country SG --recipient "Acme Pte" --exemption hr --justification "payroll of staff seconded to Singapore"`)
 	client := transferClient(fs, env)
 	var req sluice.TransferRequest
@@ -135,12 +135,12 @@ func orOpen(s string) string {
 }
 
 func runTransferList(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "transfer list", "transfer list [--status S] [--json]", `
+	fs := newFlagSet(env, "transfer list", "transfer list [--status S] [--format F]", `
 sluice transfer list
 sluice transfer list --status awaiting_evidence`)
 	client := transferClient(fs, env)
 	status := fs.String("status", "", "only transfers in this `status`")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -152,16 +152,12 @@ sluice transfer list --status awaiting_evidence`)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env, l)
-	}
-	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tROUTE\tDATASET\tTO\tRECIPIENT\tPEOPLE\tDATE\tEXPIRES")
+	var rows [][]string
 	for _, t := range l.Transfers {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%d\t%s\t%s\n", t.ID, t.Status, t.Decision.Route, t.DatasetID,
-			t.DestinationCountry, t.Recipient, t.Facts.Subjects, t.Date, t.ExpiresOn)
+		rows = append(rows, []string{fmt.Sprint(t.ID), string(t.Status), t.Decision.Route, fmt.Sprint(t.DatasetID),
+			t.DestinationCountry, t.Recipient, fmt.Sprint(t.Facts.Subjects), t.Date, dash(t.ExpiresOn)})
 	}
-	return tw.Flush()
+	return out.list(l, l.Transfers, []string{"id", "status", "route", "dataset", "to", "recipient", "people", "date", "expires"}, rows)
 }
 
 func runTransferEvidence(ctx context.Context, env *Env, args []string) error {
@@ -242,12 +238,12 @@ sluice transfer export --format jsonl --fields phone 3 > acme.jsonl`)
 }
 
 func runTransferCounters(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "transfer counters", "transfer counters [--date DATE] [--json]", `
+	fs := newFlagSet(env, "transfer counters", "transfer counters [--date DATE] [--format F]", `
 sluice transfer counters
-sluice transfer counters --date 2026-12-31 --json`)
+sluice transfer counters --date 2026-12-31 --format json`)
 	client := transferClient(fs, env)
-	date := fs.String("date", "", "the `date` to count on (default today)")
-	asJSON := fs.Bool("json", false, "print the server's JSON answer")
+	date := fs.String("date", "", "the `date` to count on, up to the end of this year (default today)")
+	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
@@ -259,10 +255,25 @@ sluice transfer counters --date 2026-12-31 --json`)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return printJSON(env, v)
+	f, err := out.resolve()
+	if err != nil {
+		return err
+	}
+	if f != "table" {
+		var rows [][]string
+		for _, line := range v.Counters {
+			headroom, next := "", ""
+			if line.Headroom != nil {
+				headroom, next = fmt.Sprint(*line.Headroom), line.NextRoute
+			}
+			rows = append(rows, []string{v.Date, line.Counter, fmt.Sprint(line.Count), headroom, next})
+		}
+		return out.write(f, v, v.Counters, []string{"date", "counter", "count", "headroom", "next_route"}, rows)
 	}
 	fmt.Fprintf(env.Stdout, "People exported by org %d (region %s), counted since %s:\n", v.OrgID, v.Region, orOpen(v.WindowFrom))
+	if today := time.Now().UTC().Format("2006-01-02"); v.Date > today {
+		fmt.Fprintf(env.Stdout, "(as of %s: the exports made so far; any made before then add to these)\n", v.Date)
+	}
 	for _, line := range v.Counters {
 		next := "no limit ahead"
 		if line.Headroom != nil {

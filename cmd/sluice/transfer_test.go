@@ -10,6 +10,7 @@ import (
 func TestCLI_Transfer(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"SLUICE_DATA_DIR": dir}
+	mustInit(t, env)
 	if code, _, errOut := runCLI(t, env, "", "org", "create", "--name", "cn-rides", "--region", "CN"); code != 0 {
 		t.Fatalf("org create: %s", errOut)
 	}
@@ -40,7 +41,7 @@ func TestCLI_Transfer(t *testing.T) {
 	if code != 0 || err != nil || len(rows) != 4 || rows[0][1] != "fare" || !strings.Contains(errOut, "Exported 3 records of 3 people") {
 		t.Fatalf("transfer export: %d %q %q", code, out, errOut)
 	}
-	if code, out, _ = runCLI(t, cenv, "", "transfer", "counters"); code != 0 || !strings.Contains(out, "99997 more before SCC_OR_CERT") {
+	if code, out, _ = runCLI(t, cenv, "", "transfer", "counters", "--format", "table"); code != 0 || !strings.Contains(out, "99997 more before SCC_OR_CERT") {
 		t.Fatalf("transfer counters: %d %q", code, out)
 	}
 	code, _, errOut = runCLI(t, cenv, "", "transfer", "evidence", "--kind", "scc_filing", "--reference", "F-1",

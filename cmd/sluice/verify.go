@@ -21,22 +21,23 @@ import (
 const verifyTimeout = time.Minute
 
 func runVerify(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "verify", "verify --url URL --key VKEY [--state FILE] [--entries] | --key VKEY --proof FILE", `
+	fs := newFlagSet(env, "verify", "verify --url URL --log-key VKEY [--state FILE] [--entries] | --log-key VKEY --proof FILE", `
 # Check a log's checkpoint and every tile, remembering the checkpoint so that
 # the next run detects a rollback or a fork:
-sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)" --state log.state
+sluice verify --url http://127.0.0.1:8080/log --log-key "$(sluice log key)" --state log.state
 
 # Also check every public entry against the tree:
-sluice verify --url http://127.0.0.1:8080/log --key sluice.example/log+1a2b3c4d+AbC… --entries
+sluice verify --url http://127.0.0.1:8080/log --log-key sluice.example/log+1a2b3c4d+AbC… --entries
 
 # And every full entry an API key may read against its public commitment
 # (the key from --api-key or SLUICE_API_KEY):
 SLUICE_API_KEY=sk_… sluice verify --url http://127.0.0.1:8080/log --key "$(sluice log key)" --entries
 
 # Check a file from GET /v1/subjects/{subject_key}/events, offline:
-sluice verify --key key.txt --proof events.json`)
+sluice verify --log-key key.txt --proof events.json`)
 	url := fs.String("url", "", "the log's URL prefix, e.g. http://127.0.0.1:8080/log (any C2SP tlog-tiles log)")
-	keyArg := fs.String("key", "", "the log's verifier key (name+hash+base64), or a file holding it (required)")
+	keyArg := fs.String("log-key", "", "the log's verifier key (name+hash+base64), or a file holding it (required)")
+	fs.StringVar(keyArg, "key", "", "the same as --log-key (an older spelling)")
 	state := fs.String("state", "", "file with the last checkpoint verified: checked for consistency, then replaced")
 	entries := fs.Bool("entries", false, "check every public entry against the tree too, and, with an API key, every full entry the key may read against its commitment")
 	apiKeyArg := fs.String("api-key", "", "API key to read full entries with (default $SLUICE_API_KEY)")
@@ -46,7 +47,7 @@ sluice verify --key key.txt --proof events.json`)
 		return err
 	}
 	if fs.NArg() > 0 || *keyArg == "" || (*url == "") == (*proof == "") {
-		fmt.Fprintln(env.Stderr, "sluice verify: give --key, and either --url or --proof")
+		fmt.Fprintln(env.Stderr, "sluice verify: give --log-key, and either --url or --proof")
 		return errUsage
 	}
 	v, err := readVerifier(*keyArg)
@@ -154,7 +155,7 @@ func readVerifier(arg string) (note.Verifier, error) {
 	}
 	b, err := os.ReadFile(arg)
 	if err != nil {
-		return nil, fmt.Errorf("--key %q is neither a verifier key (name+hash+base64) nor a readable file", arg)
+		return nil, fmt.Errorf("--log-key %q is neither a verifier key (name+hash+base64) nor a readable file", arg)
 	}
 	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
 	if err != nil {

@@ -70,7 +70,7 @@ func TestVerify(t *testing.T) {
 	}
 
 	t.Run("OK", func(t *testing.T) {
-		code, out, errOut := runCLI(t, nil, "", "verify", "--url", logURL, "--key", vkey, "--state", state, "--entries")
+		code, out, errOut := runCLI(t, nil, "", "verify", "--url", logURL, "--log-key", vkey, "--state", state, "--entries")
 		if code != 0 || !strings.HasPrefix(out, "OK size=300 root=") {
 			t.Fatalf("verify: %d %q %q", code, out, errOut)
 		}

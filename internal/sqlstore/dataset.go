@@ -131,7 +131,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	query := `
 		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at,
 			app_type, retention_days, record_type, key_field, COUNT(*) OVER ()
-		FROM datasets WHERE ` + w.String() + ` ORDER BY id`
+		FROM datasets WHERE deleted_at IS NULL AND ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
 	if err != nil {

@@ -42,11 +42,15 @@ func (s *RecordStore) PendingIngests(ctx context.Context) ([]int64, error) {
 
 // FindRecords returns visible records of a dataset in ID order.
 func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([]*sluice.Record, error) {
+	cond, err := s.restriction(ctx, f.DatasetID)
+	if err != nil {
+		return nil, err
+	}
 	w := where{args: []any{f.DatasetID, f.After, sluice.IngestCommitted}}
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
+		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3`+cond+`
 		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
 	if err != nil {
 		return nil, err
@@ -82,10 +86,14 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 	if through <= 0 {
 		through = 1<<63 - 1
 	}
+	cond, err := s.restriction(ctx, datasetID)
+	if err != nil {
+		return nil, nil, err
+	}
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT r.id, r.subject_key
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
 		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
 	if err != nil {
 		return nil, nil, err
@@ -125,10 +133,14 @@ func (s *RecordStore) EachSubject(ctx context.Context, datasetID, after, through
 }
 
 func (s *RecordStore) subjectPage(ctx context.Context, datasetID int64, after *int64, through int64, fn func(id int64, key string) error) (int, error) {
+	cond, err := s.restriction(ctx, datasetID)
+	if err != nil {
+		return 0, err
+	}
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT r.id, r.subject_key
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
 		ORDER BY r.id LIMIT $5`, datasetID, *after, through, sluice.IngestCommitted, subjectPage)
 	if err != nil {
 		return 0, err

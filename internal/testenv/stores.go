@@ -74,7 +74,8 @@ func openSQLite(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores {
 		Ingests: ingests, Events: sqlite.NewEventService(control), Log: sqlite.NewLogStore(control),
 		Purposes: sqlite.NewPurposeService(control), Grants: sqlite.NewGrantService(control), Consents: sqlite.NewConsentService(control),
 		Policies: sqlite.NewPolicyService(control), Transfers: sqlite.NewTransferStore(control), Rescoper: sqlite.NewSubjectRescoper(control), Settings: sqlite.NewSettingsService(control),
-		Catalog: sqlite.NewCatalogStore(control),
+		Catalog:         sqlite.NewCatalogStore(control),
+		SubjectRequests: sqlite.NewSubjectRequestStore(control), Dir: dir,
 		SetNow:  func(now func() time.Time) { control.Now = now },
 		Regions: map[sluice.Region]sluice.RecordStore{},
 	}
@@ -119,9 +120,10 @@ func openPostgres(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores 
 		Ingests: ingests, Events: postgres.NewEventService(control), Log: postgres.NewLogStore(control),
 		Purposes: postgres.NewPurposeService(control), Grants: postgres.NewGrantService(control), Consents: postgres.NewConsentService(control),
 		Policies: postgres.NewPolicyService(control), Transfers: postgres.NewTransferStore(control), Rescoper: postgres.NewSubjectRescoper(control), Settings: postgres.NewSettingsService(control),
-		Catalog: postgres.NewCatalogStore(control),
-		SetNow:  func(now func() time.Time) { control.Now = now },
-		Regions: map[sluice.Region]sluice.RecordStore{},
+		Catalog:         postgres.NewCatalogStore(control),
+		SetNow:          func(now func() time.Time) { control.Now = now },
+		Regions:         map[sluice.Region]sluice.RecordStore{},
+		SubjectRequests: postgres.NewSubjectRequestStore(control),
 	}
 	dsns := map[sluice.Region]string{}
 	for _, r := range Regions {

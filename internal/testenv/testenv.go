@@ -20,6 +20,7 @@ import (
 	"sluice"
 	"sluice/auditlog"
 	"sluice/classify"
+	"sluice/dsr"
 	"sluice/duties"
 	"sluice/httpapi"
 	"sluice/incident"
@@ -107,8 +108,9 @@ type Env struct {
 	API       *httpapi.Server
 	Log       *auditlog.Log
 
-	Minimisation *minimisation.Service
-	Retention    *retention.Service
+	SubjectRequests *dsr.Service
+	Minimisation    *minimisation.Service
+	Retention       *retention.Service
 }
 
 // New starts an Env, and stops it when the test ends.
@@ -181,6 +183,13 @@ func New(tb testing.TB, opts Options) *Env {
 		tb.Fatal(err)
 	}
 	e.Log = auditlog.New(s.Log, lkey)
+	e.SubjectRequests = &dsr.Service{
+		Datasets: s.Datasets, Requests: s.SubjectRequests, Stores: s.Regions, Consents: s.Consents,
+		Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers, Orgs: s.Orgs, Log: e.Log,
+		Keyer: func(org int64) *sluice.SubjectKeyer { return sluice.NewOrgSubjectKeyer(e.Secret, org) },
+		Now:   e.Clock.Now,
+	}
+	e.API.SubjectRequests = e.SubjectRequests
 	e.API.Mounts = map[string]http.Handler{
 		"/log/":                                 http.StripPrefix("/log", e.Log.Handler()),
 		"GET /v1/subjects/{subject_key}/events": e.API.SubjectEventsHandler(e.Log),
