@@ -66,16 +66,22 @@ func (s *syncBuffer) String() string {
 
 var servingRE = regexp.MustCompile(`sluice serving on (http://\S+)`)
 
-// sqliteEnv keeps the stores of regions CN and EU under dir.
-func sqliteEnv(dir string) []string {
-	return []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU"}
+// sqliteEnv keeps the stores of regions CN and EU under dir, which
+// sluice init makes a data directory.
+func sqliteEnv(t *testing.T, dir string) []string {
+	env := []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU"}
+	cli(t, env, "init")
+	return env
 }
 
 // postgresEnv keeps the control store and both regions in fresh
-// PostgreSQL databases; it skips the test without SLUICE_TEST_POSTGRES.
+// PostgreSQL databases, initialised by sluice init; it skips the test
+// without SLUICE_TEST_POSTGRES.
 func postgresEnv(t *testing.T, dir string) []string {
-	return []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU",
+	env := []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU",
 		"SLUICE_CONTROL_DSN=" + mustCreatePostgres(t), "SLUICE_REGION_CN=" + mustCreatePostgres(t), "SLUICE_REGION_EU=" + mustCreatePostgres(t)}
+	cli(t, env, "init")
+	return env
 }
 
 // cli runs a sluice command with env and returns its standard output.
