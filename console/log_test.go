@@ -12,6 +12,7 @@ import (
 
 	"sluice"
 	"sluice/auditlog"
+	"sluice/internal/testenv"
 )
 
 var exportRowRE = regexp.MustCompile(`<tr class="entry"><td>(\d+)</td><td>[^<]*</td><td class="action">transfer\.export</td>`)
@@ -20,7 +21,12 @@ var exportRowRE = regexp.MustCompile(`<tr class="entry"><td>(\d+)</td><td>[^<]*<
 // log page shows the events behind them to those who may see them; an
 // entry's proof download is checked offline with the log's verifier key.
 func TestLog_CommittedEntries(t *testing.T) {
-	f := newFixture(t)
+	for _, engine := range testenv.Engines() {
+		t.Run(string(engine), func(t *testing.T) { testCommittedEntries(t, newFixtureOn(t, engine)) })
+	}
+}
+
+func testCommittedEntries(t *testing.T, f *fixture) {
 	c := client(t)
 	f.signIn(t, c, f.AuditorKey)
 	resp, body := get(t, c, f.UI.URL+"/ui/log")
