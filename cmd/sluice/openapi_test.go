@@ -451,6 +451,16 @@ func TestOpenAPI_Responses(t *testing.T) {
 	}
 	c.call("GET", "/v1/subjects/{subject_key}/events", map[string]any{"subject_key": "nope"}, owner, nil, "")
 
+	// Volume duties, the record of processing and incidents of the demo's
+	// first org (id 1).
+	c.call("GET", "/v1/orgs/{id}/duties", map[string]any{"id": 1}, owner, nil, "")
+	c.call("GET", "/v1/orgs/{id}/processing", map[string]any{"id": 1}, owner, nil, "")
+	inc := id(c.call("POST", "/v1/incidents", none, owner, map[string]any{"severity": "general", "discovered_at": "2026-01-02T03:04:05Z"}, ""))
+	c.call("GET", "/v1/incidents", none, owner, nil, "")
+	c.call("GET", "/v1/incidents/{id}", map[string]any{"id": inc}, owner, nil, "")
+	c.call("PATCH", "/v1/incidents/{id}", map[string]any{"id": inc}, owner, map[string]any{"subjects": 3}, "")
+	c.call("POST", "/v1/incidents/{id}/close", map[string]any{"id": inc}, owner, nil, "")
+
 	// Every documented operation was called with a success.
 	for r := range c.doc.routes() {
 		ok := false
