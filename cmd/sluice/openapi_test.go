@@ -456,7 +456,19 @@ func TestOpenAPI_Responses(t *testing.T) {
 	// Settings, reports and the sharing catalogue.
 	c.call("GET", "/v1/settings", none, owner, nil, "")
 	c.call("PUT", "/v1/settings", none, owner, map[string]any{"minimisation": "warn", "consent_grace_days": 30}, "")
-	c.call("GET", "/v1/reports/minimisation", none, owner, nil, "")
+	// A dataset of a declared app type with a field beyond its necessary
+	// scope, so that the upload and the report have excess to show.
+	rides := id(c.call("POST", "/v1/datasets", none, owner, map[string]any{"name": "rides", "purpose": "rides", "subject_field": "phone", "app_type": "ride_hailing"}, ""))
+	c.call("POST", "/v1/datasets/{id}/records", map[string]any{"id": rides}, owner, "phone,resident_id\n13800138000,11010519491231002X\n", "format=csv")
+	var report struct {
+		Datasets []struct {
+			ID int64 `json:"id"`
+		} `json:"datasets"`
+	}
+	json.Unmarshal(c.call("GET", "/v1/reports/minimisation", none, owner, nil, ""), &report)
+	if len(report.Datasets) != 1 || report.Datasets[0].ID != rides {
+		t.Errorf("the minimisation report lists %+v, want dataset %d", report.Datasets, rides)
+	}
 	c.call("GET", "/v1/reports/minimisation", none, auditor, nil, "format=html")
 	c.call("PUT", "/v1/datasets/{id}/catalog", map[string]any{"id": ds}, owner, map[string]any{"sharing": "conditional", "opening": "closed",
 		"justification": "payments hold phone numbers", "legal_basis": "contract", "conditions": "for claims only"}, "")
