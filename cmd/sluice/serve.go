@@ -241,7 +241,8 @@ func (m *Main) listen() (err error) {
 		m.Listener = tls.NewListener(limited, m.http.TLSConfig)
 	}
 	m.errCh = make(chan error, 1)
-	go func() { m.errCh <- m.http.Serve(m.Listener) }()
+	srv, sln := m.http, m.Listener // Close may clear m.http before Serve starts
+	go func() { m.errCh <- srv.Serve(sln) }()
 	return nil
 }
 
