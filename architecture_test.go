@@ -58,7 +58,8 @@ func TestImportRules(t *testing.T) {
 		case pkg == "sluice/console":
 			forbid(pkg, ds, storePackages, "the console reaches the stores through the services, as the API does")
 			forbid(pkg, ds, []string{"sluice/httpapi"}, "the console calls the services, not the API's handlers")
-		case pkg == "sluice/sharing" || pkg == "sluice/transfer" || pkg == "sluice/residency" || pkg == "sluice/supervise" || pkg == "sluice/dsr":
+		case pkg == "sluice/sharing" || pkg == "sluice/transfer" || pkg == "sluice/residency" || pkg == "sluice/supervise" || pkg == "sluice/dsr" ||
+			pkg == "sluice/duties" || pkg == "sluice/incident" || pkg == "sluice/processing":
 			forbid(pkg, ds, storePackages, "services are written against the root package's interfaces")
 			forbid(pkg, ds, []string{"sluice/httpapi"}, "services know nothing of HTTP")
 			forbid(pkg, imports[pkg], []string{"net/http"}, "services know nothing of HTTP")

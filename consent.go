@@ -19,29 +19,39 @@ type ConsentKind string
 // Consent kinds. Separate consent (PIPL Arts. 23, 25, 26, 29, 39; explicit
 // consent under GDPR Art. 9(2)(a)) is the stronger kind and satisfies a
 // need for plain consent.
+//
+// Guardian consent is the consent of a parent or other guardian to the
+// processing of a child's personal information (PIPL Art. 31): a child's
+// information is sensitive (Art. 28), so it is given as separate consent
+// and ranks above it; reads of children's data on a consent basis need
+// it.
 const (
 	ConsentGiven      ConsentKind = "consent"          // PIPL Art. 14; GDPR Art. 6(1)(a)
 	ConsentSeparate   ConsentKind = "separate_consent" // specific consent for one processing
+	ConsentExplicit   ConsentKind = "explicit_consent" // GDPR Art. 9(2)(a); ranks with separate consent
+	ConsentGuardian   ConsentKind = "guardian_consent" // PIPL Art. 31: a parent's or guardian's, for a child under 14
 	ConsentWithdrawal ConsentKind = "withdrawal"       // PIPL Art. 15: never retroactive
 )
 
 // Validate returns EINVALID unless k is a known kind.
 func (k ConsentKind) Validate() error {
 	switch k {
-	case ConsentGiven, ConsentSeparate, ConsentWithdrawal:
+	case ConsentGiven, ConsentSeparate, ConsentExplicit, ConsentGuardian, ConsentWithdrawal:
 		return nil
 	}
-	return Errorf(EINVALID, "Consent kind %q is not one of consent, separate_consent, withdrawal.", string(k))
+	return Errorf(EINVALID, "Consent kind %q is not one of consent, separate_consent, explicit_consent, guardian_consent, withdrawal.", string(k))
 }
 
-// Rank orders the kinds of consent given: none 0, consent 1, separate
-// consent 2. A withdrawal ranks 0.
+// Rank orders the kinds of consent given: none 0, consent 1, separate or
+// explicit consent 2, guardian consent 3. A withdrawal ranks 0.
 func (k ConsentKind) Rank() int {
 	switch k {
 	case ConsentGiven:
 		return 1
-	case ConsentSeparate:
+	case ConsentSeparate, ConsentExplicit:
 		return 2
+	case ConsentGuardian:
+		return 3
 	}
 	return 0
 }
@@ -86,7 +96,8 @@ func (c *Consent) Validate() error {
 // folded from the ledger entries recorded up to then.
 type ConsentState struct {
 	// Kind is the strongest consent given since the last withdrawal that
-	// preceded it: "" (none), consent or separate_consent.
+	// preceded it: "" (none), consent, separate_consent, explicit_consent
+	// or guardian_consent.
 	Kind    ConsentKind `json:"kind,omitempty"`
 	GivenAt time.Time   `json:"given_at,omitzero"`
 	// WithdrawnAt is set when the latest entry is a withdrawal: the
@@ -123,7 +134,7 @@ func (s ConsentState) Apply(c *Consent) ConsentState {
 		if s.WithdrawnAt.IsZero() {
 			s.WithdrawnAt = c.CreatedAt
 		}
-	case ConsentGiven, ConsentSeparate:
+	case ConsentGiven, ConsentSeparate, ConsentExplicit, ConsentGuardian:
 		if !s.WithdrawnAt.IsZero() {
 			s = ConsentState{}
 		}
@@ -208,7 +219,7 @@ func PrepareConsent(ctx context.Context, c *Consent) error {
 		return Errorf(EFORBIDDEN, "An org records consent only in its own ledger.")
 	}
 	if c.Kind == "" {
-		return Errorf(EINVALID, "Consent: kind required (consent, separate_consent or withdrawal).")
+		return Errorf(EINVALID, "Consent: kind required (consent, separate_consent, explicit_consent, guardian_consent or withdrawal).")
 	}
 	return nil
 }

@@ -31,12 +31,22 @@ func (g Grade) Rank() int {
 }
 
 // A Dataset is a set of records owned by an org, stored in one region and
-// collected for one declared purpose.
+// collected for declared purposes.
 type Dataset struct {
-	ID           int64  `json:"id"`
-	OrgID        int64  `json:"org_id"`
-	Name         string `json:"name"`
-	Purpose      string `json:"purpose"`
+	ID    int64  `json:"id"`
+	OrgID int64  `json:"org_id"`
+	Name  string `json:"name"`
+	// Purposes names the purposes the records are processed for, each one
+	// the owner declared (see [Purpose]: legal basis, categories,
+	// retention).
+	Purposes []string `json:"purposes,omitempty"`
+	// Purpose is a free-text label, kept for datasets created before
+	// purposes were declared; given only Purposes, it is their names
+	// joined by ", ".
+	Purpose string `json:"purpose"`
+	// Minors marks a dataset that holds personal information of children
+	// under 14 (PIPL Art. 28: sensitive; Art. 31: a guardian's consent).
+	Minors       bool   `json:"minors,omitempty"`
 	SubjectField string `json:"subject_field"` // field whose value identifies the person a record is about
 	// AppType is the app type of the Necessary PI Provisions whose basic
 	// function the data serves (ride_hailing, …); "" declares none, and
@@ -73,8 +83,10 @@ func (d *Dataset) Validate() error {
 		return Errorf(EINVALID, "Dataset name required.")
 	case len(d.Name) > 200:
 		return Errorf(EINVALID, "Dataset name is longer than 200 bytes.")
-	case strings.TrimSpace(d.Purpose) == "":
-		return Errorf(EINVALID, "Dataset purpose required: say why the data is processed.")
+	case strings.TrimSpace(d.Purpose) == "" && len(d.Purposes) == 0:
+		return Errorf(EINVALID, "Dataset purposes required: name the declared purposes the data is processed for (or, as a legacy label, a purpose text).")
+	case len(d.Purposes) > 32:
+		return Errorf(EINVALID, "Dataset: more than 32 purposes.")
 	case strings.TrimSpace(d.SubjectField) == "":
 		return Errorf(EINVALID, "Dataset subject_field required: name the field that identifies the person a record is about.")
 	case d.RetentionDays < 0 || d.RetentionDays > MaxRetentionDays:
@@ -83,6 +95,18 @@ func (d *Dataset) Validate() error {
 		return Errorf(EINVALID, "Dataset key_field is longer than 200 bytes.")
 	case len(d.AppType) > 64 || len(d.RecordType) > 64:
 		return Errorf(EINVALID, "Dataset app_type and record_type are at most 64 bytes.")
+	}
+	seen := make(map[string]bool, len(d.Purposes))
+	for _, p := range d.Purposes {
+		if !purposeNameRE.MatchString(p) {
+			return Errorf(EINVALID, "Dataset purposes: %q is not a purpose name.", p)
+		} else if seen[p] {
+			return Errorf(EINVALID, "Dataset purposes: %q listed twice.", p)
+		}
+		seen[p] = true
+	}
+	if d.Purpose == "" {
+		d.Purpose = strings.Join(d.Purposes, ", ")
 	}
 	return d.Region.Validate()
 }

@@ -29,10 +29,25 @@ type Purpose struct {
 	// (consent, contract, legal_obligation, vital_interests, public_task,
 	// legitimate_interests). The server checks it against the legal rules
 	// of the org's home region.
-	LegalBasis    string    `json:"legal_basis"`
-	Categories    []string  `json:"categories"` // data category keys the purpose needs
-	RetentionDays int       `json:"retention_days"`
-	CreatedAt     time.Time `json:"created_at"`
+	LegalBasis    string   `json:"legal_basis"`
+	Categories    []string `json:"categories"` // data category keys the purpose needs
+	RetentionDays int      `json:"retention_days"`
+	// SpecialCategoryCondition is, for an org whose data falls under the
+	// GDPR, the condition that lifts the prohibition of processing special
+	// categories (Art. 9(2)(a)–(j): explicit_consent,
+	// employment_social_security, vital_interests, not_for_profit_body,
+	// made_public, legal_claims, substantial_public_interest, health_care,
+	// public_health, archiving_research) or criminal data (Art. 10:
+	// official_authority, authorised_by_law). Without one, special fields
+	// are not served for the purpose (a consent-based purpose relies on
+	// Art. 9(2)(a), explicit consent record by record). The legal rules
+	// list the names; the server checks them.
+	SpecialCategoryCondition string `json:"special_category_condition,omitempty"`
+	// Profiling: the purpose profiles people for personalised
+	// recommendations or automated decisions; children's data is refused
+	// to it (Shenzhen Data Regulations Arts. 28–30).
+	Profiling bool      `json:"profiling,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 var purposeNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:-]{0,62}$`)
@@ -56,6 +71,8 @@ func (p *Purpose) Validate() error {
 		return Errorf(EINVALID, "Purpose %q: legal_basis %q is not a legal basis.", p.Name, p.LegalBasis)
 	case p.RetentionDays < 1 || p.RetentionDays > MaxRetentionDays:
 		return Errorf(EINVALID, "Purpose %q: retention_days must be from 1 to %d.", p.Name, MaxRetentionDays)
+	case p.SpecialCategoryCondition != "" && !basisRE.MatchString(p.SpecialCategoryCondition):
+		return Errorf(EINVALID, "Purpose %q: special_category_condition %q is not a condition name.", p.Name, p.SpecialCategoryCondition)
 	case len(p.Categories) > 256:
 		return Errorf(EINVALID, "Purpose %q: more than 256 categories.", p.Name)
 	}
@@ -104,11 +121,18 @@ func NewPurposeEvent(org *Org, p *Purpose) *Event {
 	for i, c := range p.Categories {
 		cats[i] = c
 	}
-	return &Event{
+	e := &Event{
 		Action:  ActionPurposeCreate,
 		Object:  map[string]any{"org": org.Name, "purpose": p.Name},
 		Details: map[string]any{"legal_basis": p.LegalBasis, "categories": cats, "retention_days": p.RetentionDays},
 	}
+	if p.SpecialCategoryCondition != "" {
+		e.Details["special_category_condition"] = p.SpecialCategoryCondition
+	}
+	if p.Profiling {
+		e.Details["profiling"] = true
+	}
+	return e
 }
 
 // TextHash returns the hex SHA-256 of s: how free text (justifications,

@@ -297,6 +297,12 @@ const (
 	EvidenceSCC           = "scc"               // EU: standard contractual clauses signed
 	EvidenceBCR           = "bcr"               // EU: approved binding corporate rules
 	EvidenceDerogation    = "derogation_record" // EU: the record of the derogation relied on
+	// A foreign court's or authority's request: the competent PRC
+	// authority's approval (DSL Art. 36, PIPL Art. 41) or, for EU data,
+	// the international agreement it rests on (GDPR Art. 48). Each names
+	// the Authority and a Scope the request proceeds within.
+	EvidenceAuthorityApproval      = "authority_approval"
+	EvidenceInternationalAgreement = "international_agreement"
 )
 
 // TransferEvidence is a filing, certificate, approval or safeguard
@@ -312,19 +318,42 @@ type TransferEvidence struct {
 	RenewFrom string `json:"renew_from,omitempty"` // first day of the renewal window (set by the server)
 	Status    string `json:"status,omitempty"`     // not_yet_valid, valid, renewal_due or expired, today
 	Note      string `json:"note,omitempty"`
+	// Scope is what a certificate, approval or agreement covers, as it
+	// states (required for those kinds): the transfer must be within it.
+	Scope *EvidenceScope `json:"scope,omitempty"`
+	// Authority is the body that approved a foreign request (or the
+	// parties of the agreement it rests on).
+	Authority string `json:"authority,omitempty"`
 
 	AttachedAt time.Time `json:"attached_at"`
+}
+
+// An EvidenceScope is what a personal-information protection certificate
+// covers: the recipient countries (ISO 3166-1 alpha-2) and the categories
+// of personal information (category keys) it names, and, when it limits
+// them, the recipients and purposes.
+type EvidenceScope struct {
+	Countries  []string `json:"countries"`
+	Categories []string `json:"categories"`
+	Recipients []string `json:"recipients,omitempty"`
+	Purposes   []string `json:"purposes,omitempty"`
 }
 
 // Validate checks the form of ev: kind known, reference present, dates
 // well formed and in order.
 func (ev *TransferEvidence) Validate() error {
 	switch ev.Kind {
-	case EvidenceSCCFiling, EvidenceCertification, EvidenceAssessment, EvidenceSCC, EvidenceBCR, EvidenceDerogation:
+	case EvidenceSCCFiling, EvidenceCertification, EvidenceAssessment, EvidenceSCC, EvidenceBCR, EvidenceDerogation,
+		EvidenceAuthorityApproval, EvidenceInternationalAgreement:
 	case "":
-		return transferFieldErr("kind", "kind: required (scc_filing, certification, assessment, scc, bcr or derogation_record).")
+		return transferFieldErr("kind", "kind: required (scc_filing, certification, assessment, scc, bcr, derogation_record, authority_approval or international_agreement).")
 	default:
-		return transferFieldErr("kind", "kind: %q is not one of scc_filing, certification, assessment, scc, bcr, derogation_record.", ev.Kind)
+		return transferFieldErr("kind", "kind: %q is not one of scc_filing, certification, assessment, scc, bcr, derogation_record, authority_approval, international_agreement.", ev.Kind)
+	}
+	if (ev.Kind == EvidenceAuthorityApproval || ev.Kind == EvidenceInternationalAgreement) && strings.TrimSpace(ev.Authority) == "" {
+		return transferFieldErr("authority", "authority: required: the body that approved the request, or the parties of the agreement.")
+	} else if len(ev.Authority) > 200 {
+		return transferFieldErr("authority", "authority: longer than 200 bytes.")
 	}
 	if strings.TrimSpace(ev.Reference) == "" {
 		return transferFieldErr("reference", "reference: required (the filing, certificate or approval number).")

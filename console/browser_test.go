@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -81,39 +82,118 @@ func tab(t *testing.T) context.Context {
 	}
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
+	// The first run opens the tab and binds its life to ctx: it takes no
+	// timeout, the later runs each take one (see step).
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("opening a tab: %v", err)
+	}
 	return ctx
 }
 
+// stepTimeout bounds each browser step, so that a page that never shows
+// what a test waits for fails the test, naming the page and what was
+// awaited, instead of hanging the run. It is generous: a step takes well
+// under a second when the page is right.
+const stepTimeout = 45 * time.Second
+
+// step runs fn with a context derived from the tab's that ends after
+// stepTimeout.
+func step[T any](ctx context.Context, fn func(context.Context) (T, error)) (T, error) {
+	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
+	defer cancel()
+	return fn(sctx)
+}
+
+// failPage fails the test with what was being done, the page's address
+// and the page's text, read with a fresh short timeout.
+func failPage(t *testing.T, ctx context.Context, what string, err error) {
+	t.Helper()
+	url, text := "(unknown)", "(unreadable)"
+	if u, e := step(ctx, func(c context.Context) (string, error) { return chromedp.Run(c, chromedp.Location()) }); e == nil {
+		url = u
+	}
+	if s, e := step(ctx, func(c context.Context) (string, error) {
+		return chromedp.Run(c, chromedp.Evaluate[string]("document.body ? document.body.innerText : document.documentElement.outerHTML"))
+	}); e == nil {
+		text = s
+	}
+	if len(text) > 4000 {
+		text = text[:4000] + "…"
+	}
+	t.Fatalf("%s: %v\npage %s says:\n%s", what, err, url, text)
+}
+
+// do runs the steps in order, each bounded by stepTimeout.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatal(err)
+	for i, s := range steps {
+		if _, err := step(ctx, func(c context.Context) (struct{}, error) { return struct{}{}, chromedp.Do(c, s) }); err != nil {
+			failPage(t, ctx, fmt.Sprintf("step %d of %d", i+1, len(steps)), err)
+		}
 	}
+}
+
+// labelled makes a step whose error says what the step was doing.
+func labelled(what string, a chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		v, err := a(ctx, tg)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", what, err)
+		}
+		return v, err
+	}
+}
+
+func navigate(url string) chromedp.Action[chromedp.Void] {
+	return labelled("opening "+url, chromedp.Navigate(url))
+}
+
+func visible(sel string) chromedp.Action[chromedp.Void] {
+	return labelled("waiting for "+sel+" to be visible", chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return labelled("clicking "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+func sendKeys(sel, v string) chromedp.Action[chromedp.Void] {
+	return labelled("typing into "+sel, chromedp.SendKeys(chromedp.CSS(sel), v))
+}
+
+func setAttribute(sel, name, v string) chromedp.Action[chromedp.Void] {
+	return labelled("setting "+sel+"["+name+"]", chromedp.SetAttributeValue(chromedp.CSS(sel), name, v))
 }
 
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	s, err := step(ctx, func(c context.Context) (string, error) { return chromedp.Run(c, chromedp.Text(chromedp.CSS(sel))) })
 	if err != nil {
-		t.Fatalf("%s: %v", sel, err)
+		failPage(t, ctx, "text of "+sel, err)
 	}
 	return s
 }
 
 func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	t.Helper()
-	a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
-	if err != nil || !a.Exists {
-		t.Fatalf("%s[%s]: %v", sel, name, err)
+	a, err := step(ctx, func(c context.Context) (chromedp.AttributeResult, error) {
+		return chromedp.Run(c, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	})
+	if err == nil && !a.Exists {
+		err = fmt.Errorf("no attribute %s", name)
+	}
+	if err != nil {
+		failPage(t, ctx, sel+"["+name+"]", err)
 	}
 	return a.Value
 }
 
 func html(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	s, err := step(ctx, func(c context.Context) (string, error) {
+		return chromedp.Run(c, chromedp.OuterHTML(chromedp.CSS("html")))
+	})
 	if err != nil {
-		t.Fatal(err)
+		failPage(t, ctx, "the page's HTML", err)
 	}
 	return s
 }
@@ -122,11 +202,11 @@ func html(t *testing.T, ctx context.Context) string {
 func (f *fixture) browserSignIn(t *testing.T, ctx context.Context, key string) {
 	t.Helper()
 	do(t, ctx,
-		chromedp.Navigate(f.UI.URL+"/ui/"),
-		chromedp.WaitVisible(chromedp.ID("login-form")),
-		chromedp.SendKeys(chromedp.ID("key"), key),
-		chromedp.Click(chromedp.ID("login-submit")),
-		chromedp.WaitVisible(chromedp.ID("stat-datasets")),
+		navigate(f.UI.URL+"/ui/"),
+		visible("#login-form"),
+		sendKeys("#key", key),
+		click("#login-submit"),
+		visible("#stat-datasets"),
 	)
 }
 
@@ -189,7 +269,7 @@ func TestBrowser_OverviewAndCharts(t *testing.T) {
 	}
 
 	// The dataset page: fields, sensitivity, grade and why, grants.
-	do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), chromedp.WaitVisible(chromedp.ID("fields")))
+	do(t, ctx, navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), visible("#fields"))
 	if got := text(t, ctx, "#dataset-name"); got != "patients" {
 		t.Errorf("dataset page: %q", got)
 	}
@@ -209,7 +289,7 @@ func TestBrowser_OverviewAndCharts(t *testing.T) {
 
 func shot(t *testing.T, ctx context.Context, path string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := step(ctx, func(c context.Context) ([]byte, error) { return chromedp.Run(c, chromedp.FullScreenshot(100)) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,19 +304,19 @@ func TestBrowser_Roles(t *testing.T) {
 	t.Run("consumer", func(t *testing.T) {
 		ctx := tab(t)
 		f.browserSignIn(t, ctx, f.ConsumerKey)
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/datasets"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/datasets"), visible("main h1"))
 		if h := html(t, ctx); strings.Contains(h, "patients") || strings.Contains(h, "shop-orders") {
 			t.Error("a consumer sees another org's datasets")
 		}
 		if h := html(t, ctx); strings.Contains(h, "nav-transfers") || strings.Contains(h, "nav-subjects") {
 			t.Error("a consumer is offered transfers or the person lookup")
 		}
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/transfers"), chromedp.WaitVisible(chromedp.ID("error-message")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/transfers"), visible("#error-message"))
 		if got := text(t, ctx, "#error-message"); !strings.Contains(got, "may not") {
 			t.Errorf("consumer on transfers: %q", got)
 		}
-		do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), chromedp.WaitVisible(chromedp.ID("notfound")))
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/grants"), chromedp.WaitVisible(chromedp.ID("grant-request")))
+		do(t, ctx, navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), visible("#notfound"))
+		do(t, ctx, navigate(f.UI.URL+"/ui/grants"), visible("#grant-request"))
 		if got := text(t, ctx, fmt.Sprintf("#grant-%d .status", f.Grant)); got != "pending" {
 			t.Errorf("consumer's grant: %q", got)
 		}
@@ -244,26 +324,26 @@ func TestBrowser_Roles(t *testing.T) {
 	t.Run("auditor", func(t *testing.T) {
 		ctx := tab(t)
 		f.browserSignIn(t, ctx, f.AuditorKey)
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/transfers"), chromedp.WaitVisible(chromedp.ID("transfers")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/transfers"), visible("#transfers"))
 		if got := text(t, ctx, "#transfers"); !strings.Contains(got, "Acme Research Inc.") || !strings.Contains(got, "SCC_OR_CERT") {
 			t.Errorf("auditor's transfers: %s", got)
 		}
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/reports"), chromedp.WaitVisible(chromedp.ID("report")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/reports"), visible("#report"))
 		if got := text(t, ctx, "#report"); !strings.Contains(got, "patients") || !strings.Contains(got, "id_number") {
 			t.Errorf("auditor's report: %s", got)
 		}
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/grants"), chromedp.WaitVisible(chromedp.ID("grants")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/grants"), visible("#grants"))
 		if h := html(t, ctx); strings.Contains(h, "/approve") || strings.Contains(h, "/revoke") {
 			t.Error("an auditor is offered to approve or revoke")
 		}
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/log"), chromedp.WaitVisible(chromedp.ID("entries")),
-			chromedp.Click(chromedp.ID("verify")), chromedp.WaitVisible(chromedp.ID("verify-result")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/log"), visible("#entries"),
+			click("#verify"), visible("#verify-result"))
 		if got := text(t, ctx, "#verify-result"); !strings.HasPrefix(got, "Verified") {
 			t.Errorf("verify now: %q", got)
 		}
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/subjects"), chromedp.WaitVisible(chromedp.ID("identifier")),
-			chromedp.SendKeys(chromedp.ID("identifier"), "13900000001"), chromedp.Click(chromedp.ID("lookup")),
-			chromedp.WaitVisible(chromedp.CSS("#subject-events, #subject-none")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/subjects"), visible("#identifier"),
+			sendKeys("#identifier", "13900000001"), click("#lookup"),
+			visible("#subject-events, #subject-none"))
 		if got := text(t, ctx, "#subject-events"); !strings.Contains(got, "transfer.export") {
 			t.Errorf("person lookup: %s", got)
 		}
@@ -274,11 +354,11 @@ func TestBrowser_Roles(t *testing.T) {
 	t.Run("supervisor", func(t *testing.T) {
 		ctx := tab(t)
 		do(t, ctx,
-			chromedp.Navigate(f.UI.URL+"/ui/login"),
-			chromedp.WaitVisible(chromedp.ID("login-form")),
-			chromedp.SendKeys(chromedp.ID("key"), f.SupervisorKey),
-			chromedp.Click(chromedp.ID("login-submit")),
-			chromedp.WaitVisible(chromedp.ID("sv-orgs")),
+			navigate(f.UI.URL+"/ui/login"),
+			visible("#login-form"),
+			sendKeys("#key", f.SupervisorKey),
+			click("#login-submit"),
+			visible("#sv-orgs"),
 		)
 		if got := text(t, ctx, "#sv-orgs"); !strings.Contains(got, "cn-hospital") || !strings.Contains(got, "cn-research") || strings.Contains(got, "eu-shop") {
 			t.Errorf("supervisor's orgs: %s", got)
@@ -286,16 +366,16 @@ func TestBrowser_Roles(t *testing.T) {
 		if got := text(t, ctx, "#sv-unclassified"); !strings.Contains(got, "patients") {
 			t.Errorf("never-confirmed datasets: %s", got)
 		}
-		do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), chromedp.WaitVisible(chromedp.ID("fields")))
+		do(t, ctx, navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.Dataset)), visible("#fields"))
 		if h := html(t, ctx); strings.Contains(h, "13900000001") || strings.Contains(h, "field-form") {
 			t.Error("a supervisor sees records or a correction form")
 		}
-		do(t, ctx, chromedp.Navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.ShopDataset)), chromedp.WaitVisible(chromedp.ID("notfound")))
+		do(t, ctx, navigate(fmt.Sprintf("%s/ui/datasets/%d", f.UI.URL, f.ShopDataset)), visible("#notfound"))
 	})
 	t.Run("other owner", func(t *testing.T) {
 		ctx := tab(t)
 		f.browserSignIn(t, ctx, f.ShopKey)
-		do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/catalog"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		do(t, ctx, navigate(f.UI.URL+"/ui/catalog"), visible("main h1"))
 		if h := html(t, ctx); !strings.Contains(h, "patients") || !strings.Contains(h, "shop-orders") || strings.Contains(h, "13900000001") {
 			t.Error("the catalogue lacks a shared dataset or the org's own, or shows a record")
 		}
@@ -310,17 +390,17 @@ func TestBrowser_ApproveGrant(t *testing.T) {
 	f.browserSignIn(t, ctx, f.OwnerKey)
 	row := fmt.Sprintf("#grant-%d", f.Grant)
 
-	do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/grants"), chromedp.WaitVisible(chromedp.CSS(row+" form.approve")),
-		chromedp.SetAttributeValue(chromedp.CSS(row+" form.deny input[name=csrf]"), "value", ""),
-		chromedp.Click(chromedp.CSS(row+" form.deny button")),
-		chromedp.WaitVisible(chromedp.ID("error-message")))
+	do(t, ctx, navigate(f.UI.URL+"/ui/grants"), visible(row+" form.approve"),
+		setAttribute(row+" form.deny input[name=csrf]", "value", ""),
+		click(row+" form.deny button"),
+		visible("#error-message"))
 	if got := text(t, ctx, "#error-message"); !strings.Contains(got, "security token") {
 		t.Errorf("deny without a token: %q", got)
 	}
 
-	do(t, ctx, chromedp.Navigate(f.UI.URL+"/ui/grants"), chromedp.WaitVisible(chromedp.CSS(row+" form.approve")),
-		chromedp.Click(chromedp.CSS(row+" form.approve button")),
-		chromedp.WaitVisible(chromedp.CSS(row+`[data-status="approved"]`)))
+	do(t, ctx, navigate(f.UI.URL+"/ui/grants"), visible(row+" form.approve"),
+		click(row+" form.approve button"),
+		visible(row+`[data-status="approved"]`))
 	g, err := f.Stores.Grants.FindGrantByID(sluice.NewContextWithActor(t.Context(), nil), f.Grant)
 	if err != nil || g.Status != sluice.GrantApproved {
 		t.Fatalf("grant after approval: %+v %v", g, err)
@@ -334,12 +414,12 @@ func TestBrowser_LanguageSwitch(t *testing.T) {
 	if got := text(t, ctx, "main h1"); got != "Overview" {
 		t.Fatalf("h1 %q", got)
 	}
-	do(t, ctx, chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="zh-Hans"] #stat-datasets`)))
+	do(t, ctx, click("#lang-switch"), visible(`html[lang="zh-Hans"] #stat-datasets`))
 	if got := text(t, ctx, "main h1"); got != "概览" {
 		t.Errorf("after the switch: %q", got)
 	}
 	if got := text(t, ctx, "#by-grade"); !strings.Contains(got, "一般数据") {
 		t.Errorf("grades in Chinese: %q", got)
 	}
-	do(t, ctx, chromedp.Click(chromedp.ID("lang-switch")), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #stat-datasets`)))
+	do(t, ctx, click("#lang-switch"), visible(`html[lang="en"] #stat-datasets`))
 }

@@ -3,6 +3,8 @@ package console
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,7 +23,9 @@ const MaxLogEntries = 500
 type entryRow struct {
 	Index int64
 	Event *sluice.Event
-	Leaf  []byte
+	Leaf  []byte // the public entry: a commitment to the event, or the event itself
+	Raw   []byte // the event's canonical JSON, as committed to
+	Salt  []byte // nil for an entry written before commitments
 }
 
 // visibility returns the rule of which events the viewer may see, as the
@@ -85,16 +89,47 @@ func (s *Server) visibleEntries(v *view, keep func(e *sluice.Event) bool) (*audi
 	}
 	var rows []entryRow
 	for i := len(leaves) - 1; i >= 0; i-- {
-		e := &sluice.Event{}
-		if json.Unmarshal(leaves[i], e) != nil {
+		idx := start + int64(i)
+		row, err := s.fullEntry(v.ctx(), idx, leaves[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		if row == nil {
 			continue
 		}
-		idx := start + int64(i)
-		if visible(idx, e) && (keep == nil || keep(e)) {
-			rows = append(rows, entryRow{Index: idx, Event: e, Leaf: leaves[i]})
+		if visible(idx, row.Event) && (keep == nil || keep(row.Event)) {
+			rows = append(rows, *row)
 		}
 	}
 	return cp, rows, nil
+}
+
+// fullEntry returns entry idx, whose public entry is leaf, with its event:
+// the leaf itself for an entry written before commitments, else the event
+// and salt the control store keeps behind the commitment. It returns nil
+// for an entry that is not an event.
+func (s *Server) fullEntry(ctx context.Context, idx int64, leaf []byte) (*entryRow, error) {
+	row := &entryRow{Index: idx, Leaf: leaf, Raw: leaf}
+	if auditlog.IsCommitment(leaf) {
+		er, ok := s.Log.Store.(auditlog.EntryReader)
+		if !ok {
+			return nil, errors.New("console: the log store does not keep the events behind its entries")
+		}
+		full, err := er.ReadEntry(ctx, idx)
+		if err != nil {
+			return nil, err
+		}
+		if err := auditlog.CheckEntry(leaf, full.Event, full.Salt); err != nil {
+			return nil, fmt.Errorf("console: log entry %d: %w", idx, err)
+		}
+		row.Raw, row.Salt = full.Event, full.Salt
+	}
+	e := &sluice.Event{}
+	if json.Unmarshal(row.Raw, e) != nil {
+		return nil, nil
+	}
+	row.Event = e
+	return row, nil
 }
 
 func (s *Server) handleLog(v *view) { s.renderLog(v, nil) }
@@ -155,15 +190,6 @@ func (s *Server) renderLog(v *view, verified map[string]any) {
 	s.renderStatus(v.w, v.r, v, status, "log", data)
 }
 
-// EntryProof is the download of one entry's inclusion proof: the entry as
-// logged, the proof and the signed checkpoint it is proven against.
-type EntryProof struct {
-	Index          int64       `json:"index"`
-	Leaf           []byte      `json:"leaf"`
-	InclusionProof []tlog.Hash `json:"inclusion_proof"`
-	Checkpoint     string      `json:"checkpoint"`
-}
-
 func (s *Server) handleProof(v *view) {
 	idx, err := pathInt(v, "index")
 	if err != nil {
@@ -186,7 +212,9 @@ func (s *Server) handleProof(v *view) {
 		}
 		v.w.Header().Set("Content-Type", "application/json")
 		v.w.Header().Set("Content-Disposition", `attachment; filename="sluice-entry-`+strconv.FormatInt(idx, 10)+`.json"`)
-		_ = json.NewEncoder(v.w).Encode(EntryProof{Index: idx, Leaf: row.Leaf, InclusionProof: p, Checkpoint: string(cp.Note)})
+		// The same answer as GET /v1/log/entries/{index}, which
+		// auditlog.VerifyEntryProof checks offline.
+		_ = json.NewEncoder(v.w).Encode(auditlog.EntryProof{Index: idx, Entry: row.Raw, Salt: row.Salt, Proof: p, Checkpoint: string(cp.Note)})
 		return
 	}
 	s.fail(v, sluice.Errorf(sluice.ENOTFOUND, "not found"))

@@ -132,3 +132,10 @@ func (c *Client) ReadOwn(ctx context.Context, dataset int64, q url.Values) (*Rec
 	var out RecordPage
 	return &out, c.doJSON(ctx, "GET", "/v1/datasets/"+strconv.FormatInt(dataset, 10)+"/records?"+q.Encode(), nil, &out)
 }
+
+// PutCatalogEntry sets a dataset's sharing and opening classes in the
+// sharing catalogue, with an owner key.
+func (c *Client) PutCatalogEntry(ctx context.Context, dataset int64, req CatalogEntryRequest) (*sluice.CatalogEntry, error) {
+	var e sluice.CatalogEntry
+	return &e, c.doJSON(ctx, "PUT", "/v1/datasets/"+strconv.FormatInt(dataset, 10)+"/catalog", req, &e)
+}

@@ -15,6 +15,11 @@ type CreatePurposeRequest struct {
 	LegalBasis    string   `json:"legal_basis"`
 	Categories    []string `json:"categories"`
 	RetentionDays int      `json:"retention_days"`
+	// SpecialCategoryCondition: for GDPR data, the Art. 9(2) or Art. 10
+	// condition the purpose relies on for special categories.
+	SpecialCategoryCondition string `json:"special_category_condition,omitempty"`
+	// Profiling: the purpose profiles people (refused children's data).
+	Profiling bool `json:"profiling,omitempty"`
 }
 
 // PurposeList is the body of GET /v1/purposes.
@@ -29,7 +34,8 @@ func (s *Server) handleCreatePurpose(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	p := &sluice.Purpose{Name: req.Name, LegalBasis: req.LegalBasis, Categories: req.Categories, RetentionDays: req.RetentionDays}
+	p := &sluice.Purpose{Name: req.Name, LegalBasis: req.LegalBasis, Categories: req.Categories, RetentionDays: req.RetentionDays,
+		SpecialCategoryCondition: req.SpecialCategoryCondition, Profiling: req.Profiling}
 	if err := s.Sharing.CreatePurpose(r.Context(), p); err != nil {
 		writeError(w, r, s.Logger, err)
 		return

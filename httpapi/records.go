@@ -24,9 +24,17 @@ type RecordView struct {
 	Data       json.RawMessage `json:"data"`
 }
 
+// handleReadRecords serves GET /v1/datasets/{id}/records: with ?grant=G
+// a consumer's governed read (read.go); otherwise the owner's read of its
+// own records, which is written to the audit log before the page is sent
+// (its index in HeaderAuditEntry). Owners act; consumers read through a
+// grant; auditors and supervisors never read records.
 func (s *Server) handleReadRecords(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.URL.Query().Has("grant") && s.Sharing != nil {
+	if s.Sharing == nil {
+		writeError(w, r, s.Logger, sluice.Errorf(sluice.ENOTFOUND, "Reading records needs governed sharing, which this server does not run."))
+		return
+	} else if r.URL.Query().Has("grant") {
 		s.handleConsumerRead(w, r) // read.go
 		return
 	} else if sluice.ActorFromContext(ctx).Role != sluice.RoleOwner {
@@ -43,16 +51,17 @@ func (s *Server) handleReadRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	recs, err := s.Records.FindRecords(ctx, sluice.RecordFilter{DatasetID: d.ID, After: after, Limit: limit + 1})
+	read, err := s.Sharing.ReadOwn(ctx, d, after, limit, fields)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	page, err := recordPage(recs, limit, fields)
+	page, err := recordPage(read.Records, limit, fields)
 	if err != nil {
 		writeError(w, r, s.Logger, err)
 		return
 	}
+	w.Header().Set(HeaderAuditEntry, strconv.FormatInt(read.AuditEntry, 10))
 	writeJSON(w, http.StatusOK, page)
 }
 

@@ -13,6 +13,9 @@ import (
 
 	"sluice"
 	"sluice/dsr"
+	"sluice/duties"
+	"sluice/incident"
+	"sluice/processing"
 	"sluice/recordio"
 	"sluice/sharing"
 	"sluice/supervise"
@@ -55,6 +58,15 @@ type Server struct {
 
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
+
+	// Volume duties of organisations (duties.go): served when set.
+	Duties *duties.Service
+
+	// Security incidents (incident.go): served when set.
+	Incidents *incident.Service
+
+	// Records of processing (duties.go): served when set.
+	Processing *processing.Service
 
 	// Data-subject requests and legal holds (subjectrequest.go): served
 	// when set.
@@ -100,6 +112,8 @@ func (s *Server) Handler() http.Handler {
 		s.catalogRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	s.dutyRoutes(mux)
+	s.incidentRoutes(mux)
 	s.subjectRequestRoutes(mux)
 	s.rightsRoutes(mux)
 	if s.Supervise != nil {
@@ -154,13 +168,18 @@ func (s *Server) auth(h http.HandlerFunc, roles ...sluice.Role) http.Handler {
 
 // CreateDatasetRequest is the body of POST /v1/datasets.
 type CreateDatasetRequest struct {
-	Name          string `json:"name"`
-	Purpose       string `json:"purpose"`
-	SubjectField  string `json:"subject_field"`
-	AppType       string `json:"app_type,omitempty"`
-	RetentionDays int    `json:"retention_days,omitempty"`
-	RecordType    string `json:"record_type,omitempty"`
-	KeyField      string `json:"key_field,omitempty"`
+	Name string `json:"name"`
+	// Purposes names purposes the org declared (POST /v1/purposes);
+	// Purpose is the older free-text label, still accepted.
+	Purposes      []string `json:"purposes,omitempty"`
+	Purpose       string   `json:"purpose"`
+	SubjectField  string   `json:"subject_field"`
+	AppType       string   `json:"app_type,omitempty"`
+	RetentionDays int      `json:"retention_days,omitempty"`
+	RecordType    string   `json:"record_type,omitempty"`
+	KeyField      string   `json:"key_field,omitempty"`
+	// Minors: the dataset holds personal information of children under 14.
+	Minors bool `json:"minors,omitempty"`
 }
 
 func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +188,7 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, err)
 		return
 	}
-	d := &sluice.Dataset{Name: req.Name, Purpose: req.Purpose, SubjectField: req.SubjectField,
+	d := &sluice.Dataset{Name: req.Name, Purposes: req.Purposes, Purpose: req.Purpose, SubjectField: req.SubjectField, Minors: req.Minors,
 		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField}
 	if err := s.validateDataset(d); err != nil {
 		writeError(w, r, s.Logger, err)

@@ -210,7 +210,7 @@ func TestSharing_EndToEnd(t *testing.T) {
 		}
 	}
 	wantActions := []string{
-		"dataset.create", "dataset.ingest", "purpose.create", "grant.request", "grant.read:deny", "grant.approve",
+		"dataset.create", "dataset.ingest", "purpose.create", "decision.ask", "grant.request", "grant.read:deny", "grant.approve",
 		"consent.give", "grant.read:allow", "consent.withdraw", "grant.read:allow", "grant.read:deny", "grant.expire",
 	}
 	if !slices.Equal(actions, wantActions) {

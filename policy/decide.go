@@ -43,7 +43,7 @@ func (e *Effect) UnmarshalText(b []byte) error {
 }
 
 // maxApplied bounds the rules one field decision records.
-const maxApplied = 6
+const maxApplied = 8
 
 // A FieldDecision is the answer for one field of one read. It is a value
 // with no pointers into the request, so it can be kept, copied and logged.
@@ -279,22 +279,51 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 		return d
 	}
 
-	// Consent: which records may be served (PIPL Arts. 13(1), 14, 23, 29;
-	// GDPR Arts. 6(1)(a), 9(2)(a)).
-	if f.PI && lb.NeedsConsent {
-		if regime == regimeGDPR {
-			d.Consent, d.ConsentRule = ConsentGiven, r.consentGDPR
-			if f.Sensitive {
-				d.Consent, d.ConsentRule = ConsentSeparate, r.consentGDPRExplicit
-			}
-		} else {
-			d.Consent, d.ConsentRule = ConsentGiven, r.consentOrdinary
-			if f.Sensitive {
-				d.Consent, d.ConsentRule = ConsentSeparate, r.consentSensitive
-			}
-			if req.Consumer.ID != req.Dataset.Owner {
-				d.Consent, d.ConsentRule = ConsentSeparate, r.consentProvide
-			}
+	// GDPR special data: an Art. 9 category or Art. 10 criminal data needs
+	// a condition on the purpose besides its Art. 6 basis; for EU data the
+	// GDPR's list, not the PIPL's, says what is sensitive.
+	explicit := false
+	if regime == regimeGDPR {
+		var deny *Rule
+		if _, explicit, deny = s.specialCheck(req, f, lb, &d); deny != nil {
+			d.deny(deny)
+			return d
+		}
+	}
+
+	// Credit information: a platform passes it to a lender only through a
+	// licensed personal credit agency or the credit reference centre.
+	if f.PI && s.creditDirect(req) {
+		d.deny(r.creditDirect)
+		return d
+	}
+
+	// A child's personal information: never for profiling (Shenzhen Data
+	// Regulations Arts. 28–30); on consent, a guardian's (PIPL Art. 31).
+	minor := s.minor(regime, req, f)
+	if minor && req.Purpose.Profiling {
+		d.deny(r.minorsProfiling)
+		return d
+	}
+
+	// Consent: which records may be served (PIPL Arts. 13(1), 14, 23, 29,
+	// 31; GDPR Arts. 6(1)(a), 9(2)(a)).
+	if regime == regimeGDPR && (f.PI && lb.NeedsConsent || explicit) {
+		d.Consent, d.ConsentRule = ConsentGiven, r.consentGDPR
+		if explicit {
+			d.Consent, d.ConsentRule = ConsentSeparate, r.consentGDPRExplicit
+		}
+		d.apply(d.ConsentRule)
+	} else if regime != regimeGDPR && f.PI && lb.NeedsConsent {
+		d.Consent, d.ConsentRule = ConsentGiven, r.consentOrdinary
+		if f.Sensitive {
+			d.Consent, d.ConsentRule = ConsentSeparate, r.consentSensitive
+		}
+		if req.Consumer.ID != req.Dataset.Owner {
+			d.Consent, d.ConsentRule = ConsentSeparate, r.consentProvide
+		}
+		if minor {
+			d.Consent, d.ConsentRule = ConsentGuardian, r.consentGuardian
 		}
 		d.apply(d.ConsentRule)
 	}

@@ -16,6 +16,9 @@ type Consumer struct {
 	// PIPL region the PRC authority (DSL Art. 36, PIPL Art. 41); for EU data
 	// an international agreement the request rests on (GDPR Art. 48).
 	ApprovalOnFile bool `json:"approval_on_file,omitempty"`
+	// Sector is the consumer org's sector (e.g. bank), for the flow rule
+	// of credit information.
+	Sector string `json:"sector,omitempty"`
 }
 
 // A GrantStatus is where a grant is in its life.
@@ -79,6 +82,13 @@ type Dataset struct {
 	ID     int64         `json:"id"`
 	Owner  int64         `json:"owner"` // owner org ID
 	Region sluice.Region `json:"region"`
+	// Minors: the dataset holds personal information of children under
+	// 14 (PIPL Arts. 28, 31).
+	Minors bool `json:"minors,omitempty"`
+	// OwnerSector is the owner org's sector; Credit says the dataset holds
+	// credit information (a field of a credit category).
+	OwnerSector string `json:"owner_sector,omitempty"`
+	Credit      bool   `json:"credit,omitempty"`
 }
 
 // A Field holds the facts about one field of a dataset.
@@ -94,6 +104,14 @@ type Field struct {
 type Purpose struct {
 	Name       string `json:"name"`
 	LegalBasis Basis  `json:"legal_basis"`
+	// SpecialCondition is the condition the purpose relies on to process
+	// special data of a GDPR region: an Art. 9(2) condition or an Art. 10
+	// one, by name (see [SharingRules.SpecialCondition]); "" for none.
+	SpecialCondition string `json:"special_category_condition,omitempty"`
+	// Profiling: the purpose profiles people for personalised
+	// recommendations, which children's data may not serve (Shenzhen Data
+	// Regulations Arts. 28–30).
+	Profiling bool `json:"profiling,omitempty"`
 }
 
 // A Request is one read (or one "what would happen" question): who reads
@@ -141,11 +159,13 @@ const (
 	ConsentNone     ConsentKind = iota // nothing given, or nothing needed
 	ConsentGiven                       // consent (PIPL Art. 14; GDPR Art. 6(1)(a))
 	ConsentSeparate                    // separate consent (PIPL Arts. 23, 29); explicit consent (GDPR Art. 9(2)(a))
+	ConsentGuardian                    // a parent's or guardian's consent for a child under 14 (PIPL Art. 31)
 )
 
-var consentNames = [...]string{"none", "consent", "separate_consent"}
+var consentNames = [...]string{"none", "consent", "separate_consent", "guardian_consent"}
 
-// String returns "none", "consent" or "separate_consent".
+// String returns "none", "consent", "separate_consent" or
+// "guardian_consent".
 func (k ConsentKind) String() string {
 	if int(k) < len(consentNames) {
 		return consentNames[k]
@@ -164,7 +184,7 @@ func (k *ConsentKind) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return sluice.Errorf(sluice.EINVALID, "Consent kind %q is not one of none, consent, separate_consent.", b)
+	return sluice.Errorf(sluice.EINVALID, "Consent kind %q is not one of none, consent, separate_consent, guardian_consent.", b)
 }
 
 // A Consent is one subject's consent state for the purpose of a read, as the

@@ -121,6 +121,16 @@ type sharingFile struct {
 	Authority        []AuthorityRule   `json:"authority"`
 	Deidentify       deidentifyRule    `json:"deidentify"`
 	OperatorDefaults []OperatorDefault `json:"operators"`
+	// Special categories of personal data (GDPR Arts. 9–10) and the
+	// conditions that lift their prohibition: see special.go.
+	SpecialCategories []SpecialCategory  `json:"special_categories"`
+	SpecialConditions []SpecialCondition `json:"special_category_conditions"`
+	// Children's data (PIPL Arts. 28, 31): see minors.go.
+	Minors MinorsRule `json:"minors"`
+	// The platform-to-lender flow rule for credit information: credit.go.
+	CreditFlow CreditFlowRule `json:"credit_flow"`
+	// What some sectors may never collect: ingest.go.
+	Prohibited []ProhibitedCollection `json:"prohibited_collection"`
 }
 
 // SharingRules are the legal rules of governed sharing, loaded from a rule
@@ -150,6 +160,11 @@ type SharingRules struct {
 	domestic [2]*AuthorityRule
 	defaults bool // de-identify personal data by default
 	fallOp   OperatorDefault
+	// GDPR special categories by category key, and the conditions by name.
+	special    map[string]*SpecialCategory
+	conditions map[string]*SpecialCondition
+	// The regime whose rules on children's data apply.
+	minorsRegime uint8
 }
 
 type regionRegime struct {
@@ -175,6 +190,8 @@ type decisionRules struct {
 	coreDeny, importantNoAssessment, importantRegion, importantAllow, residencyRegion                  *Rule
 	consentOrdinary, consentProvide, consentSensitive, consentGDPR, consentGDPRExplicit                *Rule
 	deidDefault, deidDefaultGDPR, deidGrant, deidIdentified, deidAuthority                             *Rule
+	specialNoCondition, criminalNoAuthority                                                            *Rule
+	consentGuardian, minorsProfiling, creditDirect                                                     *Rule
 }
 
 // DefaultRules returns the rules embedded in sluice (policy/rules/sharing.json),
@@ -462,7 +479,16 @@ func (s *SharingRules) load() error {
 		o.ID = "op." + o.Category
 		s.ops[o.Category] = o
 	}
-	return nil
+	if err := s.loadSpecial(need); err != nil {
+		return err
+	}
+	if err := s.loadMinors(need); err != nil {
+		return err
+	}
+	if err := s.loadCreditFlow(need); err != nil {
+		return err
+	}
+	return s.loadProhibited()
 }
 
 func checkDefaultOp(entry string, op Op) error {

@@ -37,6 +37,14 @@ type Classifier interface {
 	CountsSubjects(sector string, fields []*sluice.Field) bool
 }
 
+// An IngestRule refuses an ingest whose classified fields the law forbids
+// the ingesting org to hold, e.g. a credit agency collecting health data.
+type IngestRule interface {
+	// CheckIngest returns EINVALID naming the first forbidden field, or
+	// nil.
+	CheckIngest(org *sluice.Org, fields []*sluice.Field) error
+}
+
 // RecordService implements sluice.RecordService over the control store's
 // services and one record store per region.
 type RecordService struct {
@@ -51,6 +59,9 @@ type RecordService struct {
 	// stores the records; nil counts non-empty values only.
 	Classifier Classifier
 
+	// IngestRule, if set, checks the classified fields of every ingest
+	// before it is committed; a refused ingest leaves nothing behind.
+	IngestRule IngestRule
 	// Minimiser checks each ingest against the necessary scope of the
 	// dataset's app type, in the pass that stores the records; nil skips
 	// the check.
@@ -232,6 +243,12 @@ func (s *RecordService) ingest(ctx context.Context, d *sluice.Dataset, batchID s
 	if m != nil {
 		in.Minimisation = m.result()
 		fields = slices.DeleteFunc(fields, func(f *sluice.Field) bool { return m.strip[f.Name] })
+	}
+	if a := sluice.ActorFromContext(ctx); s.IngestRule != nil && a != nil && a.Org != nil {
+		if err := s.IngestRule.CheckIngest(a.Org, fields); err != nil {
+			s.abort(in)
+			return nil, err
+		}
 	}
 	if a := sluice.ActorFromContext(ctx); s.Classifier != nil && a != nil && a.Org != nil &&
 		s.Classifier.CountsSubjects(a.Org.Sector, sluice.MergeFields(d.Fields, fields)) {

@@ -58,6 +58,11 @@ export SLUICE_KEY=$owner
 dataset=$("$SLUICE" dataset create --name trips --purpose "bill trips" --subject-field phone --format csv | tail -1 | cut -d, -f1)
 "$SLUICE" ingest --dataset "$dataset" exports/trips.csv
 "$SLUICE" dataset fields "$dataset" --format table
+# A new dataset is not shared with other orgs until its owner puts it in
+# the sharing catalogue.
+"$SLUICE" dataset catalog "$dataset" --sharing conditional \
+	--justification "trips hold riders' phone numbers" --legal-basis "PIPL Arts. 13, 23" \
+	--conditions "masked phone numbers only, after the owner's approval"
 
 step "6. A consumer asks for fields; the owner approves"
 SLUICE_KEY=$consumer "$SLUICE" purpose create --name claims --legal-basis contract --retention-days 30

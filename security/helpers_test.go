@@ -66,26 +66,39 @@ func (s *syncBuffer) String() string {
 
 var servingRE = regexp.MustCompile(`sluice serving on (http://\S+)`)
 
-// sqliteEnv keeps the stores of regions CN and EU under dir.
-func sqliteEnv(dir string) []string {
-	return []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU"}
+// sqliteEnv keeps the stores of regions CN and EU under dir, which
+// sluice init makes a data directory.
+func sqliteEnv(t *testing.T, dir string) []string {
+	env := []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU"}
+	cli(t, env, "init")
+	return env
 }
 
 // postgresEnv keeps the control store and both regions in fresh
-// PostgreSQL databases; it skips the test without SLUICE_TEST_POSTGRES.
+// PostgreSQL databases, initialised by sluice init; it skips the test
+// without SLUICE_TEST_POSTGRES.
 func postgresEnv(t *testing.T, dir string) []string {
-	return []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU",
+	env := []string{"SLUICE_DATA_DIR=" + dir, "SLUICE_REGIONS=CN,EU",
 		"SLUICE_CONTROL_DSN=" + mustCreatePostgres(t), "SLUICE_REGION_CN=" + mustCreatePostgres(t), "SLUICE_REGION_EU=" + mustCreatePostgres(t)}
+	cli(t, env, "init")
+	return env
 }
 
 // cli runs a sluice command with env and returns its standard output.
 func cli(t *testing.T, env []string, args ...string) string {
 	t.Helper()
+	return cliFound(t, env, false, args...)
+}
+
+// cliFound is cli, where a command that finds nothing (exit 3) passes
+// too if empty is true.
+func cliFound(t *testing.T, env []string, empty bool, args ...string) string {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Run(); err != nil && !(empty && cmd.ProcessState.ExitCode() == 3) {
 		t.Fatalf("sluice %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
 	}
 	return out.String()
@@ -94,7 +107,7 @@ func cli(t *testing.T, env []string, args ...string) string {
 // mustKey makes org (in region) if needed and a key of role for it.
 func mustKey(t *testing.T, env []string, org, region, role string) string {
 	t.Helper()
-	if !strings.Contains(cli(t, env, "org", "list"), org) {
+	if !strings.Contains(cliFound(t, env, true, "org", "list"), org) {
 		cli(t, env, "org", "create", "--name", org, "--region", region)
 	}
 	return strings.TrimSpace(cli(t, env, "key", "create", "--org", org, "--role", role))

@@ -58,7 +58,7 @@ func verifier(t *testing.T, env []string) note.Verifier {
 // holds no subject key, org, dataset, purpose or field name. The full
 // entries are for the org that took part alone.
 func TestLogPrivacy(t *testing.T) {
-	env := sqliteEnv(t.TempDir())
+	env := sqliteEnv(t, t.TempDir())
 	other := mustKey(t, env, "eu-shop", "EU", "owner")
 	s, key, id := setupClinic(t, env, 30) // entries: 2 orgs, 2 keys, the dataset, the ingest
 	ctx := context.Background()
@@ -168,7 +168,7 @@ func TestLogPrivacy(t *testing.T) {
 // TestExistenceOracle checks that another org's objects answer exactly as
 // missing ones do.
 func TestExistenceOracle(t *testing.T) {
-	env := sqliteEnv(t.TempDir())
+	env := sqliteEnv(t, t.TempDir())
 	s, _, id := setupClinic(t, env, 3)
 	other := mustKey(t, env, "eu-shop", "EU", "owner")
 	for _, path := range []string{"/v1/datasets/%d", "/v1/datasets/%d/records"} {
@@ -185,7 +185,7 @@ func TestExistenceOracle(t *testing.T) {
 // TestStrictJSON checks that bodies two parsers could read differently
 // are refused with a message naming the problem.
 func TestStrictJSON(t *testing.T) {
-	env := sqliteEnv(t.TempDir())
+	env := sqliteEnv(t, t.TempDir())
 	key := mustKey(t, env, "cn-clinic", "CN", "owner")
 	s := serve(t, env)
 	for body, wantMsg := range map[string]string{
@@ -202,7 +202,7 @@ func TestStrictJSON(t *testing.T) {
 
 // TestHeaders checks nosniff everywhere and no caching of the API.
 func TestHeaders(t *testing.T) {
-	env := sqliteEnv(t.TempDir())
+	env := sqliteEnv(t, t.TempDir())
 	key := mustKey(t, env, "cn-clinic", "CN", "owner")
 	s := serve(t, env)
 	for _, path := range []string{"/healthz", "/log/checkpoint", "/v1/datasets"} {
@@ -230,7 +230,7 @@ func TestHeaders(t *testing.T) {
 // TestAuthRateLimit checks that failed authentications are logged
 // without the key and limited per client address.
 func TestAuthRateLimit(t *testing.T) {
-	env := sqliteEnv(t.TempDir())
+	env := sqliteEnv(t, t.TempDir())
 	key := mustKey(t, env, "cn-clinic", "CN", "owner")
 	s := serve(t, env)
 	const bad = "sk_guess_0123456789abcdef"
@@ -251,7 +251,7 @@ func TestAuthRateLimit(t *testing.T) {
 		t.Fatalf("server log:\n%s", out)
 	}
 	// A token that is not UTF-8 is a 401, never a 500.
-	s2 := serve(t, sqliteEnv(t.TempDir()))
+	s2 := serve(t, sqliteEnv(t, t.TempDir()))
 	req, _ := http.NewRequest("GET", s2.URL+"/v1/datasets", nil)
 	req.Header.Set("Authorization", "Bearer sk_\xff\xfe")
 	resp, err := http.DefaultClient.Do(req)
@@ -267,7 +267,7 @@ func TestAuthRateLimit(t *testing.T) {
 // TestConnectionFlood opens far more idle connections than the server
 // allows and checks that it still answers.
 func TestConnectionFlood(t *testing.T) {
-	env := sqliteEnv(t.TempDir())
+	env := sqliteEnv(t, t.TempDir())
 	s := serve(t, env, "--max-conns", "32")
 	addr := strings.TrimPrefix(s.URL, "http://")
 	var idle []net.Conn
@@ -301,7 +301,7 @@ func TestConnectionFlood(t *testing.T) {
 // private to the server's user.
 func TestFileModes(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	env := sqliteEnv(dir)
+	env := sqliteEnv(t, dir)
 	s, _, _ := setupClinic(t, env, 3)
 	s.stop()
 	fi, err := os.Stat(dir)
@@ -350,7 +350,7 @@ func TestFileModes(t *testing.T) {
 func TestDataDirURIChars(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "d#1?x=y%41")
-	env := sqliteEnv(dir)
+	env := sqliteEnv(t, dir)
 	s, key, id := setupClinic(t, env, 5)
 	s.stop()
 	s = serve(t, env)
@@ -376,7 +376,7 @@ func TestDataDirURIChars(t *testing.T) {
 // a clear 400 and 401 on each store, never a 500.
 func TestText(t *testing.T) {
 	for name, mkEnv := range map[string]func(t *testing.T, dir string) []string{
-		"sqlite":   func(t *testing.T, dir string) []string { return sqliteEnv(dir) },
+		"sqlite":   func(t *testing.T, dir string) []string { return sqliteEnv(t, dir) },
 		"postgres": postgresEnv,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -32,7 +32,8 @@ type Decision struct {
 	Plan     *policy.ReadPlan
 }
 
-// Decide decides a read without reading any data.
+// Decide decides a read without reading any data, and appends the
+// decision's audit event (sluice.ActionDecisionAsk) before answering.
 func (sh *Service) Decide(ctx context.Context, req DecideRequest) (*Decision, error) {
 	actor := sluice.ActorFromContext(ctx)
 	if req.Dataset <= 0 {
@@ -55,7 +56,15 @@ func (sh *Service) Decide(ctx context.Context, req DecideRequest) (*Decision, er
 	if req.At != nil {
 		at = req.At.UTC()
 	}
-	return sh.decide(ctx, d, consumer, g, req.Purpose, req.Fields, at)
+	dec, err := sh.decide(ctx, d, consumer, g, req.Purpose, req.Fields, at)
+	if err != nil {
+		return nil, err
+	}
+	// A decision is processing too: it is recorded (PIPL Arts. 55–56).
+	if err := sh.logDecision(ctx, dec, req.Grant); err != nil {
+		return nil, err
+	}
+	return dec, nil
 }
 
 // decideParties returns the dataset and the consumer of a decision: an
@@ -117,12 +126,16 @@ func (sh *Service) decide(ctx context.Context, d *sluice.Dataset, consumer *slui
 	}
 	dec.Request = policy.Request{
 		Consumer: policyConsumer(consumer, g),
-		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region},
-		Purpose:  policy.Purpose{Name: p.Name, LegalBasis: policy.Basis(p.LegalBasis)},
-		Now:      now,
+		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region, Minors: d.Minors},
+		Purpose: policy.Purpose{Name: p.Name, LegalBasis: policy.Basis(p.LegalBasis), SpecialCondition: p.SpecialCategoryCondition,
+			Profiling: p.Profiling},
+		Now: now,
 	}
 	if g != nil {
 		dec.Request.GrantID = g.ID
+	}
+	if err := sh.creditFacts(ctx, d, &dec.Request.Dataset); err != nil {
+		return nil, err
 	}
 	if err := dec.Request.Validate(); err != nil {
 		return nil, err
@@ -184,4 +197,26 @@ func (sh *Service) FindPolicy(ctx context.Context) (*sluice.OrgPolicy, *policy.C
 	}
 	set, _ := policy.ParseCedar(org.ID, []byte(p.Text))
 	return p, set, nil
+}
+
+// creditFacts sets the facts of the credit flow rule on pd: whether d
+// holds credit information and, if so, its owner's sector.
+func (sh *Service) creditFacts(ctx context.Context, d *sluice.Dataset, pd *policy.Dataset) error {
+	rules := sh.Engine.Rules()
+	for _, f := range d.Fields {
+		for _, c := range f.Categories {
+			if rules.CreditCategory([]string{c.Key}) {
+				pd.Credit = true
+			}
+		}
+	}
+	if !pd.Credit {
+		return nil
+	}
+	owner, err := sh.Orgs.FindOrgByID(operatorContext(ctx), d.OrgID)
+	if err != nil {
+		return err
+	}
+	pd.OwnerSector = owner.Sector
+	return nil
 }

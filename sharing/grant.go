@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"sluice"
@@ -17,7 +18,28 @@ func (sh *Service) CreatePurpose(ctx context.Context, p *sluice.Purpose) error {
 	if err := sh.checkBasis(org.Region, p.LegalBasis); err != nil {
 		return err
 	}
+	if err := sh.checkSpecialCondition(org.Region, p); err != nil {
+		return err
+	}
 	return sh.Purposes.CreatePurpose(ctx, p)
+}
+
+// checkSpecialCondition returns EINVALID unless p's special-category
+// condition is empty or one the legal rules list for the GDPR, which
+// governs data of region (GDPR Arts. 9(2), 10).
+func (sh *Service) checkSpecialCondition(region sluice.Region, p *sluice.Purpose) error {
+	c := p.SpecialCategoryCondition
+	if c == "" {
+		return nil
+	}
+	rules := sh.Engine.Rules()
+	if rules.Regime(region) != policy.RegimeGDPR {
+		return sluice.Errorf(sluice.EINVALID, "Purpose %q: special_category_condition is a GDPR Art. 9(2) or Art. 10 condition; data of region %s is governed by %s.", p.Name, region, regimeName(rules.Regime(region)))
+	}
+	if rules.SpecialCondition(c) == nil {
+		return sluice.Errorf(sluice.EINVALID, "Purpose %q: special_category_condition %q is not one of %s (GDPR Art. 9(2)(a)–(j), Art. 10).", p.Name, c, strings.Join(rules.SpecialConditions(), ", "))
+	}
+	return nil
 }
 
 // checkBasis returns EINVALID unless basis is a legal basis of the regime
@@ -51,6 +73,9 @@ func (sh *Service) CreateGrant(ctx context.Context, g *sluice.Grant) error {
 		if err == nil {
 			if err = sh.checkBasis(d.Region, g.LegalBasis); err == nil {
 				err = sh.checkRequestable(ctx, d)
+			}
+			if err == nil {
+				err = sh.checkSpecialFields(ctx, d, g)
 			}
 		} else if sluice.ErrorCode(err) == sluice.ENOTFOUND && sh.DatasetVisible != nil {
 			err = sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", g.DatasetID)
@@ -177,6 +202,42 @@ func (sh *Service) CreateConsent(ctx context.Context, identifier, key string, c 
 	}
 	c.SubjectKey = k
 	return sh.Consents.CreateConsent(ctx, c)
+}
+
+// checkSpecialFields refuses a grant request, for GDPR-region data, that
+// asks for a special-category or criminal field under a purpose with no
+// condition covering it (GDPR Arts. 9(2), 10): the read would never serve
+// it. It names the first such field and the rule. Fields classified as
+// special after the grant are refused at read time instead.
+func (sh *Service) checkSpecialFields(ctx context.Context, d *sluice.Dataset, g *sluice.Grant) error {
+	rules := sh.Engine.Rules()
+	if rules.Regime(d.Region) != policy.RegimeGDPR || g.Purpose == "" {
+		return nil
+	}
+	p, err := sh.Purposes.FindPurposeByName(ctx, sluice.OrgIDFromContext(ctx), g.Purpose)
+	if err != nil {
+		return nil // an unknown purpose is the store's to report
+	}
+	basis := g.LegalBasis
+	if basis == "" {
+		basis = p.LegalBasis
+	}
+	lb := rules.Basis(d.Region, policy.Basis(basis))
+	if lb == nil {
+		return nil
+	}
+	for _, name := range g.RequestedFields {
+		f := d.Field(name)
+		if f == nil {
+			continue
+		}
+		pf := PolicyField(d, f)
+		if deny := rules.SpecialDenial(pf.Categories, p.SpecialCategoryCondition, lb.NeedsConsent); deny != nil {
+			return &sluice.Error{Code: sluice.EINVALID, Field: name,
+				Message: "Field " + strconv.Quote(name) + ": " + strings.TrimSuffix(deny.Reason, ".") + " (" + deny.Ref() + ")."}
+		}
+	}
+	return nil
 }
 
 // checkClear refuses an approval that names "clear" for a field of

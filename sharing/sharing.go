@@ -260,8 +260,10 @@ func policyConsent(s sluice.ConsentState) policy.Consent {
 	switch s.Kind {
 	case sluice.ConsentGiven:
 		c.Kind = policy.ConsentGiven
-	case sluice.ConsentSeparate:
+	case sluice.ConsentSeparate, sluice.ConsentExplicit:
 		c.Kind = policy.ConsentSeparate
+	case sluice.ConsentGuardian:
+		c.Kind = policy.ConsentGuardian
 	}
 	return c
 }
@@ -273,7 +275,7 @@ func policyConsumer(org *sluice.Org, g *sluice.Grant) policy.Consumer {
 	if kind == "" {
 		kind = sluice.OrgCompany
 	}
-	return policy.Consumer{ID: org.ID, Region: org.Region, Kind: kind, ApprovalOnFile: g != nil && g.AuthorityApprovalRef != ""}
+	return policy.Consumer{ID: org.ID, Region: org.Region, Kind: kind, Sector: org.Sector, ApprovalOnFile: g != nil && g.AuthorityApprovalRef != ""}
 }
 
 // operatorContext returns ctx without its actor: for the server's own

@@ -103,6 +103,7 @@ func TestTransferService_AttachEvidence(t *testing.T) {
 	attach := func(id int64, ev sluice.TransferEvidence) *response {
 		return ts.do("POST", fmt.Sprintf("/v1/transfers/%d/evidence", id), key, ev)
 	}
+	certScope := &sluice.EvidenceScope{Countries: []string{"US"}, Categories: []string{"user.contact.phone_number", "user.health_and_medical"}}
 	for _, tc := range []struct {
 		name   string
 		id     int64
@@ -110,13 +111,13 @@ func TestTransferService_AttachEvidence(t *testing.T) {
 		status int
 		field  string
 	}{
-		{"ErrEndBeforeStart", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01", ValidTo: "2026-02-01"}, 400, "valid_to"},
+		{"ErrEndBeforeStart", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01", ValidTo: "2026-02-01", Scope: certScope}, 400, "valid_to"},
 		{"ErrKindNotForRoute", scc.ID, sluice.TransferEvidence{Kind: "assessment", Reference: "A-1", ValidFrom: "2026-03-01"}, 400, "kind"},
 		{"ErrUnknownKind", scc.ID, sluice.TransferEvidence{Kind: "handshake", Reference: "H", ValidFrom: "2026-03-01"}, 400, "kind"},
 		{"ErrNoReference", scc.ID, sluice.TransferEvidence{Kind: "certification", ValidFrom: "2026-03-01", ValidTo: "2027-03-01"}, 400, "reference"},
-		{"ErrCertificateWithoutEnd", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01"}, 400, "valid_to"},
+		{"ErrCertificateWithoutScope", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2026-03-01"}, 400, "scope"},
 		{"ErrFilingWithoutDate", scc.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-1", ValidFrom: "2026-03-01"}, 400, "filed_on"},
-		{"ErrAlreadyExpired", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2025-01-01", ValidTo: "2026-01-01"}, 400, "valid_to"},
+		{"ErrAlreadyExpired", scc.ID, sluice.TransferEvidence{Kind: "certification", Reference: "C-1", ValidFrom: "2025-01-01", ValidTo: "2026-01-01", Scope: certScope}, 400, "valid_to"},
 		{"ErrAssessmentLongerThanTheLaw", sa.ID, sluice.TransferEvidence{Kind: "assessment", Reference: "A-1", ValidFrom: "2026-03-02", ValidTo: "2029-03-02"}, 400, "valid_to"},
 		{"ErrReadyTransfer", ready.ID, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-1", ValidFrom: "2026-03-01", FiledOn: "2026-03-02"}, 409, ""},
 		{"ErrUnknownTransfer", 9999, sluice.TransferEvidence{Kind: "scc_filing", Reference: "F-1", ValidFrom: "2026-03-01", FiledOn: "2026-03-02"}, 404, ""},
@@ -466,13 +467,19 @@ func TestTransferService_SectorRules(t *testing.T) {
 		{"AutomotiveOtherFields", autoKey, 101, []string{"phone", "name"}, "EXEMPT", "cn.o16.small", false},
 		{"OtherSectorOverThreshold", ridesKey, 101, []string{"phone", "gps"}, "SCC_OR_CERT", "cn.o16.scc.spi", false},
 		{"CreditAgencyHolds", creditKey, 5, []string{"phone", "name"}, "HOLD", "cn.credit.hold", true},
-		{"CreditInfoToUnlicensed", ridesKey, 5, []string{"phone", "score"}, "BLOCK", "cn.credit.unlicensed", true},
+		// Credit information held by a non-agency: the ordinary route and a
+		// financial-sector requirement, not a block.
+		{"CreditInfoByNonAgency", ridesKey, 5, []string{"phone", "score"}, "EXEMPT", "cn.o16.small", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := ts.dataset(tc.key, strings.ToLower(tc.name), 0, tc.people, "phone", "gps", "name", "score")
 			tr := ts.transfer(tc.key, d, req(tc.fields...))
 			if tr.Decision.Route != tc.route || tr.Decision.Reasons[0].Rule != tc.rule || (tr.Status == sluice.TransferBlocked) != tc.blocked {
 				t.Fatalf("got %s by %s (%s), want %s by %s", tr.Decision.Route, tr.Decision.Reasons[0].Rule, tr.Status, tc.route, tc.rule)
+			}
+			financial := slices.ContainsFunc(tr.Decision.Requires, func(q sluice.TransferRequirement) bool { return q.ID == "cn.credit.financial" })
+			if financial != (tc.name == "CreditInfoByNonAgency") {
+				t.Errorf("cn.credit.financial required: %v", financial)
 			}
 		})
 	}

@@ -422,7 +422,8 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 		Exporter: route.Exporter{Region: t.Region, CIIO: f.CIIO, StateOrgan: f.StateOrgan, Sector: f.Sector},
 		// A licensed personal credit agency is licensed by the PBoC, in
 		// China: a recipient abroad is never one.
-		Recipient: route.Recipient{Country: t.DestinationCountry, Kind: t.RecipientKind, AdequacyScope: t.AdequacyScope},
+		Recipient: route.Recipient{Country: t.DestinationCountry, Kind: t.RecipientKind, AdequacyScope: t.AdequacyScope,
+			ApprovalOnFile: approvalOnFile(t)},
 		Data: route.Data{
 			Core:            len(f.CoreFields) > 0,
 			Important:       len(f.ImportantFields) > 0,
@@ -590,8 +591,16 @@ func (s *Service) AttachEvidence(ctx context.Context, id int64, ev *sluice.Trans
 	if err != nil {
 		return nil, err
 	}
+	if ev.Kind == sluice.EvidenceAuthorityApproval || ev.Kind == sluice.EvidenceInternationalAgreement {
+		return s.attachApproval(ctx, cur, ev)
+	}
 	if err := s.checkEvidence(cur, ev); err != nil {
 		return nil, err
+	}
+	if ev.Kind == sluice.EvidenceCertification {
+		if err := s.checkCertificate(ctx, cur, ev); err != nil {
+			return nil, err
+		}
 	}
 	today := s.today().String()
 	ev.AttachedAt = s.now()
@@ -659,9 +668,7 @@ func (s *Service) checkEvidence(cur *sluice.Transfer, ev *sluice.TransferEvidenc
 		}
 		ev.ValidTo, ev.RenewFrom = v.ValidTo.String(), v.RenewFrom.String()
 	case sluice.EvidenceCertification:
-		if ev.ValidTo == "" {
-			return &sluice.Error{Code: sluice.EINVALID, Field: "valid_to", Message: "valid_to: required for a certificate (its last valid day)."}
-		}
+		// Validity and scope: see checkCertificate.
 	case sluice.EvidenceSCCFiling:
 		if dl := s.deadline(cur, reqFiling); dl != nil {
 			if due, ok := dl.Due(from); ok {

@@ -206,8 +206,46 @@ SLUICE_KEY=sk_owner... sluice dataset confirm-field --none 1 trip_id`)
 	return out.one(f, msg, []string{"field", "categories", "grade"}, [][]string{{name, strings.Join(keys, " "), string(f.Grade)}})
 }
 
+func runDatasetCatalog(ctx context.Context, env *Env, args []string) error {
+	fs := newFlagSet(env, "dataset catalog", "dataset catalog ID --sharing unconditional|conditional|none [--opening unconditional|conditional|closed] [--justification TEXT] [--legal-basis TEXT] [--conditions TEXT]", `
+# Let other orgs ask for the trips dataset, on conditions:
+SLUICE_KEY=sk_owner... sluice dataset catalog 1 --sharing conditional \
+  --justification "trips hold riders' phone numbers" --legal-basis "PIPL Arts. 13, 23" \
+  --conditions "masked phone numbers only, after the owner's approval"`)
+	serverURL, key := addClientFlags(fs, env, "owner")
+	var req httpapi.CatalogEntryRequest
+	fs.StringVar(&req.Sharing, "sharing", "", "sharing class among orgs: unconditional, conditional or none (required)")
+	fs.StringVar(&req.Opening, "opening", sluice.OpeningClosed, "opening class to the public: unconditional, conditional or closed")
+	fs.StringVar(&req.Justification, "justification", "", "why the dataset is not shared or opened unconditionally")
+	fs.StringVar(&req.LegalBasis, "legal-basis", "", "the law that justifies the classes")
+	fs.StringVar(&req.Conditions, "conditions", "", "on what conditions it is shared or opened")
+	out := addOutputFlag(fs, env)
+	if err := parseFlags(fs, env, args); err != nil {
+		return err
+	}
+	id, err := idArg(env, fs, "dataset catalog", "dataset", 1)
+	if err != nil {
+		return err
+	}
+	if req.Sharing == "" {
+		fmt.Fprintln(env.Stderr, "sluice dataset catalog: --sharing is required")
+		return errUsage
+	}
+	c, err := newClient(*serverURL, *key)
+	if err != nil {
+		return err
+	}
+	e, err := c.PutCatalogEntry(ctx, id, req)
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("Dataset %d in the catalogue: sharing %s, opening %s.", id, e.Sharing, e.Opening)
+	return out.one(e, msg, []string{"dataset", "sharing", "opening", "legal_basis"}, [][]string{{fmt.Sprint(id), e.Sharing, e.Opening, dash(e.LegalBasis)}})
+}
+
 func init() {
 	commands = append(commands,
+		command{"dataset catalog", "set a dataset's sharing and opening classes in the sharing catalogue", runDatasetCatalog},
 		command{"dataset confirm-field", "confirm or correct the data categories of a field", runDatasetConfirmField},
 		command{"dataset create", "create a dataset in your org's home region", runDatasetCreate},
 		command{"dataset fields", "show a dataset's fields: categories, grade, confirmed", runDatasetFields},

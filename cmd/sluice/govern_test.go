@@ -85,26 +85,27 @@ func TestCLI_Govern(t *testing.T) {
 		t.Errorf("dataset create: %q", out)
 	}
 
-	// Purposes, a grant, a decision, consents.
+	// Purposes, a grant, a decision, consents. The demo's consumer asked
+	// for grant 1; the grants asked for here are 2 and 3.
 	run(cenv, "", exitNotFound, "purpose", "list")
 	run(cenv, "", 0, "purpose", "create", "--name", "claims", "--legal-basis", "contract", "--retention-days", "30")
 	if out := run(cenv, "", 0, "purpose", "list", "--format", "csv"); !strings.Contains(out, "claims,contract,-,30") {
 		t.Errorf("purpose list: %q", out)
 	}
 	run(cenv, "", 0, "grant", "request", "--dataset", "1", "--fields", "trip_id,rider_phone,fare_cny", "--purpose", "claims", "--justification", "claims")
-	run(oenv, "", 0, "grant", "approve", "1")
-	out := run(cenv, "", 0, "decide", "--dataset", "1", "--grant", "1", "--format", "table")
+	run(oenv, "", 0, "grant", "approve", "2")
+	out := run(cenv, "", 0, "decide", "--dataset", "1", "--grant", "2", "--format", "table")
 	if !strings.Contains(out, "rider_phone") || !strings.Contains(out, "mask(3,4)") || !strings.Contains(out, "3 of 3 fields would be served") {
 		t.Errorf("decide: %q", out)
 	}
-	run(cenv, "", exitNotFound, "decide", "--dataset", "1", "--grant", "1", "--fields", "rider_id_number", "--fail-on-deny")
+	run(cenv, "", exitNotFound, "decide", "--dataset", "1", "--grant", "2", "--fields", "rider_id_number", "--fail-on-deny")
 	// "clear" on a field of personal information is the identified-data
 	// exception, claimed with --identified, not an operator to slip in.
 	run(cenv, "", 0, "grant", "request", "--dataset", "1", "--fields", "rider_id_number,fare_cny", "--purpose", "claims", "--justification", "claims")
-	if out := run(oenv, "", exitErr, "grant", "approve", "--fields", "rider_id_number=clear,fare_cny", "2"); !strings.Contains(out, "--identified") || !strings.Contains(out, "Arts. 26–27") {
+	if out := run(oenv, "", exitErr, "grant", "approve", "--fields", "rider_id_number=clear,fare_cny", "3"); !strings.Contains(out, "--identified") || !strings.Contains(out, "Arts. 26–27") {
 		t.Errorf("approve with clear on an ID number: %q", out)
 	}
-	run(oenv, "", 0, "grant", "approve", "--fields", "rider_id_number=mask(6,4),fare_cny=clear", "2")
+	run(oenv, "", 0, "grant", "approve", "--fields", "rider_id_number=mask(6,4),fare_cny=clear", "3")
 
 	// A region without a transfer rule pack is said to be one.
 	denv := map[string]string{"SLUICE_DATA_DIR": m.Config.Store.DataDir}

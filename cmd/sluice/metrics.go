@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"sluice"
-	"sluice/auditlog"
 	"sluice/httpapi"
 )
 
@@ -101,8 +100,17 @@ func (c *storeCollector) collectLog(ctx context.Context, ch chan<- prometheus.Me
 		size = cp.Size
 	}
 	ch <- prometheus.MustNewConstMetric(logSizeDesc, prometheus.GaugeValue, float64(size))
+	// The public entries are commitments; the events they commit to, in
+	// the control store, carry the time, action and decision.
+	var events eventReader
+	if c.m.Stores != nil {
+		events, _ = c.m.Stores.Events.(eventReader)
+	}
+	if events == nil {
+		return nil
+	}
 	lag := 0.0
-	if pending, err := log.Store.ReadEntries(ctx, size, 1); err != nil {
+	if pending, err := events.ReadEvents(ctx, size, 1); err != nil {
 		return err
 	} else if len(pending) == 1 {
 		var e struct{ Time time.Time }
@@ -114,7 +122,7 @@ func (c *storeCollector) collectLog(ctx context.Context, ch chan<- prometheus.Me
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.countDecisions(ctx, log.Store, size); err != nil {
+	if err := c.countDecisions(ctx, events, size); err != nil {
 		return err
 	}
 	for k, n := range c.decided {
@@ -123,12 +131,19 @@ func (c *storeCollector) collectLog(ctx context.Context, ch chan<- prometheus.Me
 	return nil
 }
 
-// countDecisions reads the integrated entries not yet counted (up to
-// decisionScanMax) and counts those that carry a decision.
-func (c *storeCollector) countDecisions(ctx context.Context, store auditlog.Store, size int64) error {
+// An eventReader reads the events of the audit log in full (the control
+// store's events, not the public entries that commit to them).
+type eventReader interface {
+	ReadEvents(ctx context.Context, start, n int64) ([][]byte, error)
+}
+
+// countDecisions reads the events of the integrated entries not yet
+// counted (up to decisionScanMax) and counts those that carry a decision.
+// Only the action and the decision, both codes, become labels.
+func (c *storeCollector) countDecisions(ctx context.Context, events eventReader, size int64) error {
 	end := min(size, c.next+decisionScanMax)
 	for c.next < end {
-		entries, err := store.ReadEntries(ctx, c.next, min(1024, end-c.next))
+		entries, err := events.ReadEvents(ctx, c.next, min(1024, end-c.next))
 		if err != nil {
 			return err
 		} else if len(entries) == 0 {

@@ -450,6 +450,75 @@ func TestOpenAPI_Responses(t *testing.T) {
 		c.call("GET", "/v1/subjects/{subject_key}/events", map[string]any{"subject_key": rp.Records[0].SubjectKey}, owner, nil, "")
 	}
 	c.call("GET", "/v1/subjects/{subject_key}/events", map[string]any{"subject_key": "nope"}, owner, nil, "")
+	c.call("GET", "/v1/log/entries/{index}", map[string]any{"index": 0}, owner, nil, "")
+	c.call("GET", "/v1/log/entries/{index}", map[string]any{"index": 0}, consumer, nil, "") // took no part: 404
+
+	// Settings, reports and the sharing catalogue.
+	c.call("GET", "/v1/settings", none, owner, nil, "")
+	c.call("PUT", "/v1/settings", none, owner, map[string]any{"minimisation": "warn", "consent_grace_days": 30}, "")
+	// A dataset of a declared app type with a field beyond its necessary
+	// scope, so that the upload and the report have excess to show.
+	rides := id(c.call("POST", "/v1/datasets", none, owner, map[string]any{"name": "rides", "purpose": "rides", "subject_field": "phone", "app_type": "ride_hailing"}, ""))
+	c.call("POST", "/v1/datasets/{id}/records", map[string]any{"id": rides}, owner, "phone,resident_id\n13800138000,11010519491231002X\n", "format=csv")
+	var report struct {
+		Datasets []struct {
+			ID int64 `json:"id"`
+		} `json:"datasets"`
+	}
+	json.Unmarshal(c.call("GET", "/v1/reports/minimisation", none, owner, nil, ""), &report)
+	if len(report.Datasets) != 1 || report.Datasets[0].ID != rides {
+		t.Errorf("the minimisation report lists %+v, want dataset %d", report.Datasets, rides)
+	}
+	c.call("GET", "/v1/reports/minimisation", none, auditor, nil, "format=html")
+	c.call("PUT", "/v1/datasets/{id}/catalog", map[string]any{"id": ds}, owner, map[string]any{"sharing": "conditional", "opening": "closed",
+		"justification": "payments hold phone numbers", "legal_basis": "contract", "conditions": "for claims only"}, "")
+	c.call("GET", "/v1/catalog", none, consumer, nil, "")
+
+	// The supervisor's views.
+	sup := regexp.MustCompile(`supervisor key: (\S+)`).FindStringSubmatch(demo.String())
+	if sup == nil {
+		t.Fatalf("demo output has no supervisor key: %s", demo.String())
+	}
+	c.call("GET", "/v1/supervisor/overview", none, sup[1], nil, "")
+	c.call("GET", "/v1/supervisor/orgs", none, sup[1], nil, "")
+	c.call("GET", "/v1/supervisor/datasets/{id}", map[string]any{"id": 1}, sup[1], nil, "")
+	c.call("GET", "/v1/supervisor/datasets/{id}", map[string]any{"id": 1}, owner, nil, "") // not a supervisor: 403
+
+	// Data-subject requests and legal holds.
+	c.call("PUT", "/v1/subject-requests/policy", none, owner, map[string]any{"cn_working_days": 10}, "")
+	c.call("GET", "/v1/subject-requests/policy", none, auditor, nil, "")
+	phone := map[string]string{"phone": "13800138000"}
+	access := id(c.call("POST", "/v1/subject-requests", none, owner, map[string]any{"type": "access", "identifiers": phone, "jurisdiction": "CN"}, ""))
+	c.call("POST", "/v1/subject-requests/{id}/fulfil", map[string]any{"id": access}, owner, nil, "") // not verified: 409
+	c.call("POST", "/v1/subject-requests/{id}/verify", map[string]any{"id": access}, owner, map[string]any{"evidence": "ID card seen at the counter"}, "")
+	c.call("POST", "/v1/subject-requests/{id}/fulfil", map[string]any{"id": access}, owner, nil, "")
+	c.call("GET", "/v1/subject-requests/{id}/package", map[string]any{"id": access}, owner, nil, "format=json")
+	c.call("GET", "/v1/subject-requests/{id}/package", map[string]any{"id": access}, owner, nil, "")
+	erasure := id(c.call("POST", "/v1/subject-requests", none, owner, map[string]any{"type": "erasure", "identifiers": phone, "jurisdiction": "EU"}, ""))
+	c.call("POST", "/v1/subject-requests/{id}/extend", map[string]any{"id": erasure}, owner, map[string]any{"reason": "records in archives"}, "")
+	c.call("POST", "/v1/subject-requests/{id}/refuse", map[string]any{"id": erasure}, owner, map[string]any{"reason": "a duty to keep the records"}, "")
+	restrict := id(c.call("POST", "/v1/subject-requests", none, owner, map[string]any{"type": "restriction", "identifiers": phone, "jurisdiction": "CN"}, ""))
+	c.call("POST", "/v1/subject-requests/{id}/verify", map[string]any{"id": restrict}, owner, map[string]any{"evidence": "ID card"}, "")
+	c.call("POST", "/v1/subject-requests/{id}/fulfil", map[string]any{"id": restrict}, owner, nil, "")
+	c.call("POST", "/v1/subject-requests/{id}/lift", map[string]any{"id": restrict}, owner, nil, "")
+	c.call("GET", "/v1/subject-requests", none, auditor, nil, "")
+	c.call("GET", "/v1/subject-requests", none, owner, nil, "state=fulfilled")
+	c.call("GET", "/v1/subject-requests/{id}", map[string]any{"id": access}, owner, nil, "")
+	c.call("POST", "/v1/datasets/{id}/hold", map[string]any{"id": ds}, owner, map[string]any{"reason": "litigation"}, "")
+	c.call("GET", "/v1/holds", none, owner, nil, "")
+	c.call("DELETE", "/v1/datasets/{id}", map[string]any{"id": ds}, owner, nil, "") // held: 409
+	c.call("DELETE", "/v1/datasets/{id}/hold", map[string]any{"id": ds}, owner, nil, "")
+	c.call("DELETE", "/v1/datasets/{id}", map[string]any{"id": ds}, owner, nil, "")
+
+	// Volume duties, the record of processing and incidents of the demo's
+	// first org (id 1).
+	c.call("GET", "/v1/orgs/{id}/duties", map[string]any{"id": 1}, owner, nil, "")
+	c.call("GET", "/v1/orgs/{id}/processing", map[string]any{"id": 1}, owner, nil, "")
+	inc := id(c.call("POST", "/v1/incidents", none, owner, map[string]any{"severity": "general", "discovered_at": "2026-01-02T03:04:05Z"}, ""))
+	c.call("GET", "/v1/incidents", none, owner, nil, "")
+	c.call("GET", "/v1/incidents/{id}", map[string]any{"id": inc}, owner, nil, "")
+	c.call("PATCH", "/v1/incidents/{id}", map[string]any{"id": inc}, owner, map[string]any{"subjects": 3}, "")
+	c.call("POST", "/v1/incidents/{id}/close", map[string]any{"id": inc}, owner, nil, "")
 
 	// Every documented operation was called with a success.
 	for r := range c.doc.routes() {

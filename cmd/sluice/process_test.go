@@ -426,6 +426,15 @@ func testCrash(t *testing.T, bin, dir string, s *storeSetup) {
 	var d sluice.Dataset
 	apiGet(t, p.URL, key, "/v1/datasets/"+createDataset(t, p.URL, key, "trips", "phone"), &d)
 	logKey := logKeyOf(t, dir)
+	// The lines after "sluice serving on" may still be on their way.
+	waitFor(t, func() bool {
+		select {
+		case <-p.done:
+			return true
+		default:
+			return strings.Contains(p.out.String(), "(verifier key ")
+		}
+	})
 	if !strings.Contains(p.out.String(), "verifier key "+logKey.VerifierKey+")") {
 		t.Fatalf("sluice serve does not print the verifier key:\n%s", p.out)
 	}

@@ -17,10 +17,16 @@ import (
 	"sluice/internal/sqlstore"
 )
 
-// openMain starts a server on a random port over config c, not yet
-// stopped when the test ends unless the caller closes it.
+// openMain starts a server on a random port over config c, whose data
+// directory it initialises first if need be; the server is not stopped
+// when the test ends unless the caller closes it.
 func openMain(t *testing.T, c StoreConfig) *Main {
 	t.Helper()
+	if !isDataDir(c.DataDir) {
+		if err := initDataDir(context.Background(), io.Discard, &c, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	m := &Main{Stdout: io.Discard}
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.Store = c

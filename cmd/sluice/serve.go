@@ -14,9 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"sluice"
 	"sluice/auditlog"
 	"sluice/console"
+	"sluice/duties"
 	"sluice/httpapi"
+	"sluice/incident"
+	"sluice/processing"
 	"sluice/recordio"
 	"sluice/residency"
 	"sluice/retention"
@@ -173,6 +177,22 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Stores: m.Stores.Regions, Catalog: catalog, Logger: m.Logger,
 		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes,
 	}
+	dutyRules, err := duties.DefaultRules()
+	if err != nil {
+		return fmt.Errorf("duty rules: %w", err)
+	}
+	m.API.Duties = &duties.Service{Rules: dutyRules, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Stores: m.Stores.Regions}
+	m.API.Duties.Dates, _ = m.Stores.Orgs.(duties.DateStore)
+	m.API.Duties.Events = m.Stores.Events
+	incRules, err := incident.DefaultRules()
+	if err != nil {
+		return fmt.Errorf("incident rules: %w", err)
+	}
+	m.API.Processing = &processing.Service{Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Purposes: m.Stores.Purposes,
+		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events}
+	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {
+		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st, Events: m.Stores.Events}
+	}
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err
 	}
@@ -241,7 +261,8 @@ func (m *Main) listen() (err error) {
 		m.Listener = tls.NewListener(limited, m.http.TLSConfig)
 	}
 	m.errCh = make(chan error, 1)
-	go func() { m.errCh <- m.http.Serve(m.Listener) }()
+	srv, sln := m.http, m.Listener // Close may clear m.http before Serve starts
+	go func() { m.errCh <- srv.Serve(sln) }()
 	return nil
 }
 

@@ -26,6 +26,7 @@ func (m *Main) openSharing(ctx context.Context, subjectSecret []byte) error {
 		return fmt.Errorf("sharing rules: %w", err)
 	}
 	sh := sharing.New(rules, subjectSecret)
+	m.Records.IngestRule = rules // what some sectors may never collect
 	s := m.Stores
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, m.Records, s.Purposes, s.Grants
 	sh.Consents, sh.Policies, sh.Events, sh.Logger = s.Consents, s.Policies, s.Events, m.Logger

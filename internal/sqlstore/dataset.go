@@ -48,12 +48,24 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	if err := d.Validate(); err != nil {
 		return err
 	}
+	purposes, err := json.Marshal(nonNil(d.Purposes))
+	if err != nil {
+		return err
+	}
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
 		d.CreatedAt, d.UpdatedAt = tx.Now, tx.Now
+		for _, name := range d.Purposes {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM purposes WHERE org_id = $1 AND name = $2`, d.OrgID, name).Scan(&n); err != nil {
+				return err
+			} else if n == 0 {
+				return sluice.Errorf(sluice.EINVALID, "Dataset purposes: %q is not a purpose your org has declared (POST /v1/purposes).", name)
+			}
+		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			d.OrgID, d.Name, d.Purpose, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
+			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			d.OrgID, d.Name, d.Purpose, purposes, d.Minors, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
 			d.AppType, d.RetentionDays, d.RecordType, d.KeyField).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
@@ -72,6 +84,12 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 		}
 		if d.KeyField != "" {
 			details["key_field"] = d.KeyField
+		}
+		if len(d.Purposes) > 0 {
+			details["purposes"] = anyList(d.Purposes)
+		}
+		if d.Minors {
+			details["minors"] = true
 		}
 		_, err := AppendEvent(ctx, tx, &sluice.Event{
 			Action:  sluice.ActionDatasetCreate,
@@ -111,7 +129,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		w.add("name = $?", *v)
 	}
 	query := `
-		SELECT id, org_id, name, purpose, subject_field, region, record_count, subjects, grade, created_at, updated_at,
+		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at,
 			app_type, retention_days, record_type, key_field, COUNT(*) OVER ()
 		FROM datasets WHERE deleted_at IS NULL AND ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
@@ -124,9 +142,16 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	var n int
 	for rows.Next() {
 		var d sluice.Dataset
-		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
+		var purposes []byte
+		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &purposes, &d.Minors, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
 			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &n); err != nil {
 			return nil, 0, err
+		}
+		if err := json.Unmarshal(purposes, &d.Purposes); err != nil {
+			return nil, 0, err
+		}
+		if len(d.Purposes) == 0 {
+			d.Purposes = nil
 		}
 		ds = append(ds, &d)
 	}
@@ -208,4 +233,19 @@ func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sl
 		_, err = AppendEvent(ctx, tx, sluice.NewFieldUpdateEvent(datasetID, before, f, datasetGrade))
 		return err
 	})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func anyList(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }

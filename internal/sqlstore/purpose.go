@@ -36,9 +36,9 @@ func (s *PurposeService) CreatePurpose(ctx context.Context, p *sluice.Purpose) e
 	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
 		p.CreatedAt = tx.Now
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO purposes (org_id, name, legal_basis, categories, retention_days, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			p.OrgID, p.Name, p.LegalBasis, cats, p.RetentionDays, tx.Dialect().Time(p.CreatedAt)).Scan(&p.ID); err != nil {
+			INSERT INTO purposes (org_id, name, legal_basis, categories, retention_days, special_category_condition, profiling, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			p.OrgID, p.Name, p.LegalBasis, cats, p.RetentionDays, p.SpecialCategoryCondition, p.Profiling, tx.Dialect().Time(p.CreatedAt)).Scan(&p.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a purpose named %q.", p.Name)
 			}
@@ -81,7 +81,7 @@ func findPurposes(ctx context.Context, q Querier, tenant int64, filter sluice.Pu
 		w.add("name = $?", *v)
 	}
 	query := `
-		SELECT id, org_id, name, legal_basis, categories, retention_days, created_at, COUNT(*) OVER ()
+		SELECT id, org_id, name, legal_basis, categories, retention_days, special_category_condition, profiling, created_at, COUNT(*) OVER ()
 		FROM purposes WHERE ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -94,7 +94,7 @@ func findPurposes(ctx context.Context, q Querier, tenant int64, filter sluice.Pu
 	for rows.Next() {
 		var p sluice.Purpose
 		var cats []byte
-		if err := rows.Scan(&p.ID, &p.OrgID, &p.Name, &p.LegalBasis, &cats, &p.RetentionDays, ScanTime(&p.CreatedAt), &n); err != nil {
+		if err := rows.Scan(&p.ID, &p.OrgID, &p.Name, &p.LegalBasis, &cats, &p.RetentionDays, &p.SpecialCategoryCondition, &p.Profiling, ScanTime(&p.CreatedAt), &n); err != nil {
 			return nil, 0, err
 		}
 		if err := json.Unmarshal(cats, &p.Categories); err != nil {

@@ -21,11 +21,14 @@ import (
 	"sluice/auditlog"
 	"sluice/classify"
 	"sluice/dsr"
+	"sluice/duties"
 	"sluice/httpapi"
+	"sluice/incident"
 	"sluice/minimisation"
 	"sluice/policy"
 	"sluice/policy/scope"
 	"sluice/postgres"
+	"sluice/processing"
 	"sluice/residency"
 	"sluice/retention"
 	"sluice/sharing"
@@ -99,6 +102,8 @@ type Env struct {
 	Stores    *storetest.Stores
 	Records   *residency.RecordService
 	Sharing   *sharing.Service
+	Duties    *duties.Service
+	Incidents *incident.Service
 	Transfers *transfer.Service
 	API       *httpapi.Server
 	Log       *auditlog.Log
@@ -137,6 +142,7 @@ func New(tb testing.TB, opts Options) *Env {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	e.Records.IngestRule = sharingRules
 	e.Sharing = sharing.New(sharingRules, e.Secret)
 	e.Sharing.Now = e.Clock.Now
 	sh := e.Sharing
@@ -151,6 +157,23 @@ func New(tb testing.TB, opts Options) *Env {
 	}
 	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max,
 		Settings: s.Settings, AppTypes: minimiser, RecordTypes: rules, Minimisation: e.Minimisation}
+	dutyRules, err := duties.DefaultRules()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Duties = &duties.Service{Rules: dutyRules, Orgs: s.Orgs, Datasets: s.Datasets, Stores: s.Regions, Now: e.Clock.Now}
+	e.Duties.Dates, _ = s.Orgs.(duties.DateStore)
+	e.Duties.Events = s.Events
+	e.API.Duties = e.Duties
+	incRules, err := incident.DefaultRules()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Incidents = &incident.Service{Rules: incRules, Orgs: s.Orgs, Events: s.Events, Now: e.Clock.Now}
+	e.Incidents.Store, _ = s.Orgs.(sluice.IncidentStore)
+	e.API.Incidents = e.Incidents
+	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers,
+		Events: s.Events, Now: e.Clock.Now}
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)

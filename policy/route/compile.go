@@ -358,11 +358,12 @@ func (p *pack) parseWhen(raw json.RawMessage, r *Rules, common bool) (*rawWhen, 
 	}
 	if common {
 		only := rawWhen{PI: w.PI, ConsentBasis: w.ConsentBasis, NoSafeguardReason: w.NoSafeguardReason, SafeguardClaimed: w.SafeguardClaimed,
-			Exemption: w.Exemption, ExemptionNot: w.ExemptionNot, Derogation: w.Derogation, Safeguard: w.Safeguard}
+			Exemption: w.Exemption, ExemptionNot: w.ExemptionNot, Derogation: w.Derogation, Safeguard: w.Safeguard,
+			CreditInfo: w.CreditInfo, CreditAgency: w.CreditAgency}
 		a, _ := json.Marshal(w)
 		b, _ := json.Marshal(&only)
 		if !bytes.Equal(a, b) {
-			return nil, fmt.Errorf("common requirements may test only pi, consent_basis, no_safeguard_reason, safeguard_claimed, exemption, exemption_not, derogation and safeguard")
+			return nil, fmt.Errorf("common requirements may test only pi, consent_basis, no_safeguard_reason, safeguard_claimed, exemption, exemption_not, derogation, safeguard, credit_info and credit_agency")
 		}
 	}
 	for _, k := range w.RecipientKind {
@@ -585,13 +586,13 @@ func (p *pack) compileRow(r *Rules, d *ruleDef, e *epoch, from Date) (*row, erro
 			own = append(own, &q.Requirement)
 		}
 	}
-	for bits := uint32(0); bits < 8; bits++ {
+	for bits := uint32(0); bits < 32; bits++ {
 		for ex := -1; ex < len(p.exemptions); ex++ {
 			for dg := -1; dg < len(p.derogations); dg++ {
 				for sg := -1; sg < len(p.safeguards); sg++ {
 					f := facts{exemption: ex, derogation: dg, safeguard: sg,
 						bools: flag(bits&1 != 0, bPI) | flag(bits&2 != 0, bConsentBasis) | flag(bits&4 != 0, bNoSafeguardReason) |
-							flag(sg >= 0, bSafeguardClaimed)}
+							flag(bits&8 != 0, bCreditInfo) | flag(bits&16 != 0, bCreditAgency) | flag(sg >= 0, bSafeguardClaimed)}
 					mask := e.commonMask(w.routeBit, &f)
 					if slices.ContainsFunc(w.variants, func(v variant) bool { return v.mask == mask }) {
 						continue

@@ -114,7 +114,11 @@ func TestRules_Decide(t *testing.T) {
 		{"Row3/CreditAgencyHeld", cn(today, creditAgency), Hold, []string{"cn.credit.hold"}, []string{"cn.credit.local"}},
 		{"Row3/HeldEvenToLicensedAgency", cn(today, creditAgency, creditInfo, licensed), Hold, []string{"cn.credit.hold"}, nil},
 		{"Row3/BeforeImportant", cn(today, creditAgency, important), Hold, []string{"cn.credit.hold"}, nil},
-		{"Row3/CreditInfoToUnlicensedBlocked", cn(today, creditInfo), Block, []string{"cn.credit.unlicensed"}, []string{"cn.credit.licensed"}},
+		// Credit information held by a non-agency: the ordinary route plus
+		// the financial sector's rule (Credit Reporting Industry Regulations
+		// Art. 24 holds only an agency's); 断直连 is a domestic flow rule
+		// for sharing, not an export block.
+		{"Row3/CreditInfoByNonAgencyTakesOrdinaryRoutePlusFinancial", cn(today, creditInfo), Exempt, []string{"cn.o16.small"}, []string{"cn.pipl39.notice", "cn.pipl39.consent", "cn.pipl55.pipia", "cn.credit.financial"}},
 		{"Row3/CreditInfoToLicensedTakesOrdinaryRoute", cn(today, creditInfo, licensed), Exempt, []string{"cn.o16.small"}, nil},
 
 		// Row 4: outside a free-trade-zone negative list.

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+
+	"sluice"
+	"sluice/duties"
+	"sluice/incident"
+	"sluice/processing"
+)
+
+// OpenIncident records a security incident; the server computes its
+// reporting clocks.
+func (c *Client) OpenIncident(ctx context.Context, x *sluice.Incident) (*sluice.Incident, error) {
+	var out sluice.Incident
+	return &out, c.doJSON(ctx, "POST", "/v1/incidents", x, &out)
+}
+
+// UpdateIncident changes an open incident.
+func (c *Client) UpdateIncident(ctx context.Context, id int64, u incident.Update) (*sluice.Incident, error) {
+	var out sluice.Incident
+	return &out, c.doJSON(ctx, "PATCH", fmt.Sprintf("/v1/incidents/%d", id), u, &out)
+}
+
+// CloseIncident closes an incident.
+func (c *Client) CloseIncident(ctx context.Context, id int64) (*sluice.Incident, error) {
+	var out sluice.Incident
+	return &out, c.doJSON(ctx, "POST", fmt.Sprintf("/v1/incidents/%d/close", id), nil, &out)
+}
+
+// OrgProcessing returns org id's record of processing.
+func (c *Client) OrgProcessing(ctx context.Context, id int64) (*processing.Record, error) {
+	var out processing.Record
+	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/processing", id), nil, &out)
+}
+
+// OrgDuties returns org id's volume duties.
+func (c *Client) OrgDuties(ctx context.Context, id int64) (*duties.Duties, error) {
+	var out duties.Duties
+	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/duties", id), nil, &out)
+}
