@@ -126,7 +126,7 @@ func (sh *Service) decide(ctx context.Context, d *sluice.Dataset, consumer *slui
 	}
 	dec.Request = policy.Request{
 		Consumer: policyConsumer(consumer, g),
-		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region, Minors: d.Minors},
+		Dataset:  policy.Dataset{ID: d.ID, Owner: d.OrgID, Region: d.Region, Minors: d.Minors || d.HoldsMinors}, // declared, or found by classification
 		Purpose: policy.Purpose{Name: p.Name, LegalBasis: policy.Basis(p.LegalBasis), SpecialCondition: p.SpecialCategoryCondition,
 			Profiling: p.Profiling},
 		Now: now,
