@@ -198,8 +198,12 @@ func TestServe_Replicas(t *testing.T) {
 	}
 
 	// One history: org, key, datasets (7), riders ingests (6), trips
-	// ingests, transfers created and exported (6 each).
+	// ingests, transfers created and exported (6 each), and the owner's
+	// reads (each one logged before its page was served).
 	want := int64(2 + 1 + 2*exportSets + len(acked) + 2*exportSets)
+	for _, n := range reads {
+		want += int64(n)
+	}
 	var cp *auditlog.Checkpoint
 	var events []*sluice.Event
 	for i, p := range procs {
