@@ -25,16 +25,31 @@ func goList(t *testing.T, args ...string) map[string][]string {
 	m := map[string][]string{}
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		pkg, list, _ := strings.Cut(line, ":")
-		m[pkg] = strings.Fields(list)
+		deps := strings.Fields(list)
+		for i, d := range deps {
+			deps[i] = short(d)
+		}
+		m[short(pkg)] = deps
 	}
 	return m
+}
+
+// module is sluice's module path; short names its packages as the rules
+// below do, "sluice" and "sluice/httpapi".
+const module = "github.com/sluice-gateway/sluice"
+
+func short(pkg string) string {
+	if pkg == module || strings.HasPrefix(pkg, module+"/") {
+		return "sluice" + pkg[len(module):]
+	}
+	return pkg
 }
 
 // TestImportRules checks the layering ARCHITECTURE.md describes, on the
 // packages' full (transitive) dependencies unless said otherwise.
 func TestImportRules(t *testing.T) {
-	deps := goList(t, "-f", `{{.ImportPath}}:{{join .Deps " "}}`, "sluice/...")
-	imports := goList(t, "-f", `{{.ImportPath}}:{{join .Imports " "}}`, "sluice/...")
+	deps := goList(t, "-f", `{{.ImportPath}}:{{join .Deps " "}}`, "./...")
+	imports := goList(t, "-f", `{{.ImportPath}}:{{join .Imports " "}}`, "./...")
 	forbid := func(pkg string, list []string, bad []string, why string) {
 		t.Helper()
 		for _, b := range bad {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestConsentKind_GuardianAndExplicit checks the consent kinds of PIPL

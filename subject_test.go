@@ -3,7 +3,7 @@ package sluice_test
 import (
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 func TestSubjectKeyer_Key(t *testing.T) {

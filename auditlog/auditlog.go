@@ -37,7 +37,7 @@ package auditlog
 import (
 	"context"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TileHeight is the height of the C2SP tiles: 8 levels, 256 hashes wide.

@@ -16,10 +16,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/postgres"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // A benchStore is a control store under benchmark: a change with its

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 func TestClient_Verify(t *testing.T) {

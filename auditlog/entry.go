@@ -13,7 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Public entries.

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 func TestLog_Handler(t *testing.T) {

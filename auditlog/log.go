@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // DefaultInterval is how often a running Log looks for new entries.

@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 func TestLog_Integrate(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"sort"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Subject keys became org-scoped (see [sluice.SubjectScoper]) after some

@@ -23,7 +23,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // syncTimeout bounds how long ProveSubjectEvents waits for the log to

@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // subjectKeys returns the keys of n people, in the order they were made

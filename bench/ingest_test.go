@@ -17,12 +17,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/httpapi"
-	"sluice/postgres"
-	"sluice/residency"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/residency"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // BenchmarkIngest measures ingest through sluice — an HTTP request with a

@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/httpapi"
-	"sluice/policy"
-	"sluice/residency"
-	"sluice/sharing"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/policy"
+	"github.com/sluice-gateway/sluice/residency"
+	"github.com/sluice-gateway/sluice/sharing"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // readPage is the page size of the owner's read: the largest it takes.

@@ -16,11 +16,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/postgres"
-	"sluice/sqlite"
-	"sluice/transfer"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/sqlite"
+	"github.com/sluice-gateway/sluice/transfer"
 )
 
 // BenchmarkTransfer measures what a cross-border export costs beyond the

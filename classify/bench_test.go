@@ -5,8 +5,8 @@ import (
 	"encoding/csv"
 	"testing"
 
-	"sluice/classify"
-	"sluice/classify/internal/evalgen"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/classify/internal/evalgen"
 )
 
 // BenchmarkScanner_Add measures classification alone, per record of the

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 //go:embed catalog/*.json

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/classify"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
 )
 
 func TestLoadCatalog(t *testing.T) {

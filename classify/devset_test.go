@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice/scan"
+	"github.com/sluice-gateway/sluice/scan"
 )
 
 // The labelled development sets live beside the repository, in

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice/scan"
+	"github.com/sluice-gateway/sluice/scan"
 )
 
 // The evaluation set in testdata/eval is written by the generator in

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure Catalog grades datasets for sluice's stores.

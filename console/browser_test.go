@@ -14,7 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // The browser tests drive the system's Chromium (scripts/chromium.sh

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strconv"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A chart is one bar of a year-to-date transfer counter against one of its

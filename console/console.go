@@ -22,10 +22,10 @@ import (
 	"sync"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/sharing"
-	"sluice/supervise"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/sharing"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 //go:embed templates/*.html

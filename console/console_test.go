@@ -15,12 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/console"
-	"sluice/internal/testenv"
-	"sluice/policy"
-	"sluice/supervise"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/console"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/policy"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 // fixture is sluice with the console: a CN hospital that owns a dataset

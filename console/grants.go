@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 // grantRow is a grant with its parties' names.

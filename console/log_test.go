@@ -10,9 +10,9 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 var exportRowRE = regexp.MustCompile(`<tr class="entry"><td>(\d+)</td><td>[^<]*</td><td class="action">transfer\.export</td>`)

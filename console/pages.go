@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 // allDatasets returns every dataset the viewer may see.

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // signedIn finds the request's session and authenticates its key again.

@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"slices"
 
-	"sluice"
-	"sluice/supervise"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 // The pages of a supervisor: read through the supervise service, org by

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
-	"sluice/supervise"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 // TestSupervisor_API: a supervisor reads across the orgs of its regions

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // BenchmarkErasure measures an erasure request end to end over HTTP on

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"time"
 
-	"sluice"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 //go:embed rules/deadlines.json

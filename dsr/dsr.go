@@ -31,10 +31,10 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/classify"
-	"sluice/residency"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/residency"
 )
 
 // DefaultWorkingDays is the CN deadline when the organisation set none.

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/dsr"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/dsr"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // residentID returns a valid resident identity card number from its

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"slices"
 
-	"sluice"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // A kv is one field of a stored record, its value as stored (JSON).

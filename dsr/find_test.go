@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
-	"sluice"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 func TestEraseParts(t *testing.T) {

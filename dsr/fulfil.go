@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // orgLocks serialises the fulfilment of one org's requests within a

@@ -4,7 +4,7 @@ import (
 	"context"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // PlaceHold places a legal hold on a dataset of the acting org: erasure

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A Deletion reports what deleting a dataset or offboarding an org did.

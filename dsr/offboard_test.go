@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/dsr"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/dsr"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // onDisk returns, per needle, the SQLite files of the data directory

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // A Package is what an access, copy or portability request hands the

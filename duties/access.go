@@ -4,8 +4,8 @@ import (
 	"context"
 	"slices"
 
-	"sluice"
-	"sluice/supervise"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 // EventAppender appends audit events.

@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"time"
 
-	"sluice"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 //go:embed rules/cn.json

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"sluice/duties"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice/duties"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 // TestRules_Boundaries checks each volume duty at its threshold: a PIPO

@@ -3,8 +3,8 @@ package httpapi
 import (
 	"net/http"
 
-	"sluice"
-	"sluice/sharing"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sharing"
 )
 
 // catalogRoutes adds the sharing catalogue's routes.

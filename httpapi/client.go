@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A Client calls a sluice server's API with one API key.

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strconv"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // doJSON sends a JSON body (if in is not nil) and decodes the answer.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"sluice"
-	"sluice/duties"
-	"sluice/incident"
-	"sluice/processing"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/duties"
+	"github.com/sluice-gateway/sluice/incident"
+	"github.com/sluice-gateway/sluice/processing"
 )
 
 // OpenIncident records a security incident; the server computes its

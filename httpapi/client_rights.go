@@ -8,8 +8,8 @@ import (
 	"io"
 	"net/http"
 
-	"sluice"
-	"sluice/minimisation"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/minimisation"
 )
 
 // MinimisationReport returns the over-collection report.

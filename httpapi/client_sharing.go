@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // CreateDataset creates a dataset with an owner key.

@@ -7,8 +7,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"sluice"
-	"sluice/dsr"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/dsr"
 )
 
 // FileSubjectRequest files a data-subject request.

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // CreateTransfer requests a transfer; the server decides its route.

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // CreateConsentRequest is the body of POST /v1/consents: one entry of the

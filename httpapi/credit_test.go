@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestGrant_CreditDirectLink checks the PBoC's platform-to-lender rule

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // forSpreadsheet reports whether a read asks for spreadsheet CSV (see

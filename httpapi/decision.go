@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"time"
 
-	"sluice"
-	"sluice/policy"
-	"sluice/sharing"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
+	"github.com/sluice-gateway/sluice/sharing"
 )
 
 // PolicyResponse is the body of PUT and GET /v1/policies: the org's

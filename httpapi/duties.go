@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // dutyRoutes adds the routes of an org's volume duties and record of

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"testing"
 
-	"sluice"
-	"sluice/duties"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/duties"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestOrgDuties_PIPLArt52 checks GET /v1/orgs/{id}/duties over the real

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A Catalog knows the data categories: it fills in what a set of category

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // An ingest classified with the built-in catalog stores, per field, the

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestAPI_Golden holds the JSON of a few endpoints to

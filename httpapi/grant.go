@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // CreatePurposeRequest is the body of POST /v1/purposes.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestServer_DatasetVisible checks that decisions and grant requests

@@ -17,7 +17,7 @@ import (
 	"net/http"
 	"os"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // codes maps sluice error codes to HTTP statuses.

@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"sluice"
-	"sluice/incident"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/incident"
 )
 
 // incidentRoutes adds the incident routes, when the server runs the

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestIncidents_ClocksAndPIPLArt57 checks /v1/incidents over the real

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strconv"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // LogEntryHandler serves GET /v1/log/entries/{index}: a full audit entry

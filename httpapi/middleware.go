@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Defaults of the limit on failed authentications per client address.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestRead_MinorsPIPLArt31 checks the rules on children's data over HTTP:

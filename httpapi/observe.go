@@ -11,7 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // RequestIDHeader carries a request's id: taken from the request when the

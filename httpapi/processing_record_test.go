@@ -5,9 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
-	"sluice/processing"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/processing"
 )
 
 // TestOrgProcessing_GDPRArt30 checks GET /v1/orgs/{id}/processing: an EU

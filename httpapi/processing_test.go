@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestProcessingRecord_PIPLArts55to56 checks that the record of

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
-	"sluice/sharing"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sharing"
 )
 
 // Response headers of a consumer read (GET /v1/datasets/{id}/records?grant=G).

@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // RecordPage is the body of GET /v1/datasets/{id}/records.

@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"sluice"
-	"sluice/minimisation"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/minimisation"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // An AppTypeValidator knows the app types of the Necessary PI Provisions.

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/httpapi"
-	"sluice/internal/testenv"
-	"sluice/minimisation"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/minimisation"
 )
 
 // rideFields are what classification finds in a ride-hailing upload:

@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // sharingRoutes adds the governed-sharing routes.

@@ -11,14 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/dsr"
-	"sluice/duties"
-	"sluice/incident"
-	"sluice/processing"
-	"sluice/recordio"
-	"sluice/sharing"
-	"sluice/supervise"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/dsr"
+	"github.com/sluice-gateway/sluice/duties"
+	"github.com/sluice-gateway/sluice/incident"
+	"github.com/sluice-gateway/sluice/processing"
+	"github.com/sluice-gateway/sluice/recordio"
+	"github.com/sluice-gateway/sluice/sharing"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 // DefaultMaxBodyBytes bounds an upload. Uploads stream, so the limit is

@@ -11,10 +11,10 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/httpapi"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // testServer is the API over fresh stores, classifying with the built-in

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"sluice"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 func mustJSON(t *testing.T, v any) []byte {

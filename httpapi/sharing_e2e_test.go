@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/httpapi"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // The whole sharing path over HTTP: the owner ingests, the consumer is

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // testFields are what classification reports of the test's fields.

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestRead_GDPRArt9SpecialCategory checks GDPR Art. 9(1)–(2) on grants

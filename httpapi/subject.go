@@ -3,8 +3,8 @@ package httpapi
 import (
 	"net/http"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // SubjectEventsHandler serves GET /v1/subjects/{subject_key}/events to

@@ -3,8 +3,8 @@ package httpapi
 import (
 	"net/http"
 
-	"sluice"
-	"sluice/dsr"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/dsr"
 )
 
 // subjectRequestRoutes adds the data-subject request and legal-hold

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestAPI_SubjectRequestGolden holds the JSON of a fulfilled subject

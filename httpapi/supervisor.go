@@ -3,7 +3,7 @@ package httpapi
 import (
 	"net/http"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // supervisorRoutes adds the supervisor's read-only routes: the overview

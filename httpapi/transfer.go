@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // transferRoutes adds the cross-border transfer endpoints, when the server

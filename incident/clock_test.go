@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestClocks checks the reporting clocks as the rules state them: under

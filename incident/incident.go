@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/duties"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/duties"
 )
 
 //go:embed rules/clocks.json

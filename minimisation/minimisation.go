@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"time"
 
-	"sluice"
-	"sluice/recordio"
-	"sluice/residency"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
+	"github.com/sluice-gateway/sluice/residency"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 // RectificationDays is the number of working days from a report within

@@ -3,7 +3,7 @@ package policy_test
 import (
 	"testing"
 
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // TestEngine_DecideField_NoAlloc holds the hot path to zero allocations:

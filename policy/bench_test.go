@@ -14,8 +14,8 @@ import (
 
 	cedar "github.com/cedar-policy/cedar-go"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 var benchNow = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)

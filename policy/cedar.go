@@ -14,7 +14,7 @@ import (
 	"github.com/cedar-policy/cedar-go/types"
 	"github.com/cedar-policy/cedar-go/x/exp/ast"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Cedar entity types and the action of the entity model (see the package

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 func TestParseCedar(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 //go:embed rules/public_data_classes.json

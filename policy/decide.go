@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // An Effect is what a decision lets through for a field.

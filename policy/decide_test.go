@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // vectorFacts are the facts of one vector case, after merging over the

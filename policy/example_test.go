@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // A consumer reads two fields under a consent-based grant: the phone number

@@ -3,7 +3,7 @@ package policy
 import (
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A Consumer is the org that reads.

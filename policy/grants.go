@@ -4,7 +4,7 @@ import (
 	"slices"
 	"sync"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A GrantIndex holds the grants a server has loaded, indexed so that a

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A ProhibitedCollection is what organisations of some sectors may never

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // An OpKind names a de-identification operator.

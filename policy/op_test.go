@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 func mustOp(tb testing.TB, s string) policy.Op {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 //go:embed rules/sharing.json

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 func TestDefaultRules(t *testing.T) {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"sluice/auditlog"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Ensure LogStore implements the interfaces.

@@ -10,9 +10,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice/auditlog"
-	"sluice/postgres"
-	"sluice/storetest"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/storetest"
 )
 
 // indexChildEnv names the database that TestLogStore_IndexSubjectsChild

@@ -6,7 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // execer is what *pgxpool.Pool, pgx.Tx and Tx have in common.

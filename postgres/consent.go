@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Ensure ConsentService implements the interface.

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // dialect is what PostgreSQL does its own way: row and table locks (of

@@ -1,6 +1,6 @@
 package postgres
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // GrantService keeps grants in the control database and runs their state
 // machine.

@@ -1,6 +1,6 @@
 package postgres
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // OrgService stores orgs in the control database.
 type OrgService = sqlstore.OrgService

@@ -23,8 +23,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 //go:embed migration/*/*.sql

@@ -11,9 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice"
-	"sluice/postgres"
-	"sluice/storetest"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/storetest"
 )
 
 func TestStores(t *testing.T) {

@@ -1,8 +1,8 @@
 package postgres
 
 import (
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // SubjectRequestStore keeps data-subject requests and legal holds in the

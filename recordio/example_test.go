@@ -5,8 +5,8 @@ import (
 	"io"
 	"strings"
 
-	"sluice"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 func ExampleNewReader() {

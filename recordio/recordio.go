@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A Format names a record format.

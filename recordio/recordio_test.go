@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 func TestParseFormat(t *testing.T) {

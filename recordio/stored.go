@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
-	"sluice/internal/jsontext"
+	"github.com/sluice-gateway/sluice/internal/jsontext"
 )
 
 // # Stored records

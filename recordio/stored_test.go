@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 func TestAppendStored(t *testing.T) {

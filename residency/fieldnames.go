@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
-	"sluice/classify"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
 )
 
 // Field names go into the audit log and the field catalogue, so they must

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestRecordService_IngestFieldNames checks over the API that a field

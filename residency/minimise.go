@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A minimiser applies an org's minimisation mode to one ingest. The

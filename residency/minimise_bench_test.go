@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"testing"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/internal/testenv"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // BenchmarkIngest_Minimisation measures an upload of ride-hailing records

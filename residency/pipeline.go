@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"sync"
 
-	"sluice"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // batchSize is the number of records the parsing goroutine hands to the

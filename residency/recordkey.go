@@ -7,7 +7,7 @@ import (
 	"hash"
 	"strconv"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // recordKeyLabel separates record keys from every other key derived from

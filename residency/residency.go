@@ -20,7 +20,7 @@ import (
 	"log/slog"
 	"slices"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure RecordService implements the interface.

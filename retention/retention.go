@@ -21,8 +21,8 @@ import (
 	"log/slog"
 	"time"
 
-	"sluice"
-	"sluice/residency"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/residency"
 )
 
 // ActionRun is the audit action of a retention run.

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/httpapi"
-	"sluice/internal/testenv"
-	"sluice/retention"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/retention"
 )
 
 var fields = map[string]testenv.FieldFacts{

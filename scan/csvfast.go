@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // The fast path reads UTF-8 CSV and TSV in large chunks cut at record

@@ -31,9 +31,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // Options configure a scan.

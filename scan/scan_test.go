@@ -15,8 +15,8 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
-	"sluice/classify"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // collector is a sink that keeps copies of the records.

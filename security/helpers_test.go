@@ -16,7 +16,7 @@ import (
 	"syscall"
 	"testing"
 
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // bin is the sluice binary, built once by TestMain.

@@ -16,7 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // ingestCSV is a small dataset about people with telling names.

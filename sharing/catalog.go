@@ -5,8 +5,8 @@ import (
 	"context"
 	"slices"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // The sharing catalogue: each dataset's sharing and opening classes

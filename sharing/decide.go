@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // A DecideRequest asks what would happen if consumer read these fields of

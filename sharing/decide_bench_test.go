@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/policy"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // BenchmarkService_Decide measures what every consumer read and decision

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // CreatePurpose declares a purpose of the acting org, whose legal basis

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/internal/jsontext"
-	"sluice/policy"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/internal/jsontext"
+	"github.com/sluice-gateway/sluice/policy"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // A ReadRequest asks for a page of a dataset's records under a grant, as

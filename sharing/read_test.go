@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // testPlan serves name in the clear, phone masked and id pseudonymised,

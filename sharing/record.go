@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // An OwnRead is a page of an owner's own dataset, read and logged.

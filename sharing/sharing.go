@@ -15,8 +15,8 @@ import (
 	"sync"
 	"time"
 
-	"sluice"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 // EventAppender appends an audit event that records no change of the

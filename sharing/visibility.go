@@ -3,7 +3,7 @@ package sharing
 import (
 	"context"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A DatasetVisibility says whether an org may know that a dataset of

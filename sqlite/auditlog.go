@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"sync"
 
-	"sluice/auditlog"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Ensure LogStore implements the interfaces.

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/sqlite"
-	"sluice/storetest"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/sqlite"
+	"github.com/sluice-gateway/sluice/storetest"
 )
 
 // indexChildEnv names the database that TestLogStore_IndexSubjectsChild

@@ -1,6 +1,6 @@
 package sqlite
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // NewCatalogStore returns the sharing catalogue's store of control database db.
 func NewCatalogStore(db *DB) *sqlstore.CatalogStore { return sqlstore.NewCatalogStore(db.DB) }

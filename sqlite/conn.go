@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // execer is what *sql.DB, *sql.Tx and Tx have in common.

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Ensure ConsentService implements the interface.

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // The consent cache answers exactly as the index does: after new entries,

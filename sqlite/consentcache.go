@@ -6,8 +6,8 @@ import (
 	"sync"
 	"time"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Consent cache defaults; see ConsentService.

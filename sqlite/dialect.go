@@ -6,7 +6,7 @@ import (
 	"errors"
 	"strings"
 
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // dialect is what SQLite does its own way: ?N parameters, times as

@@ -1,6 +1,6 @@
 package sqlite
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // EventService reads and appends the audit events of the control store.
 type EventService = sqlstore.EventService

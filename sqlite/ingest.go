@@ -1,6 +1,6 @@
 package sqlite
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // NewIngestService returns the IngestService of control database db.
 func NewIngestService(db *DB) *sqlstore.IngestService { return sqlstore.NewIngestService(db.DB) }

@@ -1,6 +1,6 @@
 package sqlite
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // KeyService stores API keys in the control database.
 type KeyService = sqlstore.KeyService

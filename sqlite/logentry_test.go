@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // TestLogStore_ReadEntry_BeforeCommitments checks that entries written

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // TestMigrate_FixedTimes writes times the way sluice wrote them before

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"sluice"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // TestDB_Open_Path checks that data directories whose names hold

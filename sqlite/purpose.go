@@ -1,6 +1,6 @@
 package sqlite
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // PurposeService stores the purposes orgs declare in the control database.
 type PurposeService = sqlstore.PurposeService

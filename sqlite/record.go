@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Ensure RecordStore implements the interface.

@@ -19,8 +19,8 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 //go:embed migration/*/*.sql

@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/sqlite"
-	"sluice/storetest"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sqlite"
+	"github.com/sluice-gateway/sluice/storetest"
 )
 
 func TestStores(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure RecordStore implements the interface.

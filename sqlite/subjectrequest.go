@@ -1,6 +1,6 @@
 package sqlite
 
-import "sluice/internal/sqlstore"
+import "github.com/sluice-gateway/sluice/internal/sqlstore"
 
 // SubjectRequestStore keeps data-subject requests and legal holds in the
 // control database.

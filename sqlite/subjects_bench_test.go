@@ -8,8 +8,8 @@ import (
 	"runtime"
 	"testing"
 
-	"sluice"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // BenchmarkEachSubject measures the heap a scan of a dataset's subject

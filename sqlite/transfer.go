@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // Ensure TransferStore implements the interface.

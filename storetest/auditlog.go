@@ -16,8 +16,8 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // testGroupCommit checks that concurrent changes, grouped in shared

@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // testCatalog checks public bodies and their answer deadline on orgs, and

@@ -5,8 +5,8 @@ import (
 	"context"
 	"testing"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // testEntries checks that the public log holds commitments: each public

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 func testUpdateField(t *testing.T, s *Stores) {

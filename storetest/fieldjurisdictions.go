@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // testFieldJurisdictions checks that a field's sensitive jurisdictions and

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // testDatasetPurposes checks structured dataset purposes: a dataset names

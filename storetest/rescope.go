@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // A SubjectRescoper turns a control store's server-wide subject keys into

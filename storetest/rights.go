@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // The stores' side of retention, as the retention job uses it.

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // testSharing runs the contract of the governed-sharing services: org

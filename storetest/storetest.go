@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/residency"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/residency"
 )
 
 // Stores are the services of one freshly opened set of stores: a control

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // testSubjectRequests checks the stores of data-subject requests: the

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // testTransfers runs the contract of a TransferStore: transfers and their

@@ -11,7 +11,7 @@ import (
 	"context"
 	"slices"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // ActionView is the audit action of a supervisor's view.

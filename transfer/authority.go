@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
-	"sluice"
-	"sluice/policy/route"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy/route"
 )
 
 // approvalOnFile reports whether t carries the approval its foreign

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestTransferService_ForeignAuthorityDSLArt36 checks a transfer to a

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"sluice"
-	"sluice/policy/route"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy/route"
 )
 
 // checkCertificate checks a personal-information protection certificate

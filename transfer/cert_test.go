@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestTransferService_CertificationPIPLArt38 checks a personal-information

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestTransfers_EndToEnd drives the transfer capability over real HTTP:

@@ -8,11 +8,11 @@ import (
 	"slices"
 	"strings"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/internal/jsontext"
-	"sluice/policy/route"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/internal/jsontext"
+	"github.com/sluice-gateway/sluice/policy/route"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // Export formats.

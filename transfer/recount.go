@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // A EventLog is the audit log as the recount reads it: the entries,

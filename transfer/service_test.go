@@ -12,9 +12,9 @@ import (
 	"testing/fstest"
 	"time"
 
-	"sluice"
-	"sluice/policy/route"
-	"sluice/transfer"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy/route"
+	"github.com/sluice-gateway/sluice/transfer"
 )
 
 func TestTransferService_CreateTransfer(t *testing.T) {

@@ -15,10 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/policy/route"
-	"sluice/residency"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/policy/route"
+	"github.com/sluice-gateway/sluice/residency"
 )
 
 // Ensure Service implements the interface.

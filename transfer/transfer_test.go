@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/httpapi"
-	"sluice/internal/testenv"
-	"sluice/storetest"
-	"sluice/transfer"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/storetest"
+	"github.com/sluice-gateway/sluice/transfer"
 )
 
 // transferServer is the API over fresh stores (a control store, CN and

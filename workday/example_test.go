@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 // A standard contract taking effect on Friday 26 September 2025 is filed

@@ -1,11 +1,11 @@
-module sluice/bench/policy
+module github.com/sluice-gateway/sluice/bench/policy
 
 go 1.26.8
 
 require (
 	github.com/cedar-policy/cedar-go v1.9.1
 	github.com/open-policy-agent/opa v1.22.3
-	sluice v0.0.0
+	github.com/sluice-gateway/sluice v0.0.0
 )
 
 require (
@@ -39,4 +39,4 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 
-replace sluice => ../..
+replace github.com/sluice-gateway/sluice => ../..

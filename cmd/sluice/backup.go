@@ -10,8 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"sluice"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // backupFiles are the files of a data directory other than the stores

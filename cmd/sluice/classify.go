@@ -3,7 +3,7 @@ package main
 import (
 	"os"
 
-	"sluice/classify"
+	"github.com/sluice-gateway/sluice/classify"
 )
 
 // loadCatalog returns the built-in catalog, with the user's file merged on

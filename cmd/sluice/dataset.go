@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // idArg parses the one ID argument of a command about one object.

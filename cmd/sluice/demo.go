@@ -8,8 +8,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
-	"sluice"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 // demoOrg is an org the demo seeds, with one dataset.

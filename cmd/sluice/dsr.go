@@ -12,9 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"sluice"
-	"sluice/dsr"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/dsr"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // requestArg parses the one REQUEST-ID argument of a dsr command.

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/classify"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
 )
 
 // TestCLI_DSR drives every subject request type through sluice dsr on a

@@ -9,9 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"sluice"
-	"sluice/httpapi"
-	"sluice/policy"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/policy"
 )
 
 func runPurposeCreate(ctx context.Context, env *Env, args []string) error {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // demoMain starts a server over a fresh data directory seeded with the

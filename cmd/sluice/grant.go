@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // addClientFlags registers --url and --key (env SLUICE_URL, SLUICE_KEY),

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 func TestCLI_Grant(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // An example is one command line of a help text's Example section.

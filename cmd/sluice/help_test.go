@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 )
 
 // TestCLI_HelpGolden holds the help text of sluice and of every command

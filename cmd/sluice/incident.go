@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/incident"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/incident"
 )
 
 // printIncident prints an incident and its clocks.

@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/term"
 
-	"sluice"
-	"sluice/httpapi"
-	"sluice/recordio"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/recordio"
 )
 
 func runIngest(ctx context.Context, env *Env, args []string) error {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // logKeyFile is the audit log's signing key in the data directory. Every

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"syscall"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A command is one subcommand of the sluice binary.

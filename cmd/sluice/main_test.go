@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // runCLI runs the sluice command line with args and returns its exit

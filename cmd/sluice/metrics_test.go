@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestServe_Metrics scrapes /metrics after an ingest, a transfer and an

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // The OpenAPI document, httpapi/openapi.json, must name every route the

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 func runOrgCreate(ctx context.Context, env *Env, args []string) error {

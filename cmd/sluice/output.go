@@ -9,7 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Exit statuses, the same for every command.

@@ -24,9 +24,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // Tests in this file run sluice as real processes: built with go build,

@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // startReplicas starts a sluice serve process per data directory on the

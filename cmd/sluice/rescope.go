@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"slices"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A controlRescoper rescopes the subject keys of a control store.

@@ -7,12 +7,12 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/httpapi"
-	"sluice/minimisation"
-	"sluice/policy/scope"
-	"sluice/retention"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/minimisation"
+	"github.com/sluice-gateway/sluice/policy/scope"
+	"github.com/sluice-gateway/sluice/retention"
 )
 
 // openRights gives ingests their minimisation check and the API its

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
-	"sluice/httpapi"
-	"sluice/internal/sqlstore"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
+	"github.com/sluice-gateway/sluice/internal/sqlstore"
 )
 
 // openMain starts a server on a random port over config c, whose data

@@ -16,9 +16,9 @@ import (
 	"golang.org/x/term"
 	"golang.org/x/text/width"
 
-	"sluice/classify"
-	"sluice/recordio"
-	"sluice/scan"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/recordio"
+	"github.com/sluice-gateway/sluice/scan"
 )
 
 // exitFailOn is the exit status of `sluice scan --fail-on` when the

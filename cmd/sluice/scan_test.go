@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice/classify"
+	"github.com/sluice-gateway/sluice/classify"
 )
 
 // runScanCLI runs `sluice scan args...` with buffers for its streams.

@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // Defaults of the HTTP server.

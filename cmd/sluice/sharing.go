@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"time"
 
-	"sluice/policy"
-	"sluice/sharing"
+	"github.com/sluice-gateway/sluice/policy"
+	"github.com/sluice-gateway/sluice/sharing"
 )
 
 // DefaultExpiryInterval is how often sluice serve records the expiry of

@@ -15,11 +15,11 @@ import (
 	"strings"
 	"syscall"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/postgres"
-	"sluice/sharing"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/sharing"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // DefaultDataDir is where sluice keeps its embedded stores and keys.

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // writeCert writes a self-signed certificate for 127.0.0.1 with serial

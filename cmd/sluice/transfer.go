@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/httpapi"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/httpapi"
 )
 
 // transferClient adds the --url and --key flags every transfer command

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
-	"sluice/policy/route"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy/route"
 )
 
 const transferRouteExample = `

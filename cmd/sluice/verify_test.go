@@ -19,9 +19,9 @@ import (
 	"github.com/transparency-dev/tessera/storage/posix"
 	"golang.org/x/mod/sumdb/note"
 
-	"sluice"
-	"sluice/auditlog"
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // mustCreateOrgs makes n orgs on a running server's stores: n audit events.

@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"sluice/sqlite"
+	"github.com/sluice-gateway/sluice/sqlite"
 )
 
 // Version, Commit and BuildDate are stamped by a release build:

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"sluice/internal/groupcommit"
+	"github.com/sluice-gateway/sluice/internal/groupcommit"
 )
 
 // fakeDB is a database of one list of strings with transactions and

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // LogStore keeps the audit log's tree in the control database: the hash

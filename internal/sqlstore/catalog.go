@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure CatalogStore implements the interface.

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // ConsentService keeps the consent ledger in the control database.

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure DatasetService implements the interface.

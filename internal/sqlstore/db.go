@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"sluice/internal/groupcommit"
+	"github.com/sluice-gateway/sluice/internal/groupcommit"
 )
 
 // Schemas: which set of migrations a database gets.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // CountDistinctSubjects counts the distinct subject keys of the visible

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // An EventRow is what the log stores of an event: the public entry (the

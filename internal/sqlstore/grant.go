@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure GrantService implements the interface.

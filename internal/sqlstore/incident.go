@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Incidents are kept by the org service: an org's security incidents,

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure KeyService implements the interface.

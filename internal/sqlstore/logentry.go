@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // Ensure LogStore keeps full entries and the old keys of rescoped sets.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure PurposeService implements the interface.

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // RecordStore reads one region's records in a region database. The

@@ -6,8 +6,8 @@ import (
 	"log/slog"
 	"strings"
 
-	"sluice"
-	"sluice/auditlog"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/auditlog"
 )
 
 // subjectScopeVersion is the version subject_key_scope records once every

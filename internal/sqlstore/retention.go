@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // FindIngestsBefore returns up to limit committed ingests of a dataset

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Ensure SettingsService implements the interface.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"slices"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // notRestricted is the condition that keeps restricted records (see

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TransferStore keeps transfers, their exports and the year-to-date

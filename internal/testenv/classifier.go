@@ -1,6 +1,6 @@
 package testenv
 
-import "sluice"
+import "github.com/sluice-gateway/sluice"
 
 // FieldFacts are what a test says classification finds in a field.
 type FieldFacts struct {

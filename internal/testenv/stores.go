@@ -13,10 +13,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"sluice"
-	"sluice/postgres"
-	"sluice/sqlite"
-	"sluice/storetest"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/postgres"
+	"github.com/sluice-gateway/sluice/sqlite"
+	"github.com/sluice-gateway/sluice/storetest"
 )
 
 // An Engine names the stores a test runs on.

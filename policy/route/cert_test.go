@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestRules_CertificationValid checks a personal information protection

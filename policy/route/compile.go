@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sort"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // Rules is a loaded, validated and compiled rule set. It is immutable and

@@ -3,8 +3,8 @@ package route
 import (
 	"time"
 
-	"sluice"
-	"sluice/workday"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/workday"
 )
 
 // A Date is a calendar day, without a time of day or a time zone. The zero

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // earliestZone is the offset of the time zone where a calendar day begins

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // testNow is "now" for decisions in tests: midday UTC on 2026-11-26.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 func TestRules_AssessmentValid(t *testing.T) {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"sluice/policy/route"
+	"github.com/sluice-gateway/sluice/policy/route"
 )
 
 func ExampleRules_Decide() {

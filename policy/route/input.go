@@ -7,7 +7,7 @@ import (
 	"io"
 	"strings"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // An Input holds the facts a route decision needs. The server establishes

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // briefExample is the input of the command-line example.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // TestRules_Decide_PIPLArt39 checks that separate consent to the export

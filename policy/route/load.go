@@ -15,7 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // embedded holds the rule data shipped with sluice.

@@ -3,9 +3,9 @@ package scope_test
 import (
 	"fmt"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/policy/scope"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/policy/scope"
 )
 
 func ExampleProvisions_Check() {

@@ -4,8 +4,8 @@ import (
 	"os"
 	"testing"
 
-	"sluice/classify"
-	"sluice/policy/scope"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/policy/scope"
 )
 
 // FuzzParse checks that no data file makes Parse panic, and that what it

@@ -1,6 +1,6 @@
 package scope
 
-import "sluice"
+import "github.com/sluice-gateway/sluice"
 
 // A Minimiser is [Provisions] as an ingest's minimisation check takes it:
 // the excess as root-package values.

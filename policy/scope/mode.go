@@ -1,7 +1,7 @@
 package scope
 
 import (
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 // A Mode says what an organisation does with the excess [Provisions.Check]

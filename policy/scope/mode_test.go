@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/policy/scope"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/policy/scope"
 )
 
 func TestParseMode(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"sluice"
+	"github.com/sluice-gateway/sluice"
 )
 
 //go:embed data/necessary_pi.json

@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"sluice"
-	"sluice/classify"
-	"sluice/policy/scope"
+	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/classify"
+	"github.com/sluice-gateway/sluice/policy/scope"
 )
 
 // provisions returns the embedded provisions checked against the built-in

@@ -30,7 +30,7 @@ import (
 	"strconv"
 	"strings"
 
-	"sluice/classify"
+	"github.com/sluice-gateway/sluice/classify"
 )
 
 // Category keys used in labels.

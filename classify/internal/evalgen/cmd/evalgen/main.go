@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"os"
 
-	"sluice/classify/internal/evalgen"
+	"github.com/sluice-gateway/sluice/classify/internal/evalgen"
 )
 
 func main() {
