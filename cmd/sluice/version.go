@@ -22,10 +22,12 @@ var (
 	BuildDate string
 )
 
-// LogEntryFormat names the form of the audit log's entries (an Event as
-// JSON). It changes whenever an entry's form changes, so that a verifier
+// LogEntryFormat names the form of the audit log's public entries: a
+// salted commitment to the full event, 0x01 ‖ SHA-256(0x01 ‖ salt ‖ event)
+// (see auditlog.Commit); entries written before commitments are events as
+// JSON. It changes whenever an entry's form changes, so that a verifier
 // knows which form it reads.
-const LogEntryFormat = "sluice-event/1"
+const LogEntryFormat = "sluice-commitment/1"
 
 // VersionInfo is what sluice version prints.
 type VersionInfo struct {
