@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
 	"time"
@@ -12,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/internal/testenv"
 	"github.com/sluice-gateway/sluice/postgres"
 	"github.com/sluice-gateway/sluice/storetest"
 )
@@ -82,36 +80,7 @@ func MustTestDSN(tb testing.TB) string {
 // it when the test ends, and returns its DSN.
 func MustCreateDatabase(tb testing.TB) string {
 	tb.Helper()
-	admin := MustTestDSN(tb)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "sluice_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, `CREATE DATABASE `+name); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP DATABASE `+name+` WITH (FORCE)`); err != nil {
-			tb.Error(err)
-		}
-	})
-	u, err := url.Parse(admin)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
+	return testenv.CreatePostgres(tb)
 }
 
 // MustOpenDB opens db or fails the test, and closes it when the test ends.
