@@ -456,7 +456,7 @@ func euDigitToken(s *Scanner, v string, i int) (int, uint32, uint32) {
 		if digits == 11 {
 			tried |= 1 << euPESEL
 			if b := PESELBirth(tok, s.referenceDate()); b != 0 {
-				s.tf.idBirth(b) // for the record's dates of birth
+				s.tf.rowBirth(b) // for the record's dates of birth
 				ok |= 1 << euPESEL
 			}
 		}

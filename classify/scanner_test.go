@@ -337,3 +337,21 @@ func TestScannerIMEISVUnderADeviceHeader(t *testing.T) {
 		t.Errorf("16 digits without a device header read as a device ID")
 	}
 }
+
+// TestScannerMinorsNotFromPESELShapedPhones checks that a Chinese mobile
+// that also passes a PESEL's check (15210112348: a child born in 2015, read
+// as a PESEL) counts no minor: only resident IDs and dates of birth do, so
+// that the count does not depend on which values the European pass samples.
+func TestScannerMinorsNotFromPESELShapedPhones(t *testing.T) {
+	if !ValidPESEL("15210112348", time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC)) {
+		t.Fatal("15210112348 should pass the PESEL check for this test to mean anything")
+	}
+	s := DefaultCatalog().NewScanner()
+	s.SetAsOf(time.Date(2025, 11, 21, 0, 0, 0, 0, time.UTC))
+	for range 300 {
+		s.Add([]string{"remark"}, []string{"请联系 15210112348 确认送货时间"})
+	}
+	if f := s.Fields()[0]; f.Minors != 0 {
+		t.Errorf("remark: %d minors from phone numbers", f.Minors)
+	}
+}

@@ -502,11 +502,19 @@ func (f *textFinder) digitRun(v string, i, j int) {
 // idBirth records the birth date of a resident ID found: for the
 // record's dates of birth, and to count minors under 14.
 func (f *textFinder) idBirth(date int) {
-	if len(f.births) < 64 {
-		f.births = append(f.births, date)
-	}
+	f.rowBirth(date)
 	if f.sketch != nil && minor(date, f.ref) {
 		f.sketch.minors++
+	}
+}
+
+// rowBirth records a birth date an identity number encodes for the
+// record's dates of birth only. The European pass reads a sample of some
+// fields, and a Chinese mobile can pass a PESEL's check: what it finds
+// must not count as minors, or counts would depend on the sampling.
+func (f *textFinder) rowBirth(date int) {
+	if len(f.births) < 64 {
+		f.births = append(f.births, date)
 	}
 }
 
