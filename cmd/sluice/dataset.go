@@ -12,14 +12,14 @@ import (
 )
 
 // idArg parses the one ID argument of a command about one object.
-func idArg(env *Env, fs *flag.FlagSet, name, kind string, n int) (int64, error) {
+func idArg(env *Env, fs *flag.FlagSet, kind string, n int) (int64, error) {
 	if fs.NArg() != n {
-		fmt.Fprintf(env.Stderr, "sluice %s: give %s\n", name, map[int]string{1: "one " + kind + " id", 2: "a " + kind + " id and a field name"}[n])
+		fmt.Fprintf(env.Stderr, "%s: give %s\n", fs.Name(), map[int]string{1: "one " + kind + " id", 2: "a " + kind + " id and a field name"}[n])
 		return 0, errUsage
 	}
 	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
 	if err != nil || id <= 0 {
-		fmt.Fprintf(env.Stderr, "sluice %s: %q is not a %s id\n", name, fs.Arg(0), kind)
+		fmt.Fprintf(env.Stderr, "%s: %q is not a%s %s id\n", fs.Name(), fs.Arg(0), article(kind), kind)
 		return 0, errUsage
 	}
 	return id, nil
@@ -89,7 +89,7 @@ SLUICE_KEY=sk_owner... sluice dataset show 1`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := idArg(env, fs, "dataset show", "dataset", 1)
+	id, err := idArg(env, fs, "dataset", 1)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ SLUICE_KEY=sk_owner... sluice dataset fields 1`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := idArg(env, fs, "dataset fields", "dataset", 1)
+	id, err := idArg(env, fs, "dataset", 1)
 	if err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ SLUICE_KEY=sk_owner... sluice dataset confirm-field --none 1 trip_id`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := idArg(env, fs, "dataset confirm-field", "dataset", 2)
+	id, err := idArg(env, fs, "dataset", 2)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,7 @@ SLUICE_KEY=sk_owner... sluice dataset catalog 1 --sharing conditional \
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := idArg(env, fs, "dataset catalog", "dataset", 1)
+	id, err := idArg(env, fs, "dataset", 1)
 	if err != nil {
 		return err
 	}
@@ -252,4 +252,12 @@ func init() {
 		command{"dataset list", "list the datasets your key may see", runDatasetList},
 		command{"dataset show", "show one dataset: region, records, people, grade", runDatasetShow},
 	)
+}
+
+// article is "n" before a kind that starts with a vowel: "an incident id".
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "n"
+	}
+	return ""
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,20 +24,6 @@ func newClient(serverURL, key string) (*httpapi.Client, error) {
 		return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "No API key: set --key or SLUICE_KEY.")
 	}
 	return httpapi.NewClient(serverURL, key), nil
-}
-
-// grantArg parses the one GRANT-ID argument of a grant command.
-func grantArg(env *Env, fs *flag.FlagSet, name string) (int64, error) {
-	if fs.NArg() != 1 {
-		fmt.Fprintf(env.Stderr, "sluice %s: give one grant id (see sluice grant list)\n", name)
-		return 0, errUsage
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		fmt.Fprintf(env.Stderr, "sluice %s: %q is not a grant id\n", name, fs.Arg(0))
-		return 0, errUsage
-	}
-	return id, nil
 }
 
 func runGrantList(ctx context.Context, env *Env, args []string) error {
@@ -137,7 +122,7 @@ SLUICE_KEY=sk_owner... sluice grant approve --fields 'rider_phone=mask(3,4),fare
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := grantArg(env, fs, "grant approve")
+	id, err := idArg(env, fs, "grant", 1)
 	if err != nil {
 		return err
 	}
@@ -221,7 +206,7 @@ sluice `+name+` --reason "not necessary for the stated purpose" 7`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := grantArg(env, fs, name)
+	id, err := idArg(env, fs, "grant", 1)
 	if err != nil {
 		return err
 	}

@@ -91,3 +91,23 @@ func TestParseGrantFields(t *testing.T) {
 		t.Fatal("empty entry accepted")
 	}
 }
+
+// TestCLI_IDArguments checks that every command taking one id names the
+// kind of id it wanted when given something else.
+func TestCLI_IDArguments(t *testing.T) {
+	env := map[string]string{"SLUICE_URL": "http://127.0.0.1:1", "SLUICE_KEY": "sk_unused"}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"grant", "approve", "x"}, `sluice grant approve: "x" is not a grant id`},
+		{[]string{"transfer", "export", "0"}, `sluice transfer export: "0" is not a transfer id`},
+		{[]string{"incident", "close", "x"}, `sluice incident close: "x" is not an incident id`},
+		{[]string{"incident", "close"}, "sluice incident close: give one incident id"},
+		{[]string{"dataset", "show", "one"}, `sluice dataset show: "one" is not a dataset id`},
+	} {
+		if code, _, errOut := runCLI(t, env, "", tc.args...); code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("sluice %s: exit %d, %q; want 2 and %q", strings.Join(tc.args, " "), code, errOut, tc.want)
+		}
+	}
+}

@@ -93,7 +93,7 @@ sluice incident update --notice-kinds user.contact.phone_number --cause "open bu
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := transferIDArg(fs, env)
+	id, err := idArg(env, fs, "incident", 1)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ sluice incident close 4`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := transferIDArg(fs, env)
+	id, err := idArg(env, fs, "incident", 1)
 	if err != nil {
 		return err
 	}

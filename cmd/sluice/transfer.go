@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -25,20 +24,6 @@ func transferClient(fs *flag.FlagSet, env *Env) func() (*httpapi.Client, error) 
 		}
 		return httpapi.NewClient(*serverURL, *key), nil
 	}
-}
-
-// transferIDArg returns the one transfer id argument.
-func transferIDArg(fs *flag.FlagSet, env *Env) (int64, error) {
-	if fs.NArg() != 1 {
-		fmt.Fprintf(env.Stderr, "%s: give one transfer ID\n", fs.Name())
-		return 0, errUsage
-	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
-	if err != nil || id <= 0 {
-		fmt.Fprintf(env.Stderr, "%s: %q is not a transfer ID\n", fs.Name(), fs.Arg(0))
-		return 0, errUsage
-	}
-	return id, nil
 }
 
 func splitList(s string) []string {
@@ -176,7 +161,7 @@ sluice transfer evidence --kind assessment --reference CAC-SA-2026-7 --valid-fro
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := transferIDArg(fs, env)
+	id, err := idArg(env, fs, "transfer", 1)
 	if err != nil {
 		return err
 	}
@@ -210,7 +195,7 @@ sluice transfer export --format jsonl --fields phone 3 > acme.jsonl`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := transferIDArg(fs, env)
+	id, err := idArg(env, fs, "transfer", 1)
 	if err != nil {
 		return err
 	}
@@ -300,7 +285,7 @@ sluice transfer revoke --reason "contract with Acme ended" 3`)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	id, err := transferIDArg(fs, env)
+	id, err := idArg(env, fs, "transfer", 1)
 	if err != nil {
 		return err
 	}
