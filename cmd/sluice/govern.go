@@ -15,7 +15,7 @@ import (
 )
 
 func runPurposeCreate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "purpose create", "purpose create --name NAME --legal-basis BASIS [--categories A,B] [--retention-days N]", `
+	fs := newFlagSet(env, "purpose create", "purpose create --name NAME --legal-basis BASIS [--categories A,B] [--retention-days N] [--special-category-condition C] [--profiling]", `
 SLUICE_KEY=sk_consumer... sluice purpose create --name claims --legal-basis contract --retention-days 30`)
 	serverURL, key := addClientFlags(fs, env, "owner or consumer")
 	var req httpapi.CreatePurposeRequest
@@ -23,6 +23,8 @@ SLUICE_KEY=sk_consumer... sluice purpose create --name claims --legal-basis cont
 	fs.StringVar(&req.LegalBasis, "legal-basis", "", "legal basis: consent, contract, hr, statutory_duty, … (PIPL Art. 13; GDPR Art. 6 for EU orgs) (required)")
 	categories := fs.String("categories", "", "comma-separated data categories the purpose needs")
 	fs.IntVar(&req.RetentionDays, "retention-days", 0, "how long data is kept for it, in days")
+	fs.StringVar(&req.SpecialCategoryCondition, "special-category-condition", "", "for GDPR data: the Art. 9(2) condition (explicit_consent, health_care, …) or Art. 10 authority for criminal data; without one, special-category fields are withheld")
+	fs.BoolVar(&req.Profiling, "profiling", false, "the purpose profiles people for recommendations or automated decisions (refused children's data: Shenzhen Data Regulations Arts. 28–30)")
 	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err

@@ -140,3 +140,47 @@ func TestCLI_Govern(t *testing.T) {
 		t.Errorf("policy get: %q", out)
 	}
 }
+
+// TestCLI_PurposeCreate_SpecialCategory: purpose create carries the GDPR
+// Art. 9(2) condition and the profiling flag (Shenzhen Data Regulations
+// Arts. 28–30) to the server, which checks the condition against the
+// regime of the org's region.
+func TestCLI_PurposeCreate_SpecialCategory(t *testing.T) {
+	m := MustRunMain(t, t.TempDir())
+	ctx := context.Background()
+	eu := &sluice.Org{Name: "eu-clinic", Region: "EU"}
+	if err := m.Stores.Orgs.CreateOrg(ctx, eu); err != nil {
+		t.Fatal(err)
+	}
+	euKey, err := m.Stores.Keys.CreateKey(ctx, &sluice.APIKey{OrgID: eu.ID, Role: sluice.RoleOwner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cnKey := mustKey(t, m, "cn-rides", sluice.RoleOwner)
+
+	code, out, errOut := runCLI(t, map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": euKey}, "", "purpose", "create",
+		"--name", "care", "--legal-basis", "legitimate_interests", "--retention-days", "30", "--special-category-condition", "health_care", "--profiling", "--format", "json")
+	if code != 0 {
+		t.Fatalf("purpose create: exit %d: %s", code, errOut)
+	}
+	var p sluice.Purpose
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if p.SpecialCategoryCondition != "health_care" || !p.Profiling {
+		t.Errorf("purpose = %+v, want condition health_care and profiling", p)
+	}
+
+	// A condition that is not one of Art. 9(2)(a)–(j) or Art. 10 is refused.
+	code, _, errOut = runCLI(t, map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": euKey}, "", "purpose", "create",
+		"--name", "care2", "--legal-basis", "legitimate_interests", "--retention-days", "30", "--special-category-condition", "because")
+	if code == 0 || !strings.Contains(errOut, "Art. 9(2)") {
+		t.Errorf("unknown condition: exit %d, stderr %q", code, errOut)
+	}
+	// Data of a CN org is not governed by the GDPR: no Art. 9(2) condition.
+	code, _, errOut = runCLI(t, map[string]string{"SLUICE_URL": m.URL(), "SLUICE_KEY": cnKey}, "", "purpose", "create",
+		"--name", "care", "--legal-basis", "contract", "--retention-days", "30", "--special-category-condition", "health_care")
+	if code == 0 || !strings.Contains(errOut, "GDPR") {
+		t.Errorf("CN org with an Art. 9(2) condition: exit %d, stderr %q", code, errOut)
+	}
+}
