@@ -92,18 +92,34 @@ func quoted(dst, body []byte) []byte {
 // A FieldScanner finds the values of a fixed list of fields in stored
 // records.
 type FieldScanner struct {
-	index map[string][]int // name → positions in names
+	index map[string][]int // name → positions in all
 	// Values holds, per name given to NewFieldScanner, its value in the
-	// record last scanned.
+	// record last scanned. A name that reaches into an array
+	// ("points[].lat") has the JSON array of the values it reaches.
 	Values []StoredValue
-	esc    []byte
+	// Elements holds, for a name that reaches into an array, the values
+	// it reaches, one per element, as Values shows them (nil for others).
+	Elements [][]string
+	all      []StoredValue // Values, then the arrays that names reach into
+	elems    []elementField
+	esc      []byte
 }
 
 // NewFieldScanner returns a scanner of the fields names.
 func NewFieldScanner(names []string) *FieldScanner {
-	s := &FieldScanner{index: make(map[string][]int, len(names)), Values: make([]StoredValue, len(names))}
+	s := &FieldScanner{index: make(map[string][]int, len(names)), all: make([]StoredValue, len(names))}
 	for i, name := range names {
+		if root, path, ok := ElementPath(name); ok {
+			s.index[root] = append(s.index[root], len(s.all))
+			s.elems = append(s.elems, elementField{at: i, root: len(s.all), path: path})
+			s.all = append(s.all, StoredValue{})
+			continue
+		}
 		s.index[name] = append(s.index[name], i)
+	}
+	s.Values = s.all[:len(names):len(names)]
+	if len(s.elems) > 0 {
+		s.Elements = make([][]string, len(names))
 	}
 	return s
 }
@@ -112,11 +128,13 @@ func NewFieldScanner(names []string) *FieldScanner {
 // appears twice has its last value, as encoding/json reads it. It returns
 // an error if data is not a JSON object.
 func (s *FieldScanner) Scan(data []byte) error {
-	clear(s.Values)
+	clear(s.all)
+	clear(s.Elements)
 	if s.scanFlat(data) {
+		s.project()
 		return nil
 	}
-	clear(s.Values)
+	clear(s.all)
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
 		return fmt.Errorf("stored record is not a JSON object: %w", err)
@@ -131,9 +149,10 @@ func (s *FieldScanner) Scan(data []byte) error {
 				body := raw[1 : len(raw)-1]
 				v = StoredValue{Raw: body, Kind: String, Escaped: bytes.IndexByte(body, '\\') >= 0}
 			}
-			s.Values[i] = v
+			s.all[i] = v
 		}
 	}
+	s.project()
 	return nil
 }
 
@@ -174,7 +193,7 @@ func (s *FieldScanner) scanFlat(data []byte) bool {
 			at = s.index[string(key)]
 		}
 		for _, n := range at {
-			s.Values[n] = StoredValue{Raw: val, Kind: String, Escaped: vesc}
+			s.all[n] = StoredValue{Raw: val, Kind: String, Escaped: vesc}
 		}
 		i = skipSpace(data, j)
 		if i >= len(data) {
@@ -230,6 +249,10 @@ func ProjectStored(data []byte, fields []string) (json.RawMessage, error) {
 	for _, f := range fields {
 		if v, ok := all[f]; ok {
 			out[f] = v
+		} else if root, path, ok := ElementPath(f); ok {
+			if vals, ok := storedElements(all[root], path); ok {
+				out[f] = AppendElements(nil, vals)
+			}
 		}
 	}
 	return json.Marshal(out)

@@ -254,6 +254,9 @@ type column struct {
 	name string
 	key  []byte // `"name":` for JSON
 	op   policy.Op
+	// elements: the field reaches into an array ("points[].lat"); it is
+	// served as a JSON array of the values reached, each under op.
+	elements bool
 }
 
 func newViewer(plan *policy.ReadPlan, pseud *policy.Pseudonymizer, csvOut bool) *viewer {
@@ -264,7 +267,8 @@ func newViewer(plan *policy.ReadPlan, pseud *policy.Pseudonymizer, csvOut bool) 
 			continue
 		}
 		names = append(names, f.Field)
-		v.cols = append(v.cols, column{name: f.Field, key: append(jsontext.AppendString(nil, f.Field), ':'), op: f.Op})
+		_, _, elements := recordio.ElementPath(f.Field)
+		v.cols = append(v.cols, column{name: f.Field, key: append(jsontext.AppendString(nil, f.Field), ':'), op: f.Op, elements: elements})
 	}
 	v.sc = recordio.NewFieldScanner(names)
 	return v
@@ -316,6 +320,10 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 		if val.Kind == recordio.Absent || val.Kind == recordio.Null {
 			continue
 		}
+		if c.elements {
+			dst, first = v.appendElements(dst, c, v.sc.Elements[i], first)
+			continue
+		}
 		var out []byte
 		ok := true
 		if c.op.Kind == policy.OpClear && !val.Escaped {
@@ -356,6 +364,40 @@ func (v *viewer) appendRecord(dst, data []byte) []byte {
 		return append(dst, '\n')
 	}
 	return append(dst, '}', '\n')
+}
+
+// appendElements appends the values of an element column, each under the
+// column's operator, as a JSON array: a member of the record in JSON, a
+// cell holding the array's text in CSV. A value the operator cannot
+// transform safely is left out of the array.
+func (v *viewer) appendElements(dst []byte, c column, vals []string, first bool) ([]byte, bool) {
+	arr := append(v.esc[:0], '[')
+	n := 0
+	for _, val := range vals {
+		out := []byte(val)
+		if c.op.Kind != policy.OpClear {
+			var ok bool
+			if v.tmp, ok = c.op.Append(v.tmp[:0], out, v.pseud); !ok {
+				continue
+			}
+			out = v.tmp
+		}
+		if n > 0 {
+			arr = append(arr, ',')
+		}
+		n++
+		arr = jsontext.AppendBytes(arr, out)
+	}
+	arr = append(arr, ']')
+	v.esc = arr
+	if v.csv {
+		return v.appendCSV(dst, arr), first
+	}
+	if !first {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, c.key...)
+	return append(dst, arr...), false
 }
 
 // unescape returns the text of an escaped JSON string body.

@@ -95,3 +95,28 @@ func FuzzViewer_AppendRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestViewer_Elements: a field that reaches into an array is served as the
+// JSON array of the values it reaches, each under the field's operator;
+// the array's other members are not served.
+func TestViewer_Elements(t *testing.T) {
+	plan := &policy.ReadPlan{Now: time.Now(), Fields: []policy.FieldDecision{
+		{Field: "order_id", Effect: policy.Allow, Op: policy.Clear},
+		{Field: "guardians[].phone", Effect: policy.AllowDeidentified, Op: policy.Mask(3, 4)},
+		{Field: "points[].lat", Effect: policy.Allow, Op: policy.Clear},
+	}}
+	in := `{"order_id":"A1","guardians":"[{\"name\":\"张三\",\"phone\":\"13900139000\"},{\"name\":\"李四\",\"phone\":\"13800138000\"}]","points":"[{\"lat\":\"39.9\",\"lng\":\"116.4\"}]"}`
+	v := newViewer(plan, policy.NewPseudonymizer([]byte("k"), 1), false)
+	want := `{"order_id":"A1","guardians[].phone":["139****9000","138****8000"],"points[].lat":["39.9"]}` + "\n"
+	if got := string(v.appendRecord(nil, []byte(in))); got != want {
+		t.Errorf("json %s, want %s", got, want)
+	}
+	v = newViewer(plan, policy.NewPseudonymizer([]byte("k"), 1), true)
+	if got, want := string(v.appendRecord(nil, []byte(in))), "A1,\"[\"\"139****9000\"\",\"\"138****8000\"\"]\",\"[\"\"39.9\"\"]\"\n"; got != want {
+		t.Errorf("csv %q, want %q", got, want)
+	}
+	// A record without the array has no such field.
+	if got := string(v.appendRecord(nil, []byte(`{"order_id":"A2"}`))); got != "A2,,\n" {
+		t.Errorf("csv without the arrays %q", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -242,13 +243,32 @@ func PolicyGrant(g *sluice.Grant) (*policy.Grant, error) {
 // is personal information if a data category under "user" was found in
 // it, if it is sensitive, or if it is the dataset's subject field (which
 // identifies the person whatever classification says).
+//
+// A field that holds an array ("points") is decided as what its elements
+// hold: it takes the categories, sensitivity and highest grade of the
+// fields that reach into it ("points[].lat"), so that serving the whole
+// array is never decided more leniently than serving its parts.
 func PolicyField(d *sluice.Dataset, f *sluice.Field) policy.Field {
 	pf := policy.Field{Name: f.Name, Sensitive: f.Sensitive, Grade: f.Grade, PI: f.Sensitive || f.Name == d.SubjectField}
-	if len(f.Categories) > 0 {
-		pf.Categories = make([]string, len(f.Categories))
-		for i, c := range f.Categories {
-			pf.Categories[i] = c.Key
+	add := func(f *sluice.Field) {
+		for _, c := range f.Categories {
+			if !slices.Contains(pf.Categories, c.Key) {
+				pf.Categories = append(pf.Categories, c.Key)
+			}
 			pf.PI = pf.PI || c.Key == "user" || strings.HasPrefix(c.Key, "user.")
+		}
+	}
+	add(f)
+	prefix := f.Name + "[]"
+	for _, m := range d.Fields {
+		if !strings.HasPrefix(m.Name, prefix) {
+			continue
+		}
+		add(m)
+		pf.Sensitive = pf.Sensitive || m.Sensitive
+		pf.PI = pf.PI || m.Sensitive
+		if m.Grade.Rank() > pf.Grade.Rank() {
+			pf.Grade = m.Grade
 		}
 	}
 	return pf
