@@ -174,8 +174,8 @@ var (
 
 // Detect returns the charset of text that begins with prefix, by the rules
 // a [Reader] uses when no charset is forced: a byte-order mark decides;
-// otherwise valid UTF-8 is UTF-8, and text that decodes strictly as
-// GB18030 is GB18030. atEOF says that prefix is the whole text; if not, a
+// otherwise valid UTF-8 is UTF-8, and other text is GB18030 or
+// windows-1252 (Latin-1) as charset_guess.go tells them apart. atEOF says that prefix is the whole text; if not, a
 // character cut at its end is not held against it. Text that is neither is
 // an *[Error] of kind [KindMalformed] naming the line of the first byte
 // that is not UTF-8.
@@ -215,12 +215,18 @@ func detect(p []byte, atEOF bool, forced Charset) (Charset, error) {
 	if bad < 0 {
 		return CharsetUTF8, nil
 	}
-	if gbValid(p, atEOF) {
+	gb := gbValid(p, atEOF)
+	switch {
+	case gb && gbPlausible(p):
+		return CharsetGB18030, nil
+	case latin1Plausible(p):
+		return CharsetLatin1, nil // see charset_guess.go
+	case gb:
 		return CharsetGB18030, nil
 	}
 	line := 1 + bytes.Count(p[:bad], nl)
 	return "", &Error{Kind: KindMalformed, Line: line, Msg: fmt.Sprintf(
-		"text is neither UTF-8 (byte 0x%02X is invalid) nor GB18030; if it is UTF-16 without a byte-order mark, give the charset", p[bad])}
+		"text is neither UTF-8 (byte 0x%02X is invalid), GB18030 nor Latin-1; if it is UTF-16 without a byte-order mark, or another charset, give it with --charset", p[bad])}
 }
 
 var nl = []byte{'\n'}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
@@ -149,7 +150,7 @@ func TestReader_CharsetErrors(t *testing.T) {
 		{"ErrUTF16UnpairedSurrogate", append(utf16le([]byte("a,b\n1,2\n")), 0x3D, 0xD8, '3', 0, '\n', 0), "", 1, 3, KindMalformed, "unpaired surrogate"},
 		{"ErrUTF16LoneLowSurrogate", append(utf16be([]byte("a,b\n1,")), 0xDC, 0x00), "", 0, 2, KindMalformed, "unpaired surrogate"},
 		{"ErrUTF16OddLength", append(utf16le([]byte("a,b\n1,2\n3,4")), 'x'), "", 1, 3, KindMalformed, "odd number of bytes"},
-		{"ErrNeitherUTF8NorGB18030", []byte("a,b\n1,2\nx,caf\xE9\n"), "", 0, 3, KindMalformed, "neither UTF-8 (byte 0xE9 is invalid) nor GB18030"},
+		{"ErrNoCharset", []byte("a,b\n1,2\nx,\x81 \n"), "", 0, 3, KindMalformed, "neither UTF-8 (byte 0x81 is invalid), GB18030 nor Latin-1"},
 		{"ErrUTF32", append([]byte{0xFF, 0xFE, 0, 0}, "a\x00\x00\x00"...), "", 0, 1, KindUnsupported, "UTF-32"},
 		{"ErrBinary", []byte("PK\x03\x04\x14\x00\x00\x00"), "", 0, 1, KindMalformed, "NUL byte"},
 	} {
@@ -306,4 +307,38 @@ func TestNewReader_MoreCharsets(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDetect_GB18030OrLatin1: Western European text in windows-1252 that
+// also decodes as GB18030 ("Mü" is a valid two-byte GB18030 character) is
+// read as Latin-1; Chinese text in GB18030 stays GB18030.
+func TestDetect_GB18030OrLatin1(t *testing.T) {
+	gb, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte("姓名,地址\n张三,北京市朝阳区建国路88号\n李四,上海市浦东新区世纪大道100号\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	latin1 := func(s string) []byte {
+		b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want Charset
+	}{
+		{"Chinese", gb, CharsetGB18030},
+		{"GermanValidGB18030", latin1("Nachname;Straße\nMüller;Hauptstraße 5\nJäger;Bahnhofstraße 12\n"), CharsetLatin1},
+		{"French", latin1("nom,adresse\nLefèvre,12 rue de l'Église\nGaëlle,3 allée des Érables\n"), CharsetLatin1},
+		{"Spanish", latin1("nombre,ciudad\nNúñez,Logroño\nPeña,Cádiz\n"), CharsetLatin1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := Detect(c.in, true)
+			if err != nil || got != c.want {
+				t.Fatalf("Detect = %q, %v; want %q", got, err, c.want)
+			}
+		})
+	}
 }
