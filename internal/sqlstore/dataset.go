@@ -44,7 +44,10 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	if actor == nil || actor.Org == nil {
 		return sluice.Errorf(sluice.EUNAUTHORIZED, "Only an org can own a dataset.")
 	}
-	d.OrgID, d.Region, d.Grade, d.RecordCount, d.Fields = actor.Org.ID, actor.Org.Region, sluice.GradeGeneral, 0, nil
+	if d.Grade != sluice.GradeImportant && d.Grade != sluice.GradeCore {
+		d.Grade = sluice.GradeGeneral // a grade given is what the owner's declarations make it
+	}
+	d.OrgID, d.Region, d.RecordCount, d.Fields = actor.Org.ID, actor.Org.Region, 0, nil
 	if err := d.Validate(); err != nil {
 		return err
 	}
