@@ -49,7 +49,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, engine testenv.Engine) *env {
-	e := testenv.New(t, testenv.Options{Engine: engine, Classifier: testenv.Classifier{Fields: map[string]testenv.FieldFacts{
+	e := testenv.New(t, testenv.Options{Engine: engine, Grader: classify.DefaultCatalog(), Classifier: testenv.Classifier{Fields: map[string]testenv.FieldFacts{
 		"phone": {Categories: []string{"user.contact.phone_number"}, Personal: true},
 	}}})
 	e.API.Catalog = classify.DefaultCatalog()
@@ -186,6 +186,9 @@ func TestAnnualReport_Items(t *testing.T) {
 			}
 			if got := importantIDs(rep); !slices.Equal(got, []int64{d.ID}) || len(rep.Datasets) != 2 {
 				t.Fatalf("important %v of %d datasets; want only %d (%d declares nothing)", got, len(rep.Datasets), d.ID, plain.ID)
+			}
+			if g := rep.ImportantData[0].Grade; g != "important" {
+				t.Errorf("declared dataset graded %s after its ingest", g)
 			}
 			if c := rep.ImportantData[0].Classes; len(c) != 1 || c[0].Class != "cn.auto.charging_network" || c[0].Ref != "AUTO Art. 3(3)" {
 				t.Errorf("classes %+v", c)
