@@ -216,6 +216,19 @@ func TestAnnualReport_Items(t *testing.T) {
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/automotive-report", org.ID), e.Key(org, sluice.RoleAuditor), nil).Want(t, 200)
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/automotive-report", org.ID), e.Key(&sluice.Org{Name: "cn-other", Region: "CN"}, sluice.RoleOwner), nil).Want(t, 404)
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/automotive-report", org.ID), ckey, nil).Want(t, 403)
+			// A supervisor of the org's region reads it, the view logged; one
+			// of another region does not see the org.
+			for region, status := range map[sluice.Region]int{"CN": 200, "EU": 404} {
+				sup, err := e.Stores.Keys.CreateKey(t.Context(), &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: []sluice.Region{region}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				start := e.EventCount()
+				e.Do("GET", fmt.Sprintf("/v1/orgs/%d/automotive-report", org.ID), sup, nil).Want(t, status)
+				if evs := e.EventsFrom(start); status == 200 && (len(evs) != 1 || evs[0].Action != "supervisor.view" || evs[0].Details["view"] != "automotive-report") {
+					t.Errorf("supervisor's view logged as %+v", evs)
+				}
+			}
 			for _, q := range []string{"year=2027", "year=2020", "year=twenty"} {
 				if got := e.Do("GET", fmt.Sprintf("/v1/orgs/%d/automotive-report?%s", org.ID, q), key, nil).Want(t, 400).Error(t); got.Field != "year" {
 					t.Errorf("%s: error %+v", q, got)
