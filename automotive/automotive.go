@@ -348,8 +348,10 @@ func (s *Service) sharing(ctx context.Context, rep *Report, d *sluice.Dataset, y
 			return err
 		}
 		for _, g := range gs {
+			// Approved by the end of the year, and not expired or revoked
+			// (its last change) before it began.
 			if g.DecidedAt == nil || g.Status == sluice.GrantDenied || g.DecidedAt.UTC().Year() > year ||
-				(g.ExpiresAt != nil && g.ExpiresAt.UTC().Year() < year) {
+				(g.ExpiresAt != nil && g.ExpiresAt.UTC().Year() < year) || (g.Status == sluice.GrantRevoked && g.UpdatedAt.UTC().Year() < year) {
 				continue
 			}
 			rep.Sharing = append(rep.Sharing, Sharing{Grant: g.ID, Dataset: d.ID, Consumer: g.ConsumerOrgID, Purpose: g.Purpose,

@@ -208,9 +208,9 @@ func TestAnnualReport_Items(t *testing.T) {
 				t.Errorf("to complete %+v", rep.ToComplete)
 			}
 
-			// Another year holds none of this year's transfers and incidents.
-			if old := e.report(key, org, "year=2025"); len(old.Transfers) != 0 || len(old.Incidents) != 0 || old.Due != "2025-12-15" {
-				t.Errorf("2025: transfers %d, incidents %d, due %s", len(old.Transfers), len(old.Incidents), old.Due)
+			// Another year holds none of this year's transfers, grants and incidents.
+			if old := e.report(key, org, "year=2025"); len(old.Transfers) != 0 || len(old.Incidents) != 0 || len(old.Sharing) != 0 || old.Due != "2025-12-15" {
+				t.Errorf("2025: transfers %d, incidents %d, sharing %d, due %s", len(old.Transfers), len(old.Incidents), len(old.Sharing), old.Due)
 			}
 			// An auditor reads its org's; another org's key sees nothing.
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/automotive-report", org.ID), e.Key(org, sluice.RoleAuditor), nil).Want(t, 200)
