@@ -74,7 +74,7 @@ func TestImportRules(t *testing.T) {
 			forbid(pkg, ds, storePackages, "the console reaches the stores through the services, as the API does")
 			forbid(pkg, ds, []string{"sluice/httpapi"}, "the console calls the services, not the API's handlers")
 		case pkg == "sluice/sharing" || pkg == "sluice/transfer" || pkg == "sluice/residency" || pkg == "sluice/supervise" || pkg == "sluice/dsr" ||
-			pkg == "sluice/duties" || pkg == "sluice/incident" || pkg == "sluice/processing":
+			pkg == "sluice/duties" || pkg == "sluice/incident" || pkg == "sluice/processing" || pkg == "sluice/automotive":
 			forbid(pkg, ds, storePackages, "services are written against the root package's interfaces")
 			forbid(pkg, ds, []string{"sluice/httpapi"}, "services know nothing of HTTP")
 			forbid(pkg, imports[pkg], []string{"net/http"}, "services know nothing of HTTP")
@@ -89,7 +89,7 @@ func TestImportRules(t *testing.T) {
 		}
 		forbid(pkg, is, storePackages[:3], "only cmd/sluice wires stores in")
 	}
-	for _, pure := range []string{"sluice/classify", "sluice/policy", "sluice/policy/route", "sluice/httpapi", "sluice/console", "sluice/sharing", "sluice/transfer", "sluice/dsr"} {
+	for _, pure := range []string{"sluice/classify", "sluice/policy", "sluice/policy/route", "sluice/httpapi", "sluice/console", "sluice/sharing", "sluice/transfer", "sluice/dsr", "sluice/automotive"} {
 		if _, ok := deps[pure]; !ok {
 			t.Errorf("package %s not found: update the rules with the layout", pure)
 		}

@@ -71,9 +71,13 @@ type Dataset struct {
 	// HoldsMinors reports that a field shows people under 14: their
 	// personal information is sensitive (PIPL Art. 28) and needs a
 	// guardian's consent (Art. 31). Derived from Fields; see [HoldsMinors].
-	HoldsMinors bool      `json:"holds_minors"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	HoldsMinors bool `json:"holds_minors"`
+	// Automotive is what the owner declared the dataset holds of the
+	// automotive important-data classes classification cannot see
+	// (Automotive Provisions Art. 3); absent when nothing is declared.
+	Automotive AutoDeclaration `json:"automotive,omitzero"`
+	CreatedAt  time.Time       `json:"created_at"`
+	UpdatedAt  time.Time       `json:"updated_at"`
 }
 
 // Validate returns EINVALID if d is not fit to be created.
@@ -95,6 +99,9 @@ func (d *Dataset) Validate() error {
 		return Errorf(EINVALID, "Dataset key_field is longer than 200 bytes.")
 	case len(d.AppType) > 64 || len(d.RecordType) > 64:
 		return Errorf(EINVALID, "Dataset app_type and record_type are at most 64 bytes.")
+	}
+	if err := d.Automotive.Validate(); err != nil {
+		return err
 	}
 	seen := make(map[string]bool, len(d.Purposes))
 	for _, p := range d.Purposes {
@@ -198,6 +205,11 @@ type DatasetService interface {
 	// change in the audit log. It returns ENOTFOUND for an unknown
 	// dataset or field.
 	UpdateField(ctx context.Context, datasetID int64, f *Field, datasetGrade Grade) error
+
+	// UpdateDataset applies upd to the actor's org's dataset id, sets its
+	// grade to grade, and records the change in the audit log. It
+	// returns ENOTFOUND for a dataset the actor may not see.
+	UpdateDataset(ctx context.Context, id int64, upd DatasetUpdate, grade Grade) error
 }
 
 // MergeFields folds the fields observed in one ingest into a dataset's

@@ -218,9 +218,20 @@ type TransferFacts struct {
 	// PISubjects counts the people whose personal information other
 	// than sensitive PI would go (a non-sensitive field is exported);
 	// SPISubjects those whose sensitive PI would go.
-	PISubjects   int64 `json:"pi_subjects"`
-	SPISubjects  int64 `json:"spi_subjects"`
-	AutoSubjects int64 `json:"auto_subjects,omitempty"` // people in automotive location, trajectory or exterior fields
+	PISubjects  int64 `json:"pi_subjects"`
+	SPISubjects int64 `json:"spi_subjects"`
+	// AutoSubjects counts, for an exporter in the automotive sector whose
+	// transfer carries personal information, the distinct people across
+	// all the exporter's datasets: the count of important automotive data
+	// is per processor, not per dataset (Automotive Provisions Art. 3(5)).
+	AutoSubjects int64 `json:"auto_subjects,omitempty"`
+	// AutoClasses are the classes of important automotive data the
+	// dataset's owner declared (Automotive Provisions Art. 3(1)-(4)), each
+	// with its article; the count of Art. 3(5) is AutoSubjects.
+	AutoClasses []TransferReason `json:"auto_classes,omitempty"`
+	// AutoDeclared says a class the dataset's owner declared (Art.
+	// 3(1)-(4)) makes the data important data.
+	AutoDeclared bool `json:"auto_declared,omitempty"`
 
 	Grade           Grade    `json:"grade"` // highest grade among the fields exported
 	CoreFields      []string `json:"core_fields,omitempty"`
@@ -230,7 +241,7 @@ type TransferFacts struct {
 	// their values are the people's personal information other than
 	// sensitive PI.
 	NonSensitiveFields []string `json:"non_sensitive_fields,omitempty"`
-	AutoFields         []string `json:"auto_fields,omitempty"`
+	AutoFields         []string `json:"auto_fields,omitempty"` // fields of automotive location, trajectory or plate categories
 	CreditFields       []string `json:"credit_fields,omitempty"`
 
 	CIIO         bool   `json:"ciio"`

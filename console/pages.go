@@ -338,7 +338,9 @@ func (s *Server) handleFieldForm(v *view) {
 		}
 		fields[i] = &c
 	}
-	grade := s.Catalog.GradeDataset(fields, d.Subjects, v.key.Org.Sector)
+	corrected := *d
+	corrected.Fields = fields
+	grade := sluice.GradeDeclared(s.Catalog, &corrected, v.key.Org.Sector, sluice.Now())
 	for _, g := range fields {
 		if g.Name == old.Name {
 			f.Grade = g.Grade

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/automotive"
 	"github.com/sluice-gateway/sluice/duties"
 	"github.com/sluice-gateway/sluice/incident"
 	"github.com/sluice-gateway/sluice/processing"
@@ -39,4 +40,15 @@ func (c *Client) OrgProcessing(ctx context.Context, id int64) (*processing.Recor
 func (c *Client) OrgDuties(ctx context.Context, id int64) (*duties.Duties, error) {
 	var out duties.Duties
 	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/duties", id), nil, &out)
+}
+
+// OrgAutomotiveReport returns org id's annual report of automotive data
+// security management for year (0: the current year).
+func (c *Client) OrgAutomotiveReport(ctx context.Context, id int64, year int) (*automotive.Report, error) {
+	var out automotive.Report
+	path := fmt.Sprintf("/v1/orgs/%d/automotive-report", id)
+	if year != 0 {
+		path += fmt.Sprintf("?year=%d", year)
+	}
+	return &out, c.doJSON(ctx, "GET", path, nil, &out)
 }

@@ -139,3 +139,9 @@ func (c *Client) PutCatalogEntry(ctx context.Context, dataset int64, req Catalog
 	var e sluice.CatalogEntry
 	return &e, c.doJSON(ctx, "PUT", "/v1/datasets/"+strconv.FormatInt(dataset, 10)+"/catalog", req, &e)
 }
+
+// UpdateDataset changes what the owner declares of a dataset.
+func (c *Client) UpdateDataset(ctx context.Context, id int64, req UpdateDatasetRequest) (*sluice.Dataset, error) {
+	var d sluice.Dataset
+	return &d, c.doJSON(ctx, "PATCH", "/v1/datasets/"+strconv.FormatInt(id, 10), req, &d)
+}

@@ -10,6 +10,7 @@ import (
 // dutyRoutes adds the routes of an org's volume duties and record of
 // processing, when the server runs those services.
 func (s *Server) dutyRoutes(mux *http.ServeMux) {
+	s.automotiveRoutes(mux)
 	if s.Duties != nil {
 		mux.Handle("GET /v1/orgs/{id}/duties", s.auth(s.handleOrgDuties, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
 	}

@@ -79,7 +79,9 @@ func (s *Server) correctField(r *http.Request, d *sluice.Dataset, old *sluice.Fi
 		fields[i] = &c
 	}
 	actor := sluice.ActorFromContext(r.Context())
-	grade := s.Catalog.GradeDataset(fields, d.Subjects, actor.Org.Sector)
+	corrected := *d
+	corrected.Fields = fields
+	grade := sluice.GradeDeclared(s.Catalog, &corrected, actor.Org.Sector, sluice.Now())
 	for _, g := range fields {
 		if g.Name == old.Name {
 			f.Grade = g.Grade // a volume rule may lift it

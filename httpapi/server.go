@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluice-gateway/sluice"
+	"github.com/sluice-gateway/sluice/automotive"
 	"github.com/sluice-gateway/sluice/dsr"
 	"github.com/sluice-gateway/sluice/duties"
 	"github.com/sluice-gateway/sluice/incident"
@@ -67,6 +68,7 @@ type Server struct {
 
 	// Records of processing (duties.go): served when set.
 	Processing *processing.Service
+	Automotive *automotive.Service // the automotive annual report; nil: not served
 
 	// Data-subject requests and legal holds (subjectrequest.go): served
 	// when set.
@@ -179,7 +181,8 @@ type CreateDatasetRequest struct {
 	RecordType    string   `json:"record_type,omitempty"`
 	KeyField      string   `json:"key_field,omitempty"`
 	// Minors: the dataset holds personal information of children under 14.
-	Minors bool `json:"minors,omitempty"`
+	Minors     bool                    `json:"minors,omitempty"`
+	Automotive *sluice.AutoDeclaration `json:"automotive,omitempty"` // see PATCH /v1/datasets/{id}
 }
 
 func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +193,7 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 	}
 	d := &sluice.Dataset{Name: req.Name, Purposes: req.Purposes, Purpose: req.Purpose, SubjectField: req.SubjectField, Minors: req.Minors,
 		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField}
+	s.declare(r, d, req.Automotive)
 	if err := s.validateDataset(d); err != nil {
 		writeError(w, r, s.Logger, err)
 		return

@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("TimeOrder", func(t *testing.T) { testTimeOrder(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("DatasetPurposes", func(t *testing.T) { testDatasetPurposes(t, open(t)) })
+	t.Run("DatasetAutomotive", func(t *testing.T) { testDatasetAutomotive(t, open(t)) })
 	t.Run("OrgVolume", func(t *testing.T) { testOrgVolume(t, open(t)) })
 	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
 	t.Run("UpdateField", func(t *testing.T) { testUpdateField(t, open(t)) })

@@ -239,6 +239,9 @@ func (s *Service) ExportTransfer(ctx context.Context, id int64, opts sluice.Tran
 	f := s.fieldFacts(org, d, fields)
 	f.Records = int64(len(ids))
 	s.personFacts(&f, int64(len(keys)))
+	if err := s.autoFacts(ctx, &f, org, d, today); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
 	x := &sluice.TransferExport{
 		TransferID: t.ID, Date: today.String(), Format: opts.Format, Fields: fields,
 		Records: f.Records, Withheld: withheld, Subjects: f.Subjects, Counted: []string{},

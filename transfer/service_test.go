@@ -464,7 +464,9 @@ func TestTransferService_SectorRules(t *testing.T) {
 	}{
 		{"AutomotiveAtThreshold", autoKey, 100, []string{"phone", "gps"}, "SCC_OR_CERT", "cn.o16.scc.spi", false},
 		{"AutomotiveOverThreshold", autoKey, 101, []string{"phone", "gps"}, "SECURITY_ASSESSMENT", "cn.auto.important", false},
-		{"AutomotiveOtherFields", autoKey, 101, []string{"phone", "name"}, "EXEMPT", "cn.o16.small", false},
+		// Any personal information counts, not only location (Automotive
+		// Provisions Art. 3(5)); and the count is per processor.
+		{"AutomotiveOtherFields", autoKey, 101, []string{"phone", "name"}, "SECURITY_ASSESSMENT", "cn.auto.important", false},
 		{"OtherSectorOverThreshold", ridesKey, 101, []string{"phone", "gps"}, "SCC_OR_CERT", "cn.o16.scc.spi", false},
 		{"CreditAgencyHolds", creditKey, 5, []string{"phone", "name"}, "HOLD", "cn.credit.hold", true},
 		// Credit information held by a non-agency: the ordinary route and a
@@ -501,5 +503,91 @@ func TestTransferService_FactsInChunks(t *testing.T) {
 	tr = ts.transfer(key, second, sluice.TransferRequest{Fields: []string{"phone"}, DestinationCountry: "US", Recipient: "Acme", LegalBasis: "contract"})
 	if tr.Facts.Records != 40 || tr.Facts.Subjects != 40 || tr.Facts.YTD.PI != 60 {
 		t.Fatalf("facts: records %d, subjects %d, pi %d; want 40, 40, 60", tr.Facts.Records, tr.Facts.Subjects, tr.Facts.YTD.PI)
+	}
+}
+
+// TestTransferService_AutomotivePerProcessor checks the Automotive
+// Provisions Art. 3(5) count: personal information of more than the
+// threshold of people (lowered to 100 here) is important data counted per
+// processor, across all its datasets, a person in two of them counted
+// once.
+func TestTransferService_AutomotivePerProcessor(t *testing.T) {
+	ts := newTransferServer(t)
+	ts.transfers.Rules = sectorRules(t)
+	req := sluice.TransferRequest{Fields: []string{"phone"}, DestinationCountry: "DE", Recipient: "Acme GmbH", LegalBasis: "contract"}
+
+	// Art. 3(5): 60 + 60 different people in two datasets: 120 > 100.
+	apart := ts.key(&sluice.Org{Name: "cn-cars-a", Region: "CN", Sector: sluice.SectorAutomotive}, sluice.RoleOwner)
+	ts.dataset(apart, "owners", 0, 60, "phone")
+	d := ts.dataset(apart, "drivers", 60, 120, "phone")
+	tr := ts.transfer(apart, d, req)
+	if tr.Decision.Route != "SECURITY_ASSESSMENT" || tr.Decision.Reasons[0].Rule != "cn.auto.important" || tr.Facts.AutoSubjects != 120 || tr.Facts.Subjects != 60 {
+		t.Fatalf("60 + 60 people: %s by %s, auto_subjects %d, subjects %d", tr.Decision.Route, tr.Decision.Reasons[0].Rule, tr.Facts.AutoSubjects, tr.Facts.Subjects)
+	}
+	if tr.Decision.Reasons[0].Ref != "AUTO Art. 3(5)" {
+		t.Errorf("reason %+v does not cite Art. 3(5)", tr.Decision.Reasons[0])
+	}
+
+	// Art. 3(5): the same 60 people in both datasets count once: 60.
+	same := ts.key(&sluice.Org{Name: "cn-cars-b", Region: "CN", Sector: sluice.SectorAutomotive}, sluice.RoleOwner)
+	ts.dataset(same, "owners", 0, 60, "phone")
+	d = ts.dataset(same, "drivers", 0, 60, "phone")
+	tr = ts.transfer(same, d, req)
+	if tr.Decision.Route == "SECURITY_ASSESSMENT" || tr.Facts.AutoSubjects != 60 || len(tr.Facts.AutoClasses) != 0 {
+		t.Fatalf("the same 60 people twice: %s, auto_subjects %d, classes %+v", tr.Decision.Route, tr.Facts.AutoSubjects, tr.Facts.AutoClasses)
+	}
+
+	// Not per dataset elsewhere: another sector's 120 people are no
+	// automotive count.
+	other := ts.key(&sluice.Org{Name: "cn-shop", Region: "CN", Sector: "retail"}, sluice.RoleOwner)
+	ts.dataset(other, "owners", 0, 60, "phone")
+	d = ts.dataset(other, "buyers", 60, 120, "phone")
+	if tr = ts.transfer(other, d, req); tr.Facts.AutoSubjects != 0 || tr.Decision.Route == "SECURITY_ASSESSMENT" {
+		t.Fatalf("retail org: %s, auto_subjects %d", tr.Decision.Route, tr.Facts.AutoSubjects)
+	}
+}
+
+// TestTransferService_AutomotiveDeclared checks that a dataset declared
+// to hold a class of Automotive Provisions Art. 3(1)-(4) is important
+// data for a transfer, whatever exemption is claimed, with the class and
+// its article among the reasons; anonymised exterior images are not.
+func TestTransferService_AutomotiveDeclared(t *testing.T) {
+	ts := newTransferServer(t)
+	key := ts.key(&sluice.Org{Name: "cn-chargers", Region: "CN", Sector: "energy"}, sluice.RoleOwner)
+	req := sluice.TransferRequest{Fields: []string{"phone"}, DestinationCountry: "DE", Recipient: "Acme GmbH", LegalBasis: "contract"}
+	for _, tc := range []struct {
+		name  string
+		decl  map[string]any
+		class string
+	}{
+		{"Art3_1_SensitiveArea", map[string]any{"sensitive_area": true}, "cn.auto.sensitive_area"},
+		{"Art3_2_EconomicOperation", map[string]any{"economic_operation": true}, "cn.auto.economic_operation"},
+		{"Art3_3_ChargingNetwork", map[string]any{"charging_network": true}, "cn.auto.charging_network"},
+		{"Art3_4_ExteriorPlates", map[string]any{"exterior_images": "plates"}, "cn.auto.exterior_images"},
+		{"Art3_4_ExteriorAnonymised", map[string]any{"exterior_images": "anonymised"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := ts.dataset(key, strings.ToLower(tc.name), 0, 5, "phone")
+			want(t, ts.do("PATCH", fmt.Sprintf("/v1/datasets/%d", d.ID), key, map[string]any{"automotive": tc.decl}), 200)
+			tr := ts.transfer(key, d, req)
+			if tc.class == "" {
+				if tr.Decision.Route == "SECURITY_ASSESSMENT" || len(tr.Facts.AutoClasses) != 0 {
+					t.Fatalf("anonymised images: %s, classes %+v", tr.Decision.Route, tr.Facts.AutoClasses)
+				}
+				return
+			}
+			if tr.Decision.Route != "SECURITY_ASSESSMENT" || !tr.Facts.AutoDeclared || tr.Decision.Reasons[0].Rule != "cn.o16.important" {
+				t.Fatalf("declared %v: %s by %s", tc.decl, tr.Decision.Route, tr.Decision.Reasons[0].Rule)
+			}
+			if !slices.ContainsFunc(tr.Decision.Reasons, func(r sluice.TransferReason) bool {
+				return r.Rule == tc.class && strings.HasPrefix(r.Ref, "AUTO Art. 3(")
+			}) {
+				t.Errorf("reasons %+v do not name %s", tr.Decision.Reasons, tc.class)
+			}
+			// The export re-establishes the same facts: the route holds.
+			want(t, ts.do("POST", fmt.Sprintf("/v1/transfers/%d/evidence", tr.ID), key,
+				sluice.TransferEvidence{Kind: "assessment", Reference: "CAC-2026-1", ValidFrom: "2026-03-01"}), 200)
+			want(t, ts.export(key, tr.ID, ""), 200)
+		})
 	}
 }

@@ -69,6 +69,10 @@ type Service struct {
 	// Catalog gives the categories the automotive volume rule concerns;
 	// nil means classify.DefaultCatalog().
 	Catalog *classify.Catalog
+	// AutoClasses are the classes of important automotive data
+	// (Automotive Provisions Art. 3); nil means
+	// classify.DefaultAutoClasses().
+	AutoClasses *classify.AutoClasses
 
 	// Now is the clock; nil means sluice.Now.
 	Now func() time.Time
@@ -185,6 +189,9 @@ func (s *Service) CreateTransfer(ctx context.Context, req *sluice.TransferReques
 	f := s.fieldFacts(org, d, t.Fields)
 	f.Records = subjects.records
 	s.personFacts(&f, subjects.people)
+	if err := s.autoFacts(ctx, &f, org, d, date); err != nil {
+		return nil, fmt.Errorf("establish transfer facts: %w", err)
+	}
 	if err := s.countFacts(ctx, &f, org.ID, d.Region, date, subjects.keys); err != nil {
 		return nil, fmt.Errorf("establish transfer facts: %w", err)
 	}
@@ -194,7 +201,7 @@ func (s *Service) CreateTransfer(ctx context.Context, req *sluice.TransferReques
 	if err != nil {
 		return nil, requestError(err)
 	}
-	t.Decision = decisionOf(dec, s.rules())
+	t.Decision = decisionOf(dec, s.rules(), &f)
 	switch {
 	case dec.Route.Blocked():
 		t.Status = sluice.TransferBlocked
@@ -311,16 +318,86 @@ func (s *Service) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields []string
 // personFacts sets the people counts of f for n distinct people whose
 // records go with f's fields.
 func (s *Service) personFacts(f *sluice.TransferFacts, n int64) {
-	f.Subjects, f.PISubjects, f.SPISubjects, f.AutoSubjects = n, 0, 0, 0
+	f.Subjects, f.PISubjects, f.SPISubjects = n, 0, 0
 	if counted(f, sluice.CounterPI) {
 		f.PISubjects = n
 	}
 	if counted(f, sluice.CounterSPI) {
 		f.SPISubjects = n
 	}
-	if len(f.AutoFields) > 0 {
-		f.AutoSubjects = n
+}
+
+// A subjectCounter is a record store that counts the distinct subject
+// keys across datasets exactly.
+type subjectCounter interface {
+	CountDistinctSubjects(ctx context.Context, datasetIDs []int64) (int64, error)
+}
+
+// autoFacts establishes the classes of important automotive data the
+// transfer's data falls in (Automotive Provisions Art. 3): those the
+// dataset's owner declared (items 1 to 4), and, for an exporter in the
+// automotive sector whose transfer carries personal information, the
+// people whose personal information it holds — per processor: the
+// distinct people across all its datasets, a person in two of them
+// counted once (item 5). The count goes to the rules as AutoSubjects,
+// where it meets the threshold of the rule cn.auto.important; the
+// declared classes make the data important data, each cited among the
+// reasons.
+func (s *Service) autoFacts(ctx context.Context, f *sluice.TransferFacts, org *sluice.Org, d *sluice.Dataset, date route.Date) error {
+	f.AutoSubjects, f.AutoClasses, f.AutoDeclared = 0, nil, false
+	classes := s.AutoClasses
+	if classes == nil {
+		var err error
+		if classes, err = classify.DefaultAutoClasses(); err != nil {
+			return err
+		}
 	}
+	if strings.EqualFold(org.Sector, sluice.SectorAutomotive) && f.Subjects > 0 {
+		n, err := s.processorSubjects(ctx, org, d.Region)
+		if err != nil {
+			return err
+		}
+		f.AutoSubjects = max(n, f.Subjects)
+	}
+	// The count meets its threshold in the rules (cn.auto.important);
+	// here only the declared classes.
+	for _, x := range classes.Evaluate(classify.AutoInput{Region: d.Region, Declared: d.Automotive, Day: date.Time()}) {
+		if x.Declared != "" {
+			f.AutoClasses = append(f.AutoClasses, sluice.TransferReason{Rule: x.Class, Ref: x.Ref, Text: x.Text, Confidence: x.Confidence})
+			f.AutoDeclared = true
+		}
+	}
+	return nil
+}
+
+// processorSubjects counts the distinct people across all org's datasets
+// in region, exactly.
+func (s *Service) processorSubjects(ctx context.Context, org *sluice.Org, region sluice.Region) (int64, error) {
+	var ids []int64
+	octx := sluice.NewContextWithActor(ctx, nil)
+	for off := 0; ; off += 1000 {
+		ds, _, err := s.Datasets.FindDatasets(octx, sluice.DatasetFilter{OrgID: &org.ID, Offset: off, Limit: 1000})
+		if err != nil {
+			return 0, err
+		}
+		for _, d := range ds {
+			if d.Region == region {
+				ids = append(ids, d.ID)
+			}
+		}
+		if len(ds) < 1000 {
+			break
+		}
+	}
+	store, err := s.Stores.Store(region)
+	if err != nil {
+		return 0, err
+	}
+	c, ok := store.(subjectCounter)
+	if !ok {
+		return 0, sluice.Errorf(sluice.EINTERNAL, "The record store cannot count distinct subjects.")
+	}
+	return c.CountDistinctSubjects(ctx, ids)
 }
 
 // counted reports whether the people of a transfer with facts f count
@@ -426,7 +503,7 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 			ApprovalOnFile: approvalOnFile(t)},
 		Data: route.Data{
 			Core:            len(f.CoreFields) > 0,
-			Important:       len(f.ImportantFields) > 0,
+			Important:       len(f.ImportantFields) > 0 || f.AutoDeclared,
 			CreditAgency:    f.CreditAgency,
 			CreditInfo:      f.CreditAgency || len(f.CreditFields) > 0,
 			PI:              &pi,
@@ -443,13 +520,16 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 	return in
 }
 
-// decisionOf copies a decision into the form a transfer keeps.
-func decisionOf(d route.Decision, r *route.Rules) sluice.TransferDecision {
+// decisionOf copies a decision into the form a transfer keeps. The
+// classes of important automotive data the facts f establish follow the
+// rules' reasons, each citing its item of Art. 3.
+func decisionOf(d route.Decision, r *route.Rules, f *sluice.TransferFacts) sluice.TransferDecision {
 	out := sluice.TransferDecision{Route: string(d.Route), RulesVersion: r.Version(),
 		Reasons: make([]sluice.TransferReason, len(d.Reasons)), Requires: make([]sluice.TransferRequirement, len(d.Requires))}
 	for i, x := range d.Reasons {
 		out.Reasons[i] = sluice.TransferReason{Rule: x.Rule, Ref: x.Ref, Text: x.Text, Confidence: string(x.Confidence)}
 	}
+	out.Reasons = append(out.Reasons, f.AutoClasses...)
 	for i, q := range d.Requires {
 		out.Requires[i] = sluice.TransferRequirement{ID: q.ID, Text: q.Text, Ref: q.Ref}
 		if q.Deadline != nil {
@@ -489,6 +569,13 @@ func createDetails(t *sluice.Transfer) map[string]any {
 	}
 	if f.AutoSubjects > 0 {
 		d["auto_subjects"] = f.AutoSubjects
+	}
+	if len(f.AutoClasses) > 0 {
+		classes := make([]any, len(f.AutoClasses))
+		for i, c := range f.AutoClasses {
+			classes[i] = c.Rule + " (" + c.Ref + ")"
+		}
+		d["auto_classes"] = classes
 	}
 	return d
 }

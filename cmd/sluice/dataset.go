@@ -32,16 +32,22 @@ func datasetRow(d *sluice.Dataset) []string {
 var datasetHeader = []string{"id", "name", "region", "records", "subjects", "grade", "subject_field"}
 
 func runDatasetCreate(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "dataset create", "dataset create --name NAME --purpose TEXT [--subject-field F]", `
-SLUICE_KEY=sk_owner... sluice dataset create --name trips --purpose "bill trips" --subject-field rider_phone`)
+	fs := newFlagSet(env, "dataset create", "dataset create --name NAME --purpose TEXT [--subject-field F] [automotive flags]", `
+SLUICE_KEY=sk_owner... sluice dataset create --name trips --purpose "bill trips" --subject-field rider_phone
+# A charging operator's sessions, important data (Automotive Provisions Art. 3(3)):
+SLUICE_KEY=sk_owner... sluice dataset create --name sessions --purpose charging --subject-field vin --charging-network`)
 	serverURL, key := addClientFlags(fs, env, "owner")
 	var req httpapi.CreateDatasetRequest
 	fs.StringVar(&req.Name, "name", "", "dataset name (required)")
 	fs.StringVar(&req.Purpose, "purpose", "", "what the records are processed for (required)")
 	fs.StringVar(&req.SubjectField, "subject-field", "", "field that identifies the person a record is about, e.g. phone or customer.email")
+	auto := addAutoFlags(fs)
 	out := addOutputFlag(fs, env)
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
+	}
+	if decl := auto.declaration(); !decl.IsZero() {
+		req.Automotive = decl
 	}
 	if req.Name == "" || req.Purpose == "" {
 		fmt.Fprintln(env.Stderr, "sluice dataset create: --name and --purpose are required")
@@ -118,6 +124,9 @@ SLUICE_KEY=sk_owner... sluice dataset show 1`)
 	fmt.Fprintf(w, "  fields:        %d (sluice dataset fields %d)\n", len(d.Fields), d.ID)
 	if d.HoldsMinors {
 		fmt.Fprintf(w, "  minors:        people under 14 (sensitive, PIPL Art. 28; guardian's consent, Art. 31)\n")
+	}
+	if !d.Automotive.IsZero() {
+		fmt.Fprintf(w, "  automotive:    %s (Automotive Provisions Art. 3)\n", autoText(d.Automotive))
 	}
 	return nil
 }

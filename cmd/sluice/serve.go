@@ -16,6 +16,8 @@ import (
 
 	"github.com/sluice-gateway/sluice"
 	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/automotive"
+	"github.com/sluice-gateway/sluice/classify"
 	"github.com/sluice-gateway/sluice/console"
 	"github.com/sluice-gateway/sluice/duties"
 	"github.com/sluice-gateway/sluice/httpapi"
@@ -172,9 +174,13 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Logger:         m.Logger,
 		Mounts:         map[string]http.Handler{},
 	}
+	autoClasses, err := classify.DefaultAutoClasses()
+	if err != nil {
+		return fmt.Errorf("automotive classes: %w", err)
+	}
 	m.API.Transfers = &transfer.Service{
 		Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Transfers: m.Stores.Transfers,
-		Stores: m.Stores.Regions, Catalog: catalog, Logger: m.Logger,
+		Stores: m.Stores.Regions, Catalog: catalog, AutoClasses: autoClasses, Logger: m.Logger,
 		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes,
 	}
 	dutyRules, err := duties.DefaultRules()
@@ -190,8 +196,11 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	}
 	m.API.Processing = &processing.Service{Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Purposes: m.Stores.Purposes,
 		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events}
+	m.API.Automotive = &automotive.Service{Classes: autoClasses, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Grants: m.Stores.Grants,
+		Transfers: m.Stores.Transfers, Stores: m.Stores.Regions, Events: m.Stores.Events}
 	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {
 		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st, Events: m.Stores.Events}
+		m.API.Automotive.Incidents = st
 	}
 	if err := m.openSharing(ctx, secret); err != nil {
 		return err

@@ -44,11 +44,18 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 	if actor == nil || actor.Org == nil {
 		return sluice.Errorf(sluice.EUNAUTHORIZED, "Only an org can own a dataset.")
 	}
-	d.OrgID, d.Region, d.Grade, d.RecordCount, d.Fields = actor.Org.ID, actor.Org.Region, sluice.GradeGeneral, 0, nil
+	if d.Grade != sluice.GradeImportant && d.Grade != sluice.GradeCore {
+		d.Grade = sluice.GradeGeneral // a grade given is what the owner's declarations make it
+	}
+	d.OrgID, d.Region, d.RecordCount, d.Fields = actor.Org.ID, actor.Org.Region, 0, nil
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	purposes, err := json.Marshal(nonNil(d.Purposes))
+	if err != nil {
+		return err
+	}
+	auto, err := json.Marshal(d.Automotive)
 	if err != nil {
 		return err
 	}
@@ -63,10 +70,10 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 			}
 		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field, automotive)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 			d.OrgID, d.Name, d.Purpose, purposes, d.Minors, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
-			d.AppType, d.RetentionDays, d.RecordType, d.KeyField).Scan(&d.ID); err != nil {
+			d.AppType, d.RetentionDays, d.RecordType, d.KeyField, auto).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
 			}
@@ -90,6 +97,9 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 		}
 		if d.Minors {
 			details["minors"] = true
+		}
+		if !d.Automotive.IsZero() {
+			details["automotive"] = d.Automotive.Details()
 		}
 		_, err := AppendEvent(ctx, tx, &sluice.Event{
 			Action:  sluice.ActionDatasetCreate,
@@ -130,7 +140,7 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	}
 	query := `
 		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at,
-			app_type, retention_days, record_type, key_field, COUNT(*) OVER ()
+			app_type, retention_days, record_type, key_field, automotive, COUNT(*) OVER ()
 		FROM datasets WHERE deleted_at IS NULL AND ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -142,9 +152,12 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	var n int
 	for rows.Next() {
 		var d sluice.Dataset
-		var purposes []byte
+		var purposes, auto []byte
 		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &purposes, &d.Minors, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
-			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &n); err != nil {
+			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &auto, &n); err != nil {
+			return nil, 0, err
+		}
+		if err := json.Unmarshal(auto, &d.Automotive); err != nil {
 			return nil, 0, err
 		}
 		if err := json.Unmarshal(purposes, &d.Purposes); err != nil {
@@ -231,6 +244,53 @@ func (s *DatasetService) UpdateField(ctx context.Context, datasetID int64, f *sl
 			return tx.Dialect().FormatError(err)
 		}
 		_, err = AppendEvent(ctx, tx, sluice.NewFieldUpdateEvent(datasetID, before, f, datasetGrade))
+		return err
+	})
+}
+
+// UpdateDataset applies what the owner declares of a dataset.
+func (s *DatasetService) UpdateDataset(ctx context.Context, id int64, upd sluice.DatasetUpdate, grade sluice.Grade) error {
+	if upd.Automotive != nil {
+		if err := upd.Automotive.Validate(); err != nil {
+			return err
+		}
+	}
+	if grade.Rank() < 0 {
+		return sluice.Errorf(sluice.EINVALID, "Dataset grade %q is not general, important or core.", grade)
+	}
+	return s.db.Update(ctx, func(ctx context.Context, tx *Tx) error {
+		if tx.Dialect().RowLocks {
+			if _, err := tx.Exec(ctx, `SELECT 1 FROM datasets WHERE id = $1 FOR UPDATE`, id); err != nil {
+				return err
+			}
+		}
+		d, err := findDatasetByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if sluice.OrgIDFromContext(ctx) != d.OrgID {
+			return sluice.Errorf(sluice.ENOTFOUND, "Dataset %d not found.", id)
+		}
+		details := map[string]any{"grade": string(grade), "grade_before": string(d.Grade)}
+		if upd.Automotive != nil {
+			auto, err := json.Marshal(*upd.Automotive)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE datasets SET automotive = $1 WHERE id = $2`, auto, id); err != nil {
+				return tx.Dialect().FormatError(err)
+			}
+			details["automotive"] = upd.Automotive.Details()
+			details["automotive_before"] = d.Automotive.Details()
+		}
+		if _, err := tx.Exec(ctx, `UPDATE datasets SET grade = $1, updated_at = $2 WHERE id = $3`, grade, tx.Dialect().Time(tx.Now), id); err != nil {
+			return tx.Dialect().FormatError(err)
+		}
+		_, err = AppendEvent(ctx, tx, &sluice.Event{
+			Action:  sluice.ActionDatasetUpdate,
+			Object:  map[string]any{"dataset": id},
+			Details: details,
+		})
 		return err
 	})
 }

@@ -65,7 +65,7 @@ func (s *IngestService) FinishIngest(ctx context.Context, in *sluice.Ingest, obs
 		if in.Subjects > 0 {
 			d.Subjects = in.Subjects
 		}
-		d.Grade = sluice.GradeDataset(s.Grader, d.Fields, d.Subjects, org.Sector)
+		d.Grade = sluice.GradeDeclared(s.Grader, d, org.Sector, tx.Now)
 		d.RecordCount += in.RecordCount - in.Replaced
 		d.UpdatedAt = tx.Now
 		var batch any

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sluice-gateway/sluice"
 	"github.com/sluice-gateway/sluice/auditlog"
+	"github.com/sluice-gateway/sluice/automotive"
 	"github.com/sluice-gateway/sluice/classify"
 	"github.com/sluice-gateway/sluice/dsr"
 	"github.com/sluice-gateway/sluice/duties"
@@ -104,9 +105,11 @@ type Env struct {
 	Sharing   *sharing.Service
 	Duties    *duties.Service
 	Incidents *incident.Service
-	Transfers *transfer.Service
-	API       *httpapi.Server
-	Log       *auditlog.Log
+	// Automotive makes the automotive annual report.
+	Automotive *automotive.Service
+	Transfers  *transfer.Service
+	API        *httpapi.Server
+	Log        *auditlog.Log
 
 	SubjectRequests *dsr.Service
 	Minimisation    *minimisation.Service
@@ -172,6 +175,9 @@ func New(tb testing.TB, opts Options) *Env {
 	e.Incidents = &incident.Service{Rules: incRules, Orgs: s.Orgs, Events: s.Events, Now: e.Clock.Now}
 	e.Incidents.Store, _ = s.Orgs.(sluice.IncidentStore)
 	e.API.Incidents = e.Incidents
+	e.Automotive = &automotive.Service{Orgs: s.Orgs, Datasets: s.Datasets, Grants: s.Grants, Transfers: s.Transfers, Incidents: e.Incidents.Store,
+		Stores: s.Regions, Events: s.Events, Now: e.Clock.Now}
+	e.API.Automotive = e.Automotive
 	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers,
 		Events: s.Events, Now: e.Clock.Now}
 	skey, err := auditlog.GenerateKey("sluice.test/log")

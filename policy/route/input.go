@@ -127,10 +127,10 @@ type Data struct {
 	// PI says whether the data contains personal information at all.
 	// When omitted it is taken to contain some: the cautious default.
 	PI *bool `json:"pi,omitempty"`
-	// AutoIndividuals counts the distinct people whose personal
-	// information appears in precise location, trajectory or
-	// exterior-image fields, for an exporter in the automotive sector (CN,
-	// Automotive Provisions Art. 3).
+	// AutoIndividuals counts, for an exporter in the automotive sector
+	// sending personal information, the distinct people whose personal
+	// information it holds: per processor, across all its automotive
+	// data (CN, Automotive Provisions Art. 3(5)).
 	AutoIndividuals int64 `json:"auto_individuals,omitempty"`
 }
 
