@@ -81,7 +81,7 @@ type Transfer struct {
 type Assessment struct {
 	Kind    string `json:"kind"` // export, provide_sensitive, automated_decision
 	Dataset int64  `json:"dataset"`
-	Subject int64  `json:"subject_id"` // the transfer, grant or purpose concerned (0 for a purpose, named in Detail)
+	Subject int64  `json:"subject_id"` // the transfer, grant or purpose concerned
 	Detail  string `json:"detail"`
 	Ref     string `json:"ref"`
 	KeepFor string `json:"keep_for"`
@@ -97,6 +97,8 @@ type Service struct {
 	// Events logs supervisors' views; nil: not logged.
 	Events duties.EventAppender
 	Now    func() time.Time
+	// PIPIARules are the impact-assessment rules; nil: the embedded ones.
+	PIPIARules *PIPIARules
 }
 
 const pageSize = 1000
@@ -109,6 +111,22 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	rec, _, err := s.record(ctx, org)
+	return rec, err
+}
+
+// facts are what a record was built from, kept for the assessments
+// (pipia.go).
+type facts struct {
+	purposes  map[string]*sluice.Purpose
+	datasets  map[int64]*sluice.Dataset
+	grants    map[int64]*sluice.Grant
+	transfers map[int64]*sluice.Transfer
+}
+
+// record builds org's record of processing; the caller has checked
+// access.
+func (s *Service) record(ctx context.Context, org *sluice.Org) (*Record, *facts, error) {
 	now := time.Now().UTC()
 	if s.Now != nil {
 		now = s.Now().UTC()
@@ -120,10 +138,11 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 	}
 	octx := sluice.NewContextWithActor(ctx, nil)
 	purposes := map[string]*sluice.Purpose{}
+	fx := &facts{purposes: purposes, datasets: map[int64]*sluice.Dataset{}, grants: map[int64]*sluice.Grant{}, transfers: map[int64]*sluice.Transfer{}}
 	for off := 0; ; off += pageSize {
 		ps, _, err := s.Purposes.FindPurposes(octx, sluice.PurposeFilter{OrgID: &org.ID, Offset: off, Limit: pageSize})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, p := range ps {
 			purposes[p.Name] = p
@@ -135,12 +154,13 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 	for off := 0; ; off += pageSize {
 		ds, _, err := s.Datasets.FindDatasets(octx, sluice.DatasetFilter{OrgID: &org.ID, Offset: off, Limit: pageSize})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, d := range ds {
-			a, err := s.activity(octx, d, purposes, rec)
+			fx.datasets[d.ID] = d
+			a, err := s.activity(octx, d, fx, rec)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			rec.Activities = append(rec.Activities, a)
 		}
@@ -148,12 +168,13 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 			break
 		}
 	}
-	return rec, nil
+	return rec, fx, nil
 }
 
 // activity builds one dataset's entry and adds the assessments it calls
 // for to rec.
-func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[string]*sluice.Purpose, rec *Record) (*Activity, error) {
+func (s *Service) activity(ctx context.Context, d *sluice.Dataset, fx *facts, rec *Record) (*Activity, error) {
+	purposes := fx.purposes
 	a := &Activity{Dataset: d.ID, Name: d.Name, Purposes: []*Purpose{}, Categories: []string{}, Minors: d.Minors, Subjects: d.Subjects,
 		StoredIn: string(d.Region), Recipients: []Recipient{}, Transfers: []Transfer{},
 		Measures: []string{"records stored only in their region's store", "personal data de-identified by default before it is provided (per-field operators)",
@@ -182,7 +203,7 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 		a.Purposes = append(a.Purposes, &Purpose{Name: p.Name, LegalBasis: p.LegalBasis, Categories: p.Categories, RetentionDays: p.RetentionDays,
 			SpecialCategoryCondition: p.SpecialCategoryCondition, Profiling: p.Profiling})
 		if p.Profiling {
-			rec.Assessments = append(rec.Assessments, Assessment{Kind: "automated_decision", Dataset: d.ID,
+			rec.Assessments = append(rec.Assessments, Assessment{Kind: "automated_decision", Dataset: d.ID, Subject: p.ID,
 				Detail: "purpose " + p.Name + " profiles people", Ref: "PIPL Art. 55(2)", KeepFor: "3 years (PIPL Art. 56)"})
 		}
 	}
@@ -192,6 +213,7 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 			return nil, err
 		}
 		for _, g := range gs {
+			fx.grants[g.ID] = g
 			r := Recipient{Grant: g.ID, Consumer: g.ConsumerOrgID, Purpose: g.Purpose, LegalBasis: g.LegalBasis, Status: string(g.Status), Fields: g.FieldNames()}
 			a.Recipients = append(a.Recipients, r)
 			if g.Status == sluice.GrantApproved && slices.ContainsFunc(r.Fields, func(f string) bool { return sensitive[f] }) {
@@ -210,6 +232,7 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 				return nil, err
 			}
 			for _, t := range ts {
+				fx.transfers[t.ID] = t
 				a.Transfers = append(a.Transfers, Transfer{ID: t.ID, Country: t.DestinationCountry, Recipient: t.Recipient, Route: t.Decision.Route,
 					Status: string(t.Status), Date: t.Date})
 				rec.Assessments = append(rec.Assessments, Assessment{Kind: "export", Dataset: d.ID, Subject: t.ID,

@@ -514,6 +514,7 @@ func TestOpenAPI_Responses(t *testing.T) {
 	// first org (id 1).
 	c.call("GET", "/v1/orgs/{id}/duties", map[string]any{"id": 1}, owner, nil, "")
 	c.call("GET", "/v1/orgs/{id}/processing", map[string]any{"id": 1}, owner, nil, "")
+	c.call("GET", "/v1/orgs/{id}/pipia", map[string]any{"id": 1}, owner, nil, "")
 	inc := id(c.call("POST", "/v1/incidents", none, owner, map[string]any{"severity": "general", "discovered_at": "2026-01-02T03:04:05Z"}, ""))
 	c.call("GET", "/v1/incidents", none, owner, nil, "")
 	c.call("GET", "/v1/incidents/{id}", map[string]any{"id": inc}, owner, nil, "")

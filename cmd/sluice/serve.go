@@ -188,8 +188,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("incident rules: %w", err)
 	}
+	pipiaRules, err := processing.DefaultPIPIARules()
+	if err != nil {
+		return fmt.Errorf("impact assessment rules: %w", err)
+	}
 	m.API.Processing = &processing.Service{Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Purposes: m.Stores.Purposes,
-		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events}
+		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events, PIPIARules: pipiaRules}
 	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {
 		m.API.Incidents = &incident.Service{Rules: incRules, Orgs: m.Stores.Orgs, Store: st, Events: m.Stores.Events}
 	}
