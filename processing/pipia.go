@@ -207,6 +207,15 @@ func (s *Service) assess(ctx context.Context, rules *PIPIARules, fx *facts, a As
 		if g.LegalBasis == "consent" {
 			p.Measures = append(p.Measures, "consent checked record by record before each read")
 		}
+		if written := s.writtenFields(d, used); len(written) > 0 {
+			if g.LegalBasis == "consent" {
+				p.Measures = append(p.Measures, "written consent checked record by record for "+strings.Join(written, ", ")+
+					" (Credit Reporting Industry Regulations Art. 18)")
+			} else {
+				p.ToComplete = append(p.ToComplete, "the subjects' written consent to the query of "+strings.Join(written, ", ")+
+					", or the law that allows it without (Credit Reporting Industry Regulations Art. 18)")
+			}
+		}
 		if g.RiskAssessmentRef != "" {
 			p.Measures = append(p.Measures, "risk assessment on file: "+g.RiskAssessmentRef)
 		}
@@ -351,4 +360,16 @@ func versionSuffix(v string) string {
 		return ""
 	}
 	return " (version " + v + ")"
+}
+
+// writtenFields returns those of the fields named that another reads only
+// on written consent.
+func (s *Service) writtenFields(d *sluice.Dataset, names []string) []string {
+	var out []string
+	for _, n := range names {
+		if f := d.Field(n); f != nil && s.WrittenConsent != nil && s.WrittenConsent(categoryKeys(f)) {
+			out = append(out, n)
+		}
+	}
+	return out
 }

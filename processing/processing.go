@@ -33,18 +33,22 @@ type Record struct {
 
 // An Activity is one dataset's processing.
 type Activity struct {
-	Dataset      int64       `json:"dataset"`
-	Name         string      `json:"name"`
-	Purposes     []*Purpose  `json:"purposes"`
-	PurposeLabel string      `json:"purpose_label,omitempty"` // the legacy free-text purpose
-	Categories   []string    `json:"categories"`              // categories of personal data found in its fields
-	Sensitive    []string    `json:"sensitive_fields,omitempty"`
-	Minors       bool        `json:"minors,omitempty"`
-	Subjects     int64       `json:"subjects,omitempty"` // distinct people, as last counted
-	StoredIn     string      `json:"stored_in"`          // region
-	Recipients   []Recipient `json:"recipients"`
-	Transfers    []Transfer  `json:"transfers"`
-	Measures     []string    `json:"measures"`
+	Dataset      int64      `json:"dataset"`
+	Name         string     `json:"name"`
+	Purposes     []*Purpose `json:"purposes"`
+	PurposeLabel string     `json:"purpose_label,omitempty"` // the legacy free-text purpose
+	Categories   []string   `json:"categories"`              // categories of personal data found in its fields
+	Sensitive    []string   `json:"sensitive_fields,omitempty"`
+	// WrittenConsent lists the fields another may read only on the
+	// subject's written consent (credit information, Credit Reporting
+	// Industry Regulations Art. 18).
+	WrittenConsent []string    `json:"written_consent_fields,omitempty"`
+	Minors         bool        `json:"minors,omitempty"`
+	Subjects       int64       `json:"subjects,omitempty"` // distinct people, as last counted
+	StoredIn       string      `json:"stored_in"`          // region
+	Recipients     []Recipient `json:"recipients"`
+	Transfers      []Transfer  `json:"transfers"`
+	Measures       []string    `json:"measures"`
 }
 
 // A Purpose is a declared purpose as the record shows it.
@@ -99,6 +103,9 @@ type Service struct {
 	Now    func() time.Time
 	// PIPIARules are the impact-assessment rules; nil: the embedded ones.
 	PIPIARules *PIPIARules
+	// WrittenConsent reports whether categories need written consent
+	// before another reads them (the sharing rules'); nil: none do.
+	WrittenConsent func(categories []string) bool
 }
 
 const pageSize = 1000
@@ -193,6 +200,9 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, fx *facts, re
 			a.Sensitive = append(a.Sensitive, f.Name)
 			sensitive[f.Name] = true
 		}
+		if s.WrittenConsent != nil && s.WrittenConsent(categoryKeys(f)) {
+			a.WrittenConsent = append(a.WrittenConsent, f.Name)
+		}
 	}
 	slices.Sort(a.Categories)
 	for _, name := range d.Purposes {
@@ -244,4 +254,12 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, fx *facts, re
 		}
 	}
 	return a, nil
+}
+
+func categoryKeys(f *sluice.Field) []string {
+	out := make([]string, len(f.Categories))
+	for i, c := range f.Categories {
+		out[i] = c.Key
+	}
+	return out
 }

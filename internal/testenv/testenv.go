@@ -173,7 +173,7 @@ func New(tb testing.TB, opts Options) *Env {
 	e.Incidents.Store, _ = s.Orgs.(sluice.IncidentStore)
 	e.API.Incidents = e.Incidents
 	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers,
-		Events: s.Events, Now: e.Clock.Now}
+		Events: s.Events, Now: e.Clock.Now, WrittenConsent: sharingRules.WrittenConsentCategory}
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)
