@@ -24,7 +24,7 @@ Drafted from sluice's own data; what sluice cannot know is marked <span class="t
 <tr><th>Dataset</th><td>{{.Dataset}}: {{.DatasetName}}</td></tr>
 <tr><th>Purpose</th><td>{{range .Purposes}}{{.Name}} ({{.LegalBasis}}{{if .Profiling}}; profiling{{end}}{{if .RetentionDays}}; kept {{.RetentionDays}} days{{end}}){{if .Categories}}: {{join .Categories ", "}}{{end}}<br>{{end}}</td></tr>
 <tr><th>Method</th><td>{{range .Method}}{{.}}<br>{{end}}</td></tr>
-<tr><th>Necessity</th><td>Purpose categories: {{join .Necessity.PurposeCategories ", "}}<br>Categories used: {{join .Necessity.UsedCategories ", "}}<br>
+<tr><th>Necessity</th><td>Purpose categories: {{with .Necessity.PurposeCategories}}{{join . ", "}}{{else}}none declared{{end}}<br>Categories used: {{join .Necessity.UsedCategories ", "}}<br>
 {{if .Necessity.BeyondPurpose}}<strong>Fields beyond the purpose: {{join .Necessity.BeyondPurpose ", "}}</strong><br>{{end}}{{with .Necessity.Note}}<span class="todo">{{.}}</span>{{end}}</td></tr>
 <tr><th>Risks to the individuals</th><td>{{range .Risks}}{{.Text}} ({{.Ref}}){{if .Fields}}: {{join .Fields ", "}}{{end}}<br>{{else}}none that sluice's data show{{end}}</td></tr>
 <tr><th>Protective measures</th><td>{{range .Measures}}{{.}}<br>{{end}}</td></tr>
