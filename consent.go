@@ -26,29 +26,35 @@ type ConsentKind string
 // and ranks above it; reads of children's data on a consent basis need
 // it.
 const (
-	ConsentGiven      ConsentKind = "consent"          // PIPL Art. 14; GDPR Art. 6(1)(a)
-	ConsentSeparate   ConsentKind = "separate_consent" // specific consent for one processing
-	ConsentExplicit   ConsentKind = "explicit_consent" // GDPR Art. 9(2)(a); ranks with separate consent
-	ConsentGuardian   ConsentKind = "guardian_consent" // PIPL Art. 31: a parent's or guardian's, for a child under 14
-	ConsentWithdrawal ConsentKind = "withdrawal"       // PIPL Art. 15: never retroactive
+	ConsentGiven    ConsentKind = "consent"          // PIPL Art. 14; GDPR Art. 6(1)(a)
+	ConsentSeparate ConsentKind = "separate_consent" // specific consent for one processing
+	ConsentExplicit ConsentKind = "explicit_consent" // GDPR Art. 9(2)(a); ranks with separate consent
+	ConsentGuardian ConsentKind = "guardian_consent" // PIPL Art. 31: a parent's or guardian's, for a child under 14
+	// ConsentWritten is consent given in writing (a signed form, its
+	// reference in the evidence), which credit information needs before
+	// another may query it (Credit Reporting Industry Regulations Art.
+	// 18). It ranks with separate consent; the state remembers it apart
+	// (ConsentState.Written), as no other kind stands for it.
+	ConsentWritten    ConsentKind = "written_consent"
+	ConsentWithdrawal ConsentKind = "withdrawal" // PIPL Art. 15: never retroactive
 )
 
 // Validate returns EINVALID unless k is a known kind.
 func (k ConsentKind) Validate() error {
 	switch k {
-	case ConsentGiven, ConsentSeparate, ConsentExplicit, ConsentGuardian, ConsentWithdrawal:
+	case ConsentGiven, ConsentSeparate, ConsentExplicit, ConsentGuardian, ConsentWritten, ConsentWithdrawal:
 		return nil
 	}
-	return Errorf(EINVALID, "Consent kind %q is not one of consent, separate_consent, explicit_consent, guardian_consent, withdrawal.", string(k))
+	return Errorf(EINVALID, "Consent kind %q is not one of consent, separate_consent, explicit_consent, guardian_consent, written_consent, withdrawal.", string(k))
 }
 
-// Rank orders the kinds of consent given: none 0, consent 1, separate or
-// explicit consent 2, guardian consent 3. A withdrawal ranks 0.
+// Rank orders the kinds of consent given: none 0, consent 1, separate,
+// explicit or written consent 2, guardian consent 3. A withdrawal ranks 0.
 func (k ConsentKind) Rank() int {
 	switch k {
 	case ConsentGiven:
 		return 1
-	case ConsentSeparate, ConsentExplicit:
+	case ConsentSeparate, ConsentExplicit, ConsentWritten:
 		return 2
 	case ConsentGuardian:
 		return 3
@@ -96,18 +102,25 @@ func (c *Consent) Validate() error {
 // folded from the ledger entries recorded up to then.
 type ConsentState struct {
 	// Kind is the strongest consent given since the last withdrawal that
-	// preceded it: "" (none), consent, separate_consent, explicit_consent
-	// or guardian_consent.
+	// preceded it: "" (none), consent, separate_consent, explicit_consent,
+	// written_consent or guardian_consent.
 	Kind    ConsentKind `json:"kind,omitempty"`
 	GivenAt time.Time   `json:"given_at,omitzero"`
 	// WithdrawnAt is set when the latest entry is a withdrawal: the
 	// consent counts for nothing from then on.
 	WithdrawnAt time.Time `json:"withdrawn_at,omitzero"`
+	// Written: a written_consent entry was recorded since the last
+	// withdrawal (Credit Reporting Industry Regulations Art. 18).
+	Written bool `json:"written,omitempty"`
 }
 
 // Active reports whether s holds consent of at least kind need
-// (consent or separate_consent) that has not been withdrawn.
+// (consent, separate_consent, guardian_consent; written_consent: given in
+// writing) that has not been withdrawn.
 func (s ConsentState) Active(need ConsentKind) bool {
+	if need == ConsentWritten && !s.Written {
+		return false
+	}
 	return s.WithdrawnAt.IsZero() && s.Kind.Rank() >= need.Rank() && s.Kind.Rank() > 0
 }
 
@@ -134,13 +147,14 @@ func (s ConsentState) Apply(c *Consent) ConsentState {
 		if s.WithdrawnAt.IsZero() {
 			s.WithdrawnAt = c.CreatedAt
 		}
-	case ConsentGiven, ConsentSeparate, ConsentExplicit, ConsentGuardian:
+	case ConsentGiven, ConsentSeparate, ConsentExplicit, ConsentGuardian, ConsentWritten:
 		if !s.WithdrawnAt.IsZero() {
 			s = ConsentState{}
 		}
 		if c.Kind.Rank() > s.Kind.Rank() {
 			s.Kind, s.GivenAt = c.Kind, c.CreatedAt
 		}
+		s.Written = s.Written || c.Kind == ConsentWritten
 	}
 	return s
 }
@@ -219,7 +233,7 @@ func PrepareConsent(ctx context.Context, c *Consent) error {
 		return Errorf(EFORBIDDEN, "An org records consent only in its own ledger.")
 	}
 	if c.Kind == "" {
-		return Errorf(EINVALID, "Consent: kind required (consent, separate_consent, explicit_consent, guardian_consent or withdrawal).")
+		return Errorf(EINVALID, "Consent: kind required (consent, separate_consent, explicit_consent, guardian_consent, written_consent or withdrawal).")
 	}
 	return nil
 }

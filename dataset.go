@@ -59,6 +59,10 @@ type Dataset struct {
 	// maximum for (processing_record, network_log, …); "" is business
 	// data, bound by no floor.
 	RecordType string `json:"record_type,omitempty"`
+	// EventField, for a record type kept from the end of an event
+	// (negative_credit), names the field holding the day the conduct or
+	// event ended; "" counts from the record's ingest.
+	EventField string `json:"event_field,omitempty"`
 	// KeyField names the field that identifies a record (an order number,
 	// a trip id); "" is none. An upload then replaces the stored records
 	// whose key it sends again.
@@ -97,6 +101,8 @@ func (d *Dataset) Validate() error {
 		return Errorf(EINVALID, "Dataset retention_days must be from 0 (the purpose's) to %d.", MaxRetentionDays)
 	case len(d.KeyField) > 200:
 		return Errorf(EINVALID, "Dataset key_field is longer than 200 bytes.")
+	case len(d.EventField) > 200:
+		return Errorf(EINVALID, "Dataset event_field is longer than 200 bytes.")
 	case len(d.AppType) > 64 || len(d.RecordType) > 64:
 		return Errorf(EINVALID, "Dataset app_type and record_type are at most 64 bytes.")
 	}

@@ -68,6 +68,10 @@ type Jurisdiction struct {
 	PI        bool   `json:"pi"`                  // personal information
 	Sensitive bool   `json:"sensitive"`           // PIPL Art. 28 / GDPR Art. 9
 	SPIClass  string `json:"spi_class,omitempty"` // e.g. "financial_account"
+	// WrittenConsent, when set, is the rule under which collecting or
+	// providing the category needs the individual's written consent
+	// (credit information: Credit Reporting Industry Regulations Art. 18).
+	WrittenConsent *LegalRef `json:"written_consent,omitempty"`
 	LegalRef
 }
 
@@ -558,6 +562,9 @@ func checkCategory(c *Category) error {
 		if r.Sensitive && !r.PI {
 			return catalogError(c.Source, c.Line, "category %q: %s: sensitive but not personal information", c.Key, j)
 		}
+		if w := r.WrittenConsent; w != nil && (w.Instrument == "" || w.Article == "" || w.Confidence == "" || !r.PI) {
+			return catalogError(c.Source, c.Line, "category %q: %s: written_consent needs personal information and its instrument, article and confidence", c.Key, j)
+		}
 	}
 	d := c.Decision
 	for _, x := range []float64{d.MinRate, d.HintedMinRate, d.MinShare, d.HintedMinShare, d.Chance} {
@@ -738,6 +745,16 @@ func (c *Catalog) Rules() []GradeRule { return append([]GradeRule(nil), c.rules.
 func (c *Catalog) IsSensitive(key, jurisdiction string) bool {
 	i, ok := c.byKey[key]
 	return ok && c.cats[i].Jurisdictions[jurisdiction].Sensitive
+}
+
+// WrittenConsent returns the rule under which category key needs written
+// consent in jurisdiction, or nil.
+func (c *Catalog) WrittenConsent(key, jurisdiction string) *LegalRef {
+	i, ok := c.byKey[key]
+	if !ok {
+		return nil
+	}
+	return c.cats[i].Jurisdictions[jurisdiction].WrittenConsent
 }
 
 // IsPersonal reports whether the category key is personal information under

@@ -91,7 +91,7 @@ type DecisionResponse struct {
 	At          time.Time              `json:"at"`
 	Fields      []policy.FieldDecision `json:"fields"`
 	Served      int                    `json:"served"`  // fields that would be served
-	Consent     string                 `json:"consent"` // none, consent or separate_consent
+	Consent     string                 `json:"consent"` // none, consent, separate_consent, guardian_consent or written_consent
 	ConsentRule *policy.Rule           `json:"consent_rule,omitempty"`
 }
 

@@ -16,6 +16,7 @@ func (s *Server) dutyRoutes(mux *http.ServeMux) {
 	}
 	if s.Processing != nil {
 		mux.Handle("GET /v1/orgs/{id}/processing", s.auth(s.handleOrgProcessing, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
+		mux.Handle("GET /v1/orgs/{id}/pipia", s.auth(s.handleOrgPIPIA, sluice.RoleOwner, sluice.RoleAuditor, sluice.RoleSupervisor))
 	}
 }
 

@@ -180,6 +180,10 @@ type CreateDatasetRequest struct {
 	RetentionDays int      `json:"retention_days,omitempty"`
 	RecordType    string   `json:"record_type,omitempty"`
 	KeyField      string   `json:"key_field,omitempty"`
+	// EventField: for a negative_credit dataset, the field with the day
+	// the conduct or event ended (Credit Reporting Industry Regulations
+	// Art. 16).
+	EventField string `json:"event_field,omitempty"`
 	// Minors: the dataset holds personal information of children under 14.
 	Minors     bool                    `json:"minors,omitempty"`
 	Automotive *sluice.AutoDeclaration `json:"automotive,omitempty"` // see PATCH /v1/datasets/{id}
@@ -192,7 +196,8 @@ func (s *Server) handleCreateDataset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &sluice.Dataset{Name: req.Name, Purposes: req.Purposes, Purpose: req.Purpose, SubjectField: req.SubjectField, Minors: req.Minors,
-		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField}
+		AppType: req.AppType, RetentionDays: req.RetentionDays, RecordType: req.RecordType, KeyField: req.KeyField,
+		EventField: req.EventField}
 	s.declare(r, d, req.Automotive)
 	if err := s.validateDataset(d); err != nil {
 		writeError(w, r, s.Logger, err)

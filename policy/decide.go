@@ -324,6 +324,8 @@ func (e *Engine) decide(req *Request, f *Field) FieldDecision {
 		}
 		if minor {
 			d.Consent, d.ConsentRule = ConsentGuardian, r.consentGuardian
+		} else if s.written(regime, req, f) {
+			d.Consent, d.ConsentRule = ConsentWritten, r.consentWritten
 		}
 		d.apply(d.ConsentRule)
 	}
@@ -461,7 +463,11 @@ type ReadPlan struct {
 	// it are withheld whole.
 	Consent     ConsentKind
 	ConsentRule *Rule
-	Now         time.Time
+	// Written: a served field also needs the consent in writing (written
+	// consent ranks with separate consent; Consent is ConsentWritten
+	// unless a field needs a stronger kind, a guardian's).
+	Written bool
+	Now     time.Time
 }
 
 // Plan decides every field of a read: the built-in rules first, then, for
@@ -499,17 +505,32 @@ func (e *Engine) Plan(req *Request, fields []Field) *ReadPlan {
 		}
 	}
 	for i := range p.Fields {
-		if d := &p.Fields[i]; d.Effect != Deny && d.Consent > p.Consent {
+		d := &p.Fields[i]
+		if d.Effect == Deny {
+			continue
+		}
+		if d.Consent == ConsentWritten {
+			p.Written = true
+		}
+		if d.Consent.rank() > p.Consent.rank() || d.Consent == ConsentWritten && p.Consent.rank() == ConsentSeparate.rank() {
 			p.Consent, p.ConsentRule = d.Consent, d.ConsentRule
 		}
 	}
 	return p
 }
 
+// rank orders needs: written consent ranks with separate consent.
+func (k ConsentKind) rank() ConsentKind {
+	if k == ConsentWritten {
+		return ConsentSeparate
+	}
+	return k
+}
+
 // Withheld reports whether the record of a subject whose consent state is c
 // must be withheld. It does not allocate.
 func (p *ReadPlan) Withheld(c Consent) bool {
-	return !c.Satisfies(p.Consent, p.Now)
+	return !c.Satisfies(p.Consent, p.Now) || p.Written && !c.Satisfies(ConsentWritten, p.Now)
 }
 
 // Served returns the number of fields the plan serves.

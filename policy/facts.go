@@ -160,12 +160,16 @@ const (
 	ConsentGiven                       // consent (PIPL Art. 14; GDPR Art. 6(1)(a))
 	ConsentSeparate                    // separate consent (PIPL Arts. 23, 29); explicit consent (GDPR Art. 9(2)(a))
 	ConsentGuardian                    // a parent's or guardian's consent for a child under 14 (PIPL Art. 31)
+	// ConsentWritten is a need only: the subject's consent given in
+	// writing (Credit Reporting Industry Regulations Art. 18). A consent
+	// meets it when its Written flag is set, whatever its kind.
+	ConsentWritten
 )
 
-var consentNames = [...]string{"none", "consent", "separate_consent", "guardian_consent"}
+var consentNames = [...]string{"none", "consent", "separate_consent", "guardian_consent", "written_consent"}
 
-// String returns "none", "consent", "separate_consent" or
-// "guardian_consent".
+// String returns "none", "consent", "separate_consent",
+// "guardian_consent" or "written_consent".
 func (k ConsentKind) String() string {
 	if int(k) < len(consentNames) {
 		return consentNames[k]
@@ -184,7 +188,7 @@ func (k *ConsentKind) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return sluice.Errorf(sluice.EINVALID, "Consent kind %q is not one of none, consent, separate_consent, guardian_consent.", b)
+	return sluice.Errorf(sluice.EINVALID, "Consent kind %q is not one of none, consent, separate_consent, guardian_consent, written_consent.", b)
 }
 
 // A Consent is one subject's consent state for the purpose of a read, as the
@@ -194,6 +198,9 @@ type Consent struct {
 	// WithdrawnAt is when the subject withdrew; zero if never. A withdrawal
 	// counts for every read at or after it and for none before it.
 	WithdrawnAt time.Time `json:"withdrawn_at,omitzero"`
+	// Written: the consent was given in writing (written_consent in the
+	// ledger, not withdrawn since).
+	Written bool `json:"written,omitempty"`
 }
 
 // Satisfies reports whether c meets need at time now.
@@ -201,7 +208,11 @@ func (c Consent) Satisfies(need ConsentKind, now time.Time) bool {
 	if need == ConsentNone {
 		return true
 	}
-	if c.Kind < need {
+	kind := c.Kind
+	if kind == ConsentWritten { // as a state, written consent ranks with separate consent
+		kind, c.Written = ConsentSeparate, true
+	}
+	if need == ConsentWritten && !c.Written || kind < need.rank() {
 		return false
 	}
 	return c.WithdrawnAt.IsZero() || now.Before(c.WithdrawnAt)

@@ -131,6 +131,8 @@ type sharingFile struct {
 	CreditFlow CreditFlowRule `json:"credit_flow"`
 	// What some sectors may never collect: ingest.go.
 	Prohibited []ProhibitedCollection `json:"prohibited_collection"`
+	// Data given to another only on written consent: written.go.
+	WrittenConsent WrittenConsentRule `json:"written_consent"`
 }
 
 // SharingRules are the legal rules of governed sharing, loaded from a rule
@@ -165,6 +167,8 @@ type SharingRules struct {
 	conditions map[string]*SpecialCondition
 	// The regime whose rules on children's data apply.
 	minorsRegime uint8
+	// The regime whose written-consent rule applies (written.go).
+	writtenRegime uint8
 }
 
 type regionRegime struct {
@@ -192,6 +196,7 @@ type decisionRules struct {
 	deidDefault, deidDefaultGDPR, deidGrant, deidIdentified, deidAuthority                             *Rule
 	specialNoCondition, criminalNoAuthority                                                            *Rule
 	consentGuardian, minorsProfiling, creditDirect                                                     *Rule
+	consentWritten                                                                                     *Rule
 }
 
 // DefaultRules returns the rules embedded in sluice (policy/rules/sharing.json),
@@ -486,6 +491,9 @@ func (s *SharingRules) load() error {
 		return err
 	}
 	if err := s.loadCreditFlow(need); err != nil {
+		return err
+	}
+	if err := s.loadWritten(need); err != nil {
 		return err
 	}
 	return s.loadProhibited()

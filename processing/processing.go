@@ -33,18 +33,22 @@ type Record struct {
 
 // An Activity is one dataset's processing.
 type Activity struct {
-	Dataset      int64       `json:"dataset"`
-	Name         string      `json:"name"`
-	Purposes     []*Purpose  `json:"purposes"`
-	PurposeLabel string      `json:"purpose_label,omitempty"` // the legacy free-text purpose
-	Categories   []string    `json:"categories"`              // categories of personal data found in its fields
-	Sensitive    []string    `json:"sensitive_fields,omitempty"`
-	Minors       bool        `json:"minors,omitempty"`
-	Subjects     int64       `json:"subjects,omitempty"` // distinct people, as last counted
-	StoredIn     string      `json:"stored_in"`          // region
-	Recipients   []Recipient `json:"recipients"`
-	Transfers    []Transfer  `json:"transfers"`
-	Measures     []string    `json:"measures"`
+	Dataset      int64      `json:"dataset"`
+	Name         string     `json:"name"`
+	Purposes     []*Purpose `json:"purposes"`
+	PurposeLabel string     `json:"purpose_label,omitempty"` // the legacy free-text purpose
+	Categories   []string   `json:"categories"`              // categories of personal data found in its fields
+	Sensitive    []string   `json:"sensitive_fields,omitempty"`
+	// WrittenConsent lists the fields another may read only on the
+	// subject's written consent (credit information, Credit Reporting
+	// Industry Regulations Art. 18).
+	WrittenConsent []string    `json:"written_consent_fields,omitempty"`
+	Minors         bool        `json:"minors,omitempty"`
+	Subjects       int64       `json:"subjects,omitempty"` // distinct people, as last counted
+	StoredIn       string      `json:"stored_in"`          // region
+	Recipients     []Recipient `json:"recipients"`
+	Transfers      []Transfer  `json:"transfers"`
+	Measures       []string    `json:"measures"`
 }
 
 // A Purpose is a declared purpose as the record shows it.
@@ -81,7 +85,7 @@ type Transfer struct {
 type Assessment struct {
 	Kind    string `json:"kind"` // export, provide_sensitive, automated_decision
 	Dataset int64  `json:"dataset"`
-	Subject int64  `json:"subject_id"` // the transfer, grant or purpose concerned (0 for a purpose, named in Detail)
+	Subject int64  `json:"subject_id"` // the transfer, grant or purpose concerned
 	Detail  string `json:"detail"`
 	Ref     string `json:"ref"`
 	KeepFor string `json:"keep_for"`
@@ -97,6 +101,11 @@ type Service struct {
 	// Events logs supervisors' views; nil: not logged.
 	Events duties.EventAppender
 	Now    func() time.Time
+	// PIPIARules are the impact-assessment rules; nil: the embedded ones.
+	PIPIARules *PIPIARules
+	// WrittenConsent reports whether categories need written consent
+	// before another reads them (the sharing rules'); nil: none do.
+	WrittenConsent func(categories []string) bool
 }
 
 const pageSize = 1000
@@ -109,6 +118,22 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	rec, _, err := s.record(ctx, org)
+	return rec, err
+}
+
+// facts are what a record was built from, kept for the assessments
+// (pipia.go).
+type facts struct {
+	purposes  map[string]*sluice.Purpose
+	datasets  map[int64]*sluice.Dataset
+	grants    map[int64]*sluice.Grant
+	transfers map[int64]*sluice.Transfer
+}
+
+// record builds org's record of processing; the caller has checked
+// access.
+func (s *Service) record(ctx context.Context, org *sluice.Org) (*Record, *facts, error) {
 	now := time.Now().UTC()
 	if s.Now != nil {
 		now = s.Now().UTC()
@@ -120,10 +145,11 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 	}
 	octx := sluice.NewContextWithActor(ctx, nil)
 	purposes := map[string]*sluice.Purpose{}
+	fx := &facts{purposes: purposes, datasets: map[int64]*sluice.Dataset{}, grants: map[int64]*sluice.Grant{}, transfers: map[int64]*sluice.Transfer{}}
 	for off := 0; ; off += pageSize {
 		ps, _, err := s.Purposes.FindPurposes(octx, sluice.PurposeFilter{OrgID: &org.ID, Offset: off, Limit: pageSize})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, p := range ps {
 			purposes[p.Name] = p
@@ -135,12 +161,13 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 	for off := 0; ; off += pageSize {
 		ds, _, err := s.Datasets.FindDatasets(octx, sluice.DatasetFilter{OrgID: &org.ID, Offset: off, Limit: pageSize})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, d := range ds {
-			a, err := s.activity(octx, d, purposes, rec)
+			fx.datasets[d.ID] = d
+			a, err := s.activity(octx, d, fx, rec)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			rec.Activities = append(rec.Activities, a)
 		}
@@ -148,12 +175,13 @@ func (s *Service) OrgRecord(ctx context.Context, orgID int64) (*Record, error) {
 			break
 		}
 	}
-	return rec, nil
+	return rec, fx, nil
 }
 
 // activity builds one dataset's entry and adds the assessments it calls
 // for to rec.
-func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[string]*sluice.Purpose, rec *Record) (*Activity, error) {
+func (s *Service) activity(ctx context.Context, d *sluice.Dataset, fx *facts, rec *Record) (*Activity, error) {
+	purposes := fx.purposes
 	a := &Activity{Dataset: d.ID, Name: d.Name, Purposes: []*Purpose{}, Categories: []string{}, Minors: d.Minors, Subjects: d.Subjects,
 		StoredIn: string(d.Region), Recipients: []Recipient{}, Transfers: []Transfer{},
 		Measures: []string{"records stored only in their region's store", "personal data de-identified by default before it is provided (per-field operators)",
@@ -172,6 +200,9 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 			a.Sensitive = append(a.Sensitive, f.Name)
 			sensitive[f.Name] = true
 		}
+		if s.WrittenConsent != nil && s.WrittenConsent(categoryKeys(f)) {
+			a.WrittenConsent = append(a.WrittenConsent, f.Name)
+		}
 	}
 	slices.Sort(a.Categories)
 	for _, name := range d.Purposes {
@@ -182,7 +213,7 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 		a.Purposes = append(a.Purposes, &Purpose{Name: p.Name, LegalBasis: p.LegalBasis, Categories: p.Categories, RetentionDays: p.RetentionDays,
 			SpecialCategoryCondition: p.SpecialCategoryCondition, Profiling: p.Profiling})
 		if p.Profiling {
-			rec.Assessments = append(rec.Assessments, Assessment{Kind: "automated_decision", Dataset: d.ID,
+			rec.Assessments = append(rec.Assessments, Assessment{Kind: "automated_decision", Dataset: d.ID, Subject: p.ID,
 				Detail: "purpose " + p.Name + " profiles people", Ref: "PIPL Art. 55(2)", KeepFor: "3 years (PIPL Art. 56)"})
 		}
 	}
@@ -192,6 +223,7 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 			return nil, err
 		}
 		for _, g := range gs {
+			fx.grants[g.ID] = g
 			r := Recipient{Grant: g.ID, Consumer: g.ConsumerOrgID, Purpose: g.Purpose, LegalBasis: g.LegalBasis, Status: string(g.Status), Fields: g.FieldNames()}
 			a.Recipients = append(a.Recipients, r)
 			if g.Status == sluice.GrantApproved && slices.ContainsFunc(r.Fields, func(f string) bool { return sensitive[f] }) {
@@ -210,6 +242,7 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 				return nil, err
 			}
 			for _, t := range ts {
+				fx.transfers[t.ID] = t
 				a.Transfers = append(a.Transfers, Transfer{ID: t.ID, Country: t.DestinationCountry, Recipient: t.Recipient, Route: t.Decision.Route,
 					Status: string(t.Status), Date: t.Date})
 				rec.Assessments = append(rec.Assessments, Assessment{Kind: "export", Dataset: d.ID, Subject: t.ID,
@@ -221,4 +254,12 @@ func (s *Service) activity(ctx context.Context, d *sluice.Dataset, purposes map[
 		}
 	}
 	return a, nil
+}
+
+func categoryKeys(f *sluice.Field) []string {
+	out := make([]string, len(f.Categories))
+	for i, c := range f.Categories {
+		out[i] = c.Key
+	}
+	return out
 }

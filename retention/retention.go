@@ -102,10 +102,13 @@ type Forecast struct {
 type DatasetRun struct {
 	DatasetID int64     `json:"dataset_id"`
 	Cutoff    time.Time `json:"cutoff,omitzero"` // records ingested at or before are expired
-	Ingests   int       `json:"ingests"`
-	Records   int64     `json:"records"`
-	Withdrawn int64     `json:"withdrawn"`
-	NextWeek  Forecast  `json:"next_week"`
+	// EventCutoff: records whose event ended at or before are expired
+	// (negative credit information, see credit.go).
+	EventCutoff time.Time `json:"event_cutoff,omitzero"`
+	Ingests     int       `json:"ingests"`
+	Records     int64     `json:"records"`
+	Withdrawn   int64     `json:"withdrawn"`
+	NextWeek    Forecast  `json:"next_week"`
 }
 
 // maxIngests bounds the uploads of one dataset a run looks at.
@@ -131,7 +134,7 @@ func (s *Service) Run(ctx context.Context, dryRun bool) (*Run, error) {
 			if err != nil {
 				return nil, fmt.Errorf("retention of dataset %d: %w", d.ID, err)
 			}
-			if dr.Ingests+dr.NextWeek.Ingests == 0 && dr.Withdrawn == 0 {
+			if dr.Ingests+dr.NextWeek.Ingests == 0 && dr.Records+dr.NextWeek.Records+dr.Withdrawn == 0 {
 				continue
 			}
 			run.Details = append(run.Details, *dr)
@@ -232,6 +235,9 @@ func (s *Service) dataset(ctx context.Context, d *sluice.Dataset, now time.Time,
 				return nil, err
 			}
 		}
+	}
+	if err := s.eventExpiry(ctx, d, store, now, dryRun, dr); err != nil {
+		return nil, err
 	}
 	if purpose != nil && purpose.LegalBasis == "consent" {
 		if dr.Withdrawn, err = s.withdrawn(ctx, d, store, now, dryRun); err != nil {

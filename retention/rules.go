@@ -62,7 +62,14 @@ type RecordType struct {
 	Ref        string `json:"ref"`
 	Confidence string `json:"confidence"`
 	Note       string `json:"note,omitempty"`
+	// MeasuredFrom is what the maximum runs from: "ingest" (the default,
+	// the record's upload) or "event" (the day in the dataset's
+	// event_field, or the upload when the dataset names none).
+	MeasuredFrom string `json:"measured_from,omitempty"`
 }
+
+// FromEvent reports whether t's maximum runs from the end of an event.
+func (t *RecordType) FromEvent() bool { return t.MeasuredFrom == "event" }
 
 // Rules are the loaded record types.
 type Rules struct {
@@ -176,6 +183,10 @@ func Parse(name string, data []byte) (*Rules, error) {
 			return nil, bad("periods are not negative")
 		case t.Confidence != "verified" && t.Confidence != "summary" && t.Confidence != "unverified":
 			return nil, bad("confidence %q is not verified, summary or unverified", t.Confidence)
+		case t.MeasuredFrom != "" && t.MeasuredFrom != "ingest" && t.MeasuredFrom != "event":
+			return nil, bad("measured_from %q is not ingest or event", t.MeasuredFrom)
+		case t.FromEvent() && t.Max.IsZero():
+			return nil, bad("measured_from event goes with a max")
 		}
 		r.types[t.Key] = &t
 		keys = append(keys, t.Key)
@@ -193,11 +204,18 @@ var epoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // than its record type's floor or longer than its maximum.
 func (r *Rules) ValidateDataset(d *sluice.Dataset) error {
 	if d.RecordType == "" {
+		if d.EventField != "" {
+			return &sluice.Error{Code: sluice.EINVALID, Field: "event_field", Message: "event_field goes with a record type kept from the end of an event (negative_credit)."}
+		}
 		return nil
 	}
 	t, err := r.RecordType(d.RecordType)
 	if err != nil {
 		return err
+	}
+	if d.EventField != "" && !t.FromEvent() {
+		return &sluice.Error{Code: sluice.EINVALID, Field: "event_field", Message: fmt.Sprintf(
+			"event_field is for a record type kept from the end of an event; %s is kept from its upload.", t.Key)}
 	}
 	if d.RetentionDays == 0 {
 		return nil
@@ -239,10 +257,23 @@ func (r *Rules) Cutoff(d *sluice.Dataset, purposeDays int, now time.Time) (cutof
 			cutoff = f
 		}
 	}
-	if !t.Max.IsZero() {
+	// A maximum run from the event is applied record by record (see
+	// EventCutoff), not to uploads.
+	if !t.Max.IsZero() && !(t.FromEvent() && d.EventField != "") {
 		if m := t.Max.Before(now); !ok || m.After(cutoff) {
 			cutoff, ok = m, true
 		}
 	}
 	return cutoff, ok
+}
+
+// EventCutoff returns the day at or before which an event's end puts a
+// record of d past its record type's maximum at now, when d declares an
+// event field and its type is kept from the event; ok is false otherwise.
+func (r *Rules) EventCutoff(d *sluice.Dataset, now time.Time) (cutoff time.Time, ok bool) {
+	t := r.types[d.RecordType]
+	if d.EventField == "" || t == nil || !t.FromEvent() {
+		return time.Time{}, false
+	}
+	return t.Max.Before(now), true
 }

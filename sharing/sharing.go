@@ -276,11 +276,11 @@ func PolicyField(d *sluice.Dataset, f *sluice.Field) policy.Field {
 
 // policyConsent returns the decision engine's view of a consent state.
 func policyConsent(s sluice.ConsentState) policy.Consent {
-	c := policy.Consent{WithdrawnAt: s.WithdrawnAt}
+	c := policy.Consent{WithdrawnAt: s.WithdrawnAt, Written: s.Written}
 	switch s.Kind {
 	case sluice.ConsentGiven:
 		c.Kind = policy.ConsentGiven
-	case sluice.ConsentSeparate, sluice.ConsentExplicit:
+	case sluice.ConsentSeparate, sluice.ConsentExplicit, sluice.ConsentWritten:
 		c.Kind = policy.ConsentSeparate
 	case sluice.ConsentGuardian:
 		c.Kind = policy.ConsentGuardian

@@ -78,4 +78,21 @@ func TestConsentService_Cache(t *testing.T) {
 	record(2, "a", sluice.ConsentWithdrawal)
 	compare("Evicted", "a", clock)
 	compare("Back", "b", clock)
+	// Every kind a state may hold, and written consent beside a stronger
+	// kind (Credit Reporting Industry Regulations Art. 18; PIPL Art. 31).
+	record(3, "b", sluice.ConsentGuardian)
+	record(4, "b", sluice.ConsentExplicit)
+	record(6, "b", sluice.ConsentWritten)
+	record(3, "b", sluice.ConsentWritten)
+	compare("Kinds", "b", clock)
+	got, err := cached.FindConsentStates(ctx, org.ID, "b", keys, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := got[keys[3]]; s.Kind != sluice.ConsentGuardian || !s.Written {
+		t.Errorf("guardian then written consent: %+v", s)
+	}
+	if s := got[keys[6]]; s.Kind != sluice.ConsentWritten || !s.Written {
+		t.Errorf("written consent: %+v", s)
+	}
 }

@@ -35,7 +35,8 @@ type ledgerID struct {
 
 // packedConsent is a sluice.ConsentState in 24 bytes.
 type packedConsent struct {
-	kind             uint8 // sluice.ConsentKind.Rank
+	kind             uint8 // index in packedKinds
+	written          bool  // sluice.ConsentState.Written
 	given, withdrawn int64 // Unix nanoseconds; 0: unset
 }
 
@@ -58,7 +59,12 @@ type consentCache struct {
 }
 
 func pack(s sluice.ConsentState) packedConsent {
-	p := packedConsent{kind: uint8(s.Kind.Rank())}
+	p := packedConsent{written: s.Written}
+	for i, k := range packedKinds {
+		if k == s.Kind {
+			p.kind = uint8(i)
+		}
+	}
 	if !s.GivenAt.IsZero() {
 		p.given = s.GivenAt.UnixNano()
 	}
@@ -68,10 +74,12 @@ func pack(s sluice.ConsentState) packedConsent {
 	return p
 }
 
-var kindOfRank = [...]sluice.ConsentKind{"", sluice.ConsentGiven, sluice.ConsentSeparate}
+// packedKinds are the kinds a state may hold, by their packed index.
+var packedKinds = [...]sluice.ConsentKind{"", sluice.ConsentGiven, sluice.ConsentSeparate, sluice.ConsentExplicit, sluice.ConsentGuardian,
+	sluice.ConsentWritten}
 
 func (p packedConsent) unpack() sluice.ConsentState {
-	s := sluice.ConsentState{Kind: kindOfRank[p.kind]}
+	s := sluice.ConsentState{Kind: packedKinds[p.kind], Written: p.written}
 	if p.given != 0 {
 		s.GivenAt = time.Unix(0, p.given).UTC()
 	}

@@ -53,6 +53,7 @@ var commands = []command{
 	{"org offboard", "remove an org: its datasets and records (final on disk), grants, keys and consents", runOrgOffboard},
 	{"report duties", "show the org's volume duties (PIPO, compliance audit, important-data processor)", runReportDuties},
 	{"report minimisation", "report fields held beyond the necessary scope of each dataset's app type", runReportMinimisation},
+	{"report pipia", "the org's impact assessments (PIPL Arts. 55-56) drafted from sluice's data, table, JSON or HTML", runReportPIPIA},
 	{"report processing", "the org's record of processing (GDPR Art. 30, PIPL Arts. 55-56), JSON or HTML", runReportProcessing},
 	{"retention run", "delete records past their retention and those held on withdrawn consent", runRetentionRun},
 	{"scan", "classify the fields of files (CSV, TSV, JSONL, Parquet)", runScan},

@@ -516,6 +516,7 @@ func TestOpenAPI_Responses(t *testing.T) {
 	c.call("GET", "/v1/orgs/{id}/processing", map[string]any{"id": 1}, owner, nil, "")
 	c.call("PATCH", "/v1/datasets/{id}", map[string]any{"id": rides}, owner, map[string]any{"automotive": map[string]any{"exterior_images": "plates"}}, "")
 	c.call("GET", "/v1/orgs/{id}/automotive-report", map[string]any{"id": 1}, owner, nil, "year=2026")
+	c.call("GET", "/v1/orgs/{id}/pipia", map[string]any{"id": 1}, owner, nil, "")
 	inc := id(c.call("POST", "/v1/incidents", none, owner, map[string]any{"severity": "general", "discovered_at": "2026-01-02T03:04:05Z"}, ""))
 	c.call("GET", "/v1/incidents", none, owner, nil, "")
 	c.call("GET", "/v1/incidents/{id}", map[string]any{"id": inc}, owner, nil, "")

@@ -19,6 +19,7 @@ var processingHTML = template.Must(template.New("processing").Funcs(template.Fun
 <tr><th>Purposes</th><td>{{range .Purposes}}{{.Name}} ({{.LegalBasis}}{{if .SpecialCategoryCondition}}; Art. 9(2): {{.SpecialCategoryCondition}}{{end}}{{if .Profiling}}; profiling{{end}}; kept {{.RetentionDays}} days)<br>{{else}}{{.PurposeLabel}}{{end}}</td></tr>
 <tr><th>Categories of personal data</th><td>{{join .Categories ", "}}</td></tr>
 <tr><th>Sensitive fields</th><td>{{join .Sensitive ", "}}</td></tr>
+<tr><th>Written consent needed (Credit Reporting Industry Regulations Art. 18)</th><td>{{join .WrittenConsent ", "}}</td></tr>
 <tr><th>Children's data</th><td>{{if .Minors}}yes{{else}}no{{end}}</td></tr>
 <tr><th>People</th><td>{{.Subjects}}</td></tr>
 <tr><th>Stored in</th><td>{{.StoredIn}}</td></tr>

@@ -194,8 +194,12 @@ func (m *Main) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("incident rules: %w", err)
 	}
+	pipiaRules, err := processing.DefaultPIPIARules()
+	if err != nil {
+		return fmt.Errorf("impact assessment rules: %w", err)
+	}
 	m.API.Processing = &processing.Service{Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Purposes: m.Stores.Purposes,
-		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events}
+		Grants: m.Stores.Grants, Transfers: m.Stores.Transfers, Events: m.Stores.Events, PIPIARules: pipiaRules}
 	m.API.Automotive = &automotive.Service{Classes: autoClasses, Orgs: m.Stores.Orgs, Datasets: m.Stores.Datasets, Grants: m.Stores.Grants,
 		Transfers: m.Stores.Transfers, Stores: m.Stores.Regions, Events: m.Stores.Events}
 	if st, ok := m.Stores.Orgs.(sluice.IncidentStore); ok {

@@ -27,6 +27,9 @@ func (m *Main) openSharing(ctx context.Context, subjectSecret []byte) error {
 	}
 	sh := sharing.New(rules, subjectSecret)
 	m.Records.IngestRule = rules // what some sectors may never collect
+	if m.API.Processing != nil {
+		m.API.Processing.WrittenConsent = rules.WrittenConsentCategory // credit information (Art. 18)
+	}
 	s := m.Stores
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = s.Orgs, s.Datasets, m.Records, s.Purposes, s.Grants
 	sh.Consents, sh.Policies, sh.Events, sh.Logger = s.Consents, s.Policies, s.Events, m.Logger

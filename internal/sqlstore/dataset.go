@@ -70,10 +70,12 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 			}
 		}
 		if err := tx.QueryRow(ctx, `
-			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field, automotive)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+			INSERT INTO datasets (org_id, name, purpose, purposes, minors, subject_field, region, grade, created_at, updated_at, app_type, retention_days, record_type, key_field, automotive,
+				event_field)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 			d.OrgID, d.Name, d.Purpose, purposes, d.Minors, d.SubjectField, d.Region, d.Grade, tx.Dialect().Time(tx.Now), tx.Dialect().Time(tx.Now),
-			d.AppType, d.RetentionDays, d.RecordType, d.KeyField, auto).Scan(&d.ID); err != nil {
+			d.AppType, d.RetentionDays, d.RecordType, d.KeyField, auto,
+			d.EventField).Scan(&d.ID); err != nil {
 			if sluice.ErrorCode(tx.Dialect().FormatError(err)) == sluice.ECONFLICT {
 				return sluice.Errorf(sluice.ECONFLICT, "Your org already has a dataset named %q.", d.Name)
 			}
@@ -91,6 +93,9 @@ func (s *DatasetService) CreateDataset(ctx context.Context, d *sluice.Dataset) e
 		}
 		if d.KeyField != "" {
 			details["key_field"] = d.KeyField
+		}
+		if d.EventField != "" {
+			details["event_field"] = d.EventField
 		}
 		if len(d.Purposes) > 0 {
 			details["purposes"] = anyList(d.Purposes)
@@ -140,7 +145,8 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 	}
 	query := `
 		SELECT id, org_id, name, purpose, purposes, minors, subject_field, region, record_count, subjects, grade, created_at, updated_at,
-			app_type, retention_days, record_type, key_field, automotive, COUNT(*) OVER ()
+			app_type, retention_days, record_type, key_field, automotive,
+			event_field, COUNT(*) OVER ()
 		FROM datasets WHERE deleted_at IS NULL AND ` + w.String() + ` ORDER BY id`
 	query += w.limit(q.Dialect(), filter.Limit, filter.Offset)
 	rows, err := q.Query(ctx, query, w.args...)
@@ -154,7 +160,8 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		var d sluice.Dataset
 		var purposes, auto []byte
 		if err := rows.Scan(&d.ID, &d.OrgID, &d.Name, &d.Purpose, &purposes, &d.Minors, &d.SubjectField, &d.Region, &d.RecordCount, &d.Subjects, &d.Grade,
-			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &auto, &n); err != nil {
+			ScanTime(&d.CreatedAt), ScanTime(&d.UpdatedAt), &d.AppType, &d.RetentionDays, &d.RecordType, &d.KeyField, &auto,
+			&d.EventField, &n); err != nil {
 			return nil, 0, err
 		}
 		if err := json.Unmarshal(auto, &d.Automotive); err != nil {

@@ -179,7 +179,7 @@ func New(tb testing.TB, opts Options) *Env {
 		Stores: s.Regions, Events: s.Events, Now: e.Clock.Now}
 	e.API.Automotive = e.Automotive
 	e.API.Processing = &processing.Service{Orgs: s.Orgs, Datasets: s.Datasets, Purposes: s.Purposes, Grants: s.Grants, Transfers: s.Transfers,
-		Events: s.Events, Now: e.Clock.Now}
+		Events: s.Events, Now: e.Clock.Now, WrittenConsent: sharingRules.WrittenConsentCategory}
 	skey, err := auditlog.GenerateKey("sluice.test/log")
 	if err != nil {
 		tb.Fatal(err)
