@@ -74,6 +74,14 @@ type Dataset struct {
 	HoldsMinors bool      `json:"holds_minors"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+
+	// --- notified important data (important.go) ---
+
+	// ImportantNotice is the authority's notice that the dataset is
+	// important data (O16 Art. 2; NDSR Art. 37), nil if none is recorded.
+	ImportantNotice *ImportantNotice `json:"important_notice,omitempty"`
+
+	// --- end notified important data ---
 }
 
 // Validate returns EINVALID if d is not fit to be created.

@@ -151,6 +151,8 @@ type Stores struct {
 	Grants   sluice.GrantService
 	Catalog  sluice.CatalogStore
 	Consents sluice.ConsentService
+	// Important keeps notified important data.
+	Important sluice.ImportantStore
 	Policies sluice.PolicyService
 	Events   sharing.EventAppender
 
@@ -213,6 +215,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
 		s.Catalog = postgres.NewCatalogStore(db)
+		s.Important = postgres.NewImportantStore(db)
 		s.SubjectRequests = postgres.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
@@ -230,6 +233,7 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
 		s.Catalog = sqlite.NewCatalogStore(db)
+		s.Important = sqlite.NewImportantStore(db)
 		s.SubjectRequests = sqlite.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)

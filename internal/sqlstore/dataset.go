@@ -165,6 +165,11 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 		}
 		d.HoldsMinors = sluice.HoldsMinors(d.Fields)
 	}
+	// --- notified important data (important.go) ---
+	if err := attachImportantNotices(ctx, q, ds); err != nil {
+		return nil, 0, err
+	}
+	// --- end notified important data ---
 	return ds, n, nil
 }
 
