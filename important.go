@@ -40,7 +40,9 @@ type ImportantNotice struct {
 // stored. It trims the text fields.
 func (n *ImportantNotice) Validate() error {
 	n.Notice, n.Authority, n.Date = strings.TrimSpace(n.Notice), strings.TrimSpace(n.Authority), strings.TrimSpace(n.Date)
-	bad := func(field, msg string) error { return &Error{Code: EINVALID, Field: field, Message: field + ": " + msg} }
+	bad := func(field, msg string) error {
+		return &Error{Code: EINVALID, Field: field, Message: field + ": " + msg}
+	}
 	switch {
 	case n.Notice == "":
 		return bad("notice", "the notice's reference is required.")

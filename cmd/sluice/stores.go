@@ -153,8 +153,8 @@ type Stores struct {
 	Consents sluice.ConsentService
 	// Important keeps notified important data.
 	Important sluice.ImportantStore
-	Policies sluice.PolicyService
-	Events   sharing.EventAppender
+	Policies  sluice.PolicyService
+	Events    sharing.EventAppender
 
 	// Rescoper makes stored subject keys org-scoped (see rescope.go).
 	Rescoper controlRescoper
