@@ -194,7 +194,7 @@ func (s *Service) CreateTransfer(ctx context.Context, req *sluice.TransferReques
 	if err != nil {
 		return nil, requestError(err)
 	}
-	t.Decision = decisionOf(dec, s.rules())
+	t.Decision = decisionOf(dec, s.rules(), t)
 	switch {
 	case dec.Route.Blocked():
 		t.Status = sluice.TransferBlocked
@@ -272,6 +272,12 @@ func (s *Service) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields []string
 		Sector:       org.Sector,
 		StateOrgan:   org.Sector == sluice.SectorStateOrgan,
 		CreditAgency: org.Sector == sluice.SectorCredit,
+	}
+	if n := d.ImportantNotice; n != nil {
+		// O16 Art. 2: notified as important, the whole dataset is
+		// important data.
+		c := *n
+		f.ImportantNotice, f.Grade = &c, sluice.GradeImportant
 	}
 	auto := s.automotiveCategories()
 	for _, name := range fields {
@@ -426,7 +432,7 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 			ApprovalOnFile: approvalOnFile(t)},
 		Data: route.Data{
 			Core:            len(f.CoreFields) > 0,
-			Important:       len(f.ImportantFields) > 0,
+			Important:       len(f.ImportantFields) > 0 || f.ImportantNotice != nil,
 			CreditAgency:    f.CreditAgency,
 			CreditInfo:      f.CreditAgency || len(f.CreditFields) > 0,
 			PI:              &pi,
@@ -443,8 +449,9 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 	return in
 }
 
-// decisionOf copies a decision into the form a transfer keeps.
-func decisionOf(d route.Decision, r *route.Rules) sluice.TransferDecision {
+// decisionOf copies the decision of transfer t into the form a transfer
+// keeps.
+func decisionOf(d route.Decision, r *route.Rules, t *sluice.Transfer) sluice.TransferDecision {
 	out := sluice.TransferDecision{Route: string(d.Route), RulesVersion: r.Version(),
 		Reasons: make([]sluice.TransferReason, len(d.Reasons)), Requires: make([]sluice.TransferRequirement, len(d.Requires))}
 	for i, x := range d.Reasons {
@@ -455,6 +462,9 @@ func decisionOf(d route.Decision, r *route.Rules) sluice.TransferDecision {
 		if q.Deadline != nil {
 			out.Requires[i].Deadline = q.Deadline.Text
 		}
+	}
+	if n := t.Facts.ImportantNotice; n != nil && t.Region == "CN" {
+		out.Reasons = append(out.Reasons, noticeReason(n))
 	}
 	return out
 }
@@ -489,6 +499,9 @@ func createDetails(t *sluice.Transfer) map[string]any {
 	}
 	if f.AutoSubjects > 0 {
 		d["auto_subjects"] = f.AutoSubjects
+	}
+	if f.ImportantNotice != nil {
+		d["important_notice"] = f.ImportantNotice.Notice
 	}
 	return d
 }

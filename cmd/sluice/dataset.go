@@ -119,6 +119,11 @@ SLUICE_KEY=sk_owner... sluice dataset show 1`)
 	if d.HoldsMinors {
 		fmt.Fprintf(w, "  minors:        people under 14 (sensitive, PIPL Art. 28; guardian's consent, Art. 31)\n")
 	}
+	// --- notified important data (important.go) ---
+	if n := d.ImportantNotice; n != nil {
+		fmt.Fprintf(w, "  important:     notified by %s on %s (notice %s; O16 Art. 2)\n", n.Authority, n.Date, n.Notice)
+	}
+	// --- end notified important data ---
 	return nil
 }
 
