@@ -82,6 +82,15 @@ type Dataset struct {
 	ImportantNotice *ImportantNotice `json:"important_notice,omitempty"`
 
 	// --- end notified important data ---
+
+	// --- sector catalogues (sector.go) ---
+
+	// SectorLevels are the class and level its fields have in the sector
+	// catalogues of its owner's sector (JR/T 0197-2020, GB/T 39725-2020,
+	// published catalogues), highest level first; computed on reading.
+	SectorLevels []SectorLevel `json:"sector_levels,omitempty"`
+
+	// --- end sector catalogues ---
 }
 
 // Validate returns EINVALID if d is not fit to be created.

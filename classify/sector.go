@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sluice-gateway/sluice"
 )
 
 // Sector catalogues: what a sector's standard or a published catalogue says
@@ -77,18 +79,7 @@ type Sector struct {
 
 // A SectorMatch is a sector entry that applies to a file or dataset: the
 // fields holding its categories.
-type SectorMatch struct {
-	Sector             string   `json:"sector"`
-	Entry              string   `json:"entry"`
-	Class              string   `json:"class,omitempty"`
-	Level              int      `json:"level,omitempty"`
-	Grade              string   `json:"grade"`
-	CandidateImportant bool     `json:"candidate_important,omitempty"`
-	Fields             []string `json:"fields"`
-	Instrument         string   `json:"instrument"`
-	Clause             string   `json:"clause"`
-	Confidence         string   `json:"confidence"`
-}
+type SectorMatch = sluice.SectorLevel
 
 var (
 	sectorNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
@@ -284,7 +275,7 @@ func (c *Catalog) SectorLevels(fields []FieldResult, orgSector string) []SectorM
 			if len(hit) == 0 {
 				continue
 			}
-			out = append(out, SectorMatch{Sector: s.Sector, Entry: e.ID, Class: e.Class, Level: e.Level, Grade: e.Grade,
+			out = append(out, SectorMatch{Sector: s.Sector, Entry: e.ID, Class: e.Class, Level: e.Level, Grade: sluice.Grade(e.Grade),
 				CandidateImportant: e.CandidateImportant, Fields: hit, Instrument: e.Instrument, Clause: e.Clause, Confidence: e.Confidence})
 		}
 	}
@@ -312,27 +303,31 @@ func (c *Catalog) entryMatches(e SectorEntry, f FieldResult) bool {
 func (c *Catalog) sectorReasons(fields []FieldResult, orgSector string) []Reason {
 	var out []Reason
 	for _, m := range c.SectorLevels(fields, orgSector) {
-		if m.CandidateImportant || gradeRank(m.Grade) < 1 {
+		if m.CandidateImportant || m.Grade.Rank() < 1 {
 			continue
 		}
-		text := fmt.Sprintf("listed in the %s catalogue as %s", m.Sector, entryLabel(m))
-		out = append(out, Reason{Rule: "sector:" + m.Sector + ":" + m.Entry, Grade: m.Grade, Text: text, Fields: m.Fields,
+		text := fmt.Sprintf("listed in the %s catalogue as %s", m.Sector, m.Label())
+		out = append(out, Reason{Rule: "sector:" + m.Sector + ":" + m.Entry, Grade: string(m.Grade), Text: text, Fields: m.Fields,
 			LegalRef: LegalRef{Instrument: m.Instrument, Article: m.Clause, Confidence: m.Confidence}})
 	}
 	return out
 }
 
-func entryLabel(m SectorMatch) string {
-	switch {
-	case m.Class != "" && m.Level > 0:
-		return fmt.Sprintf("%s, level %d", m.Class, m.Level)
-	case m.Class != "":
-		return m.Class
-	case m.Level > 0:
-		return fmt.Sprintf("level %d", m.Level)
+// DatasetSectorLevels returns the class and level of a dataset's fields in
+// the sector catalogues of orgSector. It implements sluice.SectorLeveler.
+func (c *Catalog) DatasetSectorLevels(fields []*sluice.Field, orgSector string) []sluice.SectorLevel {
+	if len(c.sectorsFor(orgSector)) == 0 {
+		return nil
 	}
-	return m.Entry
+	rs := make([]FieldResult, len(fields))
+	for i, f := range fields {
+		rs[i].Name = f.Name
+		for _, m := range f.Categories {
+			rs[i].Categories = append(rs[i].Categories, CategoryMatch{Key: m.Key})
+		}
+	}
+	return c.SectorLevels(rs, orgSector)
 }
 
-// Label says a match's class and level, e.g. "health status data, level 4".
-func (m SectorMatch) Label() string { return entryLabel(m) }
+// Ensure Catalog says sector levels for sluice's datasets.
+var _ sluice.SectorLeveler = (*Catalog)(nil)

@@ -124,6 +124,11 @@ SLUICE_KEY=sk_owner... sluice dataset show 1`)
 		fmt.Fprintf(w, "  important:     notified by %s on %s (notice %s; O16 Art. 2)\n", n.Authority, n.Date, n.Notice)
 	}
 	// --- end notified important data ---
+	// --- sector catalogues ---
+	for _, l := range d.SectorLevels {
+		fmt.Fprintf(w, "  %-14s %s%s: %s (%s %s, %s)\n", l.Sector+":", l.Label(), candidateText(l), strings.Join(l.Fields, ", "), l.Instrument, l.Clause, l.Confidence)
+	}
+	// --- end sector catalogues ---
 	return nil
 }
 

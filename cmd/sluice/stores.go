@@ -211,7 +211,9 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.closers = append(s.closers, db)
 		ingests := postgres.NewIngestService(db)
 		ingests.Grader = c.Grader
-		s.Orgs, s.Keys, s.Datasets, s.Ingests = postgres.NewOrgService(db), postgres.NewKeyService(db), postgres.NewDatasetService(db), ingests
+		datasets := postgres.NewDatasetService(db)
+		datasets.Sectors, _ = c.Grader.(sluice.SectorLeveler) // sector catalogues
+		s.Orgs, s.Keys, s.Datasets, s.Ingests = postgres.NewOrgService(db), postgres.NewKeyService(db), datasets, ingests
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
 		s.Catalog = postgres.NewCatalogStore(db)
@@ -229,7 +231,9 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.closers = append(s.closers, db)
 		ingests := sqlite.NewIngestService(db)
 		ingests.Grader = c.Grader
-		s.Orgs, s.Keys, s.Datasets, s.Ingests = sqlite.NewOrgService(db), sqlite.NewKeyService(db), sqlite.NewDatasetService(db), ingests
+		datasets := sqlite.NewDatasetService(db)
+		datasets.Sectors, _ = c.Grader.(sluice.SectorLeveler) // sector catalogues
+		s.Orgs, s.Keys, s.Datasets, s.Ingests = sqlite.NewOrgService(db), sqlite.NewKeyService(db), datasets, ingests
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
 		s.Catalog = sqlite.NewCatalogStore(db)

@@ -12,7 +12,17 @@ import (
 var _ sluice.DatasetService = (*DatasetService)(nil)
 
 // DatasetService stores datasets and their fields in the control database.
-type DatasetService struct{ db *DB }
+type DatasetService struct {
+	db *DB
+
+	// --- sector catalogues (sectorlevel.go) ---
+
+	// Sectors, when set, gives each dataset read the class and level of
+	// its fields in its owner's sector catalogues.
+	Sectors sluice.SectorLeveler
+
+	// --- end sector catalogues ---
+}
 
 // NewDatasetService returns a DatasetService over db.
 func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db} }
@@ -22,6 +32,11 @@ func (s *DatasetService) FindDatasetByID(ctx context.Context, id int64) (*sluice
 	var d *sluice.Dataset
 	err := s.db.View(ctx, func(q Querier) (err error) {
 		d, err = findDatasetByID(ctx, q, id)
+		// --- sector catalogues (sectorlevel.go) ---
+		if err == nil {
+			err = s.attachSectorLevels(ctx, q, []*sluice.Dataset{d})
+		}
+		// --- end sector catalogues ---
 		return err
 	})
 	return d, err
@@ -33,6 +48,11 @@ func (s *DatasetService) FindDatasets(ctx context.Context, filter sluice.Dataset
 	var n int
 	err := s.db.View(ctx, func(q Querier) (err error) {
 		ds, n, err = findDatasets(ctx, q, filter)
+		// --- sector catalogues (sectorlevel.go) ---
+		if err == nil {
+			err = s.attachSectorLevels(ctx, q, ds)
+		}
+		// --- end sector catalogues ---
 		return err
 	})
 	return ds, n, err
