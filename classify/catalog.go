@@ -820,7 +820,9 @@ func (c *Catalog) FieldGrade(keys []string) string {
 // given sector ("" for none): the highest field grade, lifted by every rule
 // whose sector, categories and volume apply. The reasons name each rule that
 // set or lifted the grade, with its legal reference; when nothing lifts it
-// the single reason is the default rule.
+// the single reason is the default rule. Entries of the sector's
+// catalogues lift it too, unless they are only candidate important data
+// (O16 Art. 2; see sector.go).
 func (c *Catalog) DatasetGrade(fields []FieldResult, distinctSubjects int64, sector string) (grade string, reasons []Reason) {
 	grade = GradeGeneral
 	for _, f := range fields {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sluice-gateway/sluice"
 	"github.com/sluice-gateway/sluice/internal/testenv"
+	"github.com/sluice-gateway/sluice/supervise"
 )
 
 // TestImportantNotice_O16Art2 checks notified important data on each
@@ -54,6 +55,18 @@ func testImportantNotice(t *testing.T, engine testenv.Engine) {
 		t.Fatalf("dataset JSON: %+v", got.ImportantNotice)
 	}
 	want(t, ts.do("GET", path, auditor, nil), 200)
+	// A supervisor of the region reads the notice on the dataset (as
+	// GET /v1/supervisor/datasets/{id} does), and may not record one.
+	sup, err := e.Stores.Keys.CreateKey(t.Context(), &sluice.APIKey{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"CN"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := &supervise.Service{Orgs: e.Stores.Orgs, Datasets: e.Stores.Datasets, Grants: e.Stores.Grants, Transfers: e.Transfers, Events: e.Stores.Events}
+	supCtx := sluice.NewContextWithActor(t.Context(), &sluice.Actor{Role: sluice.RoleSupervisor, Regions: []sluice.Region{"CN"}, Key: "sup"})
+	if seen, _, err := sv.Dataset(supCtx, d.ID); err != nil || seen.ImportantNotice == nil || seen.ImportantNotice.Notice != "GD-CAC-2026-17" {
+		t.Fatalf("supervisor's view: %+v (%v)", seen, err)
+	}
+	wantError(t, ts.do("PUT", path, sup, notice), 403, "")
 	if evs := ts.eventsOf(sluice.ActionImportantNotify); len(evs) != 1 || evs[0].Details["notice"] != "GD-CAC-2026-17" || evs[0].Reason != "O16 Art. 2; NDSR Art. 37" {
 		t.Fatalf("notify events: %+v", evs)
 	}
