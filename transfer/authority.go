@@ -68,7 +68,7 @@ func (s *Service) attachApproval(ctx context.Context, cur *sluice.Transfer, ev *
 		if err != nil {
 			return nil, err
 		}
-		t.Decision = decisionOf(dec, s.rules(), t)
+		t.Decision = decisionOf(dec, s.rules(), &t.Facts)
 		switch {
 		case dec.Route.Blocked():
 			t.Status = sluice.TransferBlocked

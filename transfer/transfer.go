@@ -194,7 +194,7 @@ func (s *Service) CreateTransfer(ctx context.Context, req *sluice.TransferReques
 	if err != nil {
 		return nil, requestError(err)
 	}
-	t.Decision = decisionOf(dec, s.rules(), t)
+	t.Decision = decisionOf(dec, s.rules(), &f)
 	switch {
 	case dec.Route.Blocked():
 		t.Status = sluice.TransferBlocked
@@ -273,9 +273,10 @@ func (s *Service) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields []string
 		StateOrgan:   org.Sector == sluice.SectorStateOrgan,
 		CreditAgency: org.Sector == sluice.SectorCredit,
 	}
-	if n := d.ImportantNotice; n != nil {
+	if n := d.ImportantNotice; n != nil && d.Region == "CN" {
 		// O16 Art. 2: notified as important, the whole dataset is
-		// important data.
+		// important data (for data held in China: a notice under the
+		// PRC rules concerns exports from there).
 		c := *n
 		f.ImportantNotice, f.Grade = &c, sluice.GradeImportant
 	}
@@ -449,9 +450,9 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 	return in
 }
 
-// decisionOf copies the decision of transfer t into the form a transfer
-// keeps.
-func decisionOf(d route.Decision, r *route.Rules, t *sluice.Transfer) sluice.TransferDecision {
+// decisionOf copies a decision into the form a transfer keeps. A notice of
+// important data in the facts f follows the rules' reasons.
+func decisionOf(d route.Decision, r *route.Rules, f *sluice.TransferFacts) sluice.TransferDecision {
 	out := sluice.TransferDecision{Route: string(d.Route), RulesVersion: r.Version(),
 		Reasons: make([]sluice.TransferReason, len(d.Reasons)), Requires: make([]sluice.TransferRequirement, len(d.Requires))}
 	for i, x := range d.Reasons {
@@ -463,7 +464,7 @@ func decisionOf(d route.Decision, r *route.Rules, t *sluice.Transfer) sluice.Tra
 			out.Requires[i].Deadline = q.Deadline.Text
 		}
 	}
-	if n := t.Facts.ImportantNotice; n != nil && t.Region == "CN" {
+	if n := f.ImportantNotice; n != nil {
 		out.Reasons = append(out.Reasons, noticeReason(n))
 	}
 	return out
