@@ -82,6 +82,15 @@ type Dataset struct {
 	Automotive AutoDeclaration `json:"automotive,omitzero"`
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
+
+	// ImportantNotice is the authority's notice that the dataset is
+	// important data (O16 Art. 2; NDSR Art. 37), nil if none is recorded.
+	ImportantNotice *ImportantNotice `json:"important_notice,omitempty"`
+
+	// SectorLevels are the class and level its fields have in the sector
+	// catalogues of its owner's sector (JR/T 0197-2020, GB/T 39725-2020,
+	// published catalogues), highest level first; computed on reading.
+	SectorLevels []SectorLevel `json:"sector_levels,omitempty"`
 }
 
 // Validate returns EINVALID if d is not fit to be created.

@@ -244,6 +244,11 @@ type TransferFacts struct {
 	AutoFields         []string `json:"auto_fields,omitempty"` // fields of automotive location, trajectory or plate categories
 	CreditFields       []string `json:"credit_fields,omitempty"`
 
+	// ImportantNotice is the authority's notice that the dataset is
+	// important data (O16 Art. 2; NDSR Art. 37): with it, the transfer is
+	// one of important data whatever its fields' grades.
+	ImportantNotice *ImportantNotice `json:"important_notice,omitempty"`
+
 	CIIO         bool   `json:"ciio"`
 	StateOrgan   bool   `json:"state_organ,omitempty"`
 	Sector       string `json:"sector,omitempty"`

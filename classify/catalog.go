@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"regexp"
 	"sort"
@@ -15,7 +16,7 @@ import (
 	"github.com/sluice-gateway/sluice"
 )
 
-//go:embed catalog/*.json
+//go:embed catalog/*.json catalog/sectors/*.json
 var catalogFS embed.FS
 
 // Grades under the Data Security Law, from lowest to highest: the root
@@ -179,6 +180,8 @@ type catalogFile struct {
 		Grade string `json:"grade"`
 		LegalRef
 	} `json:"grades"`
+	// Sectors are sector catalogues (see sector.go).
+	Sectors []Sector `json:"sectors"`
 }
 
 // MaxCategories is how many categories one catalog may hold.
@@ -190,13 +193,14 @@ type Catalog struct {
 	Version   string // versions of the files merged, joined by "+"
 	Fideslang string // the fideslang taxonomy the keys follow
 
-	cats   []Category
-	byKey  map[string]int
-	detCat [numDetectors]uint64 // category bits of each built-in detector
-	user   []userDetector
-	rules  []GradeRule
-	grades map[string]LegalRef
-	seed   uint64 // keys the hash of identifying values
+	cats    []Category
+	byKey   map[string]int
+	detCat  [numDetectors]uint64 // category bits of each built-in detector
+	user    []userDetector
+	rules   []GradeRule
+	grades  map[string]LegalRef
+	sectors []Sector
+	seed    uint64 // keys the hash of identifying values
 
 	lexicalCats uint64 // categories decided by share only
 	dobCats     uint64
@@ -252,8 +256,18 @@ var Validators = map[string]func(string) bool{
 
 var defaultCatalog *Catalog
 
-// builtinCatalogFiles are the built-in catalog files, merged in order.
-var builtinCatalogFiles = []string{"catalog/categories.json", "catalog/grades.json", "catalog/eu.json"}
+// builtinCatalogFiles are the built-in catalog files, merged in order:
+// the category and grading files, then one file per sector
+// (catalog/sectors/*.json, in name order).
+var builtinCatalogFiles = func() []string {
+	files := []string{"catalog/categories.json", "catalog/grades.json", "catalog/eu.json"}
+	sectors, err := fs.Glob(catalogFS, "catalog/sectors/*.json")
+	if err != nil {
+		panic(err)
+	}
+	sort.Strings(sectors)
+	return append(files, sectors...)
+}()
 
 func init() {
 	var files []loadedFile
@@ -407,6 +421,24 @@ func parseCatalogFile(name string, data []byte) (loadedFile, error) {
 			if err := dec.Decode(&out.Grades); err != nil {
 				return fail(err)
 			}
+		case "sectors":
+			if t, err := dec.Token(); err != nil {
+				return fail(err)
+			} else if d, ok := t.(json.Delim); !ok || d != '[' {
+				return out, catalogError(name, lineAt(data, dec.InputOffset()-1), "%q must be an array", key)
+			}
+			ss, err := parseSectors(name, data, dec)
+			if err != nil {
+				var se *sluice.Error
+				if errors.As(err, &se) {
+					return out, err
+				}
+				return fail(err)
+			}
+			out.Sectors = append(out.Sectors, ss...)
+			if _, err := dec.Token(); err != nil {
+				return fail(err)
+			}
 		default:
 			return out, catalogError(name, lineAt(data, dec.InputOffset()-int64(len(key))-2), "unknown key %q", key)
 		}
@@ -509,6 +541,14 @@ func build(files []loadedFile) (*Catalog, error) {
 				return nil, catalogError(r.Source, r.Line, "rule %q: unknown category %q", r.ID, k)
 			}
 		}
+	}
+	for _, f := range files {
+		for i := range f.Sectors {
+			if err := c.checkSector(&f.Sectors[i]); err != nil {
+				return nil, err
+			}
+		}
+		c.mergeSectors(f.Sectors)
 	}
 	for i := range c.cats {
 		if err := c.compile(i); err != nil {
@@ -797,7 +837,9 @@ func (c *Catalog) FieldGrade(keys []string) string {
 // given sector ("" for none): the highest field grade, lifted by every rule
 // whose sector, categories and volume apply. The reasons name each rule that
 // set or lifted the grade, with its legal reference; when nothing lifts it
-// the single reason is the default rule.
+// the single reason is the default rule. Entries of the sector's
+// catalogues lift it too, unless they are only candidate important data
+// (O16 Art. 2; see sector.go).
 func (c *Catalog) DatasetGrade(fields []FieldResult, distinctSubjects int64, sector string) (grade string, reasons []Reason) {
 	grade = GradeGeneral
 	for _, f := range fields {
@@ -838,6 +880,10 @@ func (c *Catalog) DatasetGrade(fields []FieldResult, distinctSubjects int64, sec
 			text = fmt.Sprintf("%s (about %d distinct people)", text, distinctSubjects)
 		}
 		reasons = append(reasons, Reason{Rule: r.ID, Grade: r.Grade, Text: text, Fields: hit, LegalRef: r.LegalRef})
+	}
+	for _, r := range c.sectorReasons(fields, sector) {
+		grade = MaxGrade(grade, r.Grade)
+		reasons = append(reasons, r)
 	}
 	if len(reasons) == 0 {
 		reasons = []Reason{{Rule: "default", Grade: GradeGeneral, Text: "no catalogue entry or volume rule applies", LegalRef: c.grades[GradeGeneral]}}

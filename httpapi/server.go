@@ -59,6 +59,8 @@ type Server struct {
 
 	// Cross-border transfers (transfer.go): served when set.
 	Transfers sluice.TransferService
+	// Notified important data (important.go): served when set.
+	Important sluice.ImportantService
 
 	// Volume duties of organisations (duties.go): served when set.
 	Duties *duties.Service
@@ -114,6 +116,9 @@ func (s *Server) Handler() http.Handler {
 		s.catalogRoutes(mux)
 	}
 	s.transferRoutes(mux)
+	if s.Important != nil {
+		s.importantRoutes(mux)
+	}
 	s.dutyRoutes(mux)
 	s.incidentRoutes(mux)
 	s.subjectRequestRoutes(mux)

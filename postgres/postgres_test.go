@@ -40,6 +40,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Settings:        postgres.NewSettingsService(control),
 		SubjectRequests: postgres.NewSubjectRequestStore(control),
 		Catalog:         postgres.NewCatalogStore(control),
+		Important:       postgres.NewImportantStore(control),
 		SetNow:          func(now func() time.Time) { control.Now = now },
 		Regions:         map[sluice.Region]sluice.RecordStore{},
 	}

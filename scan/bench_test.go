@@ -40,4 +40,19 @@ func BenchmarkFile(b *testing.B) {
 			}
 		})
 	}
+	// The sector catalogues (JR/T 0197-2020 for a bank) are applied once
+	// per file, from the fields' categories: the same scan with a sector.
+	b.Run("workers=1/sector=bank", func(b *testing.B) {
+		b.SetBytes(st.Size())
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := File(context.Background(), path, Options{Workers: 1, Sector: "bank"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(r.Sectors) == 0 {
+				b.Fatal("no sector level")
+			}
+		}
+	})
 }

@@ -87,6 +87,10 @@ type Result struct {
 	// Grade is the dataset's grade; Reasons say why.
 	Grade   string
 	Reasons []classify.Reason
+	// Sectors are the entries of the organisation's sector catalogues
+	// (Options.Sector) that the fields reach, highest level first: each
+	// field's class and level in its sector's standard.
+	Sectors []classify.SectorMatch
 
 	// AsOf is the reference date the file was classified at, YYYYMMDD.
 	AsOf int
@@ -411,4 +415,5 @@ func finish(res *Result, sc *classify.Scanner, cat *classify.Catalog, opts Optio
 	res.DistinctSubjects = sc.DistinctSubjects()
 	res.Grade, res.Reasons = cat.DatasetGrade(res.Fields, res.DistinctSubjects, opts.Sector)
 	classify.ApplyGrade(res.Fields, res.Reasons)
+	res.Sectors = cat.SectorLevels(res.Fields, opts.Sector)
 }

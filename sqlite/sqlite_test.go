@@ -37,6 +37,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		Settings:        sqlite.NewSettingsService(control),
 		SubjectRequests: sqlite.NewSubjectRequestStore(control),
 		Catalog:         sqlite.NewCatalogStore(control),
+		Important:       sqlite.NewImportantStore(control),
 		SetNow:          func(now func() time.Time) { control.Now = now },
 		Regions:         map[sluice.Region]sluice.RecordStore{},
 	}

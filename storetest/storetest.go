@@ -50,6 +50,8 @@ type Stores struct {
 	// period after a consent withdrawal).
 	Settings sluice.SettingsService
 	Catalog  sluice.CatalogStore
+	// Important keeps notified important data (O16 Art. 2).
+	Important sluice.ImportantStore
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 
@@ -77,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) *Stores) {
 	t.Run("Key", func(t *testing.T) { testKey(t, open(t)) })
 	t.Run("SupervisorKey", func(t *testing.T) { testSupervisorKey(t, open(t)) })
 	t.Run("Catalog", func(t *testing.T) { testCatalog(t, open(t)) })
+	t.Run("Important", func(t *testing.T) { testImportant(t, open(t)) })
 	t.Run("TimeOrder", func(t *testing.T) { testTimeOrder(t, open(t)) })
 	t.Run("Dataset", func(t *testing.T) { testDataset(t, open(t)) })
 	t.Run("DatasetPurposes", func(t *testing.T) { testDatasetPurposes(t, open(t)) })

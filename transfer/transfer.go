@@ -280,6 +280,13 @@ func (s *Service) fieldFacts(org *sluice.Org, d *sluice.Dataset, fields []string
 		StateOrgan:   org.Sector == sluice.SectorStateOrgan,
 		CreditAgency: org.Sector == sluice.SectorCredit,
 	}
+	if n := d.ImportantNotice; n != nil && d.Region == "CN" {
+		// O16 Art. 2: notified as important, the whole dataset is
+		// important data (for data held in China: a notice under the
+		// PRC rules concerns exports from there).
+		c := *n
+		f.ImportantNotice, f.Grade = &c, sluice.GradeImportant
+	}
 	auto := s.automotiveCategories()
 	for _, name := range fields {
 		fd := d.Field(name)
@@ -503,7 +510,7 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 			ApprovalOnFile: approvalOnFile(t)},
 		Data: route.Data{
 			Core:            len(f.CoreFields) > 0,
-			Important:       len(f.ImportantFields) > 0 || f.AutoDeclared,
+			Important:       len(f.ImportantFields) > 0 || f.AutoDeclared || f.ImportantNotice != nil,
 			CreditAgency:    f.CreditAgency,
 			CreditInfo:      f.CreditAgency || len(f.CreditFields) > 0,
 			PI:              &pi,
@@ -522,7 +529,8 @@ func (s *Service) input(t *sluice.Transfer, f *sluice.TransferFacts, date route.
 
 // decisionOf copies a decision into the form a transfer keeps. The
 // classes of important automotive data the facts f establish follow the
-// rules' reasons, each citing its item of Art. 3.
+// rules' reasons, each citing its item of Art. 3, and so does a notice of
+// important data.
 func decisionOf(d route.Decision, r *route.Rules, f *sluice.TransferFacts) sluice.TransferDecision {
 	out := sluice.TransferDecision{Route: string(d.Route), RulesVersion: r.Version(),
 		Reasons: make([]sluice.TransferReason, len(d.Reasons)), Requires: make([]sluice.TransferRequirement, len(d.Requires))}
@@ -535,6 +543,9 @@ func decisionOf(d route.Decision, r *route.Rules, f *sluice.TransferFacts) sluic
 		if q.Deadline != nil {
 			out.Requires[i].Deadline = q.Deadline.Text
 		}
+	}
+	if n := f.ImportantNotice; n != nil {
+		out.Reasons = append(out.Reasons, noticeReason(n))
 	}
 	return out
 }
@@ -576,6 +587,9 @@ func createDetails(t *sluice.Transfer) map[string]any {
 			classes[i] = c.Rule + " (" + c.Ref + ")"
 		}
 		d["auto_classes"] = classes
+	}
+	if f.ImportantNotice != nil {
+		d["important_notice"] = f.ImportantNotice.Notice
 	}
 	return d
 }

@@ -128,6 +128,12 @@ SLUICE_KEY=sk_owner... sluice dataset show 1`)
 	if !d.Automotive.IsZero() {
 		fmt.Fprintf(w, "  automotive:    %s (Automotive Provisions Art. 3)\n", autoText(d.Automotive))
 	}
+	if n := d.ImportantNotice; n != nil {
+		fmt.Fprintf(w, "  important:     notified by %s on %s (notice %s; O16 Art. 2)\n", n.Authority, n.Date, n.Notice)
+	}
+	for _, l := range d.SectorLevels {
+		fmt.Fprintf(w, "  %-14s %s%s: %s (%s %s, %s)\n", l.Sector+":", l.Label(), candidateText(l), strings.Join(l.Fields, ", "), l.Instrument, l.Clause, l.Confidence)
+	}
 	return nil
 }
 

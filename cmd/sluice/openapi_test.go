@@ -407,6 +407,11 @@ func TestOpenAPI_Responses(t *testing.T) {
 	c.call("GET", "/v1/datasets/{id}", map[string]any{"id": 99}, owner, nil, "")
 	ds := id(c.call("POST", "/v1/datasets", none, owner, map[string]string{"name": "payments", "purpose": "billing", "subject_field": "phone"}, ""))
 	c.call("POST", "/v1/datasets/{id}/records", map[string]any{"id": ds}, owner, "phone,amount\n13800138000,12\n", "format=csv")
+	// Notified important data (O16 Art. 2).
+	c.call("PUT", "/v1/datasets/{id}/important", map[string]any{"id": ds}, owner, map[string]string{"notice": "GD-CAC-2026-17", "authority": "Guangdong CAC", "date": "2026-03-01"}, "")
+	c.call("GET", "/v1/datasets/{id}/important", map[string]any{"id": ds}, owner, nil, "")
+	c.call("GET", "/v1/datasets/{id}", map[string]any{"id": ds}, owner, nil, "")
+	c.call("DELETE", "/v1/datasets/{id}/important", map[string]any{"id": ds}, owner, nil, "")
 	c.call("GET", "/v1/datasets/{id}/records", map[string]any{"id": 1}, owner, nil, "limit=2")
 	c.call("PATCH", "/v1/datasets/{id}/fields/{name}", map[string]any{"id": 1, "name": "fare_cny"}, owner, map[string]any{"categories": []string{}}, "")
 

@@ -37,11 +37,14 @@ type scanJSON struct {
 }
 
 type scanFileJSON struct {
-	Path    string          `json:"path"`
-	Format  string          `json:"format"`
-	Records int64           `json:"records"`
-	Grade   string          `json:"grade"`
-	Fields  []scanFieldJSON `json:"fields"`
+	Path    string `json:"path"`
+	Format  string `json:"format"`
+	Records int64  `json:"records"`
+	Grade   string `json:"grade"`
+	// Sectors: the file's classes and levels in the sector catalogues of
+	// --sector, highest level first; omitted without a sector.
+	Sectors []classify.SectorMatch `json:"sectors,omitempty"`
+	Fields  []scanFieldJSON        `json:"fields"`
 }
 
 type scanFieldJSON struct {
@@ -242,7 +245,7 @@ func toJSON(results []*scan.Result, asOf time.Time, failures []scanFailedJSON) s
 		out.Failed = []scanFailedJSON{}
 	}
 	for _, r := range results {
-		f := scanFileJSON{Path: r.Path, Format: string(r.Format), Records: r.Records, Grade: r.Grade, Fields: []scanFieldJSON{}}
+		f := scanFileJSON{Path: r.Path, Format: string(r.Format), Records: r.Records, Grade: r.Grade, Sectors: r.Sectors, Fields: []scanFieldJSON{}}
 		for _, fr := range r.Fields {
 			cats := fr.Categories
 			if cats == nil {
@@ -276,6 +279,14 @@ func failedText(f scanFailedJSON) string {
 		s += fmt.Sprintf(", field %q", f.Field)
 	}
 	return s + ": " + f.Error
+}
+
+// candidateText marks a candidate for important data.
+func candidateText(m classify.SectorMatch) string {
+	if m.CandidateImportant {
+		return " (candidate important data: important once notified or published, O16 Art. 2)"
+	}
+	return ""
 }
 
 // sensitiveText shows where a field is sensitive: "CN,EU", or "-".
@@ -326,6 +337,9 @@ func writeScanTable(w io.Writer, results []*scan.Result, asOf time.Time, failure
 			if re.Rule != "default" {
 				fmt.Fprintf(&b, "  grade %s: %s (%s %s)\n", re.Grade, re.Text, re.Instrument, re.Article)
 			}
+		}
+		for _, m := range r.Sectors {
+			fmt.Fprintf(&b, "  %s: %s%s: %s (%s %s, %s)\n", m.Sector, m.Label(), candidateText(m), strings.Join(m.Fields, ", "), m.Instrument, m.Clause, m.Confidence)
 		}
 	}
 	if len(results) == 0 {
@@ -435,6 +449,7 @@ ul.reasons{margin:.25rem 0 0 1rem;padding:0;color:#334155}
 <h2>{{.Path}}</h2>
 <p class="meta">{{.Format}} · {{.Records}} records{{if .Sampled}} (sample){{end}}{{if .DistinctSubjects}} · about {{.DistinctSubjects}} people{{end}} · dataset grade <span class="badge {{.Grade}}">{{.Grade}}</span></p>
 {{if .Reasons}}<ul class="reasons">{{range .Reasons}}<li>{{.Grade}}: {{.Text}} <span class="ref">({{.Instrument}} {{.Article}}{{if .Confidence}} {{.Confidence}}{{end}})</span></li>{{end}}</ul>{{end}}
+{{if .Sectors}}<ul class="reasons">{{range .Sectors}}<li>{{.Sector}}: {{.Label}}{{if .CandidateImportant}} (candidate important data: important once notified or published, O16 Art. 2){{end}}: {{join .Fields}} <span class="ref">({{.Instrument}} {{.Clause}}, {{.Confidence}})</span></li>{{end}}</ul>{{end}}
 <table><thead><tr><th>Field</th><th>Category</th><th class="num">Matches</th><th class="num">Ratio</th><th>Sensitive</th><th>Grade</th></tr></thead><tbody>
 {{range .Fields}}{{$f := .}}{{if .Categories}}{{range $i, $m := .Categories}}<tr>
 <td>{{if eq $i 0}}{{$f.Name}}{{end}}</td>

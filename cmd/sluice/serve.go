@@ -183,6 +183,9 @@ func (m *Main) Open(ctx context.Context) (err error) {
 		Stores: m.Stores.Regions, Catalog: catalog, AutoClasses: autoClasses, Logger: m.Logger,
 		Consents: m.Stores.Consents, Purposes: m.Stores.Purposes,
 	}
+	if m.Stores.Important != nil {
+		m.API.Important = &transfer.ImportantService{Datasets: m.Stores.Datasets, Store: m.Stores.Important}
+	}
 	dutyRules, err := duties.DefaultRules()
 	if err != nil {
 		return fmt.Errorf("duty rules: %w", err)

@@ -151,8 +151,10 @@ type Stores struct {
 	Grants   sluice.GrantService
 	Catalog  sluice.CatalogStore
 	Consents sluice.ConsentService
-	Policies sluice.PolicyService
-	Events   sharing.EventAppender
+	// Important keeps notified important data.
+	Important sluice.ImportantStore
+	Policies  sluice.PolicyService
+	Events    sharing.EventAppender
 
 	// Rescoper makes stored subject keys org-scoped (see rescope.go).
 	Rescoper controlRescoper
@@ -209,10 +211,13 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.closers = append(s.closers, db)
 		ingests := postgres.NewIngestService(db)
 		ingests.Grader = c.Grader
-		s.Orgs, s.Keys, s.Datasets, s.Ingests = postgres.NewOrgService(db), postgres.NewKeyService(db), postgres.NewDatasetService(db), ingests
+		datasets := postgres.NewDatasetService(db)
+		datasets.Sectors, _ = c.Grader.(sluice.SectorLeveler) // sector catalogues
+		s.Orgs, s.Keys, s.Datasets, s.Ingests = postgres.NewOrgService(db), postgres.NewKeyService(db), datasets, ingests
 		s.Log = postgres.NewLogStore(db)
 		s.Transfers = postgres.NewTransferStore(db)
 		s.Catalog = postgres.NewCatalogStore(db)
+		s.Important = postgres.NewImportantStore(db)
 		s.SubjectRequests = postgres.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = postgres.NewPurposeService(db), postgres.NewGrantService(db), postgres.NewConsentService(db), postgres.NewPolicyService(db)
 		s.Events = postgres.NewEventService(db)
@@ -226,10 +231,13 @@ func openStores(ctx context.Context, c *StoreConfig, controlOnly bool) (_ *Store
 		s.closers = append(s.closers, db)
 		ingests := sqlite.NewIngestService(db)
 		ingests.Grader = c.Grader
-		s.Orgs, s.Keys, s.Datasets, s.Ingests = sqlite.NewOrgService(db), sqlite.NewKeyService(db), sqlite.NewDatasetService(db), ingests
+		datasets := sqlite.NewDatasetService(db)
+		datasets.Sectors, _ = c.Grader.(sluice.SectorLeveler) // sector catalogues
+		s.Orgs, s.Keys, s.Datasets, s.Ingests = sqlite.NewOrgService(db), sqlite.NewKeyService(db), datasets, ingests
 		s.Log = sqlite.NewLogStore(db)
 		s.Transfers = sqlite.NewTransferStore(db)
 		s.Catalog = sqlite.NewCatalogStore(db)
+		s.Important = sqlite.NewImportantStore(db)
 		s.SubjectRequests = sqlite.NewSubjectRequestStore(db)
 		s.Purposes, s.Grants, s.Consents, s.Policies = sqlite.NewPurposeService(db), sqlite.NewGrantService(db), sqlite.NewConsentService(db), sqlite.NewPolicyService(db)
 		s.Events = sqlite.NewEventService(db)

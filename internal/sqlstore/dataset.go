@@ -12,7 +12,15 @@ import (
 var _ sluice.DatasetService = (*DatasetService)(nil)
 
 // DatasetService stores datasets and their fields in the control database.
-type DatasetService struct{ db *DB }
+type DatasetService struct {
+	db *DB
+
+
+	// Sectors, when set, gives each dataset read the class and level of
+	// its fields in its owner's sector catalogues.
+	Sectors sluice.SectorLeveler
+
+}
 
 // NewDatasetService returns a DatasetService over db.
 func NewDatasetService(db *DB) *DatasetService { return &DatasetService{db: db} }
@@ -22,6 +30,9 @@ func (s *DatasetService) FindDatasetByID(ctx context.Context, id int64) (*sluice
 	var d *sluice.Dataset
 	err := s.db.View(ctx, func(q Querier) (err error) {
 		d, err = findDatasetByID(ctx, q, id)
+		if err == nil {
+			err = s.attachSectorLevels(ctx, q, []*sluice.Dataset{d})
+		}
 		return err
 	})
 	return d, err
@@ -33,6 +44,9 @@ func (s *DatasetService) FindDatasets(ctx context.Context, filter sluice.Dataset
 	var n int
 	err := s.db.View(ctx, func(q Querier) (err error) {
 		ds, n, err = findDatasets(ctx, q, filter)
+		if err == nil {
+			err = s.attachSectorLevels(ctx, q, ds)
+		}
 		return err
 	})
 	return ds, n, err
@@ -184,6 +198,9 @@ func findDatasets(ctx context.Context, q Querier, filter sluice.DatasetFilter) (
 			return nil, 0, err
 		}
 		d.HoldsMinors = sluice.HoldsMinors(d.Fields)
+	}
+	if err := attachImportantNotices(ctx, q, ds); err != nil {
+		return nil, 0, err
 	}
 	return ds, n, nil
 }

@@ -69,12 +69,15 @@ func openSQLite(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores {
 	tb.Cleanup(func() { control.Close() })
 	ingests := sqlite.NewIngestService(control)
 	ingests.Grader = grader
+	datasets := sqlite.NewDatasetService(control)
+	datasets.Sectors, _ = grader.(sluice.SectorLeveler) // sector catalogues
 	s := &storetest.Stores{
-		Orgs: sqlite.NewOrgService(control), Keys: sqlite.NewKeyService(control), Datasets: sqlite.NewDatasetService(control),
+		Orgs: sqlite.NewOrgService(control), Keys: sqlite.NewKeyService(control), Datasets: datasets,
 		Ingests: ingests, Events: sqlite.NewEventService(control), Log: sqlite.NewLogStore(control),
 		Purposes: sqlite.NewPurposeService(control), Grants: sqlite.NewGrantService(control), Consents: sqlite.NewConsentService(control),
 		Policies: sqlite.NewPolicyService(control), Transfers: sqlite.NewTransferStore(control), Rescoper: sqlite.NewSubjectRescoper(control), Settings: sqlite.NewSettingsService(control),
 		Catalog:         sqlite.NewCatalogStore(control),
+		Important:       sqlite.NewImportantStore(control),
 		SubjectRequests: sqlite.NewSubjectRequestStore(control), Dir: dir,
 		SetNow:  func(now func() time.Time) { control.Now = now },
 		Regions: map[sluice.Region]sluice.RecordStore{},
@@ -115,12 +118,15 @@ func openPostgres(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores 
 	control := open(postgres.NewControlDB(CreatePostgres(tb)))
 	ingests := postgres.NewIngestService(control)
 	ingests.Grader = grader
+	datasets := postgres.NewDatasetService(control)
+	datasets.Sectors, _ = grader.(sluice.SectorLeveler) // sector catalogues
 	s := &storetest.Stores{
-		Orgs: postgres.NewOrgService(control), Keys: postgres.NewKeyService(control), Datasets: postgres.NewDatasetService(control),
+		Orgs: postgres.NewOrgService(control), Keys: postgres.NewKeyService(control), Datasets: datasets,
 		Ingests: ingests, Events: postgres.NewEventService(control), Log: postgres.NewLogStore(control),
 		Purposes: postgres.NewPurposeService(control), Grants: postgres.NewGrantService(control), Consents: postgres.NewConsentService(control),
 		Policies: postgres.NewPolicyService(control), Transfers: postgres.NewTransferStore(control), Rescoper: postgres.NewSubjectRescoper(control), Settings: postgres.NewSettingsService(control),
 		Catalog:         postgres.NewCatalogStore(control),
+		Important:       postgres.NewImportantStore(control),
 		SetNow:          func(now func() time.Time) { control.Now = now },
 		Regions:         map[sluice.Region]sluice.RecordStore{},
 		SubjectRequests: postgres.NewSubjectRequestStore(control),

@@ -160,6 +160,9 @@ func New(tb testing.TB, opts Options) *Env {
 	}
 	e.API = &httpapi.Server{Keys: s.Keys, Datasets: s.Datasets, Records: e.Records, Sharing: sh, Transfers: e.Transfers, MaxBodyBytes: max,
 		Settings: s.Settings, AppTypes: minimiser, RecordTypes: rules, Minimisation: e.Minimisation}
+	if s.Important != nil {
+		e.API.Important = &transfer.ImportantService{Datasets: s.Datasets, Store: s.Important}
+	}
 	dutyRules, err := duties.DefaultRules()
 	if err != nil {
 		tb.Fatal(err)
