@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -60,6 +63,7 @@ type copySource struct {
 	it                  sluice.RecordIterator
 	datasetID, ingestID int64
 	row                 [5]any
+	subject             [sha256.Size]byte
 }
 
 func (c *copySource) Next() bool { return c.it.Next() }
@@ -70,7 +74,14 @@ func (c *copySource) Values() ([]any, error) {
 	if r.Key != "" {
 		key = r.Key
 	}
-	c.row = [5]any{c.datasetID, c.ingestID, r.SubjectKey, r.Data, key}
+	// The subject key is stored as its bytes (see migration 0008).
+	if len(r.SubjectKey) != hex.EncodedLen(len(c.subject)) {
+		return nil, errors.New("postgres: a record's subject key is not 64 hex characters")
+	}
+	if _, err := hex.Decode(c.subject[:], []byte(r.SubjectKey)); err != nil {
+		return nil, errors.New("postgres: a record's subject key is not 64 hex characters")
+	}
+	c.row = [5]any{c.datasetID, c.ingestID, c.subject[:], r.Data, key}
 	return c.row[:], nil
 }
 
