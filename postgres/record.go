@@ -28,9 +28,20 @@ func NewRecordStore(db *DB, region sluice.Region) *RecordStore {
 	return &RecordStore{RecordStore: sqlstore.NewRecordStore(db.DB, region), db: db, region: region}
 }
 
+// idBlock is the increment of the records' id identity (region migration
+// 0008): each value it hands out reserves that value and the idBlock-1
+// after it, which WriteRecords assigns itself.
+const idBlock = 1024
+
+// chunkBlocks is how many blocks of ids WriteRecords reserves before each
+// COPY statement: a COPY writes at most chunkBlocks*idBlock records.
+const chunkBlocks = 64
+
 // WriteRecords writes a pending ingest's records with COPY, in one
 // transaction: PostgreSQL does not block other writers while it runs, and
-// a failure leaves nothing behind.
+// a failure leaves nothing behind. It assigns the records' ids from
+// blocks reserved from the identity, a statement per chunkBlocks blocks,
+// rather than have the identity hand out an id a record.
 func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator) (int64, error) {
 	if in.Region != s.region {
 		return 0, fmt.Errorf("postgres: ingest %d is for region %s, not %s", in.ID, in.Region, s.region)
@@ -44,13 +55,20 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 		in.ID, in.DatasetID, sluice.IngestPending); err != nil {
 		return 0, FormatError(err)
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"dataset_id", "ingest_id", "subject_key", "data", "record_key"},
-		&copySource{it: it, datasetID: in.DatasetID, ingestID: in.ID})
-	if err != nil {
-		if e := it.Err(); e != nil {
-			return 0, e
+	src := &copySource{it: it, datasetID: in.DatasetID, ingestID: in.ID}
+	var n int64
+	for !src.done {
+		if err := src.reserve(ctx, tx); err != nil {
+			return 0, FormatError(err)
 		}
-		return 0, FormatError(err)
+		m, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"id", "dataset_id", "ingest_id", "subject_key", "data", "record_key"}, src)
+		n += m
+		if err != nil {
+			if e := it.Err(); e != nil {
+				return 0, e
+			}
+			return 0, FormatError(err)
+		}
 	}
 	if err := it.Err(); err != nil {
 		return 0, err
@@ -58,15 +76,46 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 	return n, FormatError(tx.Commit(ctx))
 }
 
-// copySource adapts a RecordIterator to pgx.CopyFromSource.
+// copySource adapts a RecordIterator to pgx.CopyFromSource, one chunk of
+// records (as many as it holds ids for) per COPY.
 type copySource struct {
 	it                  sluice.RecordIterator
 	datasetID, ingestID int64
-	row                 [5]any
+	row                 [6]any
 	subject             [sha256.Size]byte
+
+	blocks []int64 // the first ids of the blocks reserved, not yet used
+	next   int64   // the next id of the current block
+	left   int     // ids left in the current block
+	done   bool    // the iterator is exhausted
 }
 
-func (c *copySource) Next() bool { return c.it.Next() }
+// reserve reserves the ids of the next chunk.
+func (c *copySource) reserve(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, $1)`, chunkBlocks)
+	if err != nil {
+		return err
+	}
+	c.blocks, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	c.left = 0
+	return err
+}
+
+// Next advances to the next record, and reports false at the end of the
+// records or of the chunk's ids.
+func (c *copySource) Next() bool {
+	if c.left == 0 {
+		if len(c.blocks) == 0 {
+			return false
+		}
+		c.next, c.left, c.blocks = c.blocks[0], idBlock, c.blocks[1:]
+	}
+	if !c.it.Next() {
+		c.done = true
+		return false
+	}
+	return true
+}
 
 func (c *copySource) Values() ([]any, error) {
 	r := c.it.Record()
@@ -81,7 +130,9 @@ func (c *copySource) Values() ([]any, error) {
 	if _, err := hex.Decode(c.subject[:], []byte(r.SubjectKey)); err != nil {
 		return nil, errors.New("postgres: a record's subject key is not 64 hex characters")
 	}
-	c.row = [5]any{c.datasetID, c.ingestID, c.subject[:], r.Data, key}
+	c.row = [6]any{c.next, c.datasetID, c.ingestID, c.subject[:], r.Data, key}
+	c.next++
+	c.left--
 	return c.row[:], nil
 }
 

@@ -12,3 +12,9 @@ ALTER TABLE records ALTER COLUMN subject_key TYPE BYTEA USING decode(subject_key
 ALTER TABLE records DROP CONSTRAINT records_pkey;
 DROP INDEX records_dataset_id;
 ALTER TABLE records ADD PRIMARY KEY (dataset_id, id);
+
+-- Ids in blocks: the identity hands out one value per 1024 ids, and the
+-- store assigns the ids of a block to the records it writes with COPY
+-- (which writes the ids it is given), instead of drawing from the
+-- sequence once a record.
+ALTER TABLE records ALTER COLUMN id SET INCREMENT BY 1024;
