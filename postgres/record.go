@@ -3,9 +3,12 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,7 +44,9 @@ const chunkBlocks = 64
 // transaction: PostgreSQL does not block other writers while it runs, and
 // a failure leaves nothing behind. It assigns the records' ids from
 // blocks reserved from the identity, a statement per chunkBlocks blocks,
-// rather than have the identity hand out an id a record.
+// rather than have the identity hand out an id a record, and encodes the
+// rows in COPY's binary format itself: pgx's CopyFrom plans the encoding
+// of every value of every row.
 func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator) (int64, error) {
 	if in.Region != s.region {
 		return 0, fmt.Errorf("postgres: ingest %d is for region %s, not %s", in.ID, in.Region, s.region)
@@ -55,20 +60,24 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 		in.ID, in.DatasetID, sluice.IngestPending); err != nil {
 		return 0, FormatError(err)
 	}
-	src := &copySource{it: it, datasetID: in.DatasetID, ingestID: in.ID}
+	r := &copyReader{it: it, datasetID: in.DatasetID, ingestID: in.ID}
 	var n int64
-	for !src.done {
-		if err := src.reserve(ctx, tx); err != nil {
+	for !r.done {
+		if err := r.reserve(ctx, tx); err != nil {
 			return 0, FormatError(err)
 		}
-		m, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"id", "dataset_id", "ingest_id", "subject_key", "data", "record_key"}, src)
-		n += m
+		tag, err := tx.Conn().PgConn().CopyFrom(ctx, r,
+			`COPY records (id, dataset_id, ingest_id, subject_key, data, record_key) FROM STDIN (FORMAT binary)`)
 		if err != nil {
 			if e := it.Err(); e != nil {
 				return 0, e
 			}
+			if e := r.failure(); e != nil {
+				return 0, e
+			}
 			return 0, FormatError(err)
 		}
+		n += tag.RowsAffected()
 	}
 	if err := it.Err(); err != nil {
 		return 0, err
@@ -76,67 +85,132 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 	return n, FormatError(tx.Commit(ctx))
 }
 
-// copySource adapts a RecordIterator to pgx.CopyFromSource, one chunk of
-// records (as many as it holds ids for) per COPY.
-type copySource struct {
+// A copyReader is the input of one COPY … (FORMAT binary) statement at a
+// time: the records of a RecordIterator, as many as it holds ids for,
+// between the format's header and trailer.
+type copyReader struct {
 	it                  sluice.RecordIterator
 	datasetID, ingestID int64
-	row                 [6]any
-	subject             [sha256.Size]byte
 
 	blocks []int64 // the first ids of the blocks reserved, not yet used
 	next   int64   // the next id of the current block
 	left   int     // ids left in the current block
-	done   bool    // the iterator is exhausted
+
+	buf    []byte // encoded, not yet read
+	off    int    // read up to here
+	header bool   // the header of this statement is written
+	ended  bool   // the trailer of this statement is written
+	done   bool   // the iterator is exhausted
+
+	mu  sync.Mutex
+	err error // a record that cannot be written
 }
 
-// reserve reserves the ids of the next chunk.
-func (c *copySource) reserve(ctx context.Context, tx pgx.Tx) error {
+func (r *copyReader) fail(err error) {
+	r.mu.Lock()
+	r.err = err
+	r.mu.Unlock()
+}
+
+// failure returns why a record could not be written, or nil. It may be
+// called while pgconn still reads r, after a fatal connection error.
+func (r *copyReader) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// reserve reserves the ids of the next statement and starts it.
+func (r *copyReader) reserve(ctx context.Context, tx pgx.Tx) error {
 	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, $1)`, chunkBlocks)
 	if err != nil {
 		return err
 	}
-	c.blocks, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-	c.left = 0
+	r.blocks, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	r.left, r.header, r.ended = 0, false, false
 	return err
 }
 
-// Next advances to the next record, and reports false at the end of the
-// records or of the chunk's ids.
-func (c *copySource) Next() bool {
-	if c.left == 0 {
-		if len(c.blocks) == 0 {
+// copyHeader starts COPY's binary format: the signature, no flags, no
+// header extension.
+const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// copyBuffer is how many bytes of rows a copyReader encodes ahead.
+const copyBuffer = 64 << 10
+
+// Read implements io.Reader: the encoded rows of the statement, then
+// io.EOF.
+func (r *copyReader) Read(p []byte) (int, error) {
+	if r.off == len(r.buf) {
+		r.buf, r.off = r.buf[:0], 0
+		if !r.header {
+			r.buf, r.header = append(r.buf, copyHeader...), true
+		}
+		for !r.ended && len(r.buf) < copyBuffer {
+			if !r.row() {
+				r.buf, r.ended = binary.BigEndian.AppendUint16(r.buf, 0xffff), true // the trailer: -1 fields
+			}
+		}
+		if err := r.failure(); err != nil {
+			return 0, err
+		}
+		if len(r.buf) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// row encodes the next record and reports whether there was one with an
+// id to give it.
+func (r *copyReader) row() bool {
+	if r.left == 0 {
+		if len(r.blocks) == 0 {
 			return false
 		}
-		c.next, c.left, c.blocks = c.blocks[0], idBlock, c.blocks[1:]
+		r.next, r.left, r.blocks = r.blocks[0], idBlock, r.blocks[1:]
 	}
-	if !c.it.Next() {
-		c.done = true
+	if !r.it.Next() {
+		r.done = true
 		return false
 	}
+	rec := r.it.Record()
+	b := binary.BigEndian.AppendUint16(r.buf, 6)
+	b = appendInt8(b, r.next)
+	b = appendInt8(b, r.datasetID)
+	b = appendInt8(b, r.ingestID)
+	// The subject key is stored as its bytes (see migration 0008).
+	b = binary.BigEndian.AppendUint32(b, sha256.Size)
+	if len(rec.SubjectKey) != 2*sha256.Size {
+		r.fail(errors.New("postgres: a record's subject key is not 64 hex characters"))
+		return false
+	}
+	var err error
+	if b, err = hex.AppendDecode(b, []byte(rec.SubjectKey)); err != nil {
+		r.fail(errors.New("postgres: a record's subject key is not 64 hex characters"))
+		return false
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(rec.Data)))
+	b = append(b, rec.Data...)
+	if rec.Key == "" {
+		b = binary.BigEndian.AppendUint32(b, 0xffffffff) // NULL
+	} else {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(rec.Key)))
+		b = append(b, rec.Key...)
+	}
+	r.buf = b
+	r.next++
+	r.left--
 	return true
 }
 
-func (c *copySource) Values() ([]any, error) {
-	r := c.it.Record()
-	var key any
-	if r.Key != "" {
-		key = r.Key
-	}
-	// The subject key is stored as its bytes (see migration 0008).
-	if len(r.SubjectKey) != hex.EncodedLen(len(c.subject)) {
-		return nil, errors.New("postgres: a record's subject key is not 64 hex characters")
-	}
-	if _, err := hex.Decode(c.subject[:], []byte(r.SubjectKey)); err != nil {
-		return nil, errors.New("postgres: a record's subject key is not 64 hex characters")
-	}
-	c.row = [6]any{c.next, c.datasetID, c.ingestID, c.subject[:], r.Data, key}
-	c.next++
-	c.left--
-	return c.row[:], nil
+// appendInt8 appends a BIGINT field: its length and its value.
+func appendInt8(b []byte, v int64) []byte {
+	b = binary.BigEndian.AppendUint32(b, 8)
+	return binary.BigEndian.AppendUint64(b, uint64(v))
 }
-
-func (c *copySource) Err() error { return c.it.Err() }
 
 // CommitIngest makes an ingest's records visible.
 func (s *RecordStore) CommitIngest(ctx context.Context, id int64) error {

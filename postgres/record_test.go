@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -129,5 +130,33 @@ func TestMigrationKeepsRecords(t *testing.T) {
 	}
 	if recs[3].ID <= 3 || recs[4].ID != recs[3].ID+1 || recs[3].SubjectKey != keyer.Key("13800000001") {
 		t.Fatalf("new records: %+v %+v", recs[3], recs[4])
+	}
+}
+
+// badKeyIterator yields one record whose subject key is not a key.
+type badKeyIterator struct{ done bool }
+
+func (it *badKeyIterator) Next() bool {
+	next := !it.done
+	it.done = true
+	return next
+}
+
+func (it *badKeyIterator) Record() *sluice.Record {
+	return &sluice.Record{SubjectKey: "not a key", Data: []byte(`{}`)}
+}
+func (it *badKeyIterator) Err() error { return nil }
+
+// A record whose subject key is not 64 hex characters fails the ingest,
+// and leaves nothing behind.
+func TestWriteRecordsBadSubjectKey(t *testing.T) {
+	ctx := context.Background()
+	store := postgres.NewRecordStore(MustOpenDB(t, postgres.NewRegionDB(MustCreateDatabase(t))), "CN")
+	in := &sluice.Ingest{ID: 1, DatasetID: 7, Region: "CN"}
+	if _, err := store.WriteRecords(ctx, in, &badKeyIterator{}); err == nil || !strings.Contains(err.Error(), "subject key") {
+		t.Fatalf("wrote a record with a bad subject key: %v", err)
+	}
+	if ids, err := store.PendingIngests(ctx); err != nil || len(ids) != 0 {
+		t.Fatalf("pending after a failed write: %v %v", ids, err)
 	}
 }
