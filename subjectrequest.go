@@ -273,5 +273,8 @@ type SubjectChange struct {
 	Rewrite   map[int64][]byte // record id → new data
 	Restrict  map[int64]string // record id → reason
 	Lift      []string         // subject keys whose restrictions are lifted
-	Datasets  []int64          // datasets whose counts to return
+	// Datasets are the datasets whose counts to return. They include the
+	// dataset of every record changed: a store finds a record by its
+	// dataset and id.
+	Datasets []int64
 }

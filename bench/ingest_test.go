@@ -13,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -29,7 +31,9 @@ import (
 // CSV body of BENCH_ROWS rows (default 1,000,000) of 8 text columns, to
 // committed, visible rows — against loading the same rows into the same
 // engine directly: a prepared INSERT in one transaction for SQLite, COPY
-// for PostgreSQL (when SLUICE_TEST_POSTGRES is set). Each reports rows/s.
+// for PostgreSQL (when SLUICE_TEST_POSTGRES is set). Each reports rows/s;
+// the PostgreSQL ones also the CPU time the cluster's processes spent on
+// the run (pg-cpu-ms/op), when the server is local and readable.
 //
 //	go test -run '^$' -bench Ingest -benchtime 3x ./bench/ | tee ingest.txt
 //
@@ -58,8 +62,9 @@ func BenchmarkIngest(b *testing.B) {
 		b.Log("SLUICE_TEST_POSTGRES unset: skipping PostgreSQL")
 		return
 	}
+	cpu := clusterCPU(b, dsn)
 	b.Run("engine=postgres/path=raw", func(b *testing.B) {
-		benchLoop(b, rows, func(b *testing.B) func() {
+		benchLoopCPU(b, rows, cpu, func(b *testing.B) func() {
 			conn, err := pgx.Connect(context.Background(), dsn)
 			if err != nil {
 				b.Fatal(err)
@@ -82,7 +87,7 @@ func BenchmarkIngest(b *testing.B) {
 		})
 	})
 	b.Run("engine=postgres/path=sluice", func(b *testing.B) {
-		benchLoop(b, rows, func(b *testing.B) func() {
+		benchLoopCPU(b, rows, cpu, func(b *testing.B) func() {
 			control := mustOpenPostgres(b, postgres.NewControlDB(createDatabase(b, dsn)))
 			region := mustOpenPostgres(b, postgres.NewRegionDB(createDatabase(b, dsn)))
 			return sluiceIngest(b, body, len(rows), postgres.NewOrgService(control), postgres.NewKeyService(control),
@@ -201,16 +206,91 @@ func sluiceIngestWith(b *testing.B, body []byte, n int, orgs sluice.OrgService, 
 // benchLoop runs setup outside the timer and the returned func inside it,
 // once per iteration, and reports rows/s.
 func benchLoop(b *testing.B, rows [][8]string, setup func(b *testing.B) func()) {
+	benchLoopCPU(b, rows, nil, setup)
+}
+
+// benchLoopCPU is benchLoop that also reports the CPU time cpu counts
+// during each run, as pg-cpu-ms/op, when cpu is not nil and can count it.
+// On a shared machine the rate varies with the load; the CPU time a
+// database server spends on the same rows varies far less.
+func benchLoopCPU(b *testing.B, rows [][8]string, cpu func() (time.Duration, bool), setup func(b *testing.B) func()) {
 	b.ReportAllocs()
 	var n int
+	var used time.Duration
+	counted := cpu != nil
 	for b.Loop() {
 		b.StopTimer()
 		run := setup(b)
+		var c0 time.Duration
+		if counted {
+			c0, counted = cpu()
+		}
 		b.StartTimer()
 		run()
+		b.StopTimer()
+		if counted {
+			var c1 time.Duration
+			c1, counted = cpu()
+			used += c1 - c0
+		}
+		b.StartTimer()
 		n++
 	}
 	b.ReportMetric(float64(len(rows)*n)/b.Elapsed().Seconds(), "rows/s")
+	if counted {
+		b.ReportMetric(float64(used.Milliseconds())/float64(n), "pg-cpu-ms/op")
+	}
+}
+
+// clusterCPU returns a func that reads the CPU time used so far by the
+// PostgreSQL cluster at dsn: its postmaster and every process it started
+// (backends, WAL writer, checkpointer). It reports false when it cannot,
+// e.g. for a server on another machine.
+func clusterCPU(b *testing.B, dsn string) func() (time.Duration, bool) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var dir string
+	if err := conn.QueryRow(ctx, `SELECT current_setting('data_directory')`).Scan(&dir); err != nil {
+		return func() (time.Duration, bool) { return 0, false }
+	}
+	pidFile, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return func() (time.Duration, bool) { return 0, false }
+	}
+	postmaster, _, _ := strings.Cut(string(pidFile), "\n")
+	return func() (time.Duration, bool) {
+		procs, err := filepath.Glob("/proc/[0-9]*/stat")
+		if err != nil {
+			return 0, false
+		}
+		var ticks int64
+		found := false
+		for _, p := range procs {
+			stat, err := os.ReadFile(p)
+			if err != nil {
+				continue
+			}
+			// pid (comm) state ppid … utime stime: fields 1, 4, 14, 15.
+			pid, _, _ := strings.Cut(string(stat), " ")
+			i := strings.LastIndexByte(string(stat), ')')
+			if i < 0 {
+				continue
+			}
+			f := strings.Fields(string(stat[i+1:]))
+			if len(f) < 13 || pid != postmaster && f[1] != postmaster {
+				continue
+			}
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			s, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + s
+			found = found || pid == postmaster
+		}
+		return time.Duration(ticks) * (time.Second / 100), found // USER_HZ is 100 on Linux
+	}
 }
 
 // sluiceIngest returns a func that posts body to a sluice API server over

@@ -14,17 +14,18 @@ import (
 // for it), the log's index handed out from the locked event_seq row, and
 // bulk loads with COPY.
 var dialect = &sqlstore.Dialect{
-	Name:          "postgres",
-	RowLocks:      true,
-	LockExclusive: `LOCK TABLE $table IN EXCLUSIVE MODE`,
-	BlobType:      "BYTEA",
-	BlobSearch:    func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
-	FormatError:   FormatError,
-	AppendEvent:   appendEventRow,
-	Bytewise:      ` COLLATE "C"`,
-	BatchLock:     `SELECT next FROM event_seq FOR UPDATE`,
-	CopyRows:      copyRows,
-	AddSubjects:   addSubjects,
+	Name:             "postgres",
+	RowLocks:         true,
+	LockExclusive:    `LOCK TABLE $table IN EXCLUSIVE MODE`,
+	BlobType:         "BYTEA",
+	BlobSearch:       func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
+	FormatError:      FormatError,
+	AppendEvent:      appendEventRow,
+	Bytewise:         ` COLLATE "C"`,
+	BinaryRecordKeys: true,
+	BatchLock:        `SELECT next FROM event_seq FOR UPDATE`,
+	CopyRows:         copyRows,
+	AddSubjects:      addSubjects,
 }
 
 // appendEventRow takes the next index from the event_seq row, whose lock

@@ -2,7 +2,13 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -25,9 +31,22 @@ func NewRecordStore(db *DB, region sluice.Region) *RecordStore {
 	return &RecordStore{RecordStore: sqlstore.NewRecordStore(db.DB, region), db: db, region: region}
 }
 
+// idBlock is the increment of the records' id identity (region migration
+// 0008): each value it hands out reserves that value and the idBlock-1
+// after it, which WriteRecords assigns itself.
+const idBlock = 1024
+
+// chunkBlocks is how many blocks of ids WriteRecords reserves before each
+// COPY statement: a COPY writes at most chunkBlocks*idBlock records.
+const chunkBlocks = 64
+
 // WriteRecords writes a pending ingest's records with COPY, in one
 // transaction: PostgreSQL does not block other writers while it runs, and
-// a failure leaves nothing behind.
+// a failure leaves nothing behind. It assigns the records' ids from
+// blocks reserved from the identity, a statement per chunkBlocks blocks,
+// rather than have the identity hand out an id a record, and encodes the
+// rows in COPY's binary format itself: pgx's CopyFrom plans the encoding
+// of every value of every row.
 func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator) (int64, error) {
 	if in.Region != s.region {
 		return 0, fmt.Errorf("postgres: ingest %d is for region %s, not %s", in.ID, in.Region, s.region)
@@ -41,13 +60,24 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 		in.ID, in.DatasetID, sluice.IngestPending); err != nil {
 		return 0, FormatError(err)
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, []string{"dataset_id", "ingest_id", "subject_key", "data", "record_key"},
-		&copySource{it: it, datasetID: in.DatasetID, ingestID: in.ID})
-	if err != nil {
-		if e := it.Err(); e != nil {
-			return 0, e
+	r := &copyReader{it: it, datasetID: in.DatasetID, ingestID: in.ID}
+	var n int64
+	for !r.done {
+		if err := r.reserve(ctx, tx); err != nil {
+			return 0, FormatError(err)
 		}
-		return 0, FormatError(err)
+		tag, err := tx.Conn().PgConn().CopyFrom(ctx, r,
+			`COPY records (id, dataset_id, ingest_id, subject_key, data, record_key) FROM STDIN (FORMAT binary)`)
+		if err != nil {
+			if e := it.Err(); e != nil {
+				return 0, e
+			}
+			if e := r.failure(); e != nil {
+				return 0, e
+			}
+			return 0, FormatError(err)
+		}
+		n += tag.RowsAffected()
 	}
 	if err := it.Err(); err != nil {
 		return 0, err
@@ -55,26 +85,132 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 	return n, FormatError(tx.Commit(ctx))
 }
 
-// copySource adapts a RecordIterator to pgx.CopyFromSource.
-type copySource struct {
+// A copyReader is the input of one COPY … (FORMAT binary) statement at a
+// time: the records of a RecordIterator, as many as it holds ids for,
+// between the format's header and trailer.
+type copyReader struct {
 	it                  sluice.RecordIterator
 	datasetID, ingestID int64
-	row                 [5]any
+
+	blocks []int64 // the first ids of the blocks reserved, not yet used
+	next   int64   // the next id of the current block
+	left   int     // ids left in the current block
+
+	buf    []byte // encoded, not yet read
+	off    int    // read up to here
+	header bool   // the header of this statement is written
+	ended  bool   // the trailer of this statement is written
+	done   bool   // the iterator is exhausted
+
+	mu  sync.Mutex
+	err error // a record that cannot be written
 }
 
-func (c *copySource) Next() bool { return c.it.Next() }
+func (r *copyReader) fail(err error) {
+	r.mu.Lock()
+	r.err = err
+	r.mu.Unlock()
+}
 
-func (c *copySource) Values() ([]any, error) {
-	r := c.it.Record()
-	var key any
-	if r.Key != "" {
-		key = r.Key
+// failure returns why a record could not be written, or nil. It may be
+// called while pgconn still reads r, after a fatal connection error.
+func (r *copyReader) failure() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// reserve reserves the ids of the next statement and starts it.
+func (r *copyReader) reserve(ctx context.Context, tx pgx.Tx) error {
+	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('records', 'id')) FROM generate_series(1, $1)`, chunkBlocks)
+	if err != nil {
+		return err
 	}
-	c.row = [5]any{c.datasetID, c.ingestID, r.SubjectKey, r.Data, key}
-	return c.row[:], nil
+	r.blocks, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	r.left, r.header, r.ended = 0, false, false
+	return err
 }
 
-func (c *copySource) Err() error { return c.it.Err() }
+// copyHeader starts COPY's binary format: the signature, no flags, no
+// header extension.
+const copyHeader = "PGCOPY\n\xff\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+
+// copyBuffer is how many bytes of rows a copyReader encodes ahead.
+const copyBuffer = 64 << 10
+
+// Read implements io.Reader: the encoded rows of the statement, then
+// io.EOF.
+func (r *copyReader) Read(p []byte) (int, error) {
+	if r.off == len(r.buf) {
+		r.buf, r.off = r.buf[:0], 0
+		if !r.header {
+			r.buf, r.header = append(r.buf, copyHeader...), true
+		}
+		for !r.ended && len(r.buf) < copyBuffer {
+			if !r.row() {
+				r.buf, r.ended = binary.BigEndian.AppendUint16(r.buf, 0xffff), true // the trailer: -1 fields
+			}
+		}
+		if err := r.failure(); err != nil {
+			return 0, err
+		}
+		if len(r.buf) == 0 {
+			return 0, io.EOF
+		}
+	}
+	n := copy(p, r.buf[r.off:])
+	r.off += n
+	return n, nil
+}
+
+// row encodes the next record and reports whether there was one with an
+// id to give it.
+func (r *copyReader) row() bool {
+	if r.left == 0 {
+		if len(r.blocks) == 0 {
+			return false
+		}
+		r.next, r.left, r.blocks = r.blocks[0], idBlock, r.blocks[1:]
+	}
+	if !r.it.Next() {
+		r.done = true
+		return false
+	}
+	rec := r.it.Record()
+	b := binary.BigEndian.AppendUint16(r.buf, 6)
+	b = appendInt8(b, r.next)
+	b = appendInt8(b, r.datasetID)
+	b = appendInt8(b, r.ingestID)
+	// The subject key is stored as its bytes (see migration 0008).
+	b = binary.BigEndian.AppendUint32(b, sha256.Size)
+	if len(rec.SubjectKey) != 2*sha256.Size {
+		r.fail(errors.New("postgres: a record's subject key is not 64 hex characters"))
+		return false
+	}
+	var err error
+	if b, err = hex.AppendDecode(b, []byte(rec.SubjectKey)); err != nil {
+		r.fail(errors.New("postgres: a record's subject key is not 64 hex characters"))
+		return false
+	}
+	b = binary.BigEndian.AppendUint32(b, uint32(len(rec.Data)))
+	b = append(b, rec.Data...)
+	if rec.Key == "" {
+		b = binary.BigEndian.AppendUint32(b, 0xffffffff) // NULL
+	} else {
+		b = binary.BigEndian.AppendUint32(b, uint32(len(rec.Key)))
+		b = append(b, rec.Key...)
+	}
+	r.buf = b
+	r.next++
+	r.left--
+	return true
+}
+
+// appendInt8 appends a BIGINT field: its length and its value.
+func appendInt8(b []byte, v int64) []byte {
+	b = binary.BigEndian.AppendUint32(b, 8)
+	return binary.BigEndian.AppendUint64(b, uint64(v))
+}
 
 // CommitIngest makes an ingest's records visible.
 func (s *RecordStore) CommitIngest(ctx context.Context, id int64) error {

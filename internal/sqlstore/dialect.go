@@ -44,6 +44,12 @@ type Dialect struct {
 	// (PostgreSQL: COLLATE "C"; SQLite's default is bytewise).
 	Bytewise string
 
+	// BinaryRecordKeys: the records table holds subject keys as their 32
+	// bytes (PostgreSQL: BYTEA, half the size of the hex text, on every
+	// record of every ingest), not as 64 hex characters (SQLite). See
+	// KeyOut and KeyIn.
+	BinaryRecordKeys bool
+
 	// OneWriter: the engine runs one write transaction at a time (SQLite),
 	// so even writes of one statement queue in Update.
 	OneWriter bool
@@ -125,6 +131,24 @@ func questionMarks(query string) string {
 		}
 	}
 	return string(b)
+}
+
+// KeyOut returns the expression that reads the records.subject_key column
+// col as a subject key: 64 lower-case hex characters.
+func (d *Dialect) KeyOut(col string) string {
+	if d.BinaryRecordKeys {
+		return "encode(" + col + ", 'hex')"
+	}
+	return col
+}
+
+// KeyIn returns the expression that binds the parameter p, a subject key,
+// for comparison with or storage in records.subject_key.
+func (d *Dialect) KeyIn(p string) string {
+	if d.BinaryRecordKeys {
+		return "decode(" + p + ", 'hex')"
+	}
+	return p
 }
 
 // ForUpdate returns " "+clause where the engine takes row locks, "" where

@@ -48,7 +48,7 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 	}
 	w := where{args: []any{f.DatasetID, f.After, sluice.IngestCommitted}}
 	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
+		SELECT r.id, r.dataset_id, r.ingest_id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.data
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3`+cond+`
 		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
@@ -91,7 +91,7 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 		return nil, nil, err
 	}
 	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.subject_key
+		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
 		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
@@ -138,7 +138,7 @@ func (s *RecordStore) subjectPage(ctx context.Context, datasetID int64, after *i
 		return 0, err
 	}
 	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.subject_key
+		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
 		ORDER BY r.id LIMIT $5`, datasetID, *after, through, sluice.IngestCommitted, subjectPage)
@@ -172,11 +172,14 @@ func (s *RecordStore) EachDistinctSubject(ctx context.Context, datasetID, throug
 	if through <= 0 {
 		through = 1<<63 - 1
 	}
+	// Hex text and the keys' bytes sort alike, so the keys sort as stored
+	// (bytewise: a BYTEA, or text in SQLite's default collation).
 	rows, err := s.db.Read.Query(ctx, `
-		SELECT DISTINCT r.subject_key`+s.db.Dialect.Bytewise+`
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id <= $2 AND i.state = $3
-		ORDER BY 1`, datasetID, through, sluice.IngestCommitted)
+		SELECT `+s.db.Dialect.KeyOut("k.subject_key")+` FROM (
+			SELECT DISTINCT r.subject_key
+			FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+			WHERE r.dataset_id = $1 AND r.id <= $2 AND i.state = $3) k
+		ORDER BY k.subject_key`, datasetID, through, sluice.IngestCommitted)
 	if err != nil {
 		return err
 	}
@@ -222,7 +225,7 @@ func (s *RecordStore) ReplaceKeyed(ctx context.Context, ingestID int64) (int64, 
 			return err
 		}
 		var err error
-		n, err = tx.Exec(ctx, `DELETE FROM records WHERE id IN (`+replacedRecords+`)`, datasetID, ingestID, sluice.IngestCommitted)
+		n, err = tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1 AND id IN (`+replacedRecords+`)`, datasetID, ingestID, sluice.IngestCommitted)
 		return tx.Dialect().FormatError(err)
 	})
 	return n, err

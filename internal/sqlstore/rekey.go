@@ -280,7 +280,7 @@ func (s *RecordStore) RescopeSubjectKeys(ctx context.Context, orgOf map[int64]in
 	} else if marked > 0 {
 		return 0, false, nil
 	}
-	for last := int64(-1); ; {
+	for last := (recordCursor{-1, -1}); ; {
 		changed, count, err := rescopeRecords(ctx, tx, &last, orgOf, sc)
 		if err != nil {
 			return 0, false, err
@@ -299,14 +299,22 @@ func (s *RecordStore) RescopeSubjectKeys(ctx context.Context, orgOf map[int64]in
 	return n, true, nil
 }
 
+// A recordCursor is a position in the records table in the order of its
+// primary key, (dataset_id, id).
+type recordCursor struct{ dataset, id int64 }
+
 // rescopeRecords rescopes the keys of the next rescopeBatch records after
 // *last, moves *last past them, and returns how many it changed and read.
-func rescopeRecords(ctx context.Context, tx *Tx, last *int64, orgOf map[int64]int64, sc *sluice.SubjectScoper) (changed int64, count int, err error) {
+// It walks the records in the order of their primary key, (dataset_id,
+// id), so that each batch is one index range.
+func rescopeRecords(ctx context.Context, tx *Tx, last *recordCursor, orgOf map[int64]int64, sc *sluice.SubjectScoper) (changed int64, count int, err error) {
 	type row struct {
-		id  int64
-		key string
+		dataset, id int64
+		key         string
 	}
-	rows, err := tx.Query(ctx, `SELECT id, dataset_id, subject_key FROM records WHERE id > $1 ORDER BY id LIMIT $2`, *last, rescopeBatch)
+	d := tx.Dialect()
+	rows, err := tx.Query(ctx, `SELECT id, dataset_id, `+d.KeyOut("subject_key")+` FROM records
+		WHERE (dataset_id, id) > ($1, $2) ORDER BY dataset_id, id LIMIT $3`, last.dataset, last.id, rescopeBatch)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -318,10 +326,10 @@ func rescopeRecords(ctx context.Context, tx *Tx, last *int64, orgOf map[int64]in
 			rows.Close()
 			return 0, 0, err
 		}
-		count, *last = count+1, id
+		count, *last = count+1, recordCursor{dataset, id}
 		if org, ok := orgOf[dataset]; ok {
 			if k := sc.Scope(org, key); k != "" {
-				todo = append(todo, row{id, k})
+				todo = append(todo, row{dataset, id, k})
 			}
 		}
 	}
@@ -330,7 +338,7 @@ func rescopeRecords(ctx context.Context, tx *Tx, last *int64, orgOf map[int64]in
 		return 0, 0, err
 	}
 	for _, r := range todo {
-		if _, err := tx.Exec(ctx, `UPDATE records SET subject_key = $1 WHERE id = $2`, r.key, r.id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE records SET subject_key = `+d.KeyIn("$1")+` WHERE dataset_id = $2 AND id = $3`, r.key, r.dataset, r.id); err != nil {
 			return 0, 0, err
 		}
 	}

@@ -62,7 +62,7 @@ func (s *RecordStore) DeleteSubjectRecords(ctx context.Context, datasetID int64,
 	err := s.db.writeTx(ctx, func(ctx context.Context, tx *Tx) error {
 		n = 0
 		for _, k := range keys {
-			m, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1 AND subject_key = $2`, datasetID, k)
+			m, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1 AND subject_key = `+tx.Dialect().KeyIn("$2"), datasetID, k)
 			if err != nil {
 				return tx.Dialect().FormatError(err)
 			}

@@ -2,7 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/sluice-gateway/sluice"
 )
@@ -27,7 +30,7 @@ func (s *RecordStore) restriction(ctx context.Context, datasetID int64) (string,
 // restricted ones included, at most limit, in ID order.
 func (s *RecordStore) ScanRecords(ctx context.Context, datasetID, after int64, limit int) ([]*sluice.Record, error) {
 	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, r.subject_key, r.data
+		SELECT r.id, r.dataset_id, r.ingest_id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.data
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
 		ORDER BY r.id LIMIT $4`, datasetID, after, sluice.IngestCommitted, limit)
@@ -67,15 +70,40 @@ func (s *RecordStore) RestrictedRecords(ctx context.Context, ids []int64) (map[i
 
 // ApplySubjectChange deletes, rewrites and restricts records in one
 // transaction, and returns the datasets' counts of visible records after
-// it. The engines make the deletion final on disk.
+// it. The engines make the deletion final on disk. c.Datasets names the
+// dataset of every record changed: records are found by (dataset_id, id),
+// the records table's one index.
 func (s *RecordStore) ApplySubjectChange(ctx context.Context, c *sluice.SubjectChange) (map[int64]int64, error) {
+	if len(c.Datasets) == 0 && len(c.Delete)+len(c.Rewrite)+len(c.Restrict) > 0 {
+		return nil, errors.New("sqlstore: a subject change must name the datasets of its records")
+	}
 	tx, err := s.db.BeginTx(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
+	// The statements take the record's id as $1, their other arguments,
+	// then the datasets from $first.
+	in := func(first int) (string, []any) {
+		var b strings.Builder
+		args := make([]any, 0, len(c.Datasets))
+		for i, d := range c.Datasets {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString("$" + strconv.Itoa(first+i))
+			args = append(args, d)
+		}
+		if len(args) == 0 {
+			return "NULL", nil
+		}
+		return b.String(), args
+	}
+	ds2, dargs := in(2)
+	ds3, _ := in(3)
+	ds4, _ := in(4)
 	for _, id := range c.Delete {
-		if _, err := tx.Exec(ctx, `DELETE FROM records WHERE id = $1`, id); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id IN (`+ds2+`) AND id = $1`, append([]any{id}, dargs...)...); err != nil {
 			return nil, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM record_restrictions WHERE record_id = $1`, id); err != nil {
@@ -83,15 +111,16 @@ func (s *RecordStore) ApplySubjectChange(ctx context.Context, c *sluice.SubjectC
 		}
 	}
 	for _, id := range sortedKeys(c.Rewrite) {
-		if _, err := tx.Exec(ctx, `UPDATE records SET data = $1 WHERE id = $2`, c.Rewrite[id], id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE records SET data = $2 WHERE dataset_id IN (`+ds3+`) AND id = $1`,
+			append([]any{id, c.Rewrite[id]}, dargs...)...); err != nil {
 			return nil, err
 		}
 	}
 	for _, id := range sortedKeys(c.Restrict) {
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO record_restrictions (record_id, dataset_id, request_id, reason)
-			SELECT id, dataset_id, $1, $2 FROM records WHERE id = $3
-			ON CONFLICT (record_id) DO NOTHING`, c.RequestID, c.Restrict[id], id); err != nil {
+			SELECT id, dataset_id, $2, $3 FROM records WHERE dataset_id IN (`+ds4+`) AND id = $1
+			ON CONFLICT (record_id) DO NOTHING`, append([]any{id, c.RequestID, c.Restrict[id]}, dargs...)...); err != nil {
 			return nil, err
 		}
 	}
