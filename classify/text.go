@@ -273,6 +273,12 @@ func (f *textFinder) scan(v string) {
 					fl := runeFlags[r]
 					addr |= addrParts(fl & (rfAdmin | rfRoad))
 					if fl&(rfPlate|rfHealth|rfBad) != 0 {
+						if fl&(rfHealth|rfBad) == 0 && (i+3 >= n || !isUpper(v[i+3])) {
+							// A province's rune that no letter follows:
+							// no plate starts here.
+							i += 3
+							continue
+						}
 						if fl&rfBad != 0 {
 							f.bad = true // overlong, or a surrogate
 						}
@@ -563,8 +569,7 @@ func (f *textFinder) card(v string, i, j int, digits string) {
 	if len(digits) >= 16 {
 		f.attempt |= 1<<detBankCard | 1<<detCreditCard // card-shaped
 	}
-	e := &iin4[atoi4(digits)]
-	if e.bank|e.credit == 0 && !e.long {
+	if p := atoi4(digits); iinSome[p>>6]&(1<<(p&63)) == 0 {
 		return // no card range starts so
 	}
 	k := cardKind(digits)

@@ -593,8 +593,10 @@ func (p *parser) badText(rec []byte, line int) *recordio.Error {
 }
 
 // split splits the line ln, which holds no quotes, at each separator into
-// p.vals[p.rs:], and returns the length of the longest value. It looks at sixteen
-// bytes at a time, then eight, then one.
+// p.vals[p.rs:], and returns the length of the longest value. It looks at
+// sixteen bytes at a time; the last ones with the bytes that follow the
+// line in its chunk when there are sixteen, else eight at a time, then
+// one.
 func (p *parser) split(ln []byte) int {
 	vals := p.vals[:p.rs]
 	sep := p.sep
@@ -624,6 +626,36 @@ func (p *parser) split(ln []byte) int {
 			f = k + 1
 			m1 &= m1 - 1
 		}
+	}
+	if whole := ln[:cap(ln)]; i+16 <= len(whole) {
+		// The last bytes, fewer than sixteen, read with those after
+		// them (in the chunk, past the line's end), which are masked
+		// off.
+		r := len(ln) - i
+		m0 := zeroBytes(load64(whole, i) ^ seps)
+		m1 := zeroBytes(load64(whole, i+8) ^ seps)
+		if r < 8 {
+			m0 &= 1<<(8*r) - 1
+			m1 = 0
+		} else {
+			m1 &= 1<<(8*(r-8)) - 1
+		}
+		for m0 != 0 {
+			k := i + bits.TrailingZeros64(m0)>>3
+			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
+			maxField = max(maxField, k-f)
+			f = k + 1
+			m0 &= m0 - 1
+		}
+		for m1 != 0 {
+			k := i + 8 + bits.TrailingZeros64(m1)>>3
+			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
+			maxField = max(maxField, k-f)
+			f = k + 1
+			m1 &= m1 - 1
+		}
+		p.vals = append(vals, str(ln[f:]))
+		return max(maxField, len(ln)-f)
 	}
 	if i+8 <= len(ln) {
 		for m := zeroBytes(load64(ln, i) ^ seps); m != 0; m &= m - 1 {
