@@ -185,8 +185,6 @@ type Scanner struct {
 	rowDates []rowDate
 	dateN    []uint8
 
-	touched byte // what addRecords read ahead, kept so that it is read
-
 	// Scratch space for matchBirths.
 	birthOff, birthSorted, birthNext []int
 }
@@ -313,18 +311,8 @@ func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
 	tf.birthN, s.dateN = tf.birthN[:n], s.dateN[:n]
 	clear(tf.birthN)
 	clear(s.dateN)
-	// A field's values lie a record apart: each is read from memory
-	// further away than the last, so the loop touches the value a few
-	// records ahead, for the processor to fetch it meanwhile.
-	var touch byte
-	ahead := 4 * w
 	for c, col := range cols {
 		for r, k := 0, c; r < n; r, k = r+1, k+w {
-			if a := k + ahead; a < len(values) {
-				if p := values[a]; len(p) > 0 {
-					touch |= p[0]
-				}
-			}
 			v := values[k]
 			if v == "" { // an empty value counts for nothing
 				continue
@@ -339,7 +327,6 @@ func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
 			s.AddValue(col, v)
 		}
 	}
-	s.touched = touch
 	if len(s.rowDates) > 0 && len(tf.births) > 0 {
 		s.matchBirths(n)
 	}
