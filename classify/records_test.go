@@ -83,8 +83,13 @@ func recordSets(t *testing.T) map[string][][]string {
 			rec[5] = []string{"", "张伟 北京市朝阳区建国路88号", "n/a", "user@example.com"}[r.IntN(4)]
 		}
 		rec[6] = date()
-		if r.IntN(500) == 0 {
+		if k == 15 || r.IntN(500) == 0 {
 			rec[7] = fmt.Sprintf(`[{"who":"%s","born":"%s"}]`, id(d), d)
+		}
+		if k == 10 || k == 20 || r.IntN(700) == 0 {
+			// Arrays in an earlier field too, whose members first appear
+			// after the later field's.
+			rec[5] = fmt.Sprintf(`[{"k%d":"%s"}]`, r.IntN(5), id(date()))
 		}
 		mixed = append(mixed, rec)
 	}
@@ -101,43 +106,51 @@ func TestScanner_AddRecords(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			header, rows := recs[0], recs[1:]
 			w := len(header)
-			one, batch := classify.DefaultCatalog().NewScanner(), classify.DefaultCatalog().NewScanner()
+			one := classify.DefaultCatalog().NewScanner()
 			var oneOK []bool
 			for _, row := range rows {
 				oneOK = append(oneOK, one.AddChecked(header, row))
 			}
-			for i := 0; i < len(rows); {
-				n := 1 + r.IntN(300)
-				if r.IntN(3) == 0 {
-					n = 1 + r.IntN(4)
-				}
-				n = min(n, len(rows)-i)
-				var flat []string
-				ok := true
-				for _, row := range rows[i : i+n] {
-					if len(row) != w {
-						// A ragged record: on its own, as Add takes it.
-						if len(flat) > 0 {
-							ok = batch.AddRecords(header, flat) && ok
-							flat = flat[:0]
-						}
-						batch.Add(header, row)
-						continue
+			want := classify.FullState(one)
+			// In batches of random sizes, and all in one.
+			for _, whole := range []bool{false, true} {
+				batch := classify.DefaultCatalog().NewScanner()
+				for i := 0; i < len(rows); {
+					n := 1 + r.IntN(300)
+					if r.IntN(3) == 0 {
+						n = 1 + r.IntN(4)
 					}
-					flat = append(flat, row...)
+					if whole {
+						n = len(rows)
+					}
+					n = min(n, len(rows)-i)
+					var flat []string
+					ok := true
+					for _, row := range rows[i : i+n] {
+						if len(row) != w {
+							// A ragged record: on its own, as Add takes it.
+							if len(flat) > 0 {
+								ok = batch.AddRecords(header, flat) && ok
+								flat = flat[:0]
+							}
+							ok = batch.AddChecked(header, row) && ok
+							continue
+						}
+						flat = append(flat, row...)
+					}
+					ok = batch.AddRecords(header, flat) && ok
+					want := true
+					for _, o := range oneOK[i : i+n] {
+						want = want && o
+					}
+					if ok != want {
+						t.Fatalf("records %d to %d: AddRecords reports text %v, AddChecked %v", i, i+n, ok, want)
+					}
+					i += n
 				}
-				ok = batch.AddRecords(header, flat) && ok
-				want := true
-				for _, o := range oneOK[i : i+n] {
-					want = want && o
+				if got := classify.FullState(batch); got != want {
+					t.Fatalf("record by record:\n%s\nfield by field (all in one batch: %v):\n%s", want, whole, got)
 				}
-				if ok != want {
-					t.Fatalf("records %d to %d: AddRecords reports text %v, AddChecked %v", i, i+n, ok, want)
-				}
-				i += n
-			}
-			if a, b := classify.FullState(one), classify.FullState(batch); a != b {
-				t.Fatalf("record by record:\n%s\nfield by field:\n%s", a, b)
 			}
 		})
 	}

@@ -279,17 +279,6 @@ func (s *Scanner) AddRecords(names, values []string) bool {
 		panic("classify: AddRecords: values do not hold whole records of the names")
 	}
 	s.tf.bad = false
-	for _, v := range values {
-		if len(v) > 1 && v[0] == '[' && v[len(v)-1] == ']' {
-			// The elements of an array make fields as they come: read
-			// record by record, so that fields keep the order they
-			// first appear in.
-			for k := 0; k < len(values); k += w {
-				s.Add(names, values[k:k+w])
-			}
-			return !s.tf.bad
-		}
-	}
 	s.mapColumns(names, w)
 	s.addRecords(s.cols[:w], values, len(values)/w)
 	return !s.tf.bad
@@ -300,6 +289,9 @@ func (s *Scanner) AddRecords(names, values []string) bool {
 // IDs, and dates that may be dates of birth) is kept per record and
 // matched at the end; a record's entries come in field order either way,
 // so the per-record limits keep the same ones as a record-by-record read.
+// The elements of an array make fields as they come, so from the first
+// array on, the rest is read record by record (see addRest), and fields
+// keep the order they first appear in.
 func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
 	w := len(cols)
 	tf := &s.tf
@@ -317,18 +309,44 @@ func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
 			if v == "" { // an empty value counts for nothing
 				continue
 			}
+			if v[0] == '[' && v[len(v)-1] == ']' {
+				s.addRest(cols, values, n, c, r)
+				goto done
+			}
 			tf.rec = r
+			s.AddValue(col, v)
+		}
+	}
+done:
+	if len(s.rowDates) > 0 && len(tf.births) > 0 {
+		s.matchBirths(n)
+	}
+}
+
+// addRest classifies, record by record, what addRecords has not: field c
+// from record r0 on, and the fields after c. Each field still sees its
+// values in record order, and each record its fields in order.
+func (s *Scanner) addRest(cols []*colStats, values []string, n, c, r0 int) {
+	w := len(cols)
+	for r := 0; r < n; r++ {
+		from := c + 1
+		if r >= r0 {
+			from = c
+		}
+		for i := from; i < w; i++ {
+			v := values[r*w+i]
+			if v == "" {
+				continue
+			}
+			s.tf.rec = r
 			if v[0] == '[' && v[len(v)-1] == ']' {
 				// The elements are fields of their own; the array stays a
 				// field too, so that what holds it is known to stores and
 				// reads that address whole values.
-				s.addArray(col, v)
+				s.addArray(cols[i], v)
 			}
-			s.AddValue(col, v)
+			s.AddValue(cols[i], v)
 		}
-	}
-	if len(s.rowDates) > 0 && len(tf.births) > 0 {
-		s.matchBirths(n)
 	}
 }
 
