@@ -179,14 +179,19 @@ type Scanner struct {
 	// them against the general scan.
 	generic bool
 
-	// The current record's dates, which are dates of birth when they
-	// agree with the birth dates of its resident IDs (tf.births).
+	// The dates of the records being read, which are dates of birth when
+	// they agree with the birth dates of the resident IDs of the same
+	// record (tf.births); dateN counts them per record.
 	rowDates []rowDate
+	dateN    []uint8
+
+	// Scratch space for matchBirths.
+	birthOff, birthSorted, birthNext []int
 }
 
 type rowDate struct {
-	col  *colStats
-	date int
+	col       *colStats
+	rec, date int
 }
 
 // SetAsOf sets the reference date of the scan: birth dates after it are
@@ -253,28 +258,143 @@ func (s *Scanner) mapColumns(names []string, n int) {
 // names are copied when they change.
 func (s *Scanner) Add(names, values []string) {
 	s.mapColumns(names, len(values))
-	cols := s.cols[:len(values)]
-	s.tf.births, s.rowDates = s.tf.births[:0], s.rowDates[:0]
-	for i, v := range values {
-		if v == "" { // an empty value counts for nothing
-			continue
+	s.addRecords(s.cols[:len(values)], values, 1)
+}
+
+// AddRecords classifies whole records lying back to back in values,
+// len(names) values each (values[r*len(names)+i] is record r's value of
+// field names[i]), exactly as Add would one record after another, and
+// reports whether all of them are text, as AddChecked does. It reads them
+// field by field rather than record by record: a field's values mostly
+// take the same path through the detectors, which the processor then
+// predicts. Records that are not text are classified too: a caller that
+// stops at bad input discards the scanner. It panics if values do not
+// hold whole records. Like Add it keeps no reference to the values.
+func (s *Scanner) AddRecords(names, values []string) bool {
+	w := len(names)
+	if w == 0 || len(values)%w != 0 {
+		if len(values) == 0 {
+			return true
 		}
-		if v[0] == '[' && v[len(v)-1] == ']' {
-			// The elements are fields of their own; the array stays a
-			// field too, so that what holds it is known to stores and
-			// reads that address whole values.
-			s.addArray(cols[i], v)
-		}
-		s.AddValue(cols[i], v)
+		panic("classify: AddRecords: values do not hold whole records of the names")
 	}
-	if len(s.rowDates) > 0 && len(s.tf.births) > 0 {
+	s.tf.bad = false
+	s.mapColumns(names, w)
+	s.addRecords(s.cols[:w], values, len(values)/w)
+	return !s.tf.bad
+}
+
+// addRecords classifies n records of len(cols) values each, field by
+// field. What crosses fields within a record (the birth dates of resident
+// IDs, and dates that may be dates of birth) is kept per record and
+// matched at the end; a record's entries come in field order either way,
+// so the per-record limits keep the same ones as a record-by-record read.
+// The elements of an array make fields as they come, so from the first
+// array on, the rest is read record by record (see addRest), and fields
+// keep the order they first appear in.
+func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
+	w := len(cols)
+	tf := &s.tf
+	tf.births, s.rowDates = tf.births[:0], s.rowDates[:0]
+	if cap(tf.birthN) < n {
+		tf.birthN = make([]uint8, n)
+		s.dateN = make([]uint8, n)
+	}
+	tf.birthN, s.dateN = tf.birthN[:n], s.dateN[:n]
+	clear(tf.birthN)
+	clear(s.dateN)
+	for c, col := range cols {
+		for r, k := 0, c; r < n; r, k = r+1, k+w {
+			v := values[k]
+			if v == "" { // an empty value counts for nothing
+				continue
+			}
+			if v[0] == '[' && v[len(v)-1] == ']' {
+				s.addRest(cols, values, n, c, r)
+				goto done
+			}
+			tf.rec = r
+			s.AddValue(col, v)
+		}
+	}
+done:
+	if len(s.rowDates) > 0 && len(tf.births) > 0 {
+		s.matchBirths(n)
+	}
+}
+
+// addRest classifies, record by record, what addRecords has not: field c
+// from record r0 on, and the fields after c. Each field still sees its
+// values in record order, and each record its fields in order.
+func (s *Scanner) addRest(cols []*colStats, values []string, n, c, r0 int) {
+	w := len(cols)
+	for r := 0; r < n; r++ {
+		from := c + 1
+		if r >= r0 {
+			from = c
+		}
+		for i := from; i < w; i++ {
+			v := values[r*w+i]
+			if v == "" {
+				continue
+			}
+			s.tf.rec = r
+			if v[0] == '[' && v[len(v)-1] == ']' {
+				// The elements are fields of their own; the array stays a
+				// field too, so that what holds it is known to stores and
+				// reads that address whole values.
+				s.addArray(cols[i], v)
+			}
+			s.AddValue(cols[i], v)
+		}
+	}
+}
+
+// matchBirths counts, for each date of the records just read, whether its
+// record holds a resident ID and whether one of them was born that day.
+func (s *Scanner) matchBirths(n int) {
+	births := s.tf.births
+	if n > 1 {
+		// Group the birth dates by record (they come field by field).
+		off := s.birthOff[:0]
+		at := 0
+		for _, c := range s.tf.birthN {
+			off = append(off, at)
+			at += int(c)
+		}
+		off = append(off, at)
+		s.birthOff = off
+		sorted := s.birthSorted
+		if cap(sorted) < len(births) {
+			sorted = make([]int, len(births))
+		}
+		sorted = sorted[:len(births)]
+		next := append(s.birthNext[:0], off[:n]...)
+		for _, b := range births {
+			sorted[next[b.rec]] = b.date
+			next[b.rec]++
+		}
+		s.birthSorted, s.birthNext = sorted, next
 		for _, d := range s.rowDates {
+			if s.tf.birthN[d.rec] == 0 {
+				continue
+			}
 			d.col.idRowDates++
-			for _, b := range s.tf.births {
+			for _, b := range sorted[off[d.rec]:off[d.rec+1]] {
 				if b == d.date {
 					d.col.dobAgree++
 					break
 				}
+			}
+		}
+		return
+	}
+	for _, d := range s.rowDates {
+		d.col.idRowDates++
+		for _, b := range births {
+			if b.date == d.date {
+				d.col.dobAgree++
+				break
 			}
 		}
 	}
@@ -595,8 +715,9 @@ func (s *Scanner) wholeNumber(col *colStats, v string) {
 				col.minors++
 			}
 		}
-		if len(s.rowDates) < 64 {
-			s.rowDates = append(s.rowDates, rowDate{col, date})
+		if r := s.tf.rec; r < len(s.dateN) && s.dateN[r] < 64 {
+			s.dateN[r]++
+			s.rowDates = append(s.rowDates, rowDate{col, r, date})
 		}
 		return
 	}

@@ -197,8 +197,11 @@ type textFinder struct {
 	ref     int  // reference date, YYYYMMDD: no birth date lies after it
 	dry     bool // check readings of grouped digits without recording hits
 	// births holds the birth dates (YYYYMMDD) of the resident IDs found in
-	// the current record; the scanner empties it per record.
-	births []int
+	// the records being read, rec is the record of the value being read
+	// and birthN counts births per record; the scanner empties them.
+	births []recDate
+	birthN []uint8
+	rec    int
 	norm   [40]byte // normalised digits of the last phone or card
 
 	// sketch, when set, receives the hash of each identifying value found
@@ -270,6 +273,12 @@ func (f *textFinder) scan(v string) {
 					fl := runeFlags[r]
 					addr |= addrParts(fl & (rfAdmin | rfRoad))
 					if fl&(rfPlate|rfHealth|rfBad) != 0 {
+						if fl&(rfHealth|rfBad) == 0 && (i+3 >= n || !isUpper(v[i+3])) {
+							// A province's rune that no letter follows:
+							// no plate starts here.
+							i += 3
+							continue
+						}
 						if fl&rfBad != 0 {
 							f.bad = true // overlong, or a surrogate
 						}
@@ -513,10 +522,14 @@ func (f *textFinder) idBirth(date int) {
 // fields, and a Chinese mobile can pass a PESEL's check: what it finds
 // must not count as minors, or counts would depend on the sampling.
 func (f *textFinder) rowBirth(date int) {
-	if len(f.births) < 64 {
-		f.births = append(f.births, date)
+	if r := f.rec; r < len(f.birthN) && f.birthN[r] < 64 {
+		f.birthN[r]++
+		f.births = append(f.births, recDate{r, date})
 	}
 }
+
+// A recDate is a date found in one of the records being read.
+type recDate struct{ rec, date int }
 
 // skipNumberToken returns the end of the token of digits, plus signs,
 // and single spaces or dashes between digits that holds v[i].
@@ -556,8 +569,7 @@ func (f *textFinder) card(v string, i, j int, digits string) {
 	if len(digits) >= 16 {
 		f.attempt |= 1<<detBankCard | 1<<detCreditCard // card-shaped
 	}
-	e := &iin4[atoi4(digits)]
-	if e.bank|e.credit == 0 && !e.long {
+	if p := atoi4(digits); iinSome[p>>6]&(1<<(p&63)) == 0 {
 		return // no card range starts so
 	}
 	k := cardKind(digits)

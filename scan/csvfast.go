@@ -37,6 +37,14 @@ type checkingSink interface {
 	AddChecked(names, values []string) bool
 }
 
+// A batchSink takes many records at once, back to back in one slice,
+// and checks their text as a checkingSink does. *classify.Scanner is one:
+// it reads a batch field by field, which is faster.
+type batchSink interface {
+	checkingSink
+	AddRecords(names, values []string) bool
+}
+
 type chunk struct {
 	buf      []byte // the pooled buffer that data lies in
 	data     []byte // whole records
@@ -160,6 +168,9 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 			emit := func(vals []string) bool { sc.Add(names, vals); return true }
 			if cs, ok := sc.(checkingSink); ok && workersCheck {
 				emit = func(vals []string) bool { return cs.AddChecked(names, vals) }
+			}
+			if bs, ok := sc.(batchSink); ok && workersCheck {
+				p.batch = func(vals []string) bool { return bs.AddRecords(names, vals) }
 			}
 			for c := range work {
 				if ctx.Err() == nil {
@@ -311,6 +322,14 @@ type parser struct {
 	names  []string
 	limits recordio.Options
 	vals   []string
+	rs     int // where the current record's values start in vals
+
+	// batch, when set, takes whole records back to back (see parseChunk)
+	// and reports whether they are text; the batch being gathered starts
+	// at data[batchFrom], on line batchLine.
+	batch     func(vals []string) bool
+	batchFrom int
+	batchLine int
 
 	// checkText says that the text of the chunks is not checked yet:
 	// emit checks the values it takes, and the parser looks for the bad
@@ -411,12 +430,20 @@ func str(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
+// batchValues is how many values the parser gathers, in whole records,
+// before it hands them to p.batch. Tests lower it.
+var batchValues = 4096
+
 // parseChunk parses the records in data, whose first byte is on line, and
 // calls emit for each (the strings alias data and are valid during the
 // call); emit reports whether the values are text, which matters when
 // p.checkText is set. With limit > 0 it stops after limit records. It
 // returns the number of records and, on error, the line of the record at
 // fault.
+//
+// When the parser checks text and has p.batch, records are handed to
+// p.batch instead, some at a time (see flush): the bad text of an earlier
+// record still comes before the syntax error of a later one.
 func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error, limit int64, emit func([]string) bool) (int64, int, error) {
 	// Bad bytes (at offset bad, see checkText) are reported when the
 	// record holding them is reached, so that an earlier record's syntax
@@ -424,6 +451,9 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 	// before its other faults.
 	var n int64
 	pos := 0
+	batching := p.batch != nil && p.checkText && p.names != nil && limit <= 0
+	p.vals, p.rs = p.vals[:0], 0
+	p.batchFrom, p.batchLine = 0, line
 	for pos < len(data) {
 		if bad >= 0 && bad < pos {
 			return n, textErr.Line, textErr
@@ -432,6 +462,9 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 			break
 		}
 		start, from := line, pos
+		if batching {
+			p.rs = len(p.vals) // this record's values follow the batch's
+		}
 		end := bytes.IndexByte(data[pos:], '\n')
 		next := len(data)
 		if end < 0 {
@@ -444,6 +477,9 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 		if p.sep != '\t' && !p.noQuotes && hasQuote(ln) {
 			np, nl, err := p.quoted(data, pos, line)
 			if err != nil {
+				if e := p.flush(batching, data, from); e != nil {
+					return n, e.Line, e
+				}
 				if bad >= 0 && bad < np {
 					return n, textErr.Line, textErr
 				}
@@ -457,6 +493,9 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 				return n, textErr.Line, textErr
 			}
 			if err := p.check(start); err != nil {
+				if e := p.flush(batching, data, from); e != nil {
+					return n, e.Line, e
+				}
 				if e := p.badText(data[from:pos], start); e != nil {
 					return n, e.Line, e
 				}
@@ -475,8 +514,11 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 			if bad >= 0 && bad < pos {
 				return n, textErr.Line, textErr
 			}
-			if len(p.vals) != len(p.names) || maxField > p.limits.MaxFieldBytes || len(ln) > p.limits.MaxRecordBytes {
+			if len(p.vals)-p.rs != len(p.names) || maxField > p.limits.MaxFieldBytes || len(ln) > p.limits.MaxRecordBytes {
 				if err := p.check(start); err != nil {
+					if e := p.flush(batching, data, from); e != nil {
+						return n, e.Line, e
+					}
 					if e := p.badText(data[from:pos], start); e != nil {
 						return n, e.Line, e
 					}
@@ -485,6 +527,17 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 			}
 		}
 		p.start = start
+		if batching {
+			n++
+			if len(p.vals) >= batchValues {
+				p.rs = len(p.vals)
+				if e := p.flush(true, data, pos); e != nil {
+					return n, e.Line, e
+				}
+				p.batchLine = line
+			}
+			continue
+		}
 		if p.names != nil || n == 0 {
 			if !emit(p.vals) {
 				e := p.badText(data[from:pos], start)
@@ -496,10 +549,37 @@ func (p *parser) parseChunk(data []byte, line, bad int, textErr *recordio.Error,
 		}
 		n++
 	}
+	if batching {
+		p.rs = len(p.vals)
+		if e := p.flush(true, data, pos); e != nil {
+			return n, e.Line, e
+		}
+	}
 	if bad >= 0 {
 		return n, textErr.Line, textErr
 	}
 	return n, line, nil
+}
+
+// flush hands the whole records of the batch, p.vals[:p.rs], which lie in
+// data[p.batchFrom:to], to p.batch, and returns the error for the first
+// bad text in them, if p.batch finds some; it does nothing unless
+// batching. The batch starts anew at to.
+func (p *parser) flush(batching bool, data []byte, to int) *recordio.Error {
+	if !batching || p.rs == 0 {
+		return nil
+	}
+	ok := p.batch(p.vals[:p.rs])
+	from, line := p.batchFrom, p.batchLine
+	p.vals, p.rs, p.batchFrom = p.vals[:0], 0, to
+	if ok {
+		return nil
+	}
+	// The first bad bytes are in the first record that is not text.
+	if _, e := checkText(data[from:to], line, p.names, p.sep); e != nil {
+		return e
+	}
+	return &recordio.Error{Kind: recordio.KindMalformed, Line: line, Msg: "invalid text"}
 }
 
 // badText returns the error for the first NUL byte or invalid UTF-8 in
@@ -513,56 +593,51 @@ func (p *parser) badText(rec []byte, line int) *recordio.Error {
 }
 
 // split splits the line ln, which holds no quotes, at each separator into
-// p.vals, and returns the length of the longest value. It looks at sixteen
-// bytes at a time, then eight, then one.
+// p.vals[p.rs:], and returns the length of the longest value. It makes a
+// mask of the separators of 64 bytes at a time, eight bytes a word and
+// without a branch, then takes the values off the mask: a branch per
+// sixteen bytes, which bytes of a record decide, is mispredicted often.
+// Bytes after the line (in its chunk) are read with it and masked off;
+// near the end of the buffer the mask is made a byte at a time.
 func (p *parser) split(ln []byte) int {
-	vals := p.vals[:0]
+	vals := p.vals[:p.rs]
 	sep := p.sep
-	maxField := 0
-	f, i := 0, 0
+	n := len(ln)
+	whole := ln[:cap(ln)]
 	seps := 0x0101010101010101 * uint64(sep)
 	base := unsafe.Pointer(unsafe.SliceData(ln))
-	for ; i+16 <= len(ln); i += 16 {
-		// Bytes equal to the separator become 0x00, then 0x80 in the
-		// masks; sixteen bytes mostly hold one separator or none.
-		m0 := zeroBytes(load64(ln, i) ^ seps)
-		m1 := zeroBytes(load64(ln, i+8) ^ seps)
-		if m0|m1 == 0 {
-			continue
+	f, maxField := 0, 0
+	for i := 0; i < n; i += 64 {
+		var m uint64
+		if i+64 <= len(whole) {
+			m = sepBits(whole, i, seps) | sepBits(whole, i+8, seps)<<8 | sepBits(whole, i+16, seps)<<16 | sepBits(whole, i+24, seps)<<24 |
+				sepBits(whole, i+32, seps)<<32 | sepBits(whole, i+40, seps)<<40 | sepBits(whole, i+48, seps)<<48 | sepBits(whole, i+56, seps)<<56
+		} else {
+			for k := i; k < n && k < i+64; k++ {
+				if ln[k] == sep {
+					m |= 1 << (k - i)
+				}
+			}
 		}
-		for m0 != 0 {
-			k := i + bits.TrailingZeros64(m0)>>3
+		if r := n - i; r < 64 {
+			m &= 1<<r - 1
+		}
+		for m != 0 {
+			k := i + bits.TrailingZeros64(m)
 			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
 			maxField = max(maxField, k-f)
 			f = k + 1
-			m0 &= m0 - 1
-		}
-		for m1 != 0 {
-			k := i + 8 + bits.TrailingZeros64(m1)>>3
-			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
-			maxField = max(maxField, k-f)
-			f = k + 1
-			m1 &= m1 - 1
-		}
-	}
-	if i+8 <= len(ln) {
-		for m := zeroBytes(load64(ln, i) ^ seps); m != 0; m &= m - 1 {
-			k := i + bits.TrailingZeros64(m)>>3
-			vals = append(vals, unsafe.String((*byte)(unsafe.Add(base, f)), k-f))
-			maxField = max(maxField, k-f)
-			f = k + 1
-		}
-		i += 8
-	}
-	for ; i < len(ln); i++ {
-		if ln[i] == sep {
-			vals = append(vals, str(ln[f:i]))
-			maxField = max(maxField, i-f)
-			f = i + 1
+			m &= m - 1
 		}
 	}
 	p.vals = append(vals, str(ln[f:]))
-	return max(maxField, len(ln)-f)
+	return max(maxField, n-f)
+}
+
+// sepBits returns a bit per byte of b[i:i+8] (the first byte in bit 0)
+// set where the byte equals the separator that each byte of seps holds.
+func sepBits(b []byte, i int, seps uint64) uint64 {
+	return (zeroBytes(load64(b, i)^seps) >> 7) * 0x0102040810204080 >> 56
 }
 
 // zeroBytes returns x with the top bit of each zero byte set, and all other
@@ -572,13 +647,15 @@ func zeroBytes(x uint64) uint64 {
 	return ^((x&lo7 + lo7) | x | lo7)
 }
 
-// check applies the field-count and value-size rules to p.vals.
+// check applies the field-count and value-size rules to the record's
+// values, p.vals[p.rs:].
 func (p *parser) check(line int) error {
-	if p.names != nil && len(p.vals) != len(p.names) {
-		return &recordio.Error{Kind: recordio.KindMalformed, Line: line, Msg: fmt.Sprintf("expected %d fields (as in the header), got %d", len(p.names), len(p.vals))}
+	vals := p.vals[p.rs:]
+	if p.names != nil && len(vals) != len(p.names) {
+		return &recordio.Error{Kind: recordio.KindMalformed, Line: line, Msg: fmt.Sprintf("expected %d fields (as in the header), got %d", len(p.names), len(vals))}
 	}
 	total := 0
-	for i, v := range p.vals {
+	for i, v := range vals {
 		total += len(v)
 		if len(v) > p.limits.MaxFieldBytes {
 			return &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Field: p.field(i), Msg: "value is over the limit of " + formatBytes(p.limits.MaxFieldBytes)}
@@ -591,10 +668,10 @@ func (p *parser) check(line int) error {
 }
 
 // quoted parses one CSV record that has quotes, starting at data[pos] on
-// line, into p.vals. It returns the position after the record and the line
-// there; on error, the position where the error was found.
+// line, into p.vals[p.rs:]. It returns the position after the record and
+// the line there; on error, the position where the error was found.
 func (p *parser) quoted(data []byte, pos, line int) (int, int, error) {
-	p.vals = p.vals[:0]
+	p.vals = p.vals[:p.rs]
 	k := pos
 	for col := 0; ; col++ {
 		if k < len(data) && data[k] == '"' {

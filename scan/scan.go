@@ -10,8 +10,10 @@
 // parse and classify at once ([Options].Workers), each with its own
 // [classify.Scanner], merged at the end. The reader only cuts: each worker
 // checks its chunk's text (valid UTF-8, no NUL bytes) in the pass that
-// classifies it ([classify.Scanner.AddChecked]), so the workers share no
-// lock and the reader does not become the bottleneck as workers are added.
+// classifies it, so the workers share no lock and the reader does not
+// become the bottleneck as workers are added. A worker hands its records
+// to the scanner a few thousand values at a time
+// ([classify.Scanner.AddRecords]), which classifies them field by field.
 // The fast path accepts the same input as recordio's CSV and TSV readers
 // and rejects bad input with the same messages. Other charsets and formats
 // are read with recordio on one goroutine.

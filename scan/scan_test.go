@@ -38,16 +38,44 @@ func (c *checkingCollector) AddChecked(names, values []string) bool {
 	return c.sc.AddChecked(names, values)
 }
 
+// batchCollector is a checkingCollector that also takes records in
+// batches, as the classifier does.
+type batchCollector struct{ checkingCollector }
+
+func (c *batchCollector) AddRecords(names, values []string) bool {
+	if len(values)%len(names) != 0 {
+		panic("values do not hold whole records")
+	}
+	for k := 0; k < len(values); k += len(names) {
+		c.Add(names, values[k:k+len(names)])
+	}
+	return c.sc.AddRecords(names, values)
+}
+
+// Who checks the text of the input.
+const (
+	readerChecks  = iota // the reader, before the workers parse
+	recordChecks         // the workers, record by record
+	batchesChecks        // the workers, in batches of records
+)
+
 // fastRecords reads data with the fast path (one worker, so records keep
-// their order) and returns the header and the records. With checking, the
-// worker checks the text (as with a classify.Scanner); without, the
-// reader does.
-func fastRecords(data []byte, sep byte, limits recordio.Options, checking bool) ([]string, [][]string, error) {
+// their order) and returns the header and the records. checking says who
+// checks the text: the reader, or the worker (as with a
+// classify.Scanner), record by record or in batches.
+func fastRecords(data []byte, sep byte, limits recordio.Options, checking int) ([]string, [][]string, error) {
 	var c *collector
 	newSink := func() sink { c = &collector{}; return c }
-	if checking {
+	switch checking {
+	case recordChecks:
 		newSink = func() sink {
 			cc := &checkingCollector{sc: classify.DefaultCatalog().NewScanner()}
+			c = &cc.collector
+			return cc
+		}
+	case batchesChecks:
+		newSink = func() sink {
+			cc := &batchCollector{checkingCollector{sc: classify.DefaultCatalog().NewScanner()}}
 			c = &cc.collector
 			return cc
 		}
@@ -95,21 +123,21 @@ func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options
 	}
 	_, want, werr := recordioRecords(data, format, limits)
 	var readerErr error
-	for _, checking := range []bool{false, true} {
+	for _, checking := range []int{readerChecks, recordChecks, batchesChecks} {
 		_, got, gerr := fastRecords(data, sep, limits, checking)
 		if (werr == nil) != (gerr == nil) {
-			t.Fatalf("%q (workers check text: %v): recordio error %v, fast path error %v", data, checking, werr, gerr)
+			t.Fatalf("%q (text checks %d): recordio error %v, fast path error %v", data, checking, werr, gerr)
 		}
 		if werr != nil {
 			var we, ge *recordio.Error
 			if errors.As(werr, &we) && errors.As(gerr, &ge) && (we.Line != ge.Line || we.Kind != ge.Kind) {
-				t.Fatalf("%q (workers check text: %v): recordio error %v (kind %v), fast path error %v (kind %v)", data, checking, werr, we.Kind, gerr, ge.Kind)
+				t.Fatalf("%q (text checks %d): recordio error %v (kind %v), fast path error %v (kind %v)", data, checking, werr, we.Kind, gerr, ge.Kind)
 			}
 			// Whoever checks the text, the error is the same.
-			if !checking {
+			if checking == readerChecks {
 				readerErr = gerr
 			} else if gerr.Error() != readerErr.Error() {
-				t.Fatalf("%q: error %v when the workers check text, %v when the reader does", data, gerr, readerErr)
+				t.Fatalf("%q: error %v when the workers check text (%d), %v when the reader does", data, gerr, checking, readerErr)
 			}
 			continue
 		}
@@ -125,9 +153,9 @@ func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options
 }
 
 func TestFastScan(t *testing.T) {
-	old := chunkSize
-	chunkSize = 64
-	defer func() { chunkSize = old }()
+	old, oldBatch := chunkSize, batchValues
+	chunkSize, batchValues = 64, 3
+	defer func() { chunkSize, batchValues = old, oldBatch }()
 	for _, tc := range []struct {
 		name string
 		data string
@@ -168,7 +196,7 @@ func TestFastScan(t *testing.T) {
 	t.Run("ErrRecordTooLarge", func(t *testing.T) {
 		lim := recordio.Options{MaxRecordBytes: 1 << 10, MaxFieldBytes: 512}
 		data := []byte("a,b\n1," + strings.Repeat("x", 4000) + "\n")
-		_, _, err := fastRecords(data, ',', lim, false)
+		_, _, err := fastRecords(data, ',', lim, readerChecks)
 		var re *recordio.Error
 		if !errors.As(err, &re) || re.Kind != recordio.KindTooLarge || re.Line != 2 {
 			t.Fatalf("error %v, want a too-large error on line 2", err)
@@ -181,9 +209,9 @@ func FuzzFastCSV(f *testing.F) {
 		f.Add([]byte(s), false, uint8(16))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, tsv bool, chunk uint8) {
-		old := chunkSize
-		chunkSize = 8 + int(chunk)
-		defer func() { chunkSize = old }()
+		old, oldBatch := chunkSize, batchValues
+		chunkSize, batchValues = 8+int(chunk), 1+int(chunk%5)
+		defer func() { chunkSize, batchValues = old, oldBatch }()
 		sep := byte(',')
 		if tsv {
 			sep = '\t'
