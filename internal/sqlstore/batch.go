@@ -98,6 +98,11 @@ func (b *batchTx) commit(ctx context.Context) error {
 	if b.d.EndBatch != "" && b.next != b.start {
 		stmts = append(stmts, Stmt{SQL: b.d.EndBatch, Args: []any{b.next}})
 	}
+	if c, ok := b.raw.(interface {
+		CommitAfter(ctx context.Context, pre []Stmt) error
+	}); ok {
+		return c.CommitAfter(ctx, stmts) // one round trip
+	}
 	if err := execAll(ctx, b.raw, stmts); err != nil {
 		return err
 	}
