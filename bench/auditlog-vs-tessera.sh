@@ -2,9 +2,10 @@
 # Audit log appends, sluice against Tessera's POSIX log, side by side on
 # this machine: durable appends per second with 1, 8 and 64 concurrent
 # writers, each waiting for its own append. sluice appends a change and
-# its audit event in one transaction (BenchmarkAuditLog_Append, op=event)
-# on SQLite and on PostgreSQL; Tessera appends entries of the same size
-# (bench/tessera, batches of up to 256). The runs alternate, Tessera then
+# its audit event in one transaction (BenchmarkAuditLog_Append, op=event),
+# and an event alone (op=read: a read of records logged, what Tessera's
+# appends are), on SQLite and on PostgreSQL; Tessera appends entries of
+# the same size (bench/tessera, batches of up to 256). The runs alternate, Tessera then
 # sluice's engines, so that both see the same load; the figures are
 # medians, and the ratio is sluice's over Tessera's.
 #
@@ -34,7 +35,7 @@ for round in $(seq "$count"); do
 		"$bin/tessera" -n "$appends" -writers "$w" -batch "$batch" 2>/dev/null | tee -a "$out"
 		for be in sqlite postgres; do
 			(cd auditlog && "$bin/auditlog.test" -test.run '^$' -test.benchtime "${appends}x" \
-				-test.bench "^BenchmarkAuditLog_Append\$/^backend=$be\$/^op=event\$/^writers=$w\$") |
+				-test.bench "^BenchmarkAuditLog_Append\$/^backend=$be\$/^op=(event|read)\$/^writers=$w\$") |
 				grep '^BenchmarkAuditLog_Append/' | tee -a "$out"
 		done
 	done
@@ -53,15 +54,18 @@ awk -v ws="$writers" '
 	}
 	/^BenchmarkAuditLog_Append\// {
 		name = $1; sub(/-[0-9]+$/, "", name); split(name, p, "/")
-		be = substr(p[2], 9); bw = substr(p[4], 9)
-		for (i = 2; i < NF; i++) if ($(i+1) == "ops/s") r[be "," bw] = r[be "," bw] " " $i
+		k = substr(p[2], 9) "," substr(p[3], 4) "," substr(p[4], 9)
+		for (i = 2; i < NF; i++) if ($(i+1) == "ops/s") r[k] = r[k] " " $i
 	}
 	END {
-		print "Durable appends per second (median), sluice (change + audit event) vs Tessera POSIX:"
-		printf "  %-8s %10s %10s %10s %14s %14s\n", "writers", "tessera", "sqlite", "postgres", "sqlite/tess.", "postgres/tess."
+		print "Durable appends per second (median): Tessera POSIX; sluice, a change with its event and an event alone; sluice/Tessera"
+		printf "  %-8s %9s %13s %13s %13s %13s %9s %9s %9s %9s\n", "writers", "tessera", "sqlite event", "sqlite alone", "pg event", "pg alone", "sq.ev/t", "sq.al/t", "pg.ev/t", "pg.al/t"
 		n = split(ws, wl, " ")
-		for (k = 1; k <= n; k++) {
-			w = wl[k]; t = median(r["tessera," w]); s = median(r["sqlite," w]); g = median(r["postgres," w])
-			printf "  %-8s %10.0f %10.0f %10.0f %14.2f %14.2f\n", w, t, s, g, (t > 0 ? s / t : 0), (t > 0 ? g / t : 0)
+		for (j = 1; j <= n; j++) {
+			w = wl[j]; t = median(r["tessera," w])
+			se = median(r["sqlite,event," w]); sa = median(r["sqlite,read," w])
+			pe = median(r["postgres,event," w]); pa = median(r["postgres,read," w])
+			if (t <= 0) t = 1e-9
+			printf "  %-8s %9.0f %13.0f %13.0f %13.0f %13.0f %9.2f %9.2f %9.2f %9.2f\n", w, t, se, sa, pe, pa, se / t, sa / t, pe / t, pa / t
 		}
 	}' "$out"
