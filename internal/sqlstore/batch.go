@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 )
 
 // A Stmt is a statement with its arguments, in PostgreSQL's syntax.
@@ -24,12 +25,14 @@ type Pipeliner interface {
 
 // A batchTx is a group-commit transaction (see DB.Update): the engine's
 // transaction, and what its calls have left to write. It writes nothing
-// on its own: the savepoint of a call and the events appended since the
-// last statement go to the database just before the next statement, in
-// the same round trip where the engine pipelines (Pipeliner), and the
-// events left at the end just before the commit. A call that appends
-// events and runs no statement of its own (an event recording a read)
-// costs no round trip at all; a change and its event cost one.
+// on its own: a call's savepoint goes to the database just before the
+// call's first statement, in the same round trip where the engine
+// pipelines (Pipeliner); the events appended go just before the next
+// statement that names one of the log's tables (its text holds "event":
+// no trigger or foreign key reaches them from another table), or the
+// commit. A call that appends events and runs no statement of its own (an
+// event recording a read) costs no round trip at all; a change and its
+// event cost one, and the events of a whole batch are written together.
 //
 // Indexes are handed out here, in order, from the log's next index: the
 // engine's BatchLock reads it at the start of the transaction and locks it
@@ -46,27 +49,38 @@ type batchTx struct {
 	mark      int64 // next when the running call started
 	savepoint bool  // the running call's savepoint is due before its first statement
 	saved     bool  // the running call's savepoint is set
+	// rewrite holds the events of calls before the running one that were
+	// written after its savepoint: a rollback to it undoes them, and they
+	// are to be written again.
+	rewrite []EventRow
 }
 
 // call starts a call: its savepoint is due.
 func (b *batchTx) call() {
-	b.mark, b.savepoint, b.saved = b.next, true, false
+	b.mark, b.savepoint, b.saved, b.rewrite = b.next, true, false, nil
 }
 
-// prelude returns what must be written before the next statement: the
-// events of the calls before the running one, its savepoint, then its own
-// events.
-func (b *batchTx) prelude() []Stmt {
+// logTables reports whether query may read or write the log's tables.
+func logTables(query string) bool { return strings.Contains(query, "event") }
+
+// prelude returns what must be written before statement query: the
+// running call's savepoint, then, if query names the log's tables, the
+// events appended.
+func (b *batchTx) prelude(query string) []Stmt {
 	var pre []Stmt
 	if b.savepoint {
-		k := 0
-		for k < len(b.pending) && b.pending[k].Index < b.mark {
-			k++
-		}
-		pre = append(pre, b.d.InsertEvents(b.pending[:k])...)
 		pre = append(pre, Stmt{SQL: `SAVEPOINT w`})
-		b.pending = b.pending[k:]
 		b.savepoint, b.saved = false, true
+	}
+	if len(b.pending) == 0 || !logTables(query) {
+		return pre
+	}
+	if b.saved {
+		for _, r := range b.pending {
+			if r.Index < b.mark {
+				b.rewrite = append(b.rewrite, r)
+			}
+		}
 	}
 	pre = append(pre, b.d.InsertEvents(b.pending)...)
 	b.pending = nil
@@ -83,7 +97,10 @@ func (b *batchTx) undo(ctx context.Context) error {
 	b.pending = b.pending[:k]
 	b.next = b.mark
 	saved := b.saved
-	b.savepoint, b.saved = false, false
+	if saved {
+		b.pending = append(b.rewrite, b.pending...)
+	}
+	b.savepoint, b.saved, b.rewrite = false, false, nil
 	if !saved {
 		return nil // the call wrote nothing
 	}
@@ -94,7 +111,7 @@ func (b *batchTx) undo(ctx context.Context) error {
 // commit writes the events left and the log's next index, then commits.
 func (b *batchTx) commit(ctx context.Context) error {
 	b.savepoint = false
-	stmts := b.prelude()
+	stmts := b.prelude("event")
 	if b.d.EndBatch != "" && b.next != b.start {
 		stmts = append(stmts, Stmt{SQL: b.d.EndBatch, Args: []any{b.next}})
 	}
@@ -148,7 +165,7 @@ func (tx *Tx) Sync(ctx context.Context) error {
 	if tx.b == nil {
 		return nil
 	}
-	return execAll(tx.ctx(ctx), tx.raw, tx.b.prelude())
+	return execAll(tx.ctx(ctx), tx.raw, tx.b.prelude("event"))
 }
 
 // errRow is a Row whose Scan fails with err.

@@ -82,13 +82,13 @@ func (tx *Tx) ctx(ctx context.Context) context.Context {
 }
 
 // prelude returns what the transaction holds back and must write before
-// the next statement (see batchTx), and the Pipeliner to send it with
+// statement query (see batchTx), and the Pipeliner to send it with
 // that statement if the engine pipelines. Without one, it writes it.
-func (tx *Tx) prelude(ctx context.Context) ([]Stmt, Pipeliner, error) {
+func (tx *Tx) prelude(ctx context.Context, query string) ([]Stmt, Pipeliner, error) {
 	if tx.b == nil {
 		return nil, nil, nil
 	}
-	pre := tx.b.prelude()
+	pre := tx.b.prelude(query)
 	if len(pre) == 0 {
 		return nil, nil, nil
 	}
@@ -101,7 +101,7 @@ func (tx *Tx) prelude(ctx context.Context) ([]Stmt, Pipeliner, error) {
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	ctx = tx.ctx(ctx)
-	pre, p, err := tx.prelude(ctx)
+	pre, p, err := tx.prelude(ctx, query)
 	if err != nil {
 		return 0, err
 	} else if p != nil {
@@ -113,7 +113,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	ctx = tx.ctx(ctx)
-	pre, p, err := tx.prelude(ctx)
+	pre, p, err := tx.prelude(ctx, query)
 	if err != nil {
 		return nil, err
 	} else if p != nil {
@@ -125,7 +125,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error
 // QueryRow runs a query of one row in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
 	ctx = tx.ctx(ctx)
-	pre, p, err := tx.prelude(ctx)
+	pre, p, err := tx.prelude(ctx, query)
 	if err != nil {
 		return errRow{err}
 	} else if p != nil {
