@@ -23,10 +23,14 @@ import (
 )
 
 // A benchStore is a control store under benchmark: a change with its
-// audit event (CreateOrg: one row and one event in one transaction), and
-// the same insert bare, without the event, through the same group commit.
+// audit event (CreateOrg: one row and one event in one transaction), the
+// same insert bare, without the event, through the same group commit, and
+// an event alone (a read of records logged: the audit append by itself).
 type benchStore struct {
-	orgs sluice.OrgService
+	orgs   sluice.OrgService
+	events interface {
+		AppendEvent(ctx context.Context, e *sluice.Event) (int64, error)
+	}
 	bare func(ctx context.Context, name string) error
 	log  auditlog.Store
 }
@@ -38,7 +42,8 @@ func openBenchSQLite(b *testing.B) *benchStore {
 	}
 	b.Cleanup(func() { db.Close() })
 	return &benchStore{
-		orgs: sqlite.NewOrgService(db),
+		orgs:   sqlite.NewOrgService(db),
+		events: sqlite.NewEventService(db),
 		bare: func(ctx context.Context, name string) error {
 			return db.Update(ctx, func(ctx context.Context, tx *sqlite.Tx) error {
 				_, err := tx.Exec(ctx, `INSERT INTO orgs (name, region, sector, ciio, created_at) VALUES (?, 'CN', '', 0, ?)`,
@@ -85,7 +90,8 @@ func openBenchPostgres(b *testing.B) *benchStore {
 	}
 	b.Cleanup(func() { db.Close() })
 	return &benchStore{
-		orgs: postgres.NewOrgService(db),
+		orgs:   postgres.NewOrgService(db),
+		events: postgres.NewEventService(db),
 		bare: func(ctx context.Context, name string) error {
 			return db.Update(ctx, func(ctx context.Context, tx *postgres.Tx) error {
 				_, err := tx.Exec(ctx, `INSERT INTO orgs (name, region, created_at) VALUES ($1, 'CN', $2)`, name, time.Now())
@@ -104,11 +110,17 @@ var benchBackends = []struct {
 	{"postgres", openBenchPostgres},
 }
 
-// op returns the operation benchmarked: a change with its event, or the
-// bare insert.
+// op returns the operation benchmarked: a change with its event, the
+// bare insert, or an event alone.
 func (s *benchStore) op(kind string) func(ctx context.Context, i int64) error {
-	if kind == "bare" {
+	switch kind {
+	case "bare":
 		return func(ctx context.Context, i int64) error { return s.bare(ctx, fmt.Sprintf("bare-%d", i)) }
+	case "read":
+		return func(ctx context.Context, i int64) error {
+			_, err := s.events.AppendEvent(ctx, &sluice.Event{Action: "records.read", Object: map[string]any{"dataset": fmt.Sprintf("ds-%d", i)}})
+			return err
+		}
 	}
 	return func(ctx context.Context, i int64) error {
 		return s.orgs.CreateOrg(ctx, &sluice.Org{Name: fmt.Sprintf("org-%d", i), Region: "CN"})
@@ -127,7 +139,9 @@ func (s *benchStore) integrate(b *testing.B) {
 
 // BenchmarkAuditLog_Append measures durable changes per second, each
 // committed with its audit event (op=event), against the same inserts
-// without events (op=bare), with 1, 8 and 64 concurrent writers. Every
+// without events (op=bare), and events alone (op=read: what Tessera's
+// appends are, see bench/auditlog-vs-tessera.sh), with 1, 8 and 64
+// concurrent writers. Every
 // operation returns only once durable (SQLite: WAL, synchronous=FULL).
 // The integrator runs meanwhile.
 //
@@ -137,11 +151,11 @@ func (s *benchStore) integrate(b *testing.B) {
 // bench/auditlog.sh runs it on both stores and prints the figures.
 func BenchmarkAuditLog_Append(b *testing.B) {
 	for _, be := range benchBackends {
-		for _, kind := range []string{"event", "bare"} {
+		for _, kind := range []string{"event", "bare", "read"} {
 			for _, writers := range []int{1, 8, 64} {
 				b.Run(fmt.Sprintf("backend=%s/op=%s/writers=%d", be.name, kind, writers), func(b *testing.B) {
 					s := be.open(b)
-					if kind == "event" {
+					if kind != "bare" {
 						s.integrate(b)
 					}
 					op := s.op(kind)

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
@@ -292,14 +291,18 @@ func TestLog_IndexSubjects(t *testing.T) {
 
 	t.Run("OKRun", func(t *testing.T) {
 		idx := appendRead(t, keys[50:250])
+		// The store tells of each round of the indexer, which runs every
+		// DefaultIndexInterval.
+		rounds := make(chan struct{}, 1)
+		rl := auditlog.New(&roundStore{LogStore: l.Store.(*sqlite.LogStore), rounds: rounds}, l.Key)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			l.RunSubjectIndex(runCtx)
+			rl.RunSubjectIndex(runCtx)
 		}()
 		for indexed(t) <= idx {
-			time.Sleep(10 * time.Millisecond) // the indexer runs every DefaultIndexInterval
+			<-rounds
 		}
 		cancel()
 		<-done
@@ -391,4 +394,20 @@ func BenchmarkProveSubject(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// roundStore is a log store that tells of each call of IndexSubjects on
+// rounds, once it returned.
+type roundStore struct {
+	*sqlite.LogStore
+	rounds chan struct{}
+}
+
+func (s *roundStore) IndexSubjects(ctx context.Context, maxKeys int) (int, bool, error) {
+	n, more, err := s.LogStore.IndexSubjects(ctx, maxKeys)
+	select {
+	case s.rounds <- struct{}{}:
+	default: // a round not yet heard of is waiting
+	}
+	return n, more, err
 }

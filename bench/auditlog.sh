@@ -2,8 +2,10 @@
 # Audit log throughput and latency on SQLite and PostgreSQL: durable
 # changes per second, each committed atomically with its audit event, with
 # 1, 8 and 64 concurrent writers, against the same number of bare inserts
-# (no event) through the same group commit; and p50/p99 latency at a
-# steady 1,000 operations per second, with and without the event.
+# (no event) through the same group commit, and events alone (a read
+# logged; bench/auditlog-vs-tessera.sh sets them beside Tessera); and
+# p50/p99 latency at a steady 1,000 operations per second, with and
+# without the event.
 #
 #   bench/auditlog.sh                      # 3 runs each, medians
 #   COUNT=1 APPENDS=20000 bench/auditlog.sh
@@ -39,14 +41,14 @@ awk '
 		}
 	}
 	END {
-		print "Durable appends per second (median), change + audit event vs bare insert:"
-		printf "  %-9s %-11s %12s %12s %7s\n", "store", "writers", "with event", "bare", "ratio"
+		print "Durable appends per second (median), change + audit event vs bare insert, and events alone:"
+		printf "  %-9s %-11s %12s %12s %7s %12s\n", "store", "writers", "with event", "bare", "ratio", "event alone"
 		split("sqlite postgres", bes, " "); split("writers=1 writers=8 writers=64", ws, " ")
 		for (b = 1; b <= 2; b++) for (w = 1; w <= 3; w++) {
 			k = bes[b] ",event," ws[w]; kb = bes[b] ",bare," ws[w]
 			if (!(k in tput)) continue
-			e = median(tput[k]); r = median(tput[kb])
-			printf "  %-9s %-11s %12.0f %12.0f %7.2f\n", bes[b], substr(ws[w], 9), e, r, e / r
+			e = median(tput[k]); r = median(tput[kb]); a = median(tput[bes[b] ",read," ws[w]])
+			printf "  %-9s %-11s %12.0f %12.0f %7.2f %12.0f\n", bes[b], substr(ws[w], 9), e, r, e / r, a
 		}
 		print ""
 		print "Latency per call at 1,000 calls/s (median of runs, ms):"

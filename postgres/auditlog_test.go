@@ -33,6 +33,23 @@ func TestLogStore_IndexSubjects(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestLogStore_IndexSubjectsChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), indexChildEnv+"="+dsn)
 			return cmd
+		}, func(t *testing.T) {
+			// A killed indexer's session holds the index state's row lock
+			// until the server sees the connection gone: wait for the lock.
+			ctx := context.Background()
+			conn, err := pgx.Connect(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			tx, err := conn.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx)
+			if _, err := tx.Exec(ctx, `SELECT next FROM subject_index_state FOR UPDATE`); err != nil {
+				t.Fatal(err)
+			}
 		})
 	})
 

@@ -24,6 +24,8 @@ var dialect = &sqlstore.Dialect{
 	Bytewise:         ` COLLATE "C"`,
 	BinaryRecordKeys: true,
 	BatchLock:        `SELECT next FROM event_seq FOR UPDATE`,
+	EndBatch:         `UPDATE event_seq SET next = $1`,
+	InsertEvents:     insertEvents,
 	CopyRows:         copyRows,
 	AddSubjects:      addSubjects,
 }
@@ -55,10 +57,46 @@ func appendEventRow(ctx context.Context, tx *sqlstore.Tx, row sqlstore.EventRow)
 	return idx, err
 }
 
+// insertEvents inserts the events of a group-commit transaction, and
+// their subject keys, with one statement each whatever their number: the
+// rows go as arrays, so the statements' text, and the prepared statements
+// the connection keeps, stay the same.
+func insertEvents(rows []sqlstore.EventRow) []sqlstore.Stmt {
+	if len(rows) == 0 {
+		return nil
+	}
+	idx := make([]int64, len(rows))
+	data := make([][]byte, len(rows))
+	event := make([][]byte, len(rows))
+	salt := make([][]byte, len(rows))
+	var kidx []int64
+	var keys [][]byte
+	for i, r := range rows {
+		idx[i], data[i], event[i], salt[i] = r.Index, r.Leaf, r.Event, r.Salt
+		if r.Keys != nil {
+			kidx, keys = append(kidx, r.Index), append(keys, r.Keys)
+		}
+	}
+	stmts := []sqlstore.Stmt{{
+		SQL:  `INSERT INTO events (idx, data, event, salt) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::bytea[], $4::bytea[])`,
+		Args: []any{idx, data, event, salt},
+	}}
+	if len(kidx) > 0 {
+		stmts = append(stmts, sqlstore.Stmt{
+			SQL:  `INSERT INTO event_subject_sets (idx, keys) SELECT * FROM unnest($1::bigint[], $2::bytea[])`,
+			Args: []any{kidx, keys},
+		})
+	}
+	return stmts
+}
+
 // copyRows loads rows with COPY.
 func copyRows(ctx context.Context, tx *sqlstore.Tx, table string, columns []string, n int, row func(i int) []any) error {
 	if tx.Batched {
 		ctx = context.WithoutCancel(ctx)
+	}
+	if err := tx.Sync(ctx); err != nil {
+		return err
 	}
 	_, err := tx.Raw().(rawTx).tx.CopyFrom(ctx, pgx.Identifier{table}, columns,
 		pgx.CopyFromSlice(n, func(i int) ([]any, error) { return row(i), nil }))

@@ -79,6 +79,9 @@ func (db *DB) Open(ctx context.Context) (err error) {
 		}
 		return rawTx{conn{tx}, tx}, nil
 	}
+	db.BeginBatch = func(ctx context.Context, lock string) (sqlstore.RawTx, int64, error) {
+		return beginBatch(ctx, db.pool, lock)
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.pool.Close()
 		return fmt.Errorf("migrate: %w", err)

@@ -35,7 +35,7 @@ func TestLogStore_IndexSubjects(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestLogStore_IndexSubjectsChild$", "-test.count=1")
 			cmd.Env = append(os.Environ(), indexChildEnv+"="+path)
 			return cmd
-		})
+		}, nil)
 	})
 
 	t.Run("OKMigrated", func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sluice-gateway/sluice/internal/sqlstore"
@@ -23,23 +24,67 @@ var dialect = &sqlstore.Dialect{
 	BlobSearch:    func(haystack, needle string) string { return "instr(" + haystack + ", " + needle + ")" },
 	FormatError:   FormatError,
 	AppendEvent:   appendEventRow,
+	NextIndex:     `SELECT COALESCE(MAX(idx) + 1, 0) FROM events`,
+	InsertEvents:  insertEvents,
 	CopyRows:      copyRows,
 	AddSubjects:   addSubjects,
 }
 
 // sqlTx returns the database/sql transaction under tx, and the context
-// its statements run with.
-func sqlTx(ctx context.Context, tx *sqlstore.Tx) (execer, context.Context) {
+// its statements run with, once what tx holds back is written.
+func sqlTx(ctx context.Context, tx *sqlstore.Tx) (execer, context.Context, error) {
 	if tx.Batched {
 		ctx = context.WithoutCancel(ctx)
 	}
-	return tx.Raw().(rawTx).q, ctx
+	return tx.Raw().(rawTx).q, ctx, tx.Sync(ctx)
+}
+
+// eventsPerStatement is how many events insertEvents puts in one
+// statement: 4 parameters each, within copyParams.
+const eventsPerStatement = copyParams / 4
+
+// insertEvents inserts the events of a group-commit transaction, and
+// their subject keys, eventsPerStatement rows a statement.
+func insertEvents(rows []sqlstore.EventRow) []sqlstore.Stmt {
+	var stmts []sqlstore.Stmt
+	for len(rows) > 0 {
+		n := min(len(rows), eventsPerStatement)
+		var ev, sets strings.Builder
+		ev.WriteString(`INSERT INTO events (idx, data, event, salt) VALUES `)
+		args := make([]any, 0, 4*n)
+		var setArgs []any
+		for i, r := range rows[:n] {
+			if i > 0 {
+				ev.WriteString(", ")
+			}
+			fmt.Fprintf(&ev, "($%d, $%d, $%d, $%d)", 4*i+1, 4*i+2, 4*i+3, 4*i+4)
+			args = append(args, r.Index, r.Leaf, r.Event, r.Salt)
+			if r.Keys != nil {
+				if len(setArgs) == 0 {
+					sets.WriteString(`INSERT INTO event_subject_sets (idx, keys) VALUES `)
+				} else {
+					sets.WriteString(", ")
+				}
+				fmt.Fprintf(&sets, "($%d, $%d)", len(setArgs)+1, len(setArgs)+2)
+				setArgs = append(setArgs, r.Index, r.Keys)
+			}
+		}
+		stmts = append(stmts, sqlstore.Stmt{SQL: ev.String(), Args: args})
+		if len(setArgs) > 0 {
+			stmts = append(stmts, sqlstore.Stmt{SQL: sets.String(), Args: setArgs})
+		}
+		rows = rows[n:]
+	}
+	return stmts
 }
 
 // appendEventRow inserts an event at the next index. One writer at a time
 // appends, so the next index is one past the largest.
 func appendEventRow(ctx context.Context, tx *sqlstore.Tx, row sqlstore.EventRow) (int64, error) {
-	q, ctx := sqlTx(ctx, tx)
+	q, ctx, err := sqlTx(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	// idx is the table's rowid: Exec and LastInsertId cost less than
 	// RETURNING, and this runs once per change. data is the public entry.
 	res, err := q.ExecContext(ctx, `INSERT INTO events (idx, data, event, salt) VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM events), ?, ?, ?)`,
@@ -74,7 +119,10 @@ const copyParams = 512
 // copyRows inserts rows with prepared statements of copyParams/len(columns)
 // rows each.
 func copyRows(ctx context.Context, tx *sqlstore.Tx, table string, columns []string, n int, row func(i int) []any) error {
-	q, ctx := sqlTx(ctx, tx)
+	q, ctx, err := sqlTx(ctx, tx)
+	if err != nil {
+		return err
+	}
 	stx, ok := q.(preparer)
 	if !ok {
 		return errNotTx

@@ -114,7 +114,10 @@ func placeholders(n int) string {
 // addSubjects inserts keys into a counter set with INSERT OR IGNORE,
 // keysPerStatement rows a statement; see sqlstore.Dialect.AddSubjects.
 func addSubjects(ctx context.Context, tx *sqlstore.Tx, orgID int64, year, counter int, keys [][]byte) (int64, error) {
-	q, ctx := sqlTx(ctx, tx)
+	q, ctx, err := sqlTx(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	insert := func(n int) string {
 		var b strings.Builder
 		b.WriteString(`INSERT OR IGNORE INTO transfer_subjects (org_id, year, counter, subject) VALUES `)

@@ -33,6 +33,11 @@ type DB struct {
 	// transaction, a consistent snapshot.
 	Begin, BeginRead func(ctx context.Context) (RawTx, error)
 
+	// BeginBatch, if set, starts a group-commit transaction of a control
+	// store and runs the dialect's BatchLock in it, returning the log's
+	// next index: in one round trip, where Begin and the lock take two.
+	BeginBatch func(ctx context.Context, lock string) (RawTx, int64, error)
+
 	// SnapshotReads: reads of several statements run in a read
 	// transaction (see View).
 	SnapshotReads bool
@@ -41,7 +46,7 @@ type DB struct {
 	// transaction; 0 means the engine's default. Set it before Open.
 	MaxBatch int
 
-	committer *groupcommit.Committer[RawTx] // runs Update calls
+	committer *groupcommit.Committer[*batchTx] // runs Update calls
 }
 
 // NewDB returns a DB of schema with the clock set to UTC.
@@ -69,7 +74,10 @@ func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond)
 // log's sequence row, whose lock is held to the commit, so that indexes
 // follow commit order across replicas), each batch takes that lock first,
 // before any call runs, so that batches of different replicas never
-// deadlock over the rows their calls lock.
+// deadlock over the rows their calls lock. The calls' events get their
+// indexes from it in Go, and are written together (see batchTx): a call's
+// savepoint and the events before its first statement go with that
+// statement, in one round trip where the engine pipelines.
 //
 // fn must do its I/O through tx with the ctx it is given, which carries
 // the caller's values but not its cancellation (see package
@@ -78,8 +86,8 @@ func (db *DB) Update(ctx context.Context, fn func(ctx context.Context, tx *Tx) e
 	if db.committer == nil {
 		return errors.New(db.Dialect.Name + ": database not open")
 	}
-	return db.committer.Do(ctx, func(ctx context.Context, raw RawTx) error {
-		return fn(ctx, &Tx{raw: raw, d: db.Dialect, Now: db.now(), Batched: true})
+	return db.committer.Do(ctx, func(ctx context.Context, b *batchTx) error {
+		return fn(ctx, &Tx{raw: b.raw, d: db.Dialect, Now: db.now(), Batched: true, b: b})
 	})
 }
 
@@ -91,30 +99,39 @@ func (db *DB) StartCommitter(defaultMaxBatch int) {
 		max = defaultMaxBatch
 	}
 	d := db.Dialect
-	db.committer = groupcommit.New(groupcommit.Ops[RawTx]{
-		Begin: func(ctx context.Context) (RawTx, error) {
-			tx, err := db.Begin(ctx)
+	db.committer = groupcommit.New(groupcommit.Ops[*batchTx]{
+		Begin: func(ctx context.Context) (*batchTx, error) {
+			locked := db.Schema == SchemaControl && d.BatchLock != ""
+			if locked && db.BeginBatch != nil {
+				raw, next, err := db.BeginBatch(ctx, d.BatchLock)
+				if err != nil {
+					return nil, d.FormatError(err)
+				}
+				return &batchTx{raw: raw, d: d, next: next, start: next}, nil
+			}
+			raw, err := db.Begin(ctx)
 			if err != nil {
 				return nil, d.FormatError(err)
 			}
-			if db.Schema == SchemaControl && d.BatchLock != "" {
-				if _, err := tx.Exec(ctx, d.BatchLock); err != nil {
-					tx.Rollback(ctx)
+			b := &batchTx{raw: raw, d: d, next: -1, start: -1}
+			if locked {
+				if err := raw.QueryRow(ctx, d.BatchLock).Scan(&b.next); err != nil {
+					raw.Rollback(ctx)
 					return nil, d.FormatError(err)
 				}
+				b.start = b.next
 			}
-			return tx, nil
+			return b, nil
 		},
-		Savepoint: func(ctx context.Context, tx RawTx) error {
-			_, err := tx.Exec(ctx, `SAVEPOINT w`)
-			return d.FormatError(err)
+		// The savepoint and the events wait for the call's first
+		// statement, or the commit (see batchTx).
+		Savepoint: func(ctx context.Context, b *batchTx) error {
+			b.call()
+			return nil
 		},
-		RollbackToSavepoint: func(ctx context.Context, tx RawTx) error {
-			_, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT w`)
-			return d.FormatError(err)
-		},
-		Commit:   func(ctx context.Context, tx RawTx) error { return d.FormatError(tx.Commit(ctx)) },
-		Rollback: func(ctx context.Context, tx RawTx) { tx.Rollback(ctx) },
+		RollbackToSavepoint: func(ctx context.Context, b *batchTx) error { return d.FormatError(b.undo(ctx)) },
+		Commit:              func(ctx context.Context, b *batchTx) error { return d.FormatError(b.commit(ctx)) },
+		Rollback:            func(ctx context.Context, b *batchTx) { b.raw.Rollback(ctx) },
 	}, max)
 }
 

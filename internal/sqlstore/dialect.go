@@ -70,8 +70,22 @@ type Dialect struct {
 	AppendEvent func(ctx context.Context, tx *Tx, row EventRow) (int64, error)
 
 	// BatchLock, if set, is run at the start of every group-commit
-	// transaction of a control store (see DB.Update).
+	// transaction of a control store (see DB.Update): it locks the log's
+	// sequence to the commit and returns the log's next index.
 	BatchLock string
+
+	// NextIndex returns the log's next index where there is no BatchLock
+	// (SQLite: one past the largest, under the one writer's lock).
+	NextIndex string
+
+	// EndBatch, if set, stores the log's next index ($1) at the end of a
+	// group-commit transaction that appended events.
+	EndBatch string
+
+	// InsertEvents returns the statements that insert events at their
+	// indexes (EventRow.Index), with their packed subject keys where not
+	// nil, within Update. They copy what they need of rows.
+	InsertEvents func(rows []EventRow) []Stmt
 
 	// CopyRows loads rows into a table within tx: COPY through the
 	// driver, or prepared statements of many rows each. rows(i) returns

@@ -14,6 +14,8 @@ import (
 // the packed subject keys, nil if none.
 type EventRow struct {
 	Leaf, Event, Salt, Keys []byte
+	// Index is the event's index in the log, within Update.
+	Index int64
 }
 
 // AppendEvent adds e to the audit log within tx, so that the event commits
@@ -43,7 +45,13 @@ func AppendEvent(ctx context.Context, tx *Tx, e *sluice.Event) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	idx, err := tx.Dialect().AppendEvent(ctx, tx, EventRow{Leaf: leaf, Event: data, Salt: salt, Keys: keys})
+	row := EventRow{Leaf: leaf, Event: data, Salt: salt, Keys: keys}
+	if tx.b != nil {
+		// Within Update the index is the batch's next, the row written
+		// with the next statement or the commit.
+		return tx.b.appendEvent(ctx, tx, row)
+	}
+	idx, err := tx.Dialect().AppendEvent(ctx, tx, row)
 	if err != nil {
 		return 0, fmt.Errorf("append event: %w", err)
 	}

@@ -63,13 +63,15 @@ type Tx struct {
 	// statements ignore the cancellation of the caller's context, since an
 	// interrupted statement would fail the whole shared transaction.
 	Batched bool
+
+	b *batchTx // within Update: the shared transaction
 }
 
 // Dialect returns the engine's dialect.
 func (tx *Tx) Dialect() *Dialect { return tx.d }
 
 // Raw returns the engine's transaction, for what only the engine can do
-// (bulk loads through a driver's own interface).
+// (bulk loads through a driver's own interface). Call Sync first.
 func (tx *Tx) Raw() RawTx { return tx.raw }
 
 func (tx *Tx) ctx(ctx context.Context) context.Context {
@@ -79,19 +81,57 @@ func (tx *Tx) ctx(ctx context.Context) context.Context {
 	return ctx
 }
 
+// prelude returns what the transaction holds back and must write before
+// statement query (see batchTx), and the Pipeliner to send it with
+// that statement if the engine pipelines. Without one, it writes it.
+func (tx *Tx) prelude(ctx context.Context, query string) ([]Stmt, Pipeliner, error) {
+	if tx.b == nil {
+		return nil, nil, nil
+	}
+	pre := tx.b.prelude(query)
+	if len(pre) == 0 {
+		return nil, nil, nil
+	}
+	if p, ok := tx.raw.(Pipeliner); ok {
+		return pre, p, nil
+	}
+	return nil, nil, execAll(ctx, tx.raw, pre)
+}
+
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return tx.raw.Exec(tx.ctx(ctx), query, args...)
+	ctx = tx.ctx(ctx)
+	pre, p, err := tx.prelude(ctx, query)
+	if err != nil {
+		return 0, err
+	} else if p != nil {
+		return p.ExecAfter(ctx, pre, query, args...)
+	}
+	return tx.raw.Exec(ctx, query, args...)
 }
 
 // Query runs a query in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
-	return tx.raw.Query(tx.ctx(ctx), query, args...)
+	ctx = tx.ctx(ctx)
+	pre, p, err := tx.prelude(ctx, query)
+	if err != nil {
+		return nil, err
+	} else if p != nil {
+		return p.QueryAfter(ctx, pre, query, args...)
+	}
+	return tx.raw.Query(ctx, query, args...)
 }
 
 // QueryRow runs a query of one row in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
-	return tx.raw.QueryRow(tx.ctx(ctx), query, args...)
+	ctx = tx.ctx(ctx)
+	pre, p, err := tx.prelude(ctx, query)
+	if err != nil {
+		return errRow{err}
+	} else if p != nil {
+		return p.QueryRowAfter(ctx, pre, query, args...)
+	}
+	return tx.raw.QueryRow(ctx, query, args...)
 }
 
 // Commit commits a transaction begun with DB.BeginTx. Within Update the
