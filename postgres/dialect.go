@@ -21,7 +21,6 @@ var dialect = &sqlstore.Dialect{
 	BlobSearch:       func(haystack, needle string) string { return "position(" + needle + "::bytea IN " + haystack + ")" },
 	FormatError:      FormatError,
 	AppendEvent:      appendEventRow,
-	Bytewise:         ` COLLATE "C"`,
 	BinaryRecordKeys: true,
 	BatchLock:        `SELECT next FROM event_seq FOR UPDATE`,
 	EndBatch:         `UPDATE event_seq SET next = $1`,

@@ -39,11 +39,6 @@ type Dialect struct {
 	// bytes needle in the binary string haystack (1-based, 0 if absent).
 	BlobSearch func(haystack, needle string) string
 
-	// Bytewise follows a text expression so that it compares and sorts
-	// bytewise, as Go compares strings, whatever the database's collation
-	// (PostgreSQL: COLLATE "C"; SQLite's default is bytewise).
-	Bytewise string
-
 	// BinaryRecordKeys: the records table holds subject keys as their 32
 	// bytes (PostgreSQL: BYTEA, half the size of the hex text, on every
 	// record of every ingest), not as 64 hex characters (SQLite). See
