@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -170,6 +171,24 @@ func digits8(v string, i int) bool {
 	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 && (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
 }
 
+// digitsEnd returns the end of the run of ASCII digits at v[i:].
+func digitsEnd(v string, i int) int {
+	for i+8 <= len(v) {
+		// A byte is a digit when it differs from '0' by less than 10:
+		// t's top bit marks the others (t&0x7F+0x76 carries into the top
+		// bit from 10 on, and no further).
+		t := load64(v, i) ^ 0x3030303030303030
+		if m := (t&0x7F7F7F7F7F7F7F7F + 0x7676767676767676 | t) & 0x8080808080808080; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(v) && isDigit(v[i]) {
+		i++
+	}
+	return i
+}
+
 // textFinder finds candidates in one value. A Scanner reuses one for every
 // value, resetting it in between; FindAll makes one to collect hits.
 type textFinder struct {
@@ -249,11 +268,19 @@ func (f *textFinder) scan(v string) {
 			// health term, or that no valid sequence encodes, need a
 			// closer look. Other bytes are checked as UTF-8 and
 			// skipped.
+			//
+			// A run of digits that such text encloses (a house number
+			// before 号, an order number in a sentence) is a word the
+			// default case would read to no other end than digitRun's:
+			// it is read here, and the text goes on, without a turn
+			// through the switch for each of the two.
 			f.high = true
 			addr := f.addr
 			// A unit (号, 室, …) counts after a digit, so only the
 			// first rune of a run can be one.
-			if i > 0 && (isDigit(v[i-1]) || v[i-1] == ' ' && i > 1 && isDigit(v[i-2])) {
+			unit := i > 0 && (isDigit(v[i-1]) || v[i-1] == ' ' && i > 1 && isDigit(v[i-2]))
+		text:
+			if unit {
 				if r, ok := rune3(v, i); ok && runeFlags[r]&rfUnit != 0 {
 					addr |= addrParts(rfUnit)
 				}
@@ -298,6 +325,18 @@ func (f *textFinder) scan(v string) {
 						f.bad = true
 					}
 					i += size
+				}
+			}
+			if i < n && isDigit(v[i]) {
+				if j := digitsEnd(v, i); j == n || v[j] >= utf8.RuneSelf {
+					if L := j - i; L >= 11 && L <= 19 {
+						f.digitRun(v, i, j)
+					}
+					i = j
+					if i < n {
+						unit = true
+						goto text
+					}
 				}
 			}
 			f.addr = addr
