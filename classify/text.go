@@ -286,6 +286,35 @@ func (f *textFinder) scan(v string) {
 				}
 			}
 			for i < n && v[i] >= utf8.RuneSelf {
+				// Three-byte runes while four bytes can be read at once
+				// (the last rune of v is read below): the rune's flags
+				// are looked up by its code as a uint16, which needs no
+				// bounds check, and the rune itself is made only for the
+				// few that need a closer look.
+				for i+4 <= n {
+					x := load32(v, i)
+					if x&0xC0C0F0 != 0x8080E0 {
+						break // not a three-byte sequence
+					}
+					c := uint16(x&0x0F)<<12 | uint16(x>>2)&0xFC0 | uint16(x>>16)&0x3F
+					fl := runeFlags[c]
+					addr |= addrParts(fl & (rfAdmin | rfRoad))
+					if fl&(rfPlate|rfHealth|rfBad) == 0 {
+						i += 3
+						continue
+					}
+					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(x>>24)) {
+						i += 3 // a province's rune that no letter follows
+						continue
+					}
+					if fl&rfBad != 0 {
+						f.bad = true
+					}
+					i = f.highRune(v, i, rune(c), fl)
+					if i < n && v[i] < utf8.RuneSelf {
+						break
+					}
+				}
 				for i+2 < n {
 					var x uint32
 					if i+4 <= n {
@@ -1358,7 +1387,7 @@ func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
 			return i + m
 		}
 	}
-	if fl&rfHealth != 0 && f.match&(1<<detHealth) == 0 {
+	if fl&rfHealth != 0 && f.match&(1<<detHealth) == 0 && healthNext(v, i, r) {
 		for _, t := range termLists[termIndex[r]] {
 			if t.kind == termHealth && n-i >= len(t.s) && v[i:i+len(t.s)] == t.s {
 				f.match |= 1 << detHealth
@@ -1367,6 +1396,37 @@ func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
 		}
 	}
 	return i + 3
+}
+
+// healthPairs holds a bit for each health term that starts with a
+// three-byte rune, at a hash of its first two runes (the second 0 when the
+// term has one rune, or a second of another size): most runes that open a
+// term are common, and the rune after them tells most that open none.
+var healthPairs [1 << 16 / 64]uint64
+
+func healthPairBit(r, r2 rune) (int, uint64) {
+	h := (uint32(r)<<16 | uint32(r2)) * 0x9E3779B1 >> 16
+	return int(h >> 6), 1 << (h & 63)
+}
+
+func addHealthPair(t string) {
+	r, _ := utf8.DecodeRuneInString(t)
+	r2, _ := rune3(t, 3)
+	w, b := healthPairBit(r, r2)
+	healthPairs[w] |= b
+}
+
+// healthNext reports whether a health term may start with the rune r at
+// v[i]: whether the pair of r and the rune after it is marked in
+// healthPairs, or r alone.
+func healthNext(v string, i int, r rune) bool {
+	if r2, ok := rune3(v, i+3); ok {
+		if w, b := healthPairBit(r, r2); healthPairs[w]&b != 0 {
+			return true
+		}
+	}
+	w, b := healthPairBit(r, 0)
+	return healthPairs[w]&b != 0
 }
 
 // addrParts records which parts of an address a value contains: the rune
