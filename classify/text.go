@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Detectors built into sluice. A detector finds and validates one kind of
@@ -1263,8 +1264,8 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 	}
 	rest := d[cc:]
 	if len(rest) == 11 && rest[0] == '1' {
-		if ValidMobile(string(rest)) {
-			f.wholePhone(v, start, end, string(rest))
+		if ValidMobile(view(rest)) {
+			f.wholePhone(v, start, end, view(rest))
 			return true
 		}
 		return false
@@ -1288,8 +1289,8 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 			a = append(a, '0')
 		}
 		a = append(a, rest[:areaLen]...)
-		if ValidLandline(string(a), string(rest[areaLen:])) {
-			f.wholePhone(v, start, end, string(d))
+		if ValidLandline(view(a), view(rest[areaLen:])) {
+			f.wholePhone(v, start, end, view(d))
 			return true
 		}
 		return false
@@ -1299,14 +1300,14 @@ cards:
 		// An IMEI written AA-BBBBBB-CCCCCC-D, or an IMEISV with a
 		// two-digit software version instead of the check digit.
 		f.attempt |= 1 << detIMEI
-		if len(d) == 16 || imeiDigits(string(d)) {
+		if len(d) == 16 || imeiDigits(view(d)) {
 			f.wholeHit(detIMEI, start, end, v)
 			return true
 		}
 		return false
 	}
 	if cc == 0 && len(d) >= 13 && len(d) <= 19 && first >= 4 && first <= 6 {
-		if k := cardKind(string(d)); k != cardNone {
+		if k := cardKind(view(d)); k != cardNone {
 			if k&cardBank != 0 {
 				f.wholeHit(detBankCard, start, end, v)
 			}
@@ -1317,6 +1318,15 @@ cards:
 		}
 	}
 	return false
+}
+
+// view returns the bytes b as a string, without a copy, for checks that
+// keep no reference to it: b must not change while the string is in use.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // wholeHit and wholePhone record what wholeNumber finds, unless it is
