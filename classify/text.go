@@ -849,29 +849,28 @@ func (f *textFinder) email(v string, i, j int) int {
 		// not the start of the address; an address never starts with one.
 		start++
 	}
-	// The domain, checked label by label on the way: ok says whether the
-	// labels closed so far are valid. A full stop or dash after the
-	// address is not part of it, so the address ends after the last
-	// letter or digit (last), where the last label starts at lastLabel.
-	end := at + 1
-	label, ok := end, true
-	last, lastLabel, lastOK := end, end, true
-	for end < len(v) {
-		c := v[end]
-		if emailBits[c]&emDomain == 0 {
+	// The domain: a full stop or dash after the address is not part of
+	// it, so the address ends after the last letter or digit of the run
+	// of domain characters (end). The labels before it, each closed by a
+	// dot, are checked (lastOK), and the last starts at lastLabel.
+	e := at + 1
+	for e < len(v) && emailBits[v[e]]&emDomain != 0 {
+		e++
+	}
+	end := e
+	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
+		end--
+	}
+	lastLabel, lastOK := at+1, true
+	for {
+		d := strings.IndexByte(v[lastLabel:end], '.')
+		if d < 0 {
 			break
 		}
-		end++
-		switch c {
-		case '.':
-			ok = ok && end-1 > label && end-1-label <= 63 && v[label] != '-' && v[end-2] != '-'
-			label = end
-		case '-':
-		default:
-			last, lastLabel, lastOK = end, label, ok
-		}
+		k := lastLabel + d
+		lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
+		lastLabel = k + 1
 	}
-	end = last
 	if start == at || end == at+1 {
 		return at + 1
 	}
