@@ -308,6 +308,9 @@ func initLexicon() {
 	}
 	for _, t := range healthTerms {
 		addTerm(t, termHealth)
+		if r, _ := utf8.DecodeRuneInString(t); r >= 0x800 && r < 65536 {
+			addHealthPair(t)
+		}
 	}
 	for _, n := range regionNames {
 		addTerm(n, termRegion)

@@ -304,6 +304,7 @@ func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
 	clear(tf.birthN)
 	clear(s.dateN)
 	for c, col := range cols {
+		tf.sketch = col
 		for r, k := 0, c; r < n; r, k = r+1, k+w {
 			v := values[k]
 			if v == "" { // an empty value counts for nothing
@@ -314,7 +315,7 @@ func (s *Scanner) addRecords(cols []*colStats, values []string, n int) {
 				goto done
 			}
 			tf.rec = r
-			s.AddValue(col, v)
+			s.addValue(col, v)
 		}
 	}
 done:
@@ -471,6 +472,13 @@ func (s *Scanner) Field(name string) Field { return s.column(name) }
 // AddValue classifies one value of field f, which must come from this
 // scanner's Field or Add. Like Add it keeps no reference to v.
 func (s *Scanner) AddValue(f Field, v string) {
+	s.tf.sketch = f
+	s.addValue(f, v)
+}
+
+// addValue is AddValue for a finder whose sketch is f already: addRecords
+// sets it once a field.
+func (s *Scanner) addValue(f Field, v string) {
 	if len(v) == 0 || v[0] <= ' ' || v[len(v)-1] <= ' ' {
 		v = trimSpace(v)
 	}
@@ -481,7 +489,6 @@ func (s *Scanner) AddValue(f Field, v string) {
 	col.nonEmpty++
 	tf := &s.tf
 	tf.reset()
-	tf.sketch = col
 	if c0 := v[0]; !isDigit(c0) || s.generic || !s.numeric(col, v) {
 		tf.scan(v)
 		if col.sawIPv4 {

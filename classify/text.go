@@ -1,9 +1,11 @@
 package classify
 
 import (
+	"math/bits"
 	"sort"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Detectors built into sluice. A detector finds and validates one kind of
@@ -170,6 +172,24 @@ func digits8(v string, i int) bool {
 	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 && (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
 }
 
+// digitsEnd returns the end of the run of ASCII digits at v[i:].
+func digitsEnd(v string, i int) int {
+	for i+8 <= len(v) {
+		// A byte is a digit when it differs from '0' by less than 10:
+		// t's top bit marks the others (t&0x7F+0x76 carries into the top
+		// bit from 10 on, and no further).
+		t := load64(v, i) ^ 0x3030303030303030
+		if m := (t&0x7F7F7F7F7F7F7F7F + 0x7676767676767676 | t) & 0x8080808080808080; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(v) && isDigit(v[i]) {
+		i++
+	}
+	return i
+}
+
 // textFinder finds candidates in one value. A Scanner reuses one for every
 // value, resetting it in between; FindAll makes one to collect hits.
 type textFinder struct {
@@ -249,16 +269,53 @@ func (f *textFinder) scan(v string) {
 			// health term, or that no valid sequence encodes, need a
 			// closer look. Other bytes are checked as UTF-8 and
 			// skipped.
+			//
+			// A run of digits that such text encloses (a house number
+			// before 号, an order number in a sentence) is a word the
+			// default case would read to no other end than digitRun's:
+			// it is read here, and the text goes on, without a turn
+			// through the switch for each of the two.
 			f.high = true
 			addr := f.addr
 			// A unit (号, 室, …) counts after a digit, so only the
 			// first rune of a run can be one.
-			if i > 0 && (isDigit(v[i-1]) || v[i-1] == ' ' && i > 1 && isDigit(v[i-2])) {
+			unit := i > 0 && (isDigit(v[i-1]) || v[i-1] == ' ' && i > 1 && isDigit(v[i-2]))
+		text:
+			if unit {
 				if r, ok := rune3(v, i); ok && runeFlags[r]&rfUnit != 0 {
 					addr |= addrParts(rfUnit)
 				}
 			}
 			for i < n && v[i] >= utf8.RuneSelf {
+				// Three-byte runes while four bytes can be read at once
+				// (the last rune of v is read below): the rune's flags
+				// are looked up by its code as a uint16, which needs no
+				// bounds check, and the rune itself is made only for the
+				// few that need a closer look.
+				for i+4 <= n {
+					x := load32(v, i)
+					if x&0xC0C0F0 != 0x8080E0 {
+						break // not a three-byte sequence
+					}
+					c := uint16(x&0x0F)<<12 | uint16(x>>2)&0xFC0 | uint16(x>>16)&0x3F
+					fl := runeFlags[c]
+					addr |= addrParts(fl & (rfAdmin | rfRoad))
+					if fl&(rfPlate|rfHealth|rfBad) == 0 {
+						i += 3
+						continue
+					}
+					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(x>>24)) {
+						i += 3 // a province's rune that no letter follows
+						continue
+					}
+					if fl&rfBad != 0 {
+						f.bad = true
+					}
+					i = f.highRune(v, i, rune(c), fl)
+					if i < n && v[i] < utf8.RuneSelf {
+						break
+					}
+				}
 				for i+2 < n {
 					var x uint32
 					if i+4 <= n {
@@ -298,6 +355,18 @@ func (f *textFinder) scan(v string) {
 						f.bad = true
 					}
 					i += size
+				}
+			}
+			if i < n && isDigit(v[i]) {
+				if j := digitsEnd(v, i); j == n || v[j] >= utf8.RuneSelf {
+					if L := j - i; L >= 11 && L <= 19 {
+						f.digitRun(v, i, j)
+					}
+					i = j
+					if i < n {
+						unit = true
+						goto text
+					}
 				}
 			}
 			f.addr = addr
@@ -780,29 +849,28 @@ func (f *textFinder) email(v string, i, j int) int {
 		// not the start of the address; an address never starts with one.
 		start++
 	}
-	// The domain, checked label by label on the way: ok says whether the
-	// labels closed so far are valid. A full stop or dash after the
-	// address is not part of it, so the address ends after the last
-	// letter or digit (last), where the last label starts at lastLabel.
-	end := at + 1
-	label, ok := end, true
-	last, lastLabel, lastOK := end, end, true
-	for end < len(v) {
-		c := v[end]
-		if emailBits[c]&emDomain == 0 {
+	// The domain: a full stop or dash after the address is not part of
+	// it, so the address ends after the last letter or digit of the run
+	// of domain characters (end). The labels before it, each closed by a
+	// dot, are checked (lastOK), and the last starts at lastLabel.
+	e := at + 1
+	for e < len(v) && emailBits[v[e]]&emDomain != 0 {
+		e++
+	}
+	end := e
+	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
+		end--
+	}
+	lastLabel, lastOK := at+1, true
+	for {
+		d := strings.IndexByte(v[lastLabel:end], '.')
+		if d < 0 {
 			break
 		}
-		end++
-		switch c {
-		case '.':
-			ok = ok && end-1 > label && end-1-label <= 63 && v[label] != '-' && v[end-2] != '-'
-			label = end
-		case '-':
-		default:
-			last, lastLabel, lastOK = end, label, ok
-		}
+		k := lastLabel + d
+		lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
+		lastLabel = k + 1
 	}
-	end = last
 	if start == at || end == at+1 {
 		return at + 1
 	}
@@ -1195,8 +1263,8 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 	}
 	rest := d[cc:]
 	if len(rest) == 11 && rest[0] == '1' {
-		if ValidMobile(string(rest)) {
-			f.wholePhone(v, start, end, string(rest))
+		if ValidMobile(view(rest)) {
+			f.wholePhone(v, start, end, view(rest))
 			return true
 		}
 		return false
@@ -1220,8 +1288,8 @@ func (f *textFinder) wholeNumber(v string, plus bool, groups [][2]int) bool {
 			a = append(a, '0')
 		}
 		a = append(a, rest[:areaLen]...)
-		if ValidLandline(string(a), string(rest[areaLen:])) {
-			f.wholePhone(v, start, end, string(d))
+		if ValidLandline(view(a), view(rest[areaLen:])) {
+			f.wholePhone(v, start, end, view(d))
 			return true
 		}
 		return false
@@ -1231,14 +1299,14 @@ cards:
 		// An IMEI written AA-BBBBBB-CCCCCC-D, or an IMEISV with a
 		// two-digit software version instead of the check digit.
 		f.attempt |= 1 << detIMEI
-		if len(d) == 16 || imeiDigits(string(d)) {
+		if len(d) == 16 || imeiDigits(view(d)) {
 			f.wholeHit(detIMEI, start, end, v)
 			return true
 		}
 		return false
 	}
 	if cc == 0 && len(d) >= 13 && len(d) <= 19 && first >= 4 && first <= 6 {
-		if k := cardKind(string(d)); k != cardNone {
+		if k := cardKind(view(d)); k != cardNone {
 			if k&cardBank != 0 {
 				f.wholeHit(detBankCard, start, end, v)
 			}
@@ -1249,6 +1317,15 @@ cards:
 		}
 	}
 	return false
+}
+
+// view returns the bytes b as a string, without a copy, for checks that
+// keep no reference to it: b must not change while the string is in use.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // wholeHit and wholePhone record what wholeNumber finds, unless it is
@@ -1319,7 +1396,7 @@ func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
 			return i + m
 		}
 	}
-	if fl&rfHealth != 0 && f.match&(1<<detHealth) == 0 {
+	if fl&rfHealth != 0 && f.match&(1<<detHealth) == 0 && healthNext(v, i, r) {
 		for _, t := range termLists[termIndex[r]] {
 			if t.kind == termHealth && n-i >= len(t.s) && v[i:i+len(t.s)] == t.s {
 				f.match |= 1 << detHealth
@@ -1328,6 +1405,37 @@ func (f *textFinder) highRune(v string, i int, r rune, fl uint8) int {
 		}
 	}
 	return i + 3
+}
+
+// healthPairs holds a bit for each health term that starts with a
+// three-byte rune, at a hash of its first two runes (the second 0 when the
+// term has one rune, or a second of another size): most runes that open a
+// term are common, and the rune after them tells most that open none.
+var healthPairs [1 << 16 / 64]uint64
+
+func healthPairBit(r, r2 rune) (int, uint64) {
+	h := (uint32(r)<<16 | uint32(r2)) * 0x9E3779B1 >> 16
+	return int(h >> 6), 1 << (h & 63)
+}
+
+func addHealthPair(t string) {
+	r, _ := utf8.DecodeRuneInString(t)
+	r2, _ := rune3(t, 3)
+	w, b := healthPairBit(r, r2)
+	healthPairs[w] |= b
+}
+
+// healthNext reports whether a health term may start with the rune r at
+// v[i]: whether the pair of r and the rune after it is marked in
+// healthPairs, or r alone.
+func healthNext(v string, i int, r rune) bool {
+	if r2, ok := rune3(v, i+3); ok {
+		if w, b := healthPairBit(r, r2); healthPairs[w]&b != 0 {
+			return true
+		}
+	}
+	w, b := healthPairBit(r, 0)
+	return healthPairs[w]&b != 0
 }
 
 // addrParts records which parts of an address a value contains: the rune

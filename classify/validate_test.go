@@ -154,6 +154,12 @@ func TestFindAll(t *testing.T) {
 		{"OKIPv6", "from 240e:3a1:2c4:1::8 at noon", []string{"ipv6:240e:3a1:2c4:1::8"}},
 		{"OKAfterDateTime", "2024-01-15 13:45:00 手机13812345678", []string{"cn_phone:13812345678"}},
 		{"OKDashedCard", "4111-1111-1111-1111", []string{"credit_card:4111-1111-1111-1111"}},
+		// Runs of digits that runes enclose, which the scan reads within
+		// its loop over the runes.
+		{"OKDigitsBetweenRunes", "手机13812345678号码，卡号6217001234567890122结束", []string{"cn_phone:13812345678", "bank_card:6217001234567890122"}},
+		{"OKDigitsAfterHouseNumbers", "滨海大道66号18栋2438室电话13812345678", []string{"cn_phone:13812345678"}},
+		{"OKDigitsAtTheEnd", "联系电话13812345678", []string{"cn_phone:13812345678"}},
+		{"ErrDigitsBetweenRunesTooShort", "订单号1381234567号", nil},
 		{"ErrPhoneInLongerRun", "订单13812345678901", nil},
 		{"ErrPhoneAfterLetter", "A13812345678", nil},
 		{"ErrPhoneInDecimal", "0.13812345678", nil},

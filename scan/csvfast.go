@@ -339,6 +339,10 @@ type parser struct {
 	// noQuotes says that the chunk being parsed holds no quote.
 	noQuotes bool
 
+	// masks is split's scratch space: the separators of a line, 64
+	// bytes a word.
+	masks []uint64
+
 	_ [64]byte
 }
 
@@ -594,24 +598,29 @@ func (p *parser) badText(rec []byte, line int) *recordio.Error {
 
 // split splits the line ln, which holds no quotes, at each separator into
 // p.vals[p.rs:], and returns the length of the longest value. It makes a
-// mask of the separators of 64 bytes at a time, eight bytes a word and
-// without a branch, then takes the values off the mask: a branch per
-// sixteen bytes, which bytes of a record decide, is mispredicted often.
-// Bytes after the line (in its chunk) are read with it and masked off;
-// near the end of the buffer the mask is made a byte at a time.
+// mask of the separators of 64 bytes at a time, without a branch (see
+// sepMasks), then takes the values off the mask: a branch per sixteen
+// bytes, which bytes of a record decide, is mispredicted often. Bytes
+// after the line (in its chunk) are read with it and masked off; near the
+// end of the buffer the mask is made a byte at a time.
 func (p *parser) split(ln []byte) int {
 	vals := p.vals[:p.rs]
 	sep := p.sep
 	n := len(ln)
 	whole := ln[:cap(ln)]
-	seps := 0x0101010101010101 * uint64(sep)
 	base := unsafe.Pointer(unsafe.SliceData(ln))
+	// The masks of the blocks that lie whole within the buffer, in one go.
+	nb := min((n+63)/64, len(whole)/64)
+	if cap(p.masks) < nb {
+		p.masks = make([]uint64, nb)
+	}
+	masks := p.masks[:nb]
+	sepMasks(masks, whole, sep)
 	f, maxField := 0, 0
 	for i := 0; i < n; i += 64 {
 		var m uint64
-		if i+64 <= len(whole) {
-			m = sepBits(whole, i, seps) | sepBits(whole, i+8, seps)<<8 | sepBits(whole, i+16, seps)<<16 | sepBits(whole, i+24, seps)<<24 |
-				sepBits(whole, i+32, seps)<<32 | sepBits(whole, i+40, seps)<<40 | sepBits(whole, i+48, seps)<<48 | sepBits(whole, i+56, seps)<<56
+		if j := i >> 6; j < len(masks) {
+			m = masks[j]
 		} else {
 			for k := i; k < n && k < i+64; k++ {
 				if ln[k] == sep {
@@ -632,19 +641,6 @@ func (p *parser) split(ln []byte) int {
 	}
 	p.vals = append(vals, str(ln[f:]))
 	return max(maxField, n-f)
-}
-
-// sepBits returns a bit per byte of b[i:i+8] (the first byte in bit 0)
-// set where the byte equals the separator that each byte of seps holds.
-func sepBits(b []byte, i int, seps uint64) uint64 {
-	return (zeroBytes(load64(b, i)^seps) >> 7) * 0x0102040810204080 >> 56
-}
-
-// zeroBytes returns x with the top bit of each zero byte set, and all other
-// bits clear.
-func zeroBytes(x uint64) uint64 {
-	const lo7 = 0x7F7F7F7F7F7F7F7F
-	return ^((x&lo7 + lo7) | x | lo7)
 }
 
 // check applies the field-count and value-size rules to the record's
