@@ -882,7 +882,10 @@ func (f *textFinder) email(v string, i, j int) int {
 		// joins to more letters (a comma typed for a dot): the token is
 		// not an address, and no part of it is.
 		f.attempt |= 1 << detEmail
-		k := end + 1
+		k := end
+		if k < len(v) && v[k] == ',' {
+			k++ // past the comma; never into a multi-byte rune
+		}
 		for k < len(v) && emailBits[v[k]]&emDomain != 0 {
 			k++
 		}

@@ -389,3 +389,22 @@ func TestEmailDotAtoms(t *testing.T) {
 		}
 	}
 }
+
+// TestScanner_DotAtBeforeRune: a local part that opens with a dot before
+// an '@' whose domain ends at a multi-byte rune is no address, and the
+// text stays valid: the scan never steps into the middle of the rune.
+func TestScanner_DotAtBeforeRune(t *testing.T) {
+	for _, v := range []string{"杭市海淀区东风大道.@208号", "yong[.ma@1é26.cm", "x.@a,中"} {
+		s := DefaultCatalog().NewScanner()
+		if !s.AddChecked([]string{"c"}, []string{v}) {
+			t.Errorf("%q: valid UTF-8 reported as bad text", v)
+		}
+		for _, f := range s.Fields() {
+			for _, c := range f.Categories {
+				if c.Key == "user.contact.email" {
+					t.Errorf("%q: found an e-mail address", v)
+				}
+			}
+		}
+	}
+}
