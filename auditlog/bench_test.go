@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -141,7 +143,7 @@ func (s *benchStore) integrate(b *testing.B) {
 // committed with its audit event (op=event), against the same inserts
 // without events (op=bare), and events alone (op=read: what Tessera's
 // appends are, see bench/auditlog-vs-tessera.sh), with 1, 8 and 64
-// concurrent writers. Every
+// concurrent writers (SLUICE_BENCH_WRITERS="1 8 64 1024" sets others). Every
 // operation returns only once durable (SQLite: WAL, synchronous=FULL).
 // The integrator runs meanwhile.
 //
@@ -152,7 +154,7 @@ func (s *benchStore) integrate(b *testing.B) {
 func BenchmarkAuditLog_Append(b *testing.B) {
 	for _, be := range benchBackends {
 		for _, kind := range []string{"event", "bare", "read"} {
-			for _, writers := range []int{1, 8, 64} {
+			for _, writers := range benchWriters(b) {
 				b.Run(fmt.Sprintf("backend=%s/op=%s/writers=%d", be.name, kind, writers), func(b *testing.B) {
 					s := be.open(b)
 					if kind != "bare" {
@@ -241,4 +243,22 @@ func BenchmarkAuditLog_Latency(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchWriters returns the numbers of concurrent writers to measure:
+// SLUICE_BENCH_WRITERS, space-separated, or 1, 8 and 64.
+func benchWriters(b *testing.B) []int {
+	env := os.Getenv("SLUICE_BENCH_WRITERS")
+	if env == "" {
+		return []int{1, 8, 64}
+	}
+	var out []int
+	for _, f := range strings.Fields(env) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			b.Fatalf("SLUICE_BENCH_WRITERS: %q is not a number of writers", f)
+		}
+		out = append(out, n)
+	}
+	return out
 }

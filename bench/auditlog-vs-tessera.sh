@@ -11,6 +11,7 @@
 #
 #   bench/auditlog-vs-tessera.sh              # 3 rounds of 10,000 appends
 #   COUNT=5 APPENDS=20000 WRITERS="64" bench/auditlog-vs-tessera.sh
+#   COUNT=1 APPENDS=40000 WRITERS="1024" bench/auditlog-vs-tessera.sh   # many appends in flight
 #
 # Uses SLUICE_TEST_POSTGRES if set, else starts a throwaway cluster.
 set -euo pipefail
@@ -34,7 +35,7 @@ for round in $(seq "$count"); do
 	for w in $writers; do
 		"$bin/tessera" -n "$appends" -writers "$w" -batch "$batch" 2>/dev/null | tee -a "$out"
 		for be in sqlite postgres; do
-			(cd auditlog && "$bin/auditlog.test" -test.run '^$' -test.benchtime "${appends}x" \
+			(cd auditlog && SLUICE_BENCH_WRITERS="$w" "$bin/auditlog.test" -test.run '^$' -test.benchtime "${appends}x" \
 				-test.bench "^BenchmarkAuditLog_Append\$/^backend=$be\$/^op=(event|read)\$/^writers=$w\$") |
 				grep '^BenchmarkAuditLog_Append/' | tee -a "$out"
 		done
