@@ -124,6 +124,17 @@ func (db *DB) migrate(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (schema TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (schema, name))`); err != nil {
 		return err
 	}
+	rows, err := conn.Query(ctx, `SELECT name FROM schema_migrations WHERE schema = $1`, db.Schema)
+	if err != nil {
+		return err
+	}
+	applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if err := sqlstore.CheckMigrations(db.Schema, applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		if err := migrateFile(ctx, conn.Conn(), db.Schema, name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

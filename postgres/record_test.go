@@ -160,3 +160,26 @@ func TestWriteRecordsBadSubjectKey(t *testing.T) {
 		t.Fatalf("pending after a failed write: %v %v", ids, err)
 	}
 }
+
+// A database a newer sluice migrated is refused, naming the migration this
+// one lacks.
+func TestMigrate_NewerSchema(t *testing.T) {
+	ctx := context.Background()
+	dsn := MustCreateDatabase(t)
+	MustOpenDB(t, postgres.NewRegionDB(dsn))
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	mustExec(t, conn, `INSERT INTO schema_migrations (schema, name) VALUES ('region', 'migration/region/9999_future.sql')`)
+	db := postgres.NewRegionDB(dsn)
+	err = db.Open(ctx)
+	if err == nil {
+		db.Close()
+		t.Fatal("opened a database migrated by a newer sluice")
+	}
+	if !strings.Contains(err.Error(), "9999_future.sql") || !strings.Contains(err.Error(), "newer sluice") {
+		t.Errorf("error %q does not say which migration, or why", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,33 @@ func TestMigrate_FixedTimes(t *testing.T) {
 		t.Fatal(err)
 	} else if !org.CreatedAt.Equal(times[0]) {
 		t.Errorf("org created %s, want %s", org.CreatedAt, times[0])
+	}
+}
+
+// TestMigrate_NewerSchema: a database a newer sluice migrated is refused,
+// naming the migration this one lacks, and left as it was.
+func TestMigrate_NewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "control.db")
+	db := sqlite.NewControlDB(path)
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite3", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (schema, name) VALUES ('control', 'migration/control/9999_future.sql')`); err != nil {
+		t.Fatal(err)
+	}
+	db = sqlite.NewControlDB(path)
+	err = db.Open()
+	if err == nil {
+		db.Close()
+		t.Fatal("opened a database migrated by a newer sluice")
+	}
+	if !strings.Contains(err.Error(), "9999_future.sql") || !strings.Contains(err.Error(), "newer sluice") {
+		t.Errorf("error %q does not say which migration, or why", err)
 	}
 }

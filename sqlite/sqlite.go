@@ -120,6 +120,26 @@ func (db *DB) migrate() error {
 		return err
 	}
 	sort.Strings(names)
+	var applied []string
+	rows, err := db.wdb.Query(`SELECT name FROM schema_migrations WHERE schema = ?`, db.Schema)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		applied = append(applied, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := sqlstore.CheckMigrations(db.Schema, applied, names); err != nil {
+		return err
+	}
 	for _, name := range names {
 		if err := db.migrateFile(name); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
