@@ -15,11 +15,9 @@ var _ sluice.DatasetService = (*DatasetService)(nil)
 type DatasetService struct {
 	db *DB
 
-
 	// Sectors, when set, gives each dataset read the class and level of
 	// its fields in its owner's sector catalogues.
 	Sectors sluice.SectorLeveler
-
 }
 
 // NewDatasetService returns a DatasetService over db.
