@@ -53,8 +53,7 @@ const (
 type euCol struct {
 	read   int64 // values read: all, or one in euSampleEvery while off
 	hinted bool  // the header suggests a name or a gender
-	off    bool  // only sampled
-	skip   int
+	off    bool  // only sampled (colStats.euSkip counts the values to skip)
 
 	try, ok [euIDKinds]int64
 
@@ -162,11 +161,13 @@ func (s *Scanner) referenceDate() time.Time {
 // euValue runs the European pass over v, a value of field col: all of it,
 // or, in a field that showed nothing European, one value in
 // euSampleEvery. It is small enough to be inlined.
+// The count of values to skip lives in colStats, beside the counts that
+// every value updates, so that a skipped value does not load col.eu.
 func (s *Scanner) euValue(col *colStats, v string) {
-	if e := col.eu; e == nil || e.skip == 0 {
+	if col.euSkip == 0 {
 		s.euSample(col, v)
 	} else {
-		e.skip--
+		col.euSkip--
 	}
 }
 
@@ -178,7 +179,7 @@ func (s *Scanner) euSample(col *colStats, v string) {
 	}
 	s.euRead(col, e, v)
 	if e.off {
-		e.skip = euSampleEvery - 1
+		col.euSkip = euSampleEvery - 1
 	}
 }
 

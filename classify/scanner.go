@@ -58,6 +58,7 @@ type colStats struct {
 	latHint  bool   // header names a latitude
 	lngHint  bool   // header names a longitude
 	nonEmpty int64
+	euSkip   int // values the European pass skips before its next sample (eu.go)
 	match    [MaxCategories]int64
 	attempt  [MaxCategories]int64
 

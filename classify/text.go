@@ -861,15 +861,14 @@ func (f *textFinder) email(v string, i, j int) int {
 	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
 		end--
 	}
+	// A domain is a few bytes: a loop over them costs less than a call
+	// to find each dot.
 	lastLabel, lastOK := at+1, true
-	for {
-		d := strings.IndexByte(v[lastLabel:end], '.')
-		if d < 0 {
-			break
+	for k := at + 1; k < end; k++ {
+		if v[k] == '.' {
+			lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
+			lastLabel = k + 1
 		}
-		k := lastLabel + d
-		lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
-		lastLabel = k + 1
 	}
 	if start == at || end == at+1 {
 		return at + 1

@@ -40,7 +40,8 @@ func residentID15(s string, ref int) bool {
 }
 
 // residentCheck returns the ISO 7064 MOD 11-2 check character of the first
-// 17 digits of a resident identity number.
+// 17 digits of a resident identity number; d[:17] must be digits (every
+// caller checks), so the sum is not negative.
 func residentCheck(d string) byte {
 	// The weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2 sum to 100, so the
 	// digits' '0' offsets add up to 100*'0'.
@@ -48,7 +49,7 @@ func residentCheck(d string) byte {
 	sum := int(d[0])*7 + int(d[1])*9 + int(d[2])*10 + int(d[3])*5 + int(d[4])*8 + int(d[5])*4 +
 		int(d[6])*2 + int(d[7]) + int(d[8])*6 + int(d[9])*3 + int(d[10])*7 + int(d[11])*9 +
 		int(d[12])*10 + int(d[13])*5 + int(d[14])*8 + int(d[15])*4 + int(d[16])*2 - 100*'0'
-	return "10X98765432"[sum%11]
+	return "10X98765432"[uint(sum)%11]
 }
 
 // ResidentIDCheck returns the check character for the 17 leading digits of a
@@ -722,7 +723,13 @@ func usccDigits(s string) bool {
 	sum := int(s[0]) + int(s[1])*3 + int(s[2])*9 + int(s[3])*27 + int(s[4])*19 + int(s[5])*26 +
 		int(s[6])*16 + int(s[7])*17 + int(s[8])*20 + int(s[9])*29 + int(s[10])*25 + int(s[11])*13 +
 		int(s[12])*8 + int(s[13])*24 + int(s[14])*10 + int(s[15])*30 + int(s[16])*28 - 305*'0'
-	return usccChars[(31-sum%31)%31] == s[17]
+	// s is digits, so sum >= 0: an unsigned remainder, and the check
+	// character's index (31-r)%31 without a second division.
+	r := uint(sum) % 31
+	if r != 0 {
+		r = 31 - r
+	}
+	return usccChars[r] == s[17]
 }
 
 // ValidPassport reports whether s is a mainland passport number: E followed
