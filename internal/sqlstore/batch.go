@@ -28,8 +28,8 @@ type Pipeliner interface {
 // on its own: a call's savepoint goes to the database just before the
 // call's first statement, in the same round trip where the engine
 // pipelines (Pipeliner); the events appended go just before the next
-// statement that names one of the log's tables (its text holds "event":
-// no trigger or foreign key reaches them from another table), or the
+// statement that names one of the log's tables (logTables: no trigger or
+// foreign key reaches them from another table), or the
 // commit. A call that appends events and runs no statement of its own (an
 // event recording a read) costs no round trip at all; a change and its
 // event cost one, and the events of a whole batch are written together.
@@ -60,19 +60,27 @@ func (b *batchTx) call() {
 	b.mark, b.savepoint, b.saved, b.rewrite = b.next, true, false, nil
 }
 
-// logTables reports whether query may read or write the log's tables.
-func logTables(query string) bool { return strings.Contains(query, "event") }
+// logTables reports whether query may read or write the log's tables:
+// events, event_seq and the event_subject* tables ("event"), the tiles,
+// the checkpoint and the subject index's state. It may say yes of others
+// (writing the events early costs nothing but the order of statements),
+// never no of a log table.
+func logTables(query string) bool {
+	return strings.Contains(query, "event") || strings.Contains(query, "log_tiles") ||
+		strings.Contains(query, "log_checkpoint") || strings.Contains(query, "subject_index_state")
+}
 
-// prelude returns what must be written before statement query: the
-// running call's savepoint, then, if query names the log's tables, the
-// events appended.
-func (b *batchTx) prelude(query string) []Stmt {
+// prelude returns what must be written before the next statement: the
+// running call's savepoint, then, if events is set (the statement names
+// the log's tables, or the transaction is to commit or be handed to the
+// engine), the events appended.
+func (b *batchTx) prelude(events bool) []Stmt {
 	var pre []Stmt
 	if b.savepoint {
 		pre = append(pre, Stmt{SQL: `SAVEPOINT w`})
 		b.savepoint, b.saved = false, true
 	}
-	if len(b.pending) == 0 || !logTables(query) {
+	if len(b.pending) == 0 || !events {
 		return pre
 	}
 	if b.saved {
@@ -111,7 +119,7 @@ func (b *batchTx) undo(ctx context.Context) error {
 // commit writes the events left and the log's next index, then commits.
 func (b *batchTx) commit(ctx context.Context) error {
 	b.savepoint = false
-	stmts := b.prelude("event")
+	stmts := b.prelude(true)
 	if b.d.EndBatch != "" && b.next != b.start {
 		stmts = append(stmts, Stmt{SQL: b.d.EndBatch, Args: []any{b.next}})
 	}
@@ -165,7 +173,7 @@ func (tx *Tx) Sync(ctx context.Context) error {
 	if tx.b == nil {
 		return nil
 	}
-	return execAll(tx.ctx(ctx), tx.raw, tx.b.prelude("event"))
+	return execAll(tx.ctx(ctx), tx.raw, tx.b.prelude(true))
 }
 
 // errRow is a Row whose Scan fails with err.

@@ -118,3 +118,20 @@ func TestBatchTx_Undo(t *testing.T) {
 		t.Errorf("next index %d, want 13", b.next)
 	}
 }
+
+// TestLogTables: every table of the log is recognised in a statement, so
+// that the events a batch holds back are written before it.
+func TestLogTables(t *testing.T) {
+	for _, q := range []string{
+		`SELECT next FROM event_seq FOR UPDATE`, `INSERT INTO events (idx) VALUES ($1)`,
+		`SELECT keys FROM event_subject_sets`, `SELECT hashes FROM log_tiles`,
+		`SELECT size FROM log_checkpoint`, `UPDATE subject_index_state SET next = 0`,
+	} {
+		if !logTables(q) {
+			t.Errorf("logTables(%q) = false", q)
+		}
+	}
+	if logTables(`INSERT INTO transfers (org_id) VALUES ($1)`) {
+		t.Error("a transfer's insert taken for a log statement")
+	}
+}

@@ -88,7 +88,7 @@ func (tx *Tx) prelude(ctx context.Context, query string) ([]Stmt, Pipeliner, err
 	if tx.b == nil {
 		return nil, nil, nil
 	}
-	pre := tx.b.prelude(query)
+	pre := tx.b.prelude(logTables(query))
 	if len(pre) == 0 {
 		return nil, nil, nil
 	}
