@@ -84,9 +84,9 @@ func (s *Server) handleUpdateDataset(w http.ResponseWriter, r *http.Request) {
 // auditors read their own org's, supervisors those of the orgs of their
 // regions (the view logged).
 func (s *Server) handleAutomotiveReport(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id")))
+	id, err := orgPathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
 		return
 	}
 	year := 0

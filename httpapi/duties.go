@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/sluice-gateway/sluice"
 )
@@ -30,9 +29,9 @@ func (s *Server) dutyRoutes(mux *http.ServeMux) {
 // own org's, supervisors those of the orgs of their regions (the view
 // logged).
 func (s *Server) handleOrgDuties(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id")))
+	id, err := orgPathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
 		return
 	}
 	d, err := s.Duties.OrgDuties(r.Context(), id)
@@ -52,9 +51,9 @@ func (s *Server) handleOrgDuties(w http.ResponseWriter, r *http.Request) {
 // own org's, supervisors those of the orgs of their regions (the view
 // logged).
 func (s *Server) handleOrgProcessing(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id")))
+	id, err := orgPathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
 		return
 	}
 	rec, err := s.Processing.OrgRecord(r.Context(), id)

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 
-	"github.com/sluice-gateway/sluice"
 	"github.com/sluice-gateway/sluice/processing"
 )
 
@@ -20,9 +18,9 @@ import (
 // auditors read their own org's, supervisors those of the orgs of their
 // regions (the view logged).
 func (s *Server) handleOrgPIPIA(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, r, s.Logger, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id")))
+	id, err := orgPathID(r)
+	if err != nil {
+		writeError(w, r, s.Logger, err)
 		return
 	}
 	rep, err := s.Processing.OrgPIPIA(r.Context(), id)

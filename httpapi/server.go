@@ -263,6 +263,16 @@ func pathID(r *http.Request, kind string) (int64, error) {
 	return id, nil
 }
 
+// orgPathID returns the org id of a /v1/orgs/{id}/… path; EINVALID if it
+// is not a positive number.
+func orgPathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id"))
+	}
+	return id, nil
+}
+
 // decodeJSON reads a JSON request body of at most 1 MiB into v, refusing
 // unknown fields, repeated keys, NUL characters and data after the value
 // (see checkJSON).
