@@ -79,6 +79,9 @@ func TestOrgDuties_PIPLArt52(t *testing.T) {
 			e.Do("GET", "/v1/incidents", cnSup, nil).Want(t, 400)
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/processing", d1.OrgID), euSup, nil).Want(t, 404)
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/processing", d1.OrgID), cnSup, nil).Want(t, 200)
+			for _, report := range []string{"duties", "processing", "pipia", "automotive-report"} {
+				e.Do("GET", "/v1/orgs/x1/"+report, cnSup, nil).Want(t, 400) // not an org id
+			}
 		})
 	}
 }
