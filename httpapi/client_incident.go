@@ -30,23 +30,33 @@ func (c *Client) CloseIncident(ctx context.Context, id int64) (*sluice.Incident,
 	return &out, c.doJSON(ctx, "POST", fmt.Sprintf("/v1/incidents/%d/close", id), nil, &out)
 }
 
-// OrgProcessing returns org id's record of processing.
-func (c *Client) OrgProcessing(ctx context.Context, id int64) (*processing.Record, error) {
-	var out processing.Record
-	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/processing", id), nil, &out)
+// orgPath is the path of an org's resource: /v1/orgs/{id}/what, where id
+// 0 is the org of the client's key ("me").
+func orgPath(id int64, what string) string {
+	if id == 0 {
+		return "/v1/orgs/me/" + what
+	}
+	return fmt.Sprintf("/v1/orgs/%d/%s", id, what)
 }
 
-// OrgDuties returns org id's volume duties.
+// OrgProcessing returns org id's record of processing (0: the key's org).
+func (c *Client) OrgProcessing(ctx context.Context, id int64) (*processing.Record, error) {
+	var out processing.Record
+	return &out, c.doJSON(ctx, "GET", orgPath(id, "processing"), nil, &out)
+}
+
+// OrgDuties returns org id's volume duties (0: the key's org).
 func (c *Client) OrgDuties(ctx context.Context, id int64) (*duties.Duties, error) {
 	var out duties.Duties
-	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/duties", id), nil, &out)
+	return &out, c.doJSON(ctx, "GET", orgPath(id, "duties"), nil, &out)
 }
 
 // OrgAutomotiveReport returns org id's annual report of automotive data
-// security management for year (0: the current year).
+// security management for year (0: the current year); id 0 is the key's
+// org.
 func (c *Client) OrgAutomotiveReport(ctx context.Context, id int64, year int) (*automotive.Report, error) {
 	var out automotive.Report
-	path := fmt.Sprintf("/v1/orgs/%d/automotive-report", id)
+	path := orgPath(id, "automotive-report")
 	if year != 0 {
 		path += fmt.Sprintf("?year=%d", year)
 	}

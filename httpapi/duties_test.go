@@ -55,6 +55,16 @@ func TestOrgDuties_PIPLArt52(t *testing.T) {
 				t.Errorf("later: %+v, first %+v", got.Duties[0], pipo)
 			}
 			e.Do("GET", path, other, nil).Want(t, 404)
+			// me is the org of the caller's key.
+			var mine duties.Duties
+			e.Do("GET", "/v1/orgs/me/duties", auditor, nil).Want(t, 200).Decode(t, &mine)
+			if mine.OrgID != d1.OrgID || mine.Subjects != 3 {
+				t.Errorf("me: %+v, want org %d's", mine, d1.OrgID)
+			}
+			e.Do("GET", "/v1/orgs/me/duties", other, nil).Want(t, 200).Decode(t, &mine)
+			if mine.OrgID == d1.OrgID || mine.Subjects != 0 {
+				t.Errorf("me of another org's key: %+v", mine)
+			}
 
 			// A supervisor of the org's region reads it, and the view is
 			// logged; one of another region does not see the org.
@@ -81,6 +91,7 @@ func TestOrgDuties_PIPLArt52(t *testing.T) {
 			e.Do("GET", fmt.Sprintf("/v1/orgs/%d/processing", d1.OrgID), cnSup, nil).Want(t, 200)
 			for _, report := range []string{"duties", "processing", "pipia", "automotive-report"} {
 				e.Do("GET", "/v1/orgs/x1/"+report, cnSup, nil).Want(t, 400) // not an org id
+				e.Do("GET", "/v1/orgs/me/"+report, cnSup, nil).Want(t, 400) // a supervisor has no org
 			}
 		})
 	}

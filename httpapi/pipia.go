@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/sluice-gateway/sluice/processing"
@@ -34,5 +33,5 @@ func (s *Server) handleOrgPIPIA(w http.ResponseWriter, r *http.Request) {
 // OrgPIPIA returns org id's impact assessments.
 func (c *Client) OrgPIPIA(ctx context.Context, id int64) (*processing.PIPIAReport, error) {
 	var out processing.PIPIAReport
-	return &out, c.doJSON(ctx, "GET", fmt.Sprintf("/v1/orgs/%d/pipia", id), nil, &out)
+	return &out, c.doJSON(ctx, "GET", orgPath(id, "pipia"), nil, &out)
 }

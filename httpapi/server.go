@@ -263,9 +263,16 @@ func pathID(r *http.Request, kind string) (int64, error) {
 	return id, nil
 }
 
-// orgPathID returns the org id of a /v1/orgs/{id}/… path; EINVALID if it
-// is not a positive number.
+// orgPathID returns the org id of a /v1/orgs/{id}/… path, where "me" is
+// the org of the caller's key; EINVALID if it is neither "me" nor a
+// positive number.
 func orgPathID(r *http.Request) (int64, error) {
+	if r.PathValue("id") == "me" {
+		if a := sluice.ActorFromContext(r.Context()); a != nil && a.Org != nil {
+			return a.Org.ID, nil
+		}
+		return 0, sluice.Errorf(sluice.EINVALID, "A supervisor's key belongs to no org: name the org by its id.")
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, sluice.Errorf(sluice.EINVALID, "Org id %q is not a number.", r.PathValue("id"))

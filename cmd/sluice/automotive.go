@@ -118,17 +118,17 @@ var automotiveHTML = template.Must(template.New("automotive").Funcs(template.Fun
 `))
 
 func runReportAutomotive(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "report automotive", "report automotive --org ID [--year YYYY] [--format table|json|html]", `
+	fs := newFlagSet(env, "report automotive", "report automotive [--org ID] [--year YYYY] [--format table|json|html]", `
 sluice report automotive --org 1 --year 2026 --format html > automotive-2026.html`)
 	client := transferClient(fs, env)
-	org := fs.Int64("org", 0, "the org whose report to make (your key's org) (required)")
+	org := fs.Int64("org", 0, "the org whose report to make (default: your key's org)")
 	year := fs.Int("year", 0, "the year reported (default: this year); the report is due 15 December")
 	format := fs.String("format", "table", "table, json or html")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *org <= 0 || (*format != "json" && *format != "html" && *format != "table") {
-		fmt.Fprintln(env.Stderr, "report automotive: give --org ID and --format table, json or html")
+	if *org < 0 || (*format != "json" && *format != "html" && *format != "table") {
+		fmt.Fprintln(env.Stderr, "report automotive: --org takes an org id; --format table, json or html")
 		return errUsage
 	}
 	c, err := client()

@@ -45,7 +45,7 @@ func TestCLI_Automotive(t *testing.T) {
 		!strings.Contains(out, "AUTO Art. 3(3)") || !strings.Contains(out, "To be completed by the processor:") {
 		t.Fatalf("report automotive: %d %q %q", code, out, errOut)
 	}
-	code, out, errOut = runCLI(t, cenv, "", "report", "automotive", "--org", "1", "--format", "json")
+	code, out, errOut = runCLI(t, cenv, "", "report", "automotive", "--format", "json") // the key's org
 	if code != 0 || !strings.Contains(out, `"security_head": "to be completed by the processor"`) || !strings.Contains(out, `"class": "cn.auto.exterior_images"`) {
 		t.Fatalf("report automotive json: %d %q %q", code, out, errOut)
 	}

@@ -36,16 +36,16 @@ var processingHTML = template.Must(template.New("processing").Funcs(template.Fun
 `))
 
 func runReportProcessing(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "report processing", "report processing --org ID [--format json|html]", `
+	fs := newFlagSet(env, "report processing", "report processing [--org ID] [--format json|html]", `
 sluice report processing --org 1 --format html > processing.html`)
 	client := transferClient(fs, env)
-	org := fs.Int64("org", 0, "the org whose record to make (your key's org) (required)")
+	org := fs.Int64("org", 0, "the org whose record to make (default: your key's org)")
 	format := fs.String("format", "json", "json or html")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *org <= 0 || (*format != "json" && *format != "html") {
-		fmt.Fprintln(env.Stderr, "report processing: give --org ID and --format json or html")
+	if *org < 0 || (*format != "json" && *format != "html") {
+		fmt.Fprintln(env.Stderr, "report processing: --org takes an org id; --format json or html")
 		return errUsage
 	}
 	c, err := client()
@@ -63,16 +63,16 @@ sluice report processing --org 1 --format html > processing.html`)
 }
 
 func runReportDuties(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "report duties", "report duties --org ID [--json]", `
+	fs := newFlagSet(env, "report duties", "report duties [--org ID] [--json]", `
 sluice report duties --org 1`)
 	client := transferClient(fs, env)
-	org := fs.Int64("org", 0, "the org (your key's org) (required)")
+	org := fs.Int64("org", 0, "the org's id (default: your key's org)")
 	asJSON := fs.Bool("json", false, "print the server's JSON answer")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
 	}
-	if *org <= 0 {
-		fmt.Fprintln(env.Stderr, "report duties: give --org ID")
+	if *org < 0 {
+		fmt.Fprintln(env.Stderr, "report duties: --org takes an org id")
 		return errUsage
 	}
 	c, err := client()

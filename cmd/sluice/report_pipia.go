@@ -38,11 +38,11 @@ Drafted from sluice's own data; what sluice cannot know is marked <span class="t
 `))
 
 func runReportPIPIA(ctx context.Context, env *Env, args []string) error {
-	fs := newFlagSet(env, "report pipia", "report pipia --org ID [--format json|table|html]", `
-sluice report pipia --org 1
+	fs := newFlagSet(env, "report pipia", "report pipia [--org ID] [--format json|table|html]", `
+sluice report pipia                       # your key's org
 sluice report pipia --org 1 --format html > pipia.html`)
 	client := transferClient(fs, env)
-	org := fs.Int64("org", 0, "the org whose assessments to draft (your key's org) (required)")
+	org := fs.Int64("org", 0, "the org whose assessments to draft (default: your key's org)")
 	format := fs.String("format", "", "table, json or html (default table on a terminal, json otherwise)")
 	if err := parseFlags(fs, env, args); err != nil {
 		return err
@@ -54,8 +54,8 @@ sluice report pipia --org 1 --format html > pipia.html`)
 			f = "table"
 		}
 	}
-	if *org <= 0 || (f != "json" && f != "table" && f != "html") {
-		fmt.Fprintln(env.Stderr, "report pipia: give --org ID and --format table, json or html")
+	if *org < 0 || (f != "json" && f != "table" && f != "html") {
+		fmt.Fprintln(env.Stderr, "report pipia: --org takes an org id; --format table, json or html")
 		return errUsage
 	}
 	c, err := client()
