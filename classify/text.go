@@ -853,21 +853,33 @@ func (f *textFinder) email(v string, i, j int) int {
 	// it, so the address ends after the last letter or digit of the run
 	// of domain characters (end). The labels before it, each closed by a
 	// dot, are checked (lastOK), and the last starts at lastLabel.
+	// A domain is a few bytes: one loop over them, which checks the
+	// labels as it goes, costs less than a call to find each dot.
 	e := at + 1
-	for e < len(v) && emailBits[v[e]]&emDomain != 0 {
-		e++
+	lastLabel, lastOK := at+1, true
+	for ; e < len(v); e++ {
+		c := v[e]
+		if emailBits[c]&emDomain == 0 {
+			break
+		}
+		if c == '.' {
+			lastOK = lastOK && e > lastLabel && e-lastLabel <= 63 && v[lastLabel] != '-' && v[e-1] != '-'
+			lastLabel = e + 1
+		}
 	}
 	end := e
 	for end > at+1 && (v[end-1] == '.' || v[end-1] == '-') {
 		end--
 	}
-	// A domain is a few bytes: a loop over them costs less than a call
-	// to find each dot.
-	lastLabel, lastOK := at+1, true
-	for k := at + 1; k < end; k++ {
-		if v[k] == '.' {
-			lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
-			lastLabel = k + 1
+	if lastLabel > end {
+		// Full stops after the address were taken for the domain's: check
+		// the labels again, up to end.
+		lastLabel, lastOK = at+1, true
+		for k := at + 1; k < end; k++ {
+			if v[k] == '.' {
+				lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
+				lastLabel = k + 1
+			}
 		}
 	}
 	if start == at || end == at+1 {
