@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/sluice-gateway/sluice"
 )
@@ -46,25 +47,16 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	w := where{args: []any{f.DatasetID, f.After, sluice.IngestCommitted}}
+	w := where{args: []any{f.DatasetID, f.After - MaxBlock, f.After, sluice.IngestCommitted}}
 	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.data
+		SELECT `+recordColumns(s.db.Dialect)+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3`+cond+`
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND i.state = $4`+cond+`
 		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*sluice.Record
-	for rows.Next() {
-		var r sluice.Record
-		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &r.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, &r)
-	}
-	return out, rows.Err()
+	return scanBlockRecords(rows, f.After, 0, f.Limit)
 }
 
 // CountSubjects counts the distinct subject keys of a dataset's visible
@@ -72,8 +64,8 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
 	var n int64
 	err := s.db.Read.QueryRow(ctx, `
-		SELECT COUNT(DISTINCT r.subject_key)
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		SELECT COUNT(DISTINCT `+s.db.Dialect.KeyAt("r")+`)
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id`+s.db.Dialect.EachRecord("r")+`
 		WHERE r.dataset_id = $1 AND (i.state = $2 OR r.ingest_id = $3)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
 	return n, err
 }
@@ -90,25 +82,59 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
-		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
 	ids, keys := make([]int64, 0, limit), make([]string, 0, limit)
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return nil, nil, err
+	_, err = s.eachSubjectRow(ctx, datasetID, after, through, limit, cond, func(id int64, key string) error {
+		if len(ids) == limit {
+			return errEnough
 		}
 		ids, keys = append(ids, id), append(keys, key)
+		return nil
+	})
+	if err == errEnough {
+		err = nil
 	}
-	return ids, keys, rows.Err()
+	return ids, keys, err
+}
+
+// errEnough stops a read that has what it needs.
+var errEnough = errors.New("sqlstore: enough")
+
+// eachSubjectRow reads up to limit rows of a dataset's visible records
+// with a record of id in (after, through], in id order, and calls fn with
+// the id and subject key of each such record they hold. It returns how
+// many rows it read.
+func (s *RecordStore) eachSubjectRow(ctx context.Context, datasetID, after, through int64, limit int, cond string, fn func(id int64, key string) error) (int, error) {
+	rows, err := s.db.Read.Query(ctx, `
+		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.n
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND r.id <= $4 AND i.state = $5`+cond+`
+		ORDER BY r.id LIMIT $6`, datasetID, after-MaxBlock, after, through, sluice.IngestCommitted, limit)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	count := 0
+	for rows.Next() {
+		var first int64
+		var key string
+		var n int
+		if err := rows.Scan(&first, &key, &n); err != nil {
+			return count, err
+		}
+		count++
+		ks, err := splitKeys(key, n)
+		if err != nil {
+			return count, err
+		}
+		for i, k := range ks {
+			if id := first + int64(i); id > after && id <= through {
+				if err := fn(id, k); err != nil {
+					return count, err
+				}
+			}
+		}
+	}
+	return count, rows.Err()
 }
 
 // subjectPage is how many records EachSubject reads in one statement.
@@ -137,28 +163,10 @@ func (s *RecordStore) subjectPage(ctx context.Context, datasetID int64, after *i
 	if err != nil {
 		return 0, err
 	}
-	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
-		ORDER BY r.id LIMIT $5`, datasetID, *after, through, sluice.IngestCommitted, subjectPage)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return n, err
-		}
-		n, *after = n+1, id
-		if err := fn(id, key); err != nil {
-			return n, err
-		}
-	}
-	return n, rows.Err()
+	return s.eachSubjectRow(ctx, datasetID, *after, through, subjectPage, cond, func(id int64, key string) error {
+		*after = id
+		return fn(id, key)
+	})
 }
 
 // EachDistinctSubject calls fn with each distinct subject key of a
@@ -176,9 +184,9 @@ func (s *RecordStore) EachDistinctSubject(ctx context.Context, datasetID, throug
 	// (bytewise: a BYTEA, or text in SQLite's default collation).
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT `+s.db.Dialect.KeyOut("k.subject_key")+` FROM (
-			SELECT DISTINCT r.subject_key
-			FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-			WHERE r.dataset_id = $1 AND r.id <= $2 AND i.state = $3) k
+			SELECT DISTINCT `+s.db.Dialect.KeyAt("r")+` AS subject_key
+			FROM records r JOIN record_ingests i ON i.id = r.ingest_id`+s.db.Dialect.EachRecord("r")+`
+			WHERE r.dataset_id = $1 AND `+s.db.Dialect.IDAt("r")+` <= $2 AND i.state = $3) k
 		ORDER BY k.subject_key`, datasetID, through, sluice.IngestCommitted)
 	if err != nil {
 		return err
