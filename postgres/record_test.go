@@ -275,9 +275,9 @@ func TestRecordBlocks(t *testing.T) {
 	// One record erased, one rewritten and one restricted inside blocks.
 	counts, err := store.ApplySubjectChange(ctx, &sluice.SubjectChange{
 		RequestID: 1, Datasets: []int64{7},
-		Delete:    []int64{id(30)},
-		Rewrite:   map[int64][]byte{id(31): []byte(`{"phone":"x"}`)},
-		Restrict:  map[int64]string{id(90): "contested"},
+		Delete:   []int64{id(30)},
+		Rewrite:  map[int64][]byte{id(31): []byte(`{"phone":"x"}`)},
+		Restrict: map[int64]string{id(90): "contested"},
 	})
 	if err != nil || counts[7] != n-1 {
 		t.Fatalf("counts %v, %v", counts, err)
@@ -305,6 +305,34 @@ func TestRecordBlocks(t *testing.T) {
 	}
 	if scan, err := store.ScanRecords(ctx, 7, 0, n); err != nil || len(scan) != n-2 {
 		t.Fatalf("scan: %d records, %v", len(scan), err)
+	}
+	// Pages over blocks and the rows split out of them, larger than a
+	// block.
+	for _, limit := range []int{1, 50, 150} {
+		var paged []*sluice.Record
+		for after := int64(0); ; {
+			page, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7, After: after, Limit: limit})
+			if err != nil || len(page) > limit {
+				t.Fatalf("page of %d: %d records, %v", limit, len(page), err)
+			}
+			paged = append(paged, page...)
+			if len(page) < limit {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if len(paged) != len(got) {
+			t.Fatalf("pages of %d: %d records, want %d", limit, len(paged), len(got))
+		}
+		for i := range paged {
+			if paged[i].ID != got[i].ID || string(paged[i].Data) != string(got[i].Data) {
+				t.Fatalf("pages of %d: record %d is %d, want %d", limit, i, paged[i].ID, got[i].ID)
+			}
+		}
+		ids, _, err := store.ListSubjects(ctx, 7, id(2), 0, limit)
+		if want := min(limit, len(got)-2); err != nil || len(ids) != want || ids[0] != id(3) {
+			t.Fatalf("list of %d: %d ids, want %d, %v", limit, len(ids), want, err)
+		}
 	}
 	if c, err := store.CountIngestRecords(ctx, 7, 1); err != nil || c != n-2 {
 		t.Fatalf("%d records of the ingest, %v", c, err)

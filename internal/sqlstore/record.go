@@ -47,16 +47,49 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	w := where{args: []any{f.DatasetID, f.After - MaxBlock, f.After, sluice.IngestCommitted}}
-	rows, err := s.db.Read.Query(ctx, `
+	return s.readRecords(ctx, `
 		SELECT `+recordColumns(s.db.Dialect)+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND i.state = $4`+cond+`
-		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
-	if err != nil {
-		return nil, err
+		ORDER BY r.id`, f.DatasetID, f.After, f.Limit)
+}
+
+// readRecords runs the query q of rows of recordColumns — those of a
+// dataset ($1) with a first id above $2 and a record above $3, of
+// committed ingests ($4), in id order — and returns their records above
+// after, at most limit (0: all). A row holds up to MaxBlock records, so
+// that where the engine writes blocks it asks for the rows the limit
+// takes if they are full, then for more at the records a row held.
+func (s *RecordStore) readRecords(ctx context.Context, q string, datasetID, after int64, limit int) ([]*sluice.Record, error) {
+	if limit <= 0 {
+		rows, err := s.db.Read.Query(ctx, q, datasetID, after-MaxBlock, after, sluice.IngestCommitted)
+		if err != nil {
+			return nil, err
+		}
+		out, _, err := scanBlockRecords(rows, after, 0, 0)
+		return out, err
 	}
-	return scanBlockRecords(rows, f.After, 0, f.Limit)
+	want := limit
+	if s.db.Dialect.RecordBlocks {
+		want = (limit+MaxBlock-1)/MaxBlock + 1
+	}
+	var out []*sluice.Record
+	for {
+		rows, err := s.db.Read.Query(ctx, q+` LIMIT $5`, datasetID, after-MaxBlock, after, sluice.IngestCommitted, want)
+		if err != nil {
+			return nil, err
+		}
+		got, n, err := scanBlockRecords(rows, after, 0, limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if len(out) == limit || n < want || len(got) == 0 {
+			return out, nil
+		}
+		after = out[len(out)-1].ID
+		want = (limit-len(out))*n/len(got) + 1
+	}
 }
 
 // CountSubjects counts the distinct subject keys of a dataset's visible
@@ -83,17 +116,34 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 		return nil, nil, err
 	}
 	ids, keys := make([]int64, 0, limit), make([]string, 0, limit)
-	_, err = s.eachSubjectRow(ctx, datasetID, after, through, limit, cond, func(id int64, key string) error {
+	add := func(id int64, key string) error {
 		if len(ids) == limit {
 			return errEnough
 		}
 		ids, keys = append(ids, id), append(keys, key)
 		return nil
-	})
-	if err == errEnough {
-		err = nil
 	}
-	return ids, keys, err
+	// As readRecords: the rows the limit takes if they are full blocks,
+	// then more at the records a row held.
+	want := limit
+	if s.db.Dialect.RecordBlocks {
+		want = (limit+MaxBlock-1)/MaxBlock + 1
+	}
+	for {
+		had := len(ids)
+		n, err := s.eachSubjectRow(ctx, datasetID, after, through, want, cond, add)
+		if err == errEnough {
+			return ids, keys, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		got := len(ids) - had
+		if len(ids) == limit || n < want || got == 0 {
+			return ids, keys, nil
+		}
+		after = ids[len(ids)-1]
+		want = (limit-len(ids))*n/got + 1
+	}
 }
 
 // errEnough stops a read that has what it needs.

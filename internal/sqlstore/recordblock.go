@@ -87,21 +87,23 @@ func recordColumns(d *Dialect) string {
 
 // scanBlockRecords reads rows of recordColumns into records: those with
 // id in (after, through] (through 0: no bound), at most limit (0: no
-// limit), in id order.
-func scanBlockRecords(rows Rows, after, through int64, limit int) ([]*sluice.Record, error) {
+// limit), in id order. It returns them and how many rows it read.
+func scanBlockRecords(rows Rows, after, through int64, limit int) ([]*sluice.Record, int, error) {
 	defer rows.Close()
 	var out []*sluice.Record
+	count := 0
 	for rows.Next() {
+		count++
 		var first, dataset, ingest int64
 		var keys string
 		var data []byte
 		var n int
 		if err := rows.Scan(&first, &dataset, &ingest, &keys, &data, &n); err != nil {
-			return nil, err
+			return nil, count, err
 		}
 		ks, ds, err := splitBlock(keys, data, n)
 		if err != nil {
-			return nil, err
+			return nil, count, err
 		}
 		for i := range n {
 			id := first + int64(i)
@@ -109,12 +111,12 @@ func scanBlockRecords(rows Rows, after, through int64, limit int) ([]*sluice.Rec
 				continue
 			}
 			if limit > 0 && len(out) == limit {
-				return out, nil
+				return out, count, nil
 			}
 			out = append(out, &sluice.Record{ID: id, DatasetID: dataset, IngestID: ingest, SubjectKey: ks[i], Data: ds[i]})
 		}
 	}
-	return out, rows.Err()
+	return out, count, rows.Err()
 }
 
 // datasetsIn returns "$first,$first+1,…" for the datasets ds, and them as

@@ -27,15 +27,14 @@ func (s *RecordStore) restriction(ctx context.Context, datasetID int64) (string,
 // ScanRecords returns committed records of a dataset with ID > after,
 // restricted ones included, at most limit, in ID order.
 func (s *RecordStore) ScanRecords(ctx context.Context, datasetID, after int64, limit int) ([]*sluice.Record, error) {
-	rows, err := s.db.Read.Query(ctx, `
+	if limit == 0 {
+		return nil, nil
+	}
+	return s.readRecords(ctx, `
 		SELECT `+recordColumns(s.db.Dialect)+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND i.state = $4
-		ORDER BY r.id LIMIT $5`, datasetID, after-MaxBlock, after, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanBlockRecords(rows, after, 0, limit)
+		ORDER BY r.id`, datasetID, after, limit)
 }
 
 // RestrictedRecords reports which of ids are restricted.
