@@ -62,7 +62,7 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 // takes if they are full, then for more at the records a row held.
 func (s *RecordStore) readRecords(ctx context.Context, q string, datasetID, after int64, limit int) ([]*sluice.Record, error) {
 	if limit <= 0 {
-		rows, err := s.db.Read.Query(ctx, q, datasetID, after-MaxBlock, after, sluice.IngestCommitted)
+		rows, err := s.db.Read.Query(ctx, q, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted)
 		if err != nil {
 			return nil, err
 		}
@@ -75,7 +75,7 @@ func (s *RecordStore) readRecords(ctx context.Context, q string, datasetID, afte
 	}
 	var out []*sluice.Record
 	for {
-		rows, err := s.db.Read.Query(ctx, q+` LIMIT $5`, datasetID, after-MaxBlock, after, sluice.IngestCommitted, want)
+		rows, err := s.db.Read.Query(ctx, q+` LIMIT $5`, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted, want)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +158,7 @@ func (s *RecordStore) eachSubjectRow(ctx context.Context, datasetID, after, thro
 		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.n
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND r.id <= $4 AND i.state = $5`+cond+`
-		ORDER BY r.id LIMIT $6`, datasetID, after-MaxBlock, after, through, sluice.IngestCommitted, limit)
+		ORDER BY r.id LIMIT $6`, datasetID, lookBack(s.db.Dialect, after), after, through, sluice.IngestCommitted, limit)
 	if err != nil {
 		return 0, err
 	}
@@ -172,6 +172,14 @@ func (s *RecordStore) eachSubjectRow(ctx context.Context, datasetID, after, thro
 			return count, err
 		}
 		count++
+		if n == 1 {
+			if first > after && first <= through {
+				if err := fn(first, key); err != nil {
+					return count, err
+				}
+			}
+			continue
+		}
 		ks, err := splitKeys(key, n)
 		if err != nil {
 			return count, err

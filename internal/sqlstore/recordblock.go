@@ -31,6 +31,16 @@ import (
 // from id after looks at the rows from after-MaxBlock+1 on.
 const MaxBlock = 64
 
+// lookBack returns the bound, exclusive, of the first ids of the rows that
+// may hold records above after: MaxBlock below after where the engine
+// writes blocks, after where it does not.
+func lookBack(d *Dialect, after int64) int64 {
+	if d.RecordBlocks {
+		return after - MaxBlock
+	}
+	return after
+}
+
 // BlockSeparator separates the records' data in a block.
 const BlockSeparator = '\n'
 
@@ -100,6 +110,15 @@ func scanBlockRecords(rows Rows, after, through int64, limit int) ([]*sluice.Rec
 		var n int
 		if err := rows.Scan(&first, &dataset, &ingest, &keys, &data, &n); err != nil {
 			return nil, count, err
+		}
+		if n == 1 {
+			if first > after && (through <= 0 || first <= through) {
+				if limit > 0 && len(out) == limit {
+					return out, count, nil
+				}
+				out = append(out, &sluice.Record{ID: first, DatasetID: dataset, IngestID: ingest, SubjectKey: keys, Data: data})
+			}
+			continue
 		}
 		ks, ds, err := splitBlock(keys, data, n)
 		if err != nil {
