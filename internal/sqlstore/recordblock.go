@@ -72,6 +72,9 @@ func splitBlock(keys string, data []byte, n int) ([]string, [][]byte, error) {
 		}
 		ds[i], data = data[:j:j], data[min(j+1, len(data)):]
 	}
+	if bytes.IndexByte(ds[n-1], BlockSeparator) >= 0 {
+		return nil, nil, errBadBlock // more records than n
+	}
 	return ks, ds, nil
 }
 
