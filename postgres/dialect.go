@@ -22,6 +22,8 @@ var dialect = &sqlstore.Dialect{
 	FormatError:      FormatError,
 	AppendEvent:      appendEventRow,
 	BinaryRecordKeys: true,
+	RecordBlocks:     true,
+	InsertRecordIDs:  " OVERRIDING SYSTEM VALUE",
 	BatchLock:        `SELECT next FROM event_seq FOR UPDATE`,
 	EndBatch:         `UPDATE event_seq SET next = $1`,
 	InsertEvents:     insertEvents,

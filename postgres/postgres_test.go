@@ -56,7 +56,7 @@ func MustOpenStores(t *testing.T) *storetest.Stores {
 		}
 		defer conn.Close(context.Background())
 		var n int64
-		err = conn.QueryRow(context.Background(), `SELECT COUNT(*) FROM records`).Scan(&n)
+		err = conn.QueryRow(context.Background(), `SELECT COALESCE(SUM(n), 0) FROM records`).Scan(&n)
 		return n, err
 	}
 	return s

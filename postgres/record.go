@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -40,13 +41,23 @@ const idBlock = 1024
 // COPY statement: a COPY writes at most chunkBlocks*idBlock records.
 const chunkBlocks = 64
 
+// blockBytes bounds the subject keys and data of the records of one row
+// of the records table: with the other columns, the row stays within the
+// table's toast_tuple_target (region migration 0009), in its page and
+// uncompressed.
+const blockBytes = 7900
+
 // WriteRecords writes a pending ingest's records with COPY, in one
 // transaction: PostgreSQL does not block other writers while it runs, and
-// a failure leaves nothing behind. It assigns the records' ids from
-// blocks reserved from the identity, a statement per chunkBlocks blocks,
-// rather than have the identity hand out an id a record, and encodes the
-// rows in COPY's binary format itself: pgx's CopyFrom plans the encoding
-// of every value of every row.
+// a failure leaves nothing behind. It writes the records in blocks of up
+// to sqlstore.MaxBlock consecutive records a row (see
+// internal/sqlstore/recordblock.go), so that the table and its index
+// take a row and an entry a block, not a record; a record with a record
+// key, or whose data holds a newline, has a row of its own. It assigns
+// the records' ids from blocks of ids reserved from the identity, a
+// statement per chunkBlocks blocks, rather than have the identity hand
+// out an id a record, and encodes the rows in COPY's binary format
+// itself: pgx's CopyFrom plans the encoding of every value of every row.
 func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sluice.RecordIterator) (int64, error) {
 	if in.Region != s.region {
 		return 0, fmt.Errorf("postgres: ingest %d is for region %s, not %s", in.ID, in.Region, s.region)
@@ -61,13 +72,12 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 		return 0, FormatError(err)
 	}
 	r := &copyReader{it: it, datasetID: in.DatasetID, ingestID: in.ID}
-	var n int64
 	for !r.done {
 		if err := r.reserve(ctx, tx); err != nil {
 			return 0, FormatError(err)
 		}
-		tag, err := tx.Conn().PgConn().CopyFrom(ctx, r,
-			`COPY records (id, dataset_id, ingest_id, subject_key, data, record_key) FROM STDIN (FORMAT binary)`)
+		_, err := tx.Conn().PgConn().CopyFrom(ctx, r,
+			`COPY records (id, dataset_id, ingest_id, subject_key, data, record_key, n) FROM STDIN (FORMAT binary)`)
 		if err != nil {
 			if e := it.Err(); e != nil {
 				return 0, e
@@ -77,12 +87,11 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 			}
 			return 0, FormatError(err)
 		}
-		n += tag.RowsAffected()
 	}
 	if err := it.Err(); err != nil {
 		return 0, err
 	}
-	return n, FormatError(tx.Commit(ctx))
+	return r.records, FormatError(tx.Commit(ctx))
 }
 
 // A copyReader is the input of one COPY … (FORMAT binary) statement at a
@@ -96,11 +105,18 @@ type copyReader struct {
 	next   int64   // the next id of the current block
 	left   int     // ids left in the current block
 
+	records int64 // records encoded (a COPY counts rows)
+
 	buf    []byte // encoded, not yet read
 	off    int    // read up to here
 	header bool   // the header of this statement is written
 	ended  bool   // the trailer of this statement is written
-	done   bool   // the iterator is exhausted
+	done   bool   // the iterator is exhausted, and every record written
+
+	pending   *sluice.Record // taken from the iterator, not yet written
+	exhausted bool           // the iterator has no more records
+	keys      []byte         // the subject keys of the row being encoded
+	data      []byte         // the data of the row being encoded
 
 	mu  sync.Mutex
 	err error // a record that cannot be written
@@ -163,8 +179,44 @@ func (r *copyReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// row encodes the next record and reports whether there was one with an
-// id to give it.
+// take returns the next record to write, nil when there is none. The
+// record is valid until the next call.
+func (r *copyReader) take() *sluice.Record {
+	if p := r.pending; p != nil {
+		r.pending = nil
+		return p
+	}
+	if r.exhausted || !r.it.Next() {
+		r.exhausted = true
+		return nil
+	}
+	return r.it.Record()
+}
+
+// blockable reports whether a record may share a row with others: it has
+// no record key (those are looked up a row each), and its data no newline
+// (which separates the records of a block).
+func blockable(rec *sluice.Record) bool {
+	return rec.Key == "" && bytes.IndexByte(rec.Data, sqlstore.BlockSeparator) < 0
+}
+
+// errBadKey is the failure of a record whose subject key is not a key.
+var errBadKey = errors.New("postgres: a record's subject key is not 64 hex characters")
+
+// appendKey appends the bytes of a subject key given as hex.
+func appendKey(b []byte, key string) ([]byte, error) {
+	if len(key) != 2*sha256.Size {
+		return b, errBadKey
+	}
+	b, err := hex.AppendDecode(b, []byte(key))
+	if err != nil {
+		return b, errBadKey
+	}
+	return b, nil
+}
+
+// row encodes the next row — a block of records, or a record alone — and
+// reports whether there was a record with an id to give it.
 func (r *copyReader) row() bool {
 	if r.left == 0 {
 		if len(r.blocks) == 0 {
@@ -172,37 +224,62 @@ func (r *copyReader) row() bool {
 		}
 		r.next, r.left, r.blocks = r.blocks[0], idBlock, r.blocks[1:]
 	}
-	if !r.it.Next() {
+	rec := r.take()
+	if rec == nil {
 		r.done = true
 		return false
 	}
-	rec := r.it.Record()
-	b := binary.BigEndian.AppendUint16(r.buf, 6)
+	// The subject keys are stored as their bytes (see migration 0008).
+	var err error
+	if r.keys, err = appendKey(r.keys[:0], rec.SubjectKey); err != nil {
+		r.fail(err)
+		return false
+	}
+	key, n := rec.Key, 1
+	if blockable(rec) {
+		// The ids of a block are consecutive: it ends with the block of
+		// ids it started in.
+		r.data = append(r.data[:0], rec.Data...)
+		for n < sqlstore.MaxBlock && n < r.left {
+			next := r.take()
+			if next == nil {
+				break
+			}
+			if !blockable(next) || len(r.keys)+sha256.Size+len(r.data)+1+len(next.Data) > blockBytes {
+				r.pending = next
+				break
+			}
+			if r.keys, err = appendKey(r.keys, next.SubjectKey); err != nil {
+				r.fail(err)
+				return false
+			}
+			r.data = append(r.data, sqlstore.BlockSeparator)
+			r.data = append(r.data, next.Data...)
+			n++
+		}
+	} else {
+		r.data = append(r.data[:0], rec.Data...)
+	}
+	b := binary.BigEndian.AppendUint16(r.buf, 7)
 	b = appendInt8(b, r.next)
 	b = appendInt8(b, r.datasetID)
 	b = appendInt8(b, r.ingestID)
-	// The subject key is stored as its bytes (see migration 0008).
-	b = binary.BigEndian.AppendUint32(b, sha256.Size)
-	if len(rec.SubjectKey) != 2*sha256.Size {
-		r.fail(errors.New("postgres: a record's subject key is not 64 hex characters"))
-		return false
-	}
-	var err error
-	if b, err = hex.AppendDecode(b, []byte(rec.SubjectKey)); err != nil {
-		r.fail(errors.New("postgres: a record's subject key is not 64 hex characters"))
-		return false
-	}
-	b = binary.BigEndian.AppendUint32(b, uint32(len(rec.Data)))
-	b = append(b, rec.Data...)
-	if rec.Key == "" {
+	b = binary.BigEndian.AppendUint32(b, uint32(len(r.keys)))
+	b = append(b, r.keys...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(r.data)))
+	b = append(b, r.data...)
+	if key == "" {
 		b = binary.BigEndian.AppendUint32(b, 0xffffffff) // NULL
 	} else {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(rec.Key)))
-		b = append(b, rec.Key...)
+		b = binary.BigEndian.AppendUint32(b, uint32(len(key)))
+		b = append(b, key...)
 	}
+	b = binary.BigEndian.AppendUint32(b, 4)
+	b = binary.BigEndian.AppendUint32(b, uint32(n))
 	r.buf = b
-	r.next++
-	r.left--
+	r.next += int64(n)
+	r.left -= n
+	r.records += int64(n)
 	return true
 }
 

@@ -183,3 +183,180 @@ func TestMigrate_NewerSchema(t *testing.T) {
 		t.Errorf("error %q does not say which migration, or why", err)
 	}
 }
+
+// Records ingested share rows of the records table (blocks), and every
+// read and change of one record sees it as its own: reads from within a
+// block, erasure, rewrite and restriction of a record inside one,
+// erasure by subject key, counts, distinct subjects and the rescoping of
+// subject keys.
+func TestRecordBlocks(t *testing.T) {
+	ctx := context.Background()
+	dsn := MustCreateDatabase(t)
+	store := postgres.NewRecordStore(MustOpenDB(t, postgres.NewRegionDB(dsn)), "CN")
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	keyer := sluice.NewSubjectKeyer([]byte("secret"))
+	const n = 200
+	for i, ds := range []int64{7, 8} {
+		in := &sluice.Ingest{ID: int64(i + 1), DatasetID: ds, Region: "CN"}
+		if got, err := store.WriteRecords(ctx, in, &recordIterator{keyer: keyer, n: n}); err != nil || got != n {
+			t.Fatalf("wrote %d, %v", got, err)
+		}
+		if err := store.CommitIngest(ctx, in.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var rows, records int64
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*), SUM(n) FROM records WHERE dataset_id = 7`).Scan(&rows, &records); err != nil {
+		t.Fatal(err)
+	}
+	if records != n || rows > n/8 {
+		t.Fatalf("%d records in %d rows: not in blocks", records, rows)
+	}
+	all, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7})
+	if err != nil || len(all) != n {
+		t.Fatalf("%d records, %v", len(all), err)
+	}
+	for i, r := range all {
+		v := fmt.Sprint(13800000000 + i + 1)
+		if i > 0 && r.ID != all[i-1].ID+1 || r.DatasetID != 7 || r.IngestID != 1 ||
+			r.SubjectKey != keyer.Key(v) || string(r.Data) != `{"phone":"`+v+`"}` {
+			t.Fatalf("record %d: %+v", i, r)
+		}
+	}
+	id := func(i int) int64 { return all[i].ID }
+	// Pages that start and end inside blocks.
+	var paged []int64
+	for after := int64(0); ; {
+		page, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7, After: after, Limit: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page {
+			paged = append(paged, r.ID)
+		}
+		if len(page) < 7 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if len(paged) != n || paged[0] != id(0) || paged[n-1] != id(n-1) {
+		t.Fatalf("paged %d records", len(paged))
+	}
+	scan, err := store.ScanRecords(ctx, 7, id(10), 5)
+	if err != nil || len(scan) != 5 || scan[0].ID != id(11) || scan[4].ID != id(15) {
+		t.Fatalf("scan: %d records, %v", len(scan), err)
+	}
+	ids, keys, err := store.ListSubjects(ctx, 7, id(3), id(40), 20)
+	if err != nil || len(ids) != 20 || ids[0] != id(4) || keys[0] != all[4].SubjectKey {
+		t.Fatalf("list: %v %v", ids, err)
+	}
+	var each []int64
+	if err := store.EachSubject(ctx, 7, id(20), id(30), func(id int64, key string) error {
+		each = append(each, id)
+		return nil
+	}); err != nil || len(each) != 10 || each[0] != id(21) || each[9] != id(30) {
+		t.Fatalf("each: %v %v", each, err)
+	}
+	distinct := 0
+	if err := store.EachDistinctSubject(ctx, 7, id(49), func(key string) error {
+		distinct++
+		return nil
+	}); err != nil || distinct != 50 {
+		t.Fatalf("%d distinct subjects through record 50, %v", distinct, err)
+	}
+	if c, err := store.CountSubjects(ctx, 7, 0); err != nil || c != n {
+		t.Fatalf("%d subjects, %v", c, err)
+	}
+
+	// One record erased, one rewritten and one restricted inside blocks.
+	counts, err := store.ApplySubjectChange(ctx, &sluice.SubjectChange{
+		RequestID: 1, Datasets: []int64{7},
+		Delete:   []int64{id(30)},
+		Rewrite:  map[int64][]byte{id(31): []byte(`{"phone":"x"}`)},
+		Restrict: map[int64]string{id(90): "contested"},
+	})
+	if err != nil || counts[7] != n-1 {
+		t.Fatalf("counts %v, %v", counts, err)
+	}
+	if m, err := store.DeleteSubjectRecords(ctx, 7, []string{all[150].SubjectKey}); err != nil || m != 1 {
+		t.Fatalf("deleted %d by subject key, %v", m, err)
+	}
+	got, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7})
+	if err != nil || len(got) != n-3 {
+		t.Fatalf("%d records after the change, %v", len(got), err)
+	}
+	for _, r := range got {
+		switch r.ID {
+		case id(30), id(90), id(150):
+			t.Fatalf("record %d served", r.ID)
+		case id(31):
+			if string(r.Data) != `{"phone":"x"}` {
+				t.Fatalf("rewritten record: %s", r.Data)
+			}
+		default:
+			if want := all[r.ID-id(0)]; string(r.Data) != string(want.Data) || r.SubjectKey != want.SubjectKey {
+				t.Fatalf("record %d: %+v", r.ID, r)
+			}
+		}
+	}
+	if scan, err := store.ScanRecords(ctx, 7, 0, n); err != nil || len(scan) != n-2 {
+		t.Fatalf("scan: %d records, %v", len(scan), err)
+	}
+	// Pages over blocks and the rows split out of them, larger than a
+	// block.
+	for _, limit := range []int{1, 50, 150} {
+		var paged []*sluice.Record
+		for after := int64(0); ; {
+			page, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7, After: after, Limit: limit})
+			if err != nil || len(page) > limit {
+				t.Fatalf("page of %d: %d records, %v", limit, len(page), err)
+			}
+			paged = append(paged, page...)
+			if len(page) < limit {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if len(paged) != len(got) {
+			t.Fatalf("pages of %d: %d records, want %d", limit, len(paged), len(got))
+		}
+		for i := range paged {
+			if paged[i].ID != got[i].ID || string(paged[i].Data) != string(got[i].Data) {
+				t.Fatalf("pages of %d: record %d is %d, want %d", limit, i, paged[i].ID, got[i].ID)
+			}
+		}
+		ids, _, err := store.ListSubjects(ctx, 7, id(2), 0, limit)
+		if want := min(limit, len(got)-2); err != nil || len(ids) != want || ids[0] != id(3) {
+			t.Fatalf("list of %d: %d ids, want %d, %v", limit, len(ids), want, err)
+		}
+	}
+	if c, err := store.CountIngestRecords(ctx, 7, 1); err != nil || c != n-2 {
+		t.Fatalf("%d records of the ingest, %v", c, err)
+	}
+	if other, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 8}); err != nil || len(other) != n {
+		t.Fatalf("the other dataset: %d records, %v", len(other), err)
+	}
+
+	// Rescoping rewrites every key of every block.
+	mustExec(t, conn, `DELETE FROM subject_key_scope`)
+	sc := sluice.NewSubjectScoper([]byte("master"))
+	if m, done, err := store.RescopeSubjectKeys(ctx, map[int64]int64{7: 1, 8: 2}, sc); err != nil || !done || m != 2*n-2 {
+		t.Fatalf("rescoped %d, %v, %v", m, done, err)
+	}
+	got, err = store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 8})
+	if err != nil || len(got) != n {
+		t.Fatal(len(got), err)
+	}
+	for i, r := range got {
+		if want := sc.Scope(2, keyer.Key(fmt.Sprint(13800000000+i+1))); r.SubjectKey != want {
+			t.Fatalf("record %d: key not rescoped", i)
+		}
+	}
+	if n, err := store.DeleteDatasetRecords(ctx, 8); err != nil || n != 200 {
+		t.Fatalf("deleted %d, %v", n, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/sluice-gateway/sluice/internal/jsontext"
@@ -28,6 +29,41 @@ func AppendStored(dst []byte, names, values []string) []byte {
 		}
 		dst = jsontext.AppendString(dst, name)
 		dst = append(dst, ':')
+		dst = jsontext.AppendString(dst, values[i])
+	}
+	return append(dst, '}')
+}
+
+// A StoredEncoder appends records of one list of fields in the stored
+// form, as AppendStored does, with the field names encoded once.
+type StoredEncoder struct {
+	names []string
+	keys  [][]byte // per name: ,"name": (no comma for the first)
+}
+
+// NewStoredEncoder returns an encoder of records with fields names.
+func NewStoredEncoder(names []string) *StoredEncoder {
+	e := &StoredEncoder{names: slices.Clone(names), keys: make([][]byte, len(names))}
+	for i, name := range names {
+		var k []byte
+		if i > 0 {
+			k = append(k, ',')
+		}
+		k = jsontext.AppendString(k, name)
+		e.keys[i] = append(k, ':')
+	}
+	return e
+}
+
+// Encodes reports whether e encodes records with fields names.
+func (e *StoredEncoder) Encodes(names []string) bool { return slices.Equal(e.names, names) }
+
+// Append appends the stored form of a record with the encoder's fields
+// and values to dst: AppendStored(dst, names, values).
+func (e *StoredEncoder) Append(dst []byte, values []string) []byte {
+	dst = append(dst, '{')
+	for i, k := range e.keys {
+		dst = append(dst, k...)
 		dst = jsontext.AppendString(dst, values[i])
 	}
 	return append(dst, '}')

@@ -2,6 +2,7 @@ package recordio_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/sluice-gateway/sluice/recordio"
@@ -69,4 +70,21 @@ func FuzzFieldScanner(f *testing.F) {
 			t.Fatalf("AppendJSON of %q[%q] = %s (%v), want %q", data, name, got.AppendJSON(nil), err, wantText)
 		}
 	})
+}
+
+// A StoredEncoder writes what AppendStored writes.
+func TestStoredEncoder(t *testing.T) {
+	for _, names := range [][]string{nil, {"a"}, {"phone", "name", `q"uote`, "张"}} {
+		values := make([]string, len(names))
+		for i := range values {
+			values[i] = fmt.Sprintf("v%d \"\\\n\xff 北京", i)
+		}
+		e := recordio.NewStoredEncoder(names)
+		if !e.Encodes(names) || len(names) > 0 && e.Encodes(names[1:]) {
+			t.Fatalf("%q: Encodes", names)
+		}
+		if got, want := string(e.Append([]byte("x"), values)), string(recordio.AppendStored([]byte("x"), names, values)); got != want {
+			t.Fatalf("%q: %s, want %s", names, got, want)
+		}
+	}
 }

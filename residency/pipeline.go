@@ -67,6 +67,7 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 	var fields fieldSet
 	subject := -1
 	var strip [2][]string
+	var enc *recordio.StoredEncoder // of the last names
 	emit := func(names, values []string, key, recKey string) bool {
 		if m != nil {
 			m.count(names, values, key)
@@ -75,7 +76,10 @@ func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subject
 			}
 			names, values = m.keep(names, values, &strip)
 		}
-		b.buf = recordio.AppendStored(b.buf, names, values)
+		if enc == nil || !enc.Encodes(names) {
+			enc = recordio.NewStoredEncoder(names)
+		}
+		b.buf = enc.Append(b.buf, values)
 		b.recs = append(b.recs, sluice.Record{SubjectKey: key, Key: recKey})
 		b.ends = append(b.ends, len(b.buf))
 		if len(b.recs) == batchSize || len(b.buf) >= batchBytes {

@@ -55,9 +55,10 @@ type Stores struct {
 	// SetNow replaces the control store's clock.
 	SetNow func(now func() time.Time)
 
-	// RawRecordCount counts every row of a region's records table,
-	// visible or not, bypassing the adapter's queries: it is how the suite
-	// checks where bytes were written.
+	// RawRecordCount counts every record a region's records table holds
+	// (its rows, or the records of its blocks of records), visible or not,
+	// bypassing the adapter's queries: it is how the suite checks where
+	// bytes were written.
 	RawRecordCount func(region sluice.Region) (int64, error)
 	// RegionFiles lists the files of a region's store (the database and
 	// its write-ahead log) when it is an embedded one, nil otherwise: how

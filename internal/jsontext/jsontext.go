@@ -44,6 +44,17 @@ func AppendBytes(dst []byte, s []byte) []byte {
 			start = i
 			continue
 		}
+		// The two- and three-byte sequences whose continuation bytes may
+		// take any value (Latin, Greek, Cyrillic, CJK, …) are valid
+		// without decoding them.
+		if c >= 0xC2 && c <= 0xDF && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			i += 2
+			continue
+		}
+		if (c >= 0xE1 && c <= 0xEC || c == 0xEE || c == 0xEF) && i+2 < len(s) && s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		r, size := utf8.DecodeRune(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)

@@ -45,6 +45,17 @@ type Dialect struct {
 	// KeyOut and KeyIn.
 	BinaryRecordKeys bool
 
+	// RecordBlocks: the engine's ingest writes records in blocks, rows of
+	// the records table that hold n records each (PostgreSQL; region
+	// migration 0009). See EachRecord, KeyAt and IDAt, which read a
+	// block's records in SQL, and recordblock.go.
+	RecordBlocks bool
+
+	// InsertRecordIDs is the clause of an INSERT into records that writes
+	// the ids given over those the id column would generate (PostgreSQL:
+	// " OVERRIDING SYSTEM VALUE"; "" for SQLite).
+	InsertRecordIDs string
+
 	// OneWriter: the engine runs one write transaction at a time (SQLite),
 	// so even writes of one statement queue in Update.
 	OneWriter bool
@@ -158,6 +169,34 @@ func (d *Dialect) KeyIn(p string) string {
 		return "decode(" + p + ", 'hex')"
 	}
 	return p
+}
+
+// EachRecord returns the join that makes a row of the records table
+// aliased r one row per record it holds, for KeyAt and IDAt ("" where
+// each row holds one record).
+func (d *Dialect) EachRecord(r string) string {
+	if d.RecordBlocks {
+		return " CROSS JOIN LATERAL generate_series(0, " + r + ".n - 1) " + r + "_k(k)"
+	}
+	return ""
+}
+
+// KeyAt returns the expression of the stored subject key of the record of
+// EachRecord's row (as stored: read it as a key with KeyOut).
+func (d *Dialect) KeyAt(r string) string {
+	if d.RecordBlocks {
+		return "substring(" + r + ".subject_key from " + r + "_k.k * 32 + 1 for 32)"
+	}
+	return r + ".subject_key"
+}
+
+// IDAt returns the expression of the id of the record of EachRecord's
+// row.
+func (d *Dialect) IDAt(r string) string {
+	if d.RecordBlocks {
+		return "(" + r + ".id + " + r + "_k.k)"
+	}
+	return r + ".id"
 }
 
 // ForUpdate returns " "+clause where the engine takes row locks, "" where

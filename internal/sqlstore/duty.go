@@ -27,8 +27,8 @@ func (s *RecordStore) CountDistinctSubjects(ctx context.Context, datasetIDs []in
 	}
 	var n int64
 	err := s.db.Read.QueryRow(ctx, `
-		SELECT COUNT(DISTINCT r.subject_key)
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		SELECT COUNT(DISTINCT `+s.db.Dialect.KeyAt("r")+`)
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id`+s.db.Dialect.EachRecord("r")+`
 		WHERE i.state = $1 AND r.dataset_id IN (`+b.String()+`)`, args...).Scan(&n)
 	return n, err
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/sluice-gateway/sluice"
 )
@@ -46,25 +47,49 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 	if err != nil {
 		return nil, err
 	}
-	w := where{args: []any{f.DatasetID, f.After, sluice.IngestCommitted}}
-	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.data
+	return s.readRecords(ctx, `
+		SELECT `+recordColumns(s.db.Dialect)+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3`+cond+`
-		ORDER BY r.id`+w.limit(s.db.Dialect, f.Limit, 0), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*sluice.Record
-	for rows.Next() {
-		var r sluice.Record
-		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &r.Data); err != nil {
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND i.state = $4`+cond+`
+		ORDER BY r.id`, f.DatasetID, f.After, f.Limit)
+}
+
+// readRecords runs the query q of rows of recordColumns — those of a
+// dataset ($1) with a first id above $2 and a record above $3, of
+// committed ingests ($4), in id order — and returns their records above
+// after, at most limit (0: all). A row holds up to MaxBlock records, so
+// that where the engine writes blocks it asks for the rows the limit
+// takes if they are full, then for more at the records a row held.
+func (s *RecordStore) readRecords(ctx context.Context, q string, datasetID, after int64, limit int) ([]*sluice.Record, error) {
+	if limit <= 0 {
+		rows, err := s.db.Read.Query(ctx, q, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, &r)
+		out, _, err := scanBlockRecords(rows, after, 0, 0)
+		return out, err
 	}
-	return out, rows.Err()
+	want := limit
+	if s.db.Dialect.RecordBlocks {
+		want = (limit+MaxBlock-1)/MaxBlock + 1
+	}
+	var out []*sluice.Record
+	for {
+		rows, err := s.db.Read.Query(ctx, q+` LIMIT $5`, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted, want)
+		if err != nil {
+			return nil, err
+		}
+		got, n, err := scanBlockRecords(rows, after, 0, limit-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if len(out) == limit || n < want || len(got) == 0 {
+			return out, nil
+		}
+		after = out[len(out)-1].ID
+		want = (limit-len(out))*n/len(got) + 1
+	}
 }
 
 // CountSubjects counts the distinct subject keys of a dataset's visible
@@ -72,8 +97,8 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 func (s *RecordStore) CountSubjects(ctx context.Context, datasetID, ingestID int64) (int64, error) {
 	var n int64
 	err := s.db.Read.QueryRow(ctx, `
-		SELECT COUNT(DISTINCT r.subject_key)
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		SELECT COUNT(DISTINCT `+s.db.Dialect.KeyAt("r")+`)
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id`+s.db.Dialect.EachRecord("r")+`
 		WHERE r.dataset_id = $1 AND (i.state = $2 OR r.ingest_id = $3)`, datasetID, sluice.IngestCommitted, ingestID).Scan(&n)
 	return n, err
 }
@@ -90,25 +115,84 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
-		ORDER BY r.id LIMIT $5`, datasetID, after, through, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
 	ids, keys := make([]int64, 0, limit), make([]string, 0, limit)
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return nil, nil, err
+	add := func(id int64, key string) error {
+		if len(ids) == limit {
+			return errEnough
 		}
 		ids, keys = append(ids, id), append(keys, key)
+		return nil
 	}
-	return ids, keys, rows.Err()
+	// As readRecords: the rows the limit takes if they are full blocks,
+	// then more at the records a row held.
+	want := limit
+	if s.db.Dialect.RecordBlocks {
+		want = (limit+MaxBlock-1)/MaxBlock + 1
+	}
+	for {
+		had := len(ids)
+		n, err := s.eachSubjectRow(ctx, datasetID, after, through, want, cond, add)
+		if err == errEnough {
+			return ids, keys, nil
+		} else if err != nil {
+			return nil, nil, err
+		}
+		got := len(ids) - had
+		if len(ids) == limit || n < want || got == 0 {
+			return ids, keys, nil
+		}
+		after = ids[len(ids)-1]
+		want = (limit-len(ids))*n/got + 1
+	}
+}
+
+// errEnough stops a read that has what it needs.
+var errEnough = errors.New("sqlstore: enough")
+
+// eachSubjectRow reads up to limit rows of a dataset's visible records
+// with a record of id in (after, through], in id order, and calls fn with
+// the id and subject key of each such record they hold. It returns how
+// many rows it read.
+func (s *RecordStore) eachSubjectRow(ctx context.Context, datasetID, after, through int64, limit int, cond string, fn func(id int64, key string) error) (int, error) {
+	rows, err := s.db.Read.Query(ctx, `
+		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.n
+		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND r.id <= $4 AND i.state = $5`+cond+`
+		ORDER BY r.id LIMIT $6`, datasetID, lookBack(s.db.Dialect, after), after, through, sluice.IngestCommitted, limit)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	count := 0
+	for rows.Next() {
+		var first int64
+		var key string
+		var n int
+		if err := rows.Scan(&first, &key, &n); err != nil {
+			return count, err
+		}
+		count++
+		if n == 1 {
+			if first > after && first <= through {
+				if err := fn(first, key); err != nil {
+					return count, err
+				}
+			}
+			continue
+		}
+		ks, err := splitKeys(key, n)
+		if err != nil {
+			return count, err
+		}
+		for i, k := range ks {
+			if id := first + int64(i); id > after && id <= through {
+				if err := fn(id, k); err != nil {
+					return count, err
+				}
+			}
+		}
+	}
+	return count, rows.Err()
 }
 
 // subjectPage is how many records EachSubject reads in one statement.
@@ -137,28 +221,10 @@ func (s *RecordStore) subjectPage(ctx context.Context, datasetID int64, after *i
 	if err != nil {
 		return 0, err
 	}
-	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, `+s.db.Dialect.KeyOut("r.subject_key")+`
-		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id <= $3 AND i.state = $4`+cond+`
-		ORDER BY r.id LIMIT $5`, datasetID, *after, through, sluice.IngestCommitted, subjectPage)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return n, err
-		}
-		n, *after = n+1, id
-		if err := fn(id, key); err != nil {
-			return n, err
-		}
-	}
-	return n, rows.Err()
+	return s.eachSubjectRow(ctx, datasetID, *after, through, subjectPage, cond, func(id int64, key string) error {
+		*after = id
+		return fn(id, key)
+	})
 }
 
 // EachDistinctSubject calls fn with each distinct subject key of a
@@ -176,9 +242,9 @@ func (s *RecordStore) EachDistinctSubject(ctx context.Context, datasetID, throug
 	// (bytewise: a BYTEA, or text in SQLite's default collation).
 	rows, err := s.db.Read.Query(ctx, `
 		SELECT `+s.db.Dialect.KeyOut("k.subject_key")+` FROM (
-			SELECT DISTINCT r.subject_key
-			FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-			WHERE r.dataset_id = $1 AND r.id <= $2 AND i.state = $3) k
+			SELECT DISTINCT `+s.db.Dialect.KeyAt("r")+` AS subject_key
+			FROM records r JOIN record_ingests i ON i.id = r.ingest_id`+s.db.Dialect.EachRecord("r")+`
+			WHERE r.dataset_id = $1 AND `+s.db.Dialect.IDAt("r")+` <= $2 AND i.state = $3) k
 		ORDER BY k.subject_key`, datasetID, through, sluice.IngestCommitted)
 	if err != nil {
 		return err

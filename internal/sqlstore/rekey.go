@@ -258,7 +258,8 @@ func readPairs(ctx context.Context, q Querier, query string) (map[int64]int64, e
 	return out, rows.Err()
 }
 
-// rescopeBatch is how many records RescopeSubjectKeys reads a statement.
+// rescopeBatch is how many rows of records (a record, or a block of
+// them) RescopeSubjectKeys reads a statement.
 const rescopeBatch = 4096
 
 // RescopeSubjectKeys rescopes the subject key of every record in the
@@ -303,17 +304,18 @@ func (s *RecordStore) RescopeSubjectKeys(ctx context.Context, orgOf map[int64]in
 // primary key, (dataset_id, id).
 type recordCursor struct{ dataset, id int64 }
 
-// rescopeRecords rescopes the keys of the next rescopeBatch records after
-// *last, moves *last past them, and returns how many it changed and read.
+// rescopeRecords rescopes the keys of the records of the next
+// rescopeBatch rows after *last, moves *last past them, and returns how
+// many records it changed and how many rows it read.
 // It walks the records in the order of their primary key, (dataset_id,
 // id), so that each batch is one index range.
 func rescopeRecords(ctx context.Context, tx *Tx, last *recordCursor, orgOf map[int64]int64, sc *sluice.SubjectScoper) (changed int64, count int, err error) {
 	type row struct {
 		dataset, id int64
-		key         string
+		keys        string // of the row's records, one after the other
 	}
 	d := tx.Dialect()
-	rows, err := tx.Query(ctx, `SELECT id, dataset_id, `+d.KeyOut("subject_key")+` FROM records
+	rows, err := tx.Query(ctx, `SELECT id, dataset_id, `+d.KeyOut("subject_key")+`, n FROM records
 		WHERE (dataset_id, id) > ($1, $2) ORDER BY dataset_id, id LIMIT $3`, last.dataset, last.id, rescopeBatch)
 	if err != nil {
 		return 0, 0, err
@@ -321,16 +323,32 @@ func rescopeRecords(ctx context.Context, tx *Tx, last *recordCursor, orgOf map[i
 	var todo []row
 	for rows.Next() {
 		var id, dataset int64
-		var key string
-		if err := rows.Scan(&id, &dataset, &key); err != nil {
+		var keys string
+		var n int
+		if err := rows.Scan(&id, &dataset, &keys, &n); err != nil {
 			rows.Close()
 			return 0, 0, err
 		}
 		count, *last = count+1, recordCursor{dataset, id}
-		if org, ok := orgOf[dataset]; ok {
+		org, ok := orgOf[dataset]
+		if !ok {
+			continue
+		}
+		// A block's keys are rescoped together, its row written once.
+		ks, err := splitKeys(keys, n)
+		if err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		scoped := false
+		for i, key := range ks {
 			if k := sc.Scope(org, key); k != "" {
-				todo = append(todo, row{dataset, id, k})
+				ks[i], scoped = k, true
+				changed++
 			}
+		}
+		if scoped {
+			todo = append(todo, row{dataset, id, strings.Join(ks, "")})
 		}
 	}
 	rows.Close()
@@ -338,9 +356,9 @@ func rescopeRecords(ctx context.Context, tx *Tx, last *recordCursor, orgOf map[i
 		return 0, 0, err
 	}
 	for _, r := range todo {
-		if _, err := tx.Exec(ctx, `UPDATE records SET subject_key = `+d.KeyIn("$1")+` WHERE dataset_id = $2 AND id = $3`, r.key, r.dataset, r.id); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE records SET subject_key = `+d.KeyIn("$1")+` WHERE dataset_id = $2 AND id = $3`, r.keys, r.dataset, r.id); err != nil {
 			return 0, 0, err
 		}
 	}
-	return int64(len(todo)), count, nil
+	return changed, count, nil
 }

@@ -62,6 +62,9 @@ func (s *RecordStore) DeleteSubjectRecords(ctx context.Context, datasetID int64,
 	err := s.db.writeTx(ctx, func(ctx context.Context, tx *Tx) error {
 		n = 0
 		for _, k := range keys {
+			if err := splitSubjectBlocks(ctx, tx, datasetID, k); err != nil {
+				return tx.Dialect().FormatError(err)
+			}
 			m, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1 AND subject_key = `+tx.Dialect().KeyIn("$2"), datasetID, k)
 			if err != nil {
 				return tx.Dialect().FormatError(err)
@@ -87,6 +90,6 @@ func (s *IngestService) AddRecordCount(ctx context.Context, datasetID, delta int
 // stored.
 func (s *RecordStore) CountIngestRecords(ctx context.Context, datasetID, ingestID int64) (int64, error) {
 	var n int64
-	err := s.db.Read.QueryRow(ctx, `SELECT COUNT(*) FROM records WHERE dataset_id = $1 AND ingest_id = $2`, datasetID, ingestID).Scan(&n)
+	err := s.db.Read.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM records WHERE dataset_id = $1 AND ingest_id = $2`, datasetID, ingestID).Scan(&n)
 	return n, err
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/sluice-gateway/sluice"
 )
@@ -29,28 +27,14 @@ func (s *RecordStore) restriction(ctx context.Context, datasetID int64) (string,
 // ScanRecords returns committed records of a dataset with ID > after,
 // restricted ones included, at most limit, in ID order.
 func (s *RecordStore) ScanRecords(ctx context.Context, datasetID, after int64, limit int) ([]*sluice.Record, error) {
-	rows, err := s.db.Read.Query(ctx, `
-		SELECT r.id, r.dataset_id, r.ingest_id, `+s.db.Dialect.KeyOut("r.subject_key")+`, r.data
+	if limit == 0 {
+		return nil, nil
+	}
+	return s.readRecords(ctx, `
+		SELECT `+recordColumns(s.db.Dialect)+`
 		FROM records r JOIN record_ingests i ON i.id = r.ingest_id
-		WHERE r.dataset_id = $1 AND r.id > $2 AND i.state = $3
-		ORDER BY r.id LIMIT $4`, datasetID, after, sluice.IngestCommitted, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanRecords(rows)
-}
-
-func scanRecords(rows Rows) ([]*sluice.Record, error) {
-	defer rows.Close()
-	var out []*sluice.Record
-	for rows.Next() {
-		var r sluice.Record
-		if err := rows.Scan(&r.ID, &r.DatasetID, &r.IngestID, &r.SubjectKey, &r.Data); err != nil {
-			return nil, err
-		}
-		out = append(out, &r)
-	}
-	return out, rows.Err()
+		WHERE r.dataset_id = $1 AND r.id > $2 AND r.id + r.n - 1 > $3 AND i.state = $4
+		ORDER BY r.id`, datasetID, after, limit)
 }
 
 // RestrictedRecords reports which of ids are restricted.
@@ -82,26 +66,19 @@ func (s *RecordStore) ApplySubjectChange(ctx context.Context, c *sluice.SubjectC
 		return nil, err
 	}
 	defer tx.Rollback(ctx)
+	// A record of a block is changed as a row of its own.
+	for _, ids := range [][]int64{c.Delete, sortedKeys(c.Rewrite), sortedKeys(c.Restrict)} {
+		for _, id := range ids {
+			if err := splitBlocks(ctx, tx, c.Datasets, id); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// The statements take the record's id as $1, their other arguments,
 	// then the datasets from $first.
-	in := func(first int) (string, []any) {
-		var b strings.Builder
-		args := make([]any, 0, len(c.Datasets))
-		for i, d := range c.Datasets {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString("$" + strconv.Itoa(first+i))
-			args = append(args, d)
-		}
-		if len(args) == 0 {
-			return "NULL", nil
-		}
-		return b.String(), args
-	}
-	ds2, dargs := in(2)
-	ds3, _ := in(3)
-	ds4, _ := in(4)
+	ds2, dargs := datasetsIn(2, c.Datasets)
+	ds3, _ := datasetsIn(3, c.Datasets)
+	ds4, _ := datasetsIn(4, c.Datasets)
 	for _, id := range c.Delete {
 		if _, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id IN (`+ds2+`) AND id = $1`, append([]any{id}, dargs...)...); err != nil {
 			return nil, err
@@ -128,7 +105,7 @@ func (s *RecordStore) ApplySubjectChange(ctx context.Context, c *sluice.SubjectC
 	for _, d := range c.Datasets {
 		var n int64
 		if err := tx.QueryRow(ctx, `
-			SELECT COUNT(*) FROM records r JOIN record_ingests i ON i.id = r.ingest_id
+			SELECT COALESCE(SUM(r.n), 0) FROM records r JOIN record_ingests i ON i.id = r.ingest_id
 			WHERE r.dataset_id = $1 AND i.state = $2`, d, sluice.IngestCommitted).Scan(&n); err != nil {
 			return nil, err
 		}
@@ -155,8 +132,11 @@ func (s *RecordStore) DeleteDatasetRecords(ctx context.Context, datasetID int64)
 		return 0, err
 	}
 	defer tx.Rollback(ctx)
-	n, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1`, datasetID)
-	if err != nil {
+	var n int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM records WHERE dataset_id = $1`, datasetID).Scan(&n); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1`, datasetID); err != nil {
 		return 0, err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM record_restrictions WHERE dataset_id = $1`, datasetID); err != nil {

@@ -143,7 +143,7 @@ func openPostgres(tb testing.TB, grader sluice.DatasetGrader) *storetest.Stores 
 		}
 		defer conn.Close(ctx)
 		var n int64
-		err = conn.QueryRow(ctx, `SELECT COUNT(*) FROM records`).Scan(&n)
+		err = conn.QueryRow(ctx, `SELECT COALESCE(SUM(n), 0) FROM records`).Scan(&n)
 		return n, err
 	}
 	return s
