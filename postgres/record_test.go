@@ -2,11 +2,13 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -358,5 +360,43 @@ func TestRecordBlocks(t *testing.T) {
 	}
 	if n, err := store.DeleteDatasetRecords(ctx, 8); err != nil || n != 200 {
 		t.Fatalf("deleted %d, %v", n, err)
+	}
+}
+
+// TestRecordBlocks_ConcurrentChanges changes two records of one block at
+// once, many times: the two splits of the block wait for each other, and
+// both changes succeed.
+func TestRecordBlocks_ConcurrentChanges(t *testing.T) {
+	ctx := context.Background()
+	store := postgres.NewRecordStore(MustOpenDB(t, postgres.NewRegionDB(MustCreateDatabase(t))), "CN")
+	keyer := sluice.NewSubjectKeyer([]byte("secret"))
+	const n = 400
+	in := &sluice.Ingest{ID: 1, DatasetID: 7, Region: "CN"}
+	if got, err := store.WriteRecords(ctx, in, &recordIterator{keyer: keyer, n: n}); err != nil || got != n {
+		t.Fatalf("wrote %d, %v", got, err)
+	}
+	if err := store.CommitIngest(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	all, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7})
+	if err != nil || len(all) != n {
+		t.Fatalf("%d records, %v", len(all), err)
+	}
+	for i := 0; i+1 < n; i += 8 {
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for k := range 2 {
+			wg.Go(func() {
+				_, errs[k] = store.ApplySubjectChange(ctx, &sluice.SubjectChange{Datasets: []int64{7}, Delete: []int64{all[i+k].ID}})
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("records %d and %d at once: %v", i, i+1, err)
+		}
+	}
+	left, err := store.FindRecords(ctx, sluice.RecordFilter{DatasetID: 7})
+	if err != nil || len(left) != n-n/4 {
+		t.Fatalf("%d records left, want %d: %v", len(left), n-n/4, err)
 	}
 }

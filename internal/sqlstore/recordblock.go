@@ -160,7 +160,9 @@ func datasetsIn(first int, ds []int64) (string, []any) {
 }
 
 // splitBlocks splits the block of one of the datasets ds that holds the
-// record id, if any, into rows of one record each.
+// record id, if any, into rows of one record each. It locks the block
+// first: a change to another of its records waits, then finds the block
+// gone and its record a row of its own.
 func splitBlocks(ctx context.Context, tx *Tx, ds []int64, id int64) error {
 	if !tx.Dialect().RecordBlocks {
 		return nil
@@ -169,7 +171,7 @@ func splitBlocks(ctx context.Context, tx *Tx, ds []int64, id int64) error {
 	d := tx.Dialect()
 	rows, err := tx.Query(ctx, `
 		SELECT `+recordColumns(d)+` FROM records r
-		WHERE r.dataset_id IN (`+in+`) AND r.id <= $1 AND r.id > $2 AND r.id + r.n > $1 AND r.n > 1`,
+		WHERE r.dataset_id IN (`+in+`) AND r.id <= $1 AND r.id > $2 AND r.id + r.n > $1 AND r.n > 1`+d.ForUpdate("FOR UPDATE"),
 		append([]any{id, id - MaxBlock}, dargs...)...)
 	if err != nil {
 		return err
