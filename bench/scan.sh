@@ -7,10 +7,7 @@
 #
 # ripgrep's patterns use ASCII word boundaries, (?-u:\b): its default
 # Unicode \b is far slower here and misses numbers written against Chinese
-# text, which sluice finds. Both tools read the file from the page cache,
-# mapped into memory (ripgrep maps a single file it is given; sluice maps
-# CSV and TSV files of 4 MiB or more and gives back the pages it is done
-# with, so its peak RSS stays that of the chunks in flight).
+# text, which sluice finds. Both tools read the file from the page cache.
 # The three runs take turns, RUNS times (3 by default), and each figure is
 # the best of its runs, so that a passing load on a shared machine weighs
 # on all three alike; the load average is printed before and after.

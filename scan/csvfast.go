@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -68,7 +67,7 @@ type fastResult struct {
 // fastScan reads CSV (sep ',', ';' or '|') or TSV (sep '\t') from r with workers
 // goroutines. prefix is input already read from r. sample > 0 stops after
 // that many records (and uses one worker).
-func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, workers int, sample int64, limits recordio.Options, read *atomic.Int64) (_ *fastResult, err error) {
+func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, workers int, sample int64, limits recordio.Options, read *atomic.Int64) (*fastResult, error) {
 	if sample > 0 || workers < 1 {
 		workers = 1
 	}
@@ -96,40 +95,11 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 		cancel()
 	}
 
-	// A mapped input is read in place: its chunks are slices of it, and a
-	// fault on reading it (the file shrank under the scan) is an error.
-	m, _ := r.(*mapped)
-	if m != nil {
-		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-		defer faultError(&err)
-	}
-
 	// Header: the first record, parsed here before any worker starts.
 	var names []string
-	var pending []byte // input read but not yet handed out (a stream's)
-	var rest []byte    // input not yet handed out (a mapped input's)
+	var pending []byte // input read but not yet handed out
 	line := 1
-	if m != nil {
-		data := m.b[:min(len(m.b), limits.MaxRecordBytes+1)]
-		end, ok := newParser(sep, nil, limits).headerEnd(data, len(data) == len(m.b))
-		if !ok {
-			if len(data) == len(m.b) {
-				return &fastResult{}, nil // no header: an empty file
-			}
-			return nil, &recordio.Error{Kind: recordio.KindTooLarge, Line: 1, Msg: "record is over the limit of " + formatBytes(limits.MaxRecordBytes)}
-		}
-		hdr, lines, err := newParser(sep, nil, limits).header(data[:end], limits.MaxFields)
-		if err != nil {
-			return nil, err
-		}
-		names, line, rest = hdr, line+lines, m.b[end:]
-		if read != nil {
-			read.Add(int64(end))
-		}
-		if len(names) == 0 {
-			return &fastResult{}, nil
-		}
-	} else {
+	{
 		buf := <-free
 		n, eof, err := fill(r, buf, 0, read)
 		if err != nil {
@@ -192,16 +162,6 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			if m != nil {
-				debug.SetPanicOnFault(true)
-				var err error
-				defer func() {
-					if err != nil {
-						fail(0, err)
-					}
-				}()
-				defer faultError(&err)
-			}
 			p := newParser(sep, names, limits)
 			p.checkText = workersCheck
 			sc := sinks[w]
@@ -223,9 +183,6 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 						cancel()
 					}
 				}
-				if m != nil {
-					release(c.data)
-				}
 				if cap(c.buf) == chunkSize {
 					free <- c.buf[:chunkSize]
 				}
@@ -233,49 +190,9 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 		}(w)
 	}
 
-	// send hands a chunk of whole records, data, lying in buf, to the
-	// workers.
-	send := func(buf, data []byte) bool {
-		c := chunk{buf: buf, data: data, line: line, bad: -1}
-		c.noQuotes = sep == '\t' || bytes.IndexByte(c.data, '"') < 0
-		if !workersCheck {
-			c.bad, c.textErr = checkText(c.data, line, names, sep)
-		}
-		line += bytes.Count(c.data, nl)
-		select {
-		case work <- c:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-
 	// Reader: cut the input into chunks of whole records.
 	readErr := func() error {
 		defer close(work)
-		if m != nil {
-			for len(rest) > 0 {
-				cut := min(chunkSize, len(rest))
-				for cut < len(rest) {
-					if b := lastBoundary(rest[:cut], sep); b >= 0 {
-						cut = b
-						break
-					}
-					if cut > limits.MaxRecordBytes {
-						return &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Msg: "record is over the limit of " + formatBytes(limits.MaxRecordBytes)}
-					}
-					cut = min(2*cut, len(rest)) // the record goes on
-				}
-				if !send(nil, rest[:cut]) {
-					return nil
-				}
-				if read != nil {
-					read.Add(int64(cut))
-				}
-				rest = rest[cut:]
-			}
-			return nil
-		}
 		eof := false
 		for !eof {
 			var buf []byte
@@ -310,7 +227,15 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 				}
 			}
 			pending = append(pending[:0], data[cut:]...)
-			if !send(buf, data[:cut]) {
+			c := chunk{buf: buf, data: data[:cut], line: line, bad: -1}
+			c.noQuotes = sep == '\t' || bytes.IndexByte(c.data, '"') < 0
+			if !workersCheck {
+				c.bad, c.textErr = checkText(c.data, line, names, sep)
+			}
+			line += bytes.Count(c.data, nl)
+			select {
+			case work <- c:
+			case <-ctx.Done():
 				return nil
 			}
 		}

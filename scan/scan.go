@@ -246,14 +246,6 @@ func File(ctx context.Context, path string, opts Options) (*Result, error) {
 		}
 		return readAll(ctx, path, rd, opts)
 	}
-	if format != recordio.FormatJSONL {
-		if st, err := f.Stat(); err == nil {
-			if m, unmap := mapFile(f, st.Size()); m != nil {
-				defer unmap()
-				return Reader(ctx, path, m, format, opts)
-			}
-		}
-	}
 	return Reader(ctx, path, f, format, opts)
 }
 
@@ -287,7 +279,7 @@ func Reader(ctx context.Context, name string, r io.Reader, format recordio.Forma
 	}
 	cs, err := recordio.Detect(prefix, atEOF)
 	if err == nil && cs == recordio.CharsetUTF8 && (format == recordio.FormatCSV || format == recordio.FormatTSV) && (opts.Limits.Charset == "" || opts.Limits.Charset == recordio.CharsetUTF8) {
-		return fastFile(ctx, name, r, br, format, opts)
+		return fastFile(ctx, name, br, format, opts)
 	}
 	var progress io.Reader = br
 	if opts.Progress != nil {
@@ -333,8 +325,7 @@ func sniffFormat(prefix []byte) recordio.Format {
 	return recordio.FormatCSV
 }
 
-// fastFile scans UTF-8 CSV or TSV, read by br from r.
-func fastFile(ctx context.Context, name string, r io.Reader, br *bufio.Reader, format recordio.Format, opts Options) (*Result, error) {
+func fastFile(ctx context.Context, name string, br *bufio.Reader, format recordio.Format, opts Options) (*Result, error) {
 	// Drop a UTF-8 byte-order mark.
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
@@ -355,12 +346,8 @@ func fastFile(ctx context.Context, name string, r io.Reader, br *bufio.Reader, f
 	if opts.Progress != nil {
 		read = &opts.Progress.Done
 	}
-	var in io.Reader = br
-	if m, ok := r.(*mapped); ok {
-		in = m.unread(br.Buffered()) // read in place, from where br is
-	}
 	cat := catalog(opts)
-	fr, err := fastScan(ctx, in, sep, func() sink { return newScanner(cat, opts) }, opts.Workers, opts.Sample, opts.Limits, read)
+	fr, err := fastScan(ctx, br, sep, func() sink { return newScanner(cat, opts) }, opts.Workers, opts.Sample, opts.Limits, read)
 	if err != nil {
 		return nil, err
 	}

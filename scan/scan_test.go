@@ -64,11 +64,6 @@ const (
 // checks the text: the reader, or the worker (as with a
 // classify.Scanner), record by record or in batches.
 func fastRecords(data []byte, sep byte, limits recordio.Options, checking int) ([]string, [][]string, error) {
-	return fastRecordsFrom(bytes.NewReader(data), sep, limits, checking)
-}
-
-// fastRecordsFrom is fastRecords reading r, which may be a *mapped.
-func fastRecordsFrom(r io.Reader, sep byte, limits recordio.Options, checking int) ([]string, [][]string, error) {
 	var c *collector
 	newSink := func() sink { c = &collector{}; return c }
 	switch checking {
@@ -85,7 +80,7 @@ func fastRecordsFrom(r io.Reader, sep byte, limits recordio.Options, checking in
 			return cc
 		}
 	}
-	fr, err := fastScan(context.Background(), r, sep, newSink, 1, 0, limits, nil)
+	fr, err := fastScan(context.Background(), bytes.NewReader(data), sep, newSink, 1, 0, limits, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,8 +112,7 @@ func recordioRecords(data []byte, format recordio.Format, limits recordio.Option
 	}
 }
 
-// compareReaders checks that the fast path and recordio agree on data,
-// whether the fast path reads it or reads it in place (mapped).
+// compareReaders checks that the fast path and recordio agree on data.
 func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options) {
 	t.Helper()
 	format := recordio.FormatCSV
@@ -129,22 +123,15 @@ func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options
 	}
 	_, want, werr := recordioRecords(data, format, limits)
 	var readerErr error
-	for i := range 6 {
-		checking, inPlace := i%3, i >= 3
-		var got [][]string
-		var gerr error
-		if inPlace {
-			_, got, gerr = fastRecordsFrom(&mapped{b: data}, sep, limits, checking)
-		} else {
-			_, got, gerr = fastRecords(data, sep, limits, checking)
-		}
+	for _, checking := range []int{readerChecks, recordChecks, batchesChecks} {
+		_, got, gerr := fastRecords(data, sep, limits, checking)
 		if (werr == nil) != (gerr == nil) {
-			t.Fatalf("%q (text checks %d, in place %v): recordio error %v, fast path error %v", data, checking, inPlace, werr, gerr)
+			t.Fatalf("%q (text checks %d): recordio error %v, fast path error %v", data, checking, werr, gerr)
 		}
 		if werr != nil {
 			var we, ge *recordio.Error
 			if errors.As(werr, &we) && errors.As(gerr, &ge) && (we.Line != ge.Line || we.Kind != ge.Kind) {
-				t.Fatalf("%q (text checks %d, in place %v): recordio error %v (kind %v), fast path error %v (kind %v)", data, checking, inPlace, werr, we.Kind, gerr, ge.Kind)
+				t.Fatalf("%q (text checks %d): recordio error %v (kind %v), fast path error %v (kind %v)", data, checking, werr, we.Kind, gerr, ge.Kind)
 			}
 			// Whoever checks the text, the error is the same.
 			if checking == readerChecks {
@@ -366,72 +353,6 @@ func TestFile_Workers(t *testing.T) {
 	}
 	if res[0].Fields[1].Categories[0].Matches != 5000 {
 		t.Errorf("phone matches %+v", res[0].Fields[1].Categories)
-	}
-}
-
-// TestFile_Mapped checks that a file read in place (mapped) scans as the
-// same file read, with any number of workers, and counts its bytes.
-func TestFile_Mapped(t *testing.T) {
-	oldChunk, oldMin := chunkSize, minMapBytes
-	defer func() { chunkSize, minMapBytes = oldChunk, oldMin }()
-	chunkSize = 4096
-	var b strings.Builder
-	b.WriteString("\xef\xbb\xbfid;phone;note\n")
-	for i := 0; i < 3000; i++ {
-		fmt.Fprintf(&b, "%d;1381234%04d;\"line %d; with\nnewline\"\n", i, i, i)
-	}
-	path := filepath.Join(write(t, map[string][]byte{"m.csv": []byte(b.String())}), "m.csv")
-	var want string
-	for _, mapBytes := range []int64{1 << 40, 1} {
-		minMapBytes = mapBytes
-		for _, w := range []int{1, 2} {
-			p := &Progress{}
-			res, err := File(context.Background(), path, Options{Workers: w, Progress: p})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := fmt.Sprint(res.Records, res.Fields)
-			if want == "" {
-				want = got
-			} else if got != want {
-				t.Errorf("map from %d bytes, workers=%d: %s; want %s", mapBytes, w, got, want)
-			}
-			if p.Done.Load() != int64(b.Len()) {
-				t.Errorf("map from %d bytes, workers=%d: %d bytes done, want %d", mapBytes, w, p.Done.Load(), b.Len())
-			}
-		}
-	}
-	if !strings.HasPrefix(want, "3000 ") {
-		t.Errorf("scan = %s, want 3000 records", want)
-	}
-}
-
-// TestFastScan_MappedShrinks checks that a mapped file cut short under
-// the scan is an error that says so, not a crash.
-func TestFastScan_MappedShrinks(t *testing.T) {
-	oldChunk, oldMin := chunkSize, minMapBytes
-	defer func() { chunkSize, minMapBytes = oldChunk, oldMin }()
-	chunkSize, minMapBytes = 4096, 1
-	data := "a,b\n" + strings.Repeat("13812345678,x\n", 20000)
-	path := filepath.Join(write(t, map[string][]byte{"s.csv": []byte(data)}), "s.csv")
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	m, unmap := mapFile(f, int64(len(data)))
-	if m == nil {
-		t.Skip("files cannot be mapped here")
-	}
-	defer unmap()
-	if err := os.Truncate(path, 100); err != nil {
-		t.Fatal(err)
-	}
-	for _, workers := range []int{1, 2} {
-		_, err := fastScan(context.Background(), m, ',', func() sink { return &collector{} }, workers, 0, recordio.Options{}, nil)
-		if !errors.Is(err, errChanged) {
-			t.Errorf("workers=%d: error %v, want %v", workers, err, errChanged)
-		}
 	}
 }
 
