@@ -289,29 +289,30 @@ func (f *textFinder) scan(v string) {
 			for i < n && v[i] >= utf8.RuneSelf {
 				// Three-byte runes while four bytes can be read at once
 				// (the last rune of v is read below): the rune's flags
-				// are looked up by its code as a uint16, which needs no
-				// bounds check, and the rune itself is made only for the
-				// few that need a closer look.
+				// are looked up by its bytes (seqFlags), with no
+				// decoding and no bounds check, and the rune itself is
+				// made only for the few that need a closer look.
 				for i+4 <= n {
-					x := load32(v, i)
-					if x&0xC0C0F0 != 0x8080E0 {
+					// The four bytes in reading order, b0 on top: the
+					// sequence's bytes index seqFlags as they stand.
+					y := bits.ReverseBytes32(load32(v, i))
+					if y&0xF0C0C000 != 0xE0808000 {
 						break // not a three-byte sequence
 					}
-					c := uint16(x&0x0F)<<12 | uint16(x>>2)&0xFC0 | uint16(x>>16)&0x3F
-					fl := runeFlags[c]
+					fl := seqFlags[y>>8&0xFFFFF]
 					addr |= addrParts(fl & (rfAdmin | rfRoad))
 					if fl&(rfPlate|rfHealth|rfBad) == 0 {
 						i += 3
 						continue
 					}
-					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(x>>24)) {
+					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(y)) {
 						i += 3 // a province's rune that no letter follows
 						continue
 					}
 					if fl&rfBad != 0 {
 						f.bad = true
 					}
-					i = f.highRune(v, i, rune(c), fl)
+					i = f.highRune(v, i, rune(y>>24&0x0F)<<12|rune(y>>10)&0xFC0|rune(y>>8)&0x3F, fl)
 					if i < n && v[i] < utf8.RuneSelf {
 						break
 					}
