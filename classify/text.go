@@ -172,14 +172,20 @@ func digits8(v string, i int) bool {
 	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 && (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
 }
 
+// nonDigits marks with its top bit each of the eight bytes of x that is
+// not an ASCII digit.
+func nonDigits(x uint64) uint64 {
+	// A byte is a digit when it differs from '0' by less than 10: t's
+	// top bit marks the others (t&0x7F+0x76 carries into the top bit
+	// from 10 on, and no further).
+	t := x ^ 0x3030303030303030
+	return (t&0x7F7F7F7F7F7F7F7F + 0x7676767676767676 | t) & 0x8080808080808080
+}
+
 // digitsEnd returns the end of the run of ASCII digits at v[i:].
 func digitsEnd(v string, i int) int {
 	for i+8 <= len(v) {
-		// A byte is a digit when it differs from '0' by less than 10:
-		// t's top bit marks the others (t&0x7F+0x76 carries into the top
-		// bit from 10 on, and no further).
-		t := load64(v, i) ^ 0x3030303030303030
-		if m := (t&0x7F7F7F7F7F7F7F7F + 0x7676767676767676 | t) & 0x8080808080808080; m != 0 {
+		if m := nonDigits(load64(v, i)); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
