@@ -306,19 +306,23 @@ func (f *textFinder) scan(v string) {
 						break // not a three-byte sequence
 					}
 					fl := seqFlags[y>>8&0xFFFFF]
-					addr |= addrParts(fl & (rfAdmin | rfRoad))
 					if fl&(rfPlate|rfHealth|rfBad) == 0 {
+						addr |= addrParts(fl & (rfAdmin | rfRoad))
 						i += 3
 						continue
 					}
-					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(y)) {
+					// The rare runes: the bytes are read again, so that
+					// the loop above keeps its values in registers.
+					addr |= addrParts(fl & (rfAdmin | rfRoad))
+					x := load32(v, i)
+					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(x>>24)) {
 						i += 3 // a province's rune that no letter follows
 						continue
 					}
 					if fl&rfBad != 0 {
 						f.bad = true
 					}
-					i = f.highRune(v, i, rune(y>>24&0x0F)<<12|rune(y>>10)&0xFC0|rune(y>>8)&0x3F, fl)
+					i = f.highRune(v, i, rune(x&0x0F)<<12|rune(x>>2)&0xFC0|rune(x>>16)&0x3F, fl)
 					if i < n && v[i] < utf8.RuneSelf {
 						break
 					}
