@@ -329,9 +329,12 @@ func (f *textFinder) scan(v string) {
 				}
 				for i+2 < n {
 					var x uint32
-					if i+4 <= n {
+					switch {
+					case i+4 <= n:
 						x = load32(v, i)
-					} else {
+					case i > 0:
+						x = load32(v, i-1) >> 8 // the last three bytes
+					default:
 						x = uint32(v[i]) | uint32(v[i+1])<<8 | uint32(v[i+2])<<16
 					}
 					if x&0xC0C0F0 != 0x8080E0 {
