@@ -563,14 +563,22 @@ func (s *Scanner) addValue(f Field, v string) {
 // exactly what the scan and the whole-value checks would, and reports
 // false, having done nothing, for any other value.
 func (s *Scanner) numeric(col *colStats, v string) bool {
+	// The leading digits, eight at a time while eight bytes are left:
+	// most values end their first run of digits within the first eight
+	// bytes (2024-05-06, 37.979656, 192.168.1.1), found here in one step.
 	n := len(v)
 	i := 0
-	for i+8 <= n && digits8(v, i) {
+	for i+8 <= n {
+		if m := nonDigits(load64(v, i)); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			goto run
+		}
 		i += 8
 	}
 	for i < n && isDigit(v[i]) {
 		i++
 	}
+run:
 	tf := &s.tf
 	if i == n {
 		// One word of digits: a candidate at 11 to 19 digits, and at 8 a

@@ -2,6 +2,7 @@ package classify
 
 import (
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -353,5 +354,35 @@ func TestScannerMinorsNotFromPESELShapedPhones(t *testing.T) {
 	}
 	if f := s.Fields()[0]; f.Minors != 0 {
 		t.Errorf("remark: %d minors from phone numbers", f.Minors)
+	}
+}
+
+// TestSeqFlags checks the rune loop's table and decoding against
+// runeFlags: for every three-byte sequence of the pattern 1110xxxx 10xxxxxx
+// 10xxxxxx (overlong ones and surrogates included, which runeFlags marks
+// bad), the flags looked up by its bytes are the rune's, and the rune
+// decoded from the four bytes read at once is the rune.
+func TestSeqFlags(t *testing.T) {
+	for r := rune(0); r < 0x10000; r++ {
+		b := string([]byte{byte(0xE0 | r>>12), byte(0x80 | r>>6&0x3F), byte(0x80 | r&0x3F), 'A'})
+		y := bits.ReverseBytes32(load32(b, 0))
+		if y&0xF0C0C000 != 0xE0808000 {
+			t.Fatalf("U+%04X: % x not taken for a three-byte sequence", r, b[:3])
+		}
+		if got, want := seqFlags[y>>8&0xFFFFF], runeFlags[r]; got != want {
+			t.Fatalf("U+%04X: seqFlags %08b, runeFlags %08b", r, got, want)
+		}
+		x := load32(b, 0)
+		if got := rune(x&0x0F)<<12 | rune(x>>2)&0xFC0 | rune(x>>16)&0x3F; got != r {
+			t.Fatalf("U+%04X decoded as U+%04X", r, got)
+		}
+		if byte(x>>24) != 'A' || byte(y) != 'A' {
+			t.Fatalf("U+%04X: the byte after the sequence is lost", r)
+		}
+		// A value's last rune, read with the byte before it.
+		c := "x" + b[:3]
+		if got := load32(c, 0) >> 8; got != x&0xFFFFFF {
+			t.Fatalf("U+%04X: last rune read as %06x, want %06x", r, got, x&0xFFFFFF)
+		}
 	}
 }

@@ -172,14 +172,20 @@ func digits8(v string, i int) bool {
 	return x&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030 && (x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0 == 0x3030303030303030
 }
 
+// nonDigits marks with its top bit each of the eight bytes of x that is
+// not an ASCII digit.
+func nonDigits(x uint64) uint64 {
+	// A byte is a digit when it differs from '0' by less than 10: t's
+	// top bit marks the others (t&0x7F+0x76 carries into the top bit
+	// from 10 on, and no further).
+	t := x ^ 0x3030303030303030
+	return (t&0x7F7F7F7F7F7F7F7F + 0x7676767676767676 | t) & 0x8080808080808080
+}
+
 // digitsEnd returns the end of the run of ASCII digits at v[i:].
 func digitsEnd(v string, i int) int {
 	for i+8 <= len(v) {
-		// A byte is a digit when it differs from '0' by less than 10:
-		// t's top bit marks the others (t&0x7F+0x76 carries into the top
-		// bit from 10 on, and no further).
-		t := load64(v, i) ^ 0x3030303030303030
-		if m := (t&0x7F7F7F7F7F7F7F7F + 0x7676767676767676 | t) & 0x8080808080808080; m != 0 {
+		if m := nonDigits(load64(v, i)); m != 0 {
 			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
@@ -289,21 +295,26 @@ func (f *textFinder) scan(v string) {
 			for i < n && v[i] >= utf8.RuneSelf {
 				// Three-byte runes while four bytes can be read at once
 				// (the last rune of v is read below): the rune's flags
-				// are looked up by its code as a uint16, which needs no
-				// bounds check, and the rune itself is made only for the
-				// few that need a closer look.
+				// are looked up by its bytes (seqFlags), with no
+				// decoding and no bounds check, and the rune itself is
+				// made only for the few that need a closer look.
 				for i+4 <= n {
-					x := load32(v, i)
-					if x&0xC0C0F0 != 0x8080E0 {
+					// The four bytes in reading order, b0 on top: the
+					// sequence's bytes index seqFlags as they stand.
+					y := bits.ReverseBytes32(load32(v, i))
+					if y&0xF0C0C000 != 0xE0808000 {
 						break // not a three-byte sequence
 					}
-					c := uint16(x&0x0F)<<12 | uint16(x>>2)&0xFC0 | uint16(x>>16)&0x3F
-					fl := runeFlags[c]
-					addr |= addrParts(fl & (rfAdmin | rfRoad))
+					fl := seqFlags[y>>8&0xFFFFF]
 					if fl&(rfPlate|rfHealth|rfBad) == 0 {
+						addr |= addrParts(fl & (rfAdmin | rfRoad))
 						i += 3
 						continue
 					}
+					// The rare runes: the bytes are read again, so that
+					// the loop above keeps its values in registers.
+					addr |= addrParts(fl & (rfAdmin | rfRoad))
+					x := load32(v, i)
 					if fl&(rfHealth|rfBad) == 0 && !isUpper(byte(x>>24)) {
 						i += 3 // a province's rune that no letter follows
 						continue
@@ -311,16 +322,19 @@ func (f *textFinder) scan(v string) {
 					if fl&rfBad != 0 {
 						f.bad = true
 					}
-					i = f.highRune(v, i, rune(c), fl)
+					i = f.highRune(v, i, rune(x&0x0F)<<12|rune(x>>2)&0xFC0|rune(x>>16)&0x3F, fl)
 					if i < n && v[i] < utf8.RuneSelf {
 						break
 					}
 				}
 				for i+2 < n {
 					var x uint32
-					if i+4 <= n {
+					switch {
+					case i+4 <= n:
 						x = load32(v, i)
-					} else {
+					case i > 0:
+						x = load32(v, i-1) >> 8 // the last three bytes
+					default:
 						x = uint32(v[i]) | uint32(v[i+1])<<8 | uint32(v[i+2])<<16
 					}
 					if x&0xC0C0F0 != 0x8080E0 {
