@@ -81,6 +81,9 @@ func FuzzEuropeanIdentifiers(f *testing.F) {
 		}
 		want := euVerdict(s)
 		for _, sep := range [][2]string{{" ", " "}, {"x: ", "; "}, {"(", ")"}, {"\t", ", "}, {"«", "»"}} {
+			if sep[0] == "(" && strings.ContainsAny(s, "()") {
+				continue // a parenthesis inside pairs with those around: "(021228000)0)" is another text
+			}
 			if got := euVerdict(sep[0] + s + sep[1]); got != want && !strings.ContainsAny(s[:1]+s[len(s)-1:], " ()-+.,;:/\t«»") {
 				t.Fatalf("verdict on %q is %b alone and %b between %q and %q", s, want, got, sep[0], sep[1])
 			}
