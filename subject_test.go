@@ -1,6 +1,11 @@
 package sluice_test
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
 	"testing"
 
 	"github.com/sluice-gateway/sluice"
@@ -31,5 +36,37 @@ func TestSubjectKeyer_Key(t *testing.T) {
 	}
 	if sluice.NewSubjectKeyer([]byte("other")).Key("13800138000") == k.Key("13800138000") {
 		t.Error("key does not depend on the secret")
+	}
+}
+
+// The keys are HMAC-SHA-256 as crypto/hmac computes it: stored keys and
+// the transparency log depend on their values.
+func TestSubjectKeyer_KeyValues(t *testing.T) {
+	master := []byte("secret")
+	mac := func(key, msg []byte) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write(msg)
+		return m.Sum(nil)
+	}
+	for _, id := range []string{"13800138000", "+86 138-0013-8000", "Alice@Example.com", "11010519491231002X",
+		strings.Repeat("a very long identifier ", 10)} {
+		norm := sluice.AppendNormalizedIdentifier(nil, id)
+		want := mac(master, norm)
+		if got := sluice.NewSubjectKeyer(master).Key(id); got != hex.EncodeToString(want) {
+			t.Errorf("Key(%q) = %s, want %x", id, got, want)
+		}
+		scoped := mac(sluice.OrgSubjectSecret(master, 42), want)
+		k := sluice.NewOrgSubjectKeyer(master, 42)
+		if got := k.Key(id); got != hex.EncodeToString(scoped) {
+			t.Errorf("org Key(%q) = %s, want %x", id, got, scoped)
+		}
+		var sum [sha256.Size]byte
+		if !k.KeyBytes(&sum, id) || !bytes.Equal(sum[:], scoped) {
+			t.Errorf("org KeyBytes(%q) = %x, want %x", id, sum, scoped)
+		}
+	}
+	var sum [sha256.Size]byte
+	if sluice.NewSubjectKeyer(master).KeyBytes(&sum, " ") {
+		t.Error("blank identifier has a key")
 	}
 }
