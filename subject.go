@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // A SubjectKeyer turns identifiers of people (resident ID, phone, email …)
@@ -71,20 +72,44 @@ func AppendNormalizedIdentifier(dst []byte, s string) []byte {
 	s = strings.TrimSpace(s)
 	start := len(dst)
 	phoneLike, digits := true, 0
-	for _, r := range s {
-		if 0xFF01 <= r && r <= 0xFF5E { // full-width ASCII
-			r -= 0xFEE0
-		} else if r == 0x3000 {
-			r = ' '
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
-		switch {
-		case '0' <= r && r <= '9':
-			digits++
-		case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
-		default:
-			phoneLike = false
+	}
+	if ascii { // the loop below, a byte at a time
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case '0' <= c && c <= '9':
+				digits++
+			case c == '+' || c == '-' || c == '.' || c == ' ' || c == '(' || c == ')':
+			default:
+				phoneLike = false
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+			}
+			dst = append(dst, c)
 		}
-		dst = appendLowerRune(dst, r)
+	} else {
+		for _, r := range s {
+			if 0xFF01 <= r && r <= 0xFF5E { // full-width ASCII
+				r -= 0xFEE0
+			} else if r == 0x3000 {
+				r = ' '
+			}
+			switch {
+			case '0' <= r && r <= '9':
+				digits++
+			case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
+			default:
+				phoneLike = false
+			}
+			dst = appendLowerRune(dst, r)
+		}
 	}
 	if !phoneLike || digits == 0 {
 		return dst

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/sluice-gateway/sluice"
 )
@@ -69,4 +70,56 @@ func TestSubjectKeyer_KeyValues(t *testing.T) {
 	if sluice.NewSubjectKeyer(master).KeyBytes(&sum, " ") {
 		t.Error("blank identifier has a key")
 	}
+}
+
+// appendNormalizedRunes is AppendNormalizedIdentifier as it was before
+// its byte-at-a-time path for ASCII: the reference for it.
+func appendNormalizedRunes(dst []byte, s string) []byte {
+	s = strings.TrimSpace(s)
+	start := len(dst)
+	phoneLike, digits := true, 0
+	for _, r := range s {
+		if 0xFF01 <= r && r <= 0xFF5E {
+			r -= 0xFEE0
+		} else if r == 0x3000 {
+			r = ' '
+		}
+		switch {
+		case '0' <= r && r <= '9':
+			digits++
+		case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
+		default:
+			phoneLike = false
+		}
+		dst = append(dst, string(unicode.ToLower(r))...)
+	}
+	if !phoneLike || digits == 0 {
+		return dst
+	}
+	out := dst[:start]
+	for _, c := range dst[start:] {
+		if '0' <= c && c <= '9' {
+			out = append(out, c)
+		}
+	}
+	d := out[start:]
+	switch {
+	case len(d) == 13 && d[0] == '8' && d[1] == '6' && d[2] == '1':
+		out = append(out[:start], d[2:]...)
+	case len(d) == 15 && string(d[:4]) == "0086" && d[4] == '1':
+		out = append(out[:start], d[4:]...)
+	}
+	return out
+}
+
+func FuzzAppendNormalizedIdentifier(f *testing.F) {
+	for _, s := range []string{"13800138000", "+86 138-0013-8000", "0086 13800138000", "86-138 0013 8000", "１３８００１３８０００",
+		"Alice@Example.com", " alice@example.com ", "11010519491231002X", "(010) 6552-9988", "ÀB", "\u3000x", "A.B-C"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := sluice.AppendNormalizedIdentifier([]byte("p"), s), appendNormalizedRunes([]byte("p"), s); !bytes.Equal(got, want) {
+			t.Fatalf("AppendNormalizedIdentifier(%q) = %q, want %q", s, got, want)
+		}
+	})
 }
