@@ -77,6 +77,13 @@ func newPipeline(ctx context.Context, src sluice.RecordSource, subjectField, key
 }
 
 func (p *pipeline) produce(ctx context.Context, src sluice.RecordSource, subjectField string, keyer *sluice.SubjectKeyer, rk *recordKeyer, obs sluice.FieldObserver, m *minimiser) error {
+	if _, counts := obs.(*countObserver); !counts {
+		// A classifier: on a goroutine of its own. Its last records are
+		// observed before the store finishes (p.stop waits for this).
+		a := newAsyncObserver(obs)
+		defer a.stop()
+		obs = a
+	}
 	b := p.newBatch()
 	var lastNames []string
 	var fields fieldSet
