@@ -88,6 +88,26 @@ type RecordIterator interface {
 	Err() error
 }
 
+// A BufferedIterator is a RecordIterator over records that it holds in
+// buffers of its own, each record's subject key also as its 32 bytes. A
+// store that copies out what it writes may use it to spare the iterator
+// the hex form of the keys, and new buffers for each batch of records.
+type BufferedIterator interface {
+	RecordIterator
+	// SubjectKeyBytes returns the subject key of the record that Record
+	// returns as the 32 bytes whose hex is its SubjectKey, valid as long
+	// as the record.
+	SubjectKeyBytes() []byte
+	// OmitSubjectKeys says that the store reads subject keys with
+	// SubjectKeyBytes only: the records that follow may have an empty
+	// SubjectKey.
+	OmitSubjectKeys()
+	// Release says that the store holds on to no record before the
+	// current one, nor to anything of theirs (Data, SubjectKeyBytes): the
+	// iterator may reuse their memory.
+	Release()
+}
+
 // RecordFilter selects records of one dataset for a paged read.
 type RecordFilter struct {
 	DatasetID int64

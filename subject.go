@@ -1,12 +1,11 @@
 package sluice
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // A SubjectKeyer turns identifiers of people (resident ID, phone, email …)
@@ -17,32 +16,38 @@ import (
 //
 // A SubjectKeyer is not safe for concurrent use; make one per goroutine.
 type SubjectKeyer struct {
-	mac   hash.Hash
-	scope hash.Hash // nil for server-wide keys; see NewOrgSubjectKeyer
+	mac   *keyMAC
+	scope *keyMAC // nil for server-wide keys; see NewOrgSubjectKeyer
 	buf   []byte
-	sum   []byte
 }
 
 // NewSubjectKeyer returns a SubjectKeyer for secret.
 func NewSubjectKeyer(secret []byte) *SubjectKeyer {
-	return &SubjectKeyer{mac: hmac.New(sha256.New, secret)}
+	return &SubjectKeyer{mac: newKeyMAC(secret)}
 }
 
 // Key returns the subject key of identifier, or "" for an empty one.
 func (k *SubjectKeyer) Key(identifier string) string {
-	k.buf = AppendNormalizedIdentifier(k.buf[:0], identifier)
-	if len(k.buf) == 0 {
+	var sum [sha256.Size]byte
+	if !k.KeyBytes(&sum, identifier) {
 		return ""
 	}
-	k.mac.Reset()
-	k.mac.Write(k.buf)
-	k.sum = k.mac.Sum(k.sum[:0])
-	if k.scope != nil {
-		k.scope.Reset()
-		k.scope.Write(k.sum)
-		k.sum = k.scope.Sum(k.sum[:0])
+	return hex.EncodeToString(sum[:])
+}
+
+// KeyBytes sets *key to the subject key of identifier as its 32 bytes
+// (Key returns their hex), and reports false, leaving *key alone, for an
+// empty identifier. It allocates nothing.
+func (k *SubjectKeyer) KeyBytes(key *[sha256.Size]byte, identifier string) bool {
+	k.buf = AppendNormalizedIdentifier(k.buf[:0], identifier)
+	if len(k.buf) == 0 {
+		return false
 	}
-	return hex.EncodeToString(k.sum)
+	k.mac.sum(key, k.buf)
+	if k.scope != nil {
+		k.scope.sum(key, key[:])
+	}
+	return true
 }
 
 // IsSubjectKey reports whether s has the form of a subject key.
@@ -67,20 +72,44 @@ func AppendNormalizedIdentifier(dst []byte, s string) []byte {
 	s = strings.TrimSpace(s)
 	start := len(dst)
 	phoneLike, digits := true, 0
-	for _, r := range s {
-		if 0xFF01 <= r && r <= 0xFF5E { // full-width ASCII
-			r -= 0xFEE0
-		} else if r == 0x3000 {
-			r = ' '
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
 		}
-		switch {
-		case '0' <= r && r <= '9':
-			digits++
-		case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
-		default:
-			phoneLike = false
+	}
+	if ascii { // the loop below, a byte at a time
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case '0' <= c && c <= '9':
+				digits++
+			case c == '+' || c == '-' || c == '.' || c == ' ' || c == '(' || c == ')':
+			default:
+				phoneLike = false
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+			}
+			dst = append(dst, c)
 		}
-		dst = appendLowerRune(dst, r)
+	} else {
+		for _, r := range s {
+			if 0xFF01 <= r && r <= 0xFF5E { // full-width ASCII
+				r -= 0xFEE0
+			} else if r == 0x3000 {
+				r = ' '
+			}
+			switch {
+			case '0' <= r && r <= '9':
+				digits++
+			case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
+			default:
+				phoneLike = false
+			}
+			dst = appendLowerRune(dst, r)
+		}
 	}
 	if !phoneLike || digits == 0 {
 		return dst

@@ -70,6 +70,6 @@ func (s *SubjectScoper) ScopeBytes(orgID int64, key []byte) []byte {
 // the org-scoped form of the server-wide key of each identifier.
 func NewOrgSubjectKeyer(master []byte, orgID int64) *SubjectKeyer {
 	k := NewSubjectKeyer(master)
-	k.scope = hmac.New(sha256.New, OrgSubjectSecret(master, orgID))
+	k.scope = newKeyMAC(OrgSubjectSecret(master, orgID))
 	return k
 }

@@ -72,6 +72,12 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 		return 0, FormatError(err)
 	}
 	r := &copyReader{it: it, datasetID: in.DatasetID, ingestID: in.ID}
+	if b, ok := it.(sluice.BufferedIterator); ok {
+		// The keys' bytes as they are, and the records' memory back to
+		// the iterator once copied into the statement's buffer.
+		b.OmitSubjectKeys()
+		r.buffered = b
+	}
 	for !r.done {
 		if err := r.reserve(ctx, tx); err != nil {
 			return 0, FormatError(err)
@@ -99,6 +105,7 @@ func (s *RecordStore) WriteRecords(ctx context.Context, in *sluice.Ingest, it sl
 // between the format's header and trailer.
 type copyReader struct {
 	it                  sluice.RecordIterator
+	buffered            sluice.BufferedIterator // it, if it is one
 	datasetID, ingestID int64
 
 	blocks []int64 // the first ids of the blocks reserved, not yet used
@@ -167,6 +174,9 @@ func (r *copyReader) Read(p []byte) (int, error) {
 				r.buf, r.ended = binary.BigEndian.AppendUint16(r.buf, 0xffff), true // the trailer: -1 fields
 			}
 		}
+		if r.buffered != nil {
+			r.buffered.Release() // all but the pending record are in buf
+		}
 		if err := r.failure(); err != nil {
 			return 0, err
 		}
@@ -180,7 +190,8 @@ func (r *copyReader) Read(p []byte) (int, error) {
 }
 
 // take returns the next record to write, nil when there is none. The
-// record is valid until the next call.
+// record is valid until the next call, and is the iterator's current
+// record: a pending one was taken last.
 func (r *copyReader) take() *sluice.Record {
 	if p := r.pending; p != nil {
 		r.pending = nil
@@ -203,8 +214,17 @@ func blockable(rec *sluice.Record) bool {
 // errBadKey is the failure of a record whose subject key is not a key.
 var errBadKey = errors.New("postgres: a record's subject key is not 64 hex characters")
 
-// appendKey appends the bytes of a subject key given as hex.
-func appendKey(b []byte, key string) ([]byte, error) {
+// appendKey appends the bytes of the subject key of rec, the record take
+// returned last.
+func (r *copyReader) appendKey(b []byte, rec *sluice.Record) ([]byte, error) {
+	if r.buffered != nil {
+		return append(b, r.buffered.SubjectKeyBytes()...), nil
+	}
+	return appendHexKey(b, rec.SubjectKey)
+}
+
+// appendHexKey appends the bytes of a subject key given as hex.
+func appendHexKey(b []byte, key string) ([]byte, error) {
 	if len(key) != 2*sha256.Size {
 		return b, errBadKey
 	}
@@ -231,7 +251,7 @@ func (r *copyReader) row() bool {
 	}
 	// The subject keys are stored as their bytes (see migration 0008).
 	var err error
-	if r.keys, err = appendKey(r.keys[:0], rec.SubjectKey); err != nil {
+	if r.keys, err = r.appendKey(r.keys[:0], rec); err != nil {
 		r.fail(err)
 		return false
 	}
@@ -249,7 +269,7 @@ func (r *copyReader) row() bool {
 				r.pending = next
 				break
 			}
-			if r.keys, err = appendKey(r.keys, next.SubjectKey); err != nil {
+			if r.keys, err = r.appendKey(r.keys, next); err != nil {
 				r.fail(err)
 				return false
 			}

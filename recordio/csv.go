@@ -30,6 +30,14 @@ type csvReader struct {
 	line   int   // line number of the next unread text
 	err    error // sticky
 
+	// text is a string copy of the buffer's text from textAt, made before
+	// the buffer's text last moved (textMoves): the fast path cuts the
+	// values of a line from it, one string for a stretch of lines rather
+	// than one a line.
+	text      string
+	textAt    int
+	textMoves int
+
 	// State of the streaming CSV path.
 	out        []byte // unquoted text of the record
 	ends       []int  // end of each field in out
@@ -124,6 +132,7 @@ func (c *csvReader) readRow(limit int) (int, error) {
 			if c.sep != '\t' && bytes.IndexByte(ln, '"') >= 0 {
 				return c.streamRow(limit)
 			}
+			at := b.r
 			b.r += i + 1
 			start := c.line
 			c.line++
@@ -132,7 +141,7 @@ func (c *csvReader) readRow(limit int) (int, error) {
 				scanned, lastSep, maxField, seps = 0, -1, 0, 0
 				continue
 			}
-			return start, c.split(ln, start, limit)
+			return start, c.split(ln, at, start, limit)
 		}
 		if c.sep == '\t' {
 			// Track fields of a long line to report an oversized value early.
@@ -168,19 +177,43 @@ func (c *csvReader) readRow(limit int) (int, error) {
 			if c.sep != '\t' && bytes.IndexByte(data, '"') >= 0 {
 				return c.streamRow(limit)
 			}
+			at := b.r
 			b.r = b.w
 			start := c.line
 			ln := trimCR(data)
 			if len(ln) == 0 {
 				return 0, io.EOF
 			}
-			return start, c.split(ln, start, limit)
+			return start, c.split(ln, at, start, limit)
 		}
 	}
 }
 
-// split cuts a line without quotes into c.vals.
-func (c *csvReader) split(ln []byte, line, limit int) error {
+// textChunk bounds the text copied into one string for the values of the
+// lines in it: what one value kept by a caller keeps from being freed.
+const textChunk = 16 << 10
+
+// lineText returns ln, the text of the buffer at offset at, as a string:
+// cut from c.text if it holds it, else from a new c.text holding it and
+// the whole lines after it in the buffer, up to textChunk bytes.
+func (c *csvReader) lineText(ln []byte, at int) string {
+	b := c.b
+	if c.textMoves == b.moves && at >= c.textAt && at+len(ln) <= c.textAt+len(c.text) {
+		return c.text[at-c.textAt : at-c.textAt+len(ln)]
+	}
+	end := at + len(ln)
+	if limit := min(b.w, at+textChunk); limit > end {
+		if j := bytes.LastIndexByte(b.buf[end:limit], '\n'); j >= 0 {
+			end += j
+		}
+	}
+	c.text, c.textAt, c.textMoves = string(b.buf[at:end]), at, b.moves
+	return c.text[:len(ln)]
+}
+
+// split cuts a line without quotes, the text of the buffer at offset at,
+// into c.vals.
+func (c *csvReader) split(ln []byte, at, line, limit int) error {
 	if len(ln) > c.opts.MaxRecordBytes {
 		return tooLargeRecord(line, c.opts.MaxRecordBytes)
 	}
@@ -191,7 +224,7 @@ func (c *csvReader) split(ln []byte, line, limit int) error {
 		}
 		return c.fieldCountError(line, n)
 	}
-	s := string(ln)
+	s := c.lineText(ln, at)
 	vals := c.vals[:0]
 	for {
 		i := strings.IndexByte(s, c.sep)

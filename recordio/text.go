@@ -23,6 +23,9 @@ type textBuf struct {
 	r   int
 	w   int
 	err error
+	// moves counts the times the text moved in buf (to its front, or to a
+	// new buf): text at an offset stays there until the next move.
+	moves int
 }
 
 func newTextBuf(src *source) *textBuf {
@@ -39,6 +42,7 @@ func (b *textBuf) more(max int) bool {
 	if len(b.buf)-b.w < minFill && b.r > 0 {
 		b.w = copy(b.buf, b.buf[b.r:b.w])
 		b.r = 0
+		b.moves++
 	}
 	if len(b.buf)-b.w < minFill && len(b.buf) < max {
 		n := min(max, 2*len(b.buf))
@@ -46,6 +50,7 @@ func (b *textBuf) more(max int) bool {
 		b.w = copy(nb, b.buf[b.r:b.w])
 		b.r = 0
 		b.buf = nb
+		b.moves++
 	}
 	if len(b.buf)-b.w < 2*4 {
 		return false

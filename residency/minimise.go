@@ -2,6 +2,7 @@ package residency
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"slices"
 	"strings"
@@ -25,7 +26,7 @@ type minimiser struct {
 	excess   []sluice.Excess
 	excessAt []int // positions of the excess fields in the current names
 	strip    map[string]bool
-	subjects map[string]struct{}
+	subjects map[[sha256.Size]byte]struct{}
 }
 
 // minimise returns the minimiser of an ingest into d, or nil if d
@@ -52,7 +53,7 @@ func (s *RecordService) minimise(ctx context.Context, d *sluice.Dataset) (*minim
 		}
 	}
 	known := d.Fields
-	m := &minimiser{mode: mode, appType: d.AppType, strip: map[string]bool{}, subjects: map[string]struct{}{}}
+	m := &minimiser{mode: mode, appType: d.AppType, strip: map[string]bool{}, subjects: map[[sha256.Size]byte]struct{}{}}
 	m.check = func(observed []*sluice.Field) ([]sluice.Excess, error) {
 		present := map[string]bool{}
 		for _, f := range observed {
@@ -81,10 +82,10 @@ func (m *minimiser) decide(observed []*sluice.Field) error {
 }
 
 // count notes the subject of a record with a value in an excess field.
-func (m *minimiser) count(names, values []string, subject string) {
+func (m *minimiser) count(names, values []string, subject *[sha256.Size]byte) {
 	for i, name := range names {
 		if values[i] != "" && m.isExcess(name) {
-			m.subjects[subject] = struct{}{}
+			m.subjects[*subject] = struct{}{}
 			return
 		}
 	}

@@ -348,20 +348,30 @@ type countObserver struct {
 	names []string
 	index map[string]int
 	count []int64
+
+	last []string // the names of the last record
+	at   []int    // their indexes in names
 }
 
 func (o *countObserver) Add(names, values []string) {
-	if o.index == nil {
-		o.index = map[string]int{}
-	}
-	for i, name := range names {
-		j, ok := o.index[name]
-		if !ok {
-			j = len(o.names)
-			o.index[name] = j
-			o.names = append(o.names, name)
-			o.count = append(o.count, 0)
+	// Records of one upload share their names: look them up once.
+	if len(names) != len(o.last) || len(names) > 0 && &names[0] != &o.last[0] {
+		if o.index == nil {
+			o.index = map[string]int{}
 		}
+		o.last, o.at = names, o.at[:0]
+		for _, name := range names {
+			j, ok := o.index[name]
+			if !ok {
+				j = len(o.names)
+				o.index[name] = j
+				o.names = append(o.names, name)
+				o.count = append(o.count, 0)
+			}
+			o.at = append(o.at, j)
+		}
+	}
+	for i, j := range o.at {
 		if values[i] != "" {
 			o.count[j]++
 		}

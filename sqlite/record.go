@@ -89,11 +89,16 @@ func (s *RecordStore) writeBatch(ctx context.Context, in *sluice.Ingest, it slui
 	defer many.Close()
 	args := make([]any, 0, cols*rowsPerInsert)
 	var first, last int64 = -1, -1
+	release := func() {}
+	if b, ok := it.(sluice.BufferedIterator); ok {
+		release = b.Release // SQLite has copied the records it inserted
+	}
 	flush := func(stmt *sql.Stmt) error {
 		res, err := stmt.ExecContext(ctx, args...)
 		if err != nil {
 			return FormatError(err)
 		}
+		release()
 		// One writer, one statement: the rows got consecutive ids.
 		if last, err = res.LastInsertId(); err != nil {
 			return err

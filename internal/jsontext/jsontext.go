@@ -3,6 +3,7 @@
 package jsontext
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -21,6 +22,10 @@ func AppendBytes(dst []byte, s []byte) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plain8(binary.LittleEndian.Uint64(s[i:])) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -67,4 +72,20 @@ func AppendBytes(dst []byte, s []byte) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// Bytes of a word, for plain8.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plain8 reports whether the 8 bytes of w are all ASCII that a JSON
+// string holds as it is: none below 0x20, none '"' or '\\', none from
+// 0x80. It may report false for a word that is plain, never true for one
+// that is not.
+func plain8(w uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	below := (w - 0x20*ones) & ^w & highs // set if a byte is below 0x20
+	return (w&highs | below | hasZero(w^'"'*ones) | hasZero(w^'\\'*ones)) == 0
 }
