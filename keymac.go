@@ -1,6 +1,7 @@
 package sluice
 
 import (
+	"crypto/fips140"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding"
@@ -15,7 +16,7 @@ import (
 // for each sum, a message of up to 55 bytes is padded here so that the
 // inner and the outer hash take one compression each, and nothing is
 // allocated. Where the SHA-256 state cannot be saved and read back this
-// way (see fastMACWorks), it falls back on crypto/hmac.
+// way (see fastMACWorks), and in FIPS 140-3 mode, it is crypto/hmac.
 type keyMAC struct {
 	d     hash.Hash
 	state encoding.BinaryUnmarshaler
@@ -39,7 +40,8 @@ const (
 const oneBlock = sha256.BlockSize - 9
 
 func newKeyMAC(key []byte) *keyMAC {
-	if !fastMACWorks() {
+	// In FIPS 140-3 mode the HMAC is the validated module's own.
+	if fips140.Enabled() || !fastMACWorks() {
 		return &keyMAC{std: hmac.New(sha256.New, key)}
 	}
 	return newFastMAC(key)
