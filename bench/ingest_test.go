@@ -8,7 +8,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-
+	"io"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -159,6 +160,11 @@ func onOff(on bool) string {
 
 // sluiceIngestWith is sluiceIngest with a classifier on the record service
 // (nil for none).
+// benchLog is the servers' request log: written as a server writes it,
+// but not to the benchmarks' output, where a line amid a result's would
+// hide that result from the scripts that read it.
+var benchLog = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 func sluiceIngestWith(b *testing.B, body []byte, n int, orgs sluice.OrgService, keys sluice.KeyService,
 	datasets sluice.DatasetService, ingests sluice.IngestService, store sluice.RecordStore, cl residency.Classifier) func() {
 	ctx := context.Background()
@@ -178,7 +184,7 @@ func sluiceIngestWith(b *testing.B, body []byte, n int, orgs sluice.OrgService, 
 	api := &httpapi.Server{Keys: keys, Datasets: datasets, Records: &residency.RecordService{
 		Datasets: datasets, Ingests: ingests, Stores: map[sluice.Region]sluice.RecordStore{"CN": store}, Secret: []byte("bench"),
 		Classifier: cl,
-	}}
+	}, Logger: benchLog}
 	srv := httptest.NewServer(api.Handler())
 	b.Cleanup(srv.Close)
 	c := httpapi.NewClient(srv.URL, token)
@@ -313,7 +319,7 @@ func sluiceIngest(b *testing.B, body []byte, n int, orgs sluice.OrgService, keys
 	}
 	api := &httpapi.Server{Keys: keys, Datasets: datasets, Records: &residency.RecordService{
 		Datasets: datasets, Ingests: ingests, Stores: map[sluice.Region]sluice.RecordStore{"CN": store}, Secret: []byte("bench"),
-	}}
+	}, Logger: benchLog}
 	srv := httptest.NewServer(api.Handler())
 	b.Cleanup(srv.Close)
 	c := httpapi.NewClient(srv.URL, token)

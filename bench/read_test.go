@@ -135,7 +135,7 @@ func newReadFixture(b *testing.B, n int) *readFixture {
 	sh := sharing.New(rules, secret)
 	sh.Orgs, sh.Datasets, sh.Records, sh.Purposes, sh.Grants = orgs, datasets, records, purposes, grants
 	sh.Consents, sh.Policies, sh.Events = sqlite.NewConsentService(control), sqlite.NewPolicyService(control), sqlite.NewEventService(control)
-	api := &httpapi.Server{Keys: keys, Datasets: datasets, Records: records, Sharing: sh}
+	api := &httpapi.Server{Keys: keys, Datasets: datasets, Records: records, Sharing: sh, Logger: benchLog}
 	srv := httptest.NewServer(api.Handler())
 	b.Cleanup(srv.Close)
 
