@@ -17,7 +17,7 @@ import (
 // takes and returns a func that makes the client once flags are parsed.
 func transferClient(fs *flag.FlagSet, env *Env) func() (*httpapi.Client, error) {
 	serverURL := fs.String("url", envOr(env, "SLUICE_URL", "http://"+DefaultAddr), "server URL (env SLUICE_URL)")
-	key := fs.String("key", env.Getenv("SLUICE_KEY"), "API key of the exporting org (env SLUICE_KEY)")
+	key := fs.String("key", env.Getenv("SLUICE_KEY"), "your org's API key (env SLUICE_KEY)")
 	return func() (*httpapi.Client, error) {
 		if *key == "" {
 			return nil, sluice.Errorf(sluice.EUNAUTHORIZED, "No API key: set --key or SLUICE_KEY.")
