@@ -72,43 +72,33 @@ func AppendNormalizedIdentifier(dst []byte, s string) []byte {
 	s = strings.TrimSpace(s)
 	start := len(dst)
 	phoneLike, digits := true, 0
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
-			break
-		}
-	}
-	if ascii { // the loop below, a byte at a time
-		for i := 0; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case '0' <= c && c <= '9':
-				digits++
-			case c == '+' || c == '-' || c == '.' || c == ' ' || c == '(' || c == ')':
-			default:
-				phoneLike = false
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-			}
-			dst = append(dst, c)
-		}
-	} else {
-		for _, r := range s {
+	// A byte at a time: ASCII is neither decoded nor lower-cased through
+	// unicode.
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
 			if 0xFF01 <= r && r <= 0xFF5E { // full-width ASCII
 				r -= 0xFEE0
 			} else if r == 0x3000 {
 				r = ' '
 			}
-			switch {
-			case '0' <= r && r <= '9':
-				digits++
-			case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
-			default:
-				phoneLike = false
-			}
-			dst = appendLowerRune(dst, r)
+		}
+		i += size
+		switch {
+		case '0' <= r && r <= '9':
+			digits++
+		case r == '+' || r == '-' || r == '.' || r == ' ' || r == '(' || r == ')':
+		default:
+			phoneLike = false
+		}
+		switch {
+		case 'A' <= r && r <= 'Z':
+			dst = append(dst, byte(r+'a'-'A'))
+		case r < utf8.RuneSelf:
+			dst = append(dst, byte(r))
+		default:
+			dst = append(dst, string(unicode.ToLower(r))...)
 		}
 	}
 	if !phoneLike || digits == 0 {
@@ -129,14 +119,4 @@ func AppendNormalizedIdentifier(dst []byte, s string) []byte {
 		out = append(out[:start], d[4:]...)
 	}
 	return out
-}
-
-func appendLowerRune(dst []byte, r rune) []byte {
-	if r < 0x80 {
-		if 'A' <= r && r <= 'Z' {
-			r += 'a' - 'A'
-		}
-		return append(dst, byte(r))
-	}
-	return append(dst, string(unicode.ToLower(r))...)
 }
