@@ -57,13 +57,12 @@ func splitBlock(keys string, data []byte, n int) ([]string, [][]byte, error) {
 	if n == 1 {
 		return []string{keys}, [][]byte{data}, nil
 	}
-	if n < 1 || len(keys) != n*keyHex {
-		return nil, nil, errBadBlock
+	ks, err := splitKeys(keys, n)
+	if err != nil {
+		return nil, nil, err
 	}
-	ks := make([]string, n)
 	ds := make([][]byte, n)
 	for i := range n {
-		ks[i] = keys[i*keyHex : (i+1)*keyHex]
 		j := len(data)
 		if i < n-1 {
 			if j = bytes.IndexByte(data, BlockSeparator); j < 0 {
