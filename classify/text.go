@@ -844,6 +844,12 @@ func (f *textFinder) emailAhead(v string, j int) bool {
 	return false
 }
 
+// labelOK reports whether the domain label v[from:dot], closed by the dot
+// at dot, is one: 1 to 63 bytes, neither starting nor ending with a dash.
+func labelOK(v string, from, dot int) bool {
+	return dot > from && dot-from <= 63 && v[from] != '-' && v[dot-1] != '-'
+}
+
 // email reads the address around the @ at or after j; i is where the local
 // part's word starts.
 func (f *textFinder) email(v string, i, j int) int {
@@ -877,7 +883,7 @@ func (f *textFinder) email(v string, i, j int) int {
 			break
 		}
 		if c == '.' {
-			lastOK = lastOK && e > lastLabel && e-lastLabel <= 63 && v[lastLabel] != '-' && v[e-1] != '-'
+			lastOK = lastOK && labelOK(v, lastLabel, e)
 			lastLabel = e + 1
 		}
 	}
@@ -891,7 +897,7 @@ func (f *textFinder) email(v string, i, j int) int {
 		lastLabel, lastOK = at+1, true
 		for k := at + 1; k < end; k++ {
 			if v[k] == '.' {
-				lastOK = lastOK && k > lastLabel && k-lastLabel <= 63 && v[lastLabel] != '-' && v[k-1] != '-'
+				lastOK = lastOK && labelOK(v, lastLabel, k)
 				lastLabel = k + 1
 			}
 		}
