@@ -57,9 +57,8 @@ func (s *RecordStore) FindRecords(ctx context.Context, f sluice.RecordFilter) ([
 // readRecords runs the query q of rows of recordColumns — those of a
 // dataset ($1) with a first id above $2 and a record above $3, of
 // committed ingests ($4), in id order — and returns their records above
-// after, at most limit (0: all). A row holds up to MaxBlock records, so
-// that where the engine writes blocks it asks for the rows the limit
-// takes if they are full, then for more at the records a row held.
+// after, at most limit (0: all; else a page of rows at a time, see
+// pageRows).
 func (s *RecordStore) readRecords(ctx context.Context, q string, datasetID, after int64, limit int) ([]*sluice.Record, error) {
 	if limit <= 0 {
 		rows, err := s.db.Read.Query(ctx, q, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted)
@@ -69,26 +68,48 @@ func (s *RecordStore) readRecords(ctx context.Context, q string, datasetID, afte
 		out, _, err := scanBlockRecords(rows, after, 0, 0)
 		return out, err
 	}
-	want := limit
-	if s.db.Dialect.RecordBlocks {
-		want = (limit+MaxBlock-1)/MaxBlock + 1
-	}
 	var out []*sluice.Record
-	for {
-		rows, err := s.db.Read.Query(ctx, q+` LIMIT $5`, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted, want)
+	err := pageRows(s.db.Dialect, after, limit, func(after int64, rows int) (int, int, int64, error) {
+		res, err := s.db.Read.Query(ctx, q+` LIMIT $5`, datasetID, lookBack(s.db.Dialect, after), after, sluice.IngestCommitted, rows)
 		if err != nil {
-			return nil, err
+			return 0, 0, 0, err
 		}
-		got, n, err := scanBlockRecords(rows, after, 0, limit-len(out))
-		if err != nil {
-			return nil, err
+		got, n, err := scanBlockRecords(res, after, 0, limit-len(out))
+		if err != nil || len(got) == 0 {
+			return n, 0, 0, err
 		}
 		out = append(out, got...)
-		if len(out) == limit || n < want || len(got) == 0 {
-			return out, nil
+		return n, len(got), got[len(got)-1].ID, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// pageRows reads up to limit records a page of rows at a time, from the
+// id after on: page reads up to rows rows of records above its after and
+// returns how many rows it read, how many records it took and the id of
+// the last. Where the engine writes blocks (a row holds up to MaxBlock
+// records), the first page asks for the rows the limit takes if they are
+// full blocks, the next for more at the records a row held; elsewhere for
+// a row a record.
+func pageRows(d *Dialect, after int64, limit int, page func(after int64, rows int) (int, int, int64, error)) error {
+	want := limit
+	if d.RecordBlocks {
+		want = (limit+MaxBlock-1)/MaxBlock + 1
+	}
+	for total := 0; ; {
+		n, got, last, err := page(after, want)
+		if err != nil {
+			return err
 		}
-		after = out[len(out)-1].ID
-		want = (limit-len(out))*n/len(got) + 1
+		total += got
+		if total >= limit || n < want || got == 0 {
+			return nil
+		}
+		after = last
+		want = (limit-total)*n/got + 1
 	}
 }
 
@@ -123,27 +144,18 @@ func (s *RecordStore) ListSubjects(ctx context.Context, datasetID, after, throug
 		ids, keys = append(ids, id), append(keys, key)
 		return nil
 	}
-	// As readRecords: the rows the limit takes if they are full blocks,
-	// then more at the records a row held.
-	want := limit
-	if s.db.Dialect.RecordBlocks {
-		want = (limit+MaxBlock-1)/MaxBlock + 1
-	}
-	for {
+	err = pageRows(s.db.Dialect, after, limit, func(after int64, rows int) (int, int, int64, error) {
 		had := len(ids)
-		n, err := s.eachSubjectRow(ctx, datasetID, after, through, want, cond, add)
-		if err == errEnough {
-			return ids, keys, nil
-		} else if err != nil {
-			return nil, nil, err
+		n, err := s.eachSubjectRow(ctx, datasetID, after, through, rows, cond, add)
+		if err != nil || len(ids) == had {
+			return n, 0, 0, err
 		}
-		got := len(ids) - had
-		if len(ids) == limit || n < want || got == 0 {
-			return ids, keys, nil
-		}
-		after = ids[len(ids)-1]
-		want = (limit-len(ids))*n/got + 1
+		return n, len(ids) - had, ids[len(ids)-1], nil
+	})
+	if err != nil && err != errEnough {
+		return nil, nil, err
 	}
+	return ids, keys, nil
 }
 
 // errEnough stops a read that has what it needs.
