@@ -77,8 +77,10 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 	defer cancel()
 
 	free := make(chan []byte, 2*workers+2)
-	for i := 0; i < cap(free); i++ {
-		free <- make([]byte, chunkSize)
+	bufs := takeChunkBuffers(cap(free))
+	defer giveChunkBuffers(bufs) // after the workers, which fastScan waits for
+	for _, b := range bufs {
+		free <- b
 	}
 	work := make(chan chunk, workers)
 	var (
@@ -98,6 +100,7 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 	// Header: the first record, parsed here before any worker starts.
 	var names []string
 	var pending []byte // input read but not yet handed out
+	var carry []byte   // or that input, at the start of a buffer
 	line := 1
 	{
 		buf := <-free
@@ -122,7 +125,13 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 				}
 				names = hdr
 				line += lines
-				pending = append([]byte(nil), data[end:]...)
+				if len(buf) == chunkSize {
+					// The rest starts the first chunk, in place: a buffer
+					// of its own would be new memory, dear to fault in.
+					carry = buf[:copy(buf, data[end:])]
+				} else {
+					pending = append([]byte(nil), data[end:]...)
+				}
 				break
 			}
 			// The header is longer than the buffer: grow it.
@@ -138,7 +147,7 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 			}
 			data, eof = buf[:n2], eof2
 		}
-		if len(buf) == chunkSize {
+		if carry == nil && len(buf) == chunkSize {
 			free <- buf
 		}
 		if len(names) == 0 {
@@ -196,16 +205,21 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 		eof := false
 		for !eof {
 			var buf []byte
-			select {
-			case buf = <-free:
-			case <-ctx.Done():
-				return nil
+			k := 0
+			if carry != nil {
+				buf, k, carry = carry[:chunkSize], len(carry), nil
+			} else {
+				select {
+				case buf = <-free:
+				case <-ctx.Done():
+					return nil
+				}
+				if len(pending) > len(buf)/2 {
+					free <- buf
+					buf = make([]byte, 2*len(pending)+chunkSize)
+				}
+				k = copy(buf, pending)
 			}
-			if len(pending) > len(buf)/2 {
-				free <- buf
-				buf = make([]byte, 2*len(pending)+chunkSize)
-			}
-			k := copy(buf, pending)
 			n, e, err := fill(r, buf, k, read)
 			if err != nil {
 				return err
