@@ -18,23 +18,23 @@ var chunkBufs struct {
 // takeChunkBuffers returns n buffers of chunkSize bytes (cap too), for
 // the caller's use until it gives them back with giveChunkBuffers.
 func takeChunkBuffers(n int) [][]byte {
+	if chunkSize != defaultChunkSize {
+		return heapChunkBuffers(n) // a test's small chunks
+	}
 	chunkBufs.Lock()
 	defer chunkBufs.Unlock()
-	out := make([][]byte, 0, n)
-	for len(out) < n && len(chunkBufs.free) > 0 {
-		k := len(chunkBufs.free) - 1
-		b := chunkBufs.free[k]
-		chunkBufs.free = chunkBufs.free[:k]
-		if cap(b) == chunkSize { // tests change chunkSize
-			out = append(out, b[:chunkSize])
-		}
-	}
+	k := max(len(chunkBufs.free)-n, 0)
+	out := append([][]byte(nil), chunkBufs.free[k:]...)
+	chunkBufs.free = chunkBufs.free[:k]
 	return append(out, newChunkBuffers(n-len(out))...)
 }
 
 // giveChunkBuffers gives back the buffers of takeChunkBuffers, once
 // nothing refers to them.
 func giveChunkBuffers(bufs [][]byte) {
+	if len(bufs) == 0 || cap(bufs[0]) != defaultChunkSize {
+		return
+	}
 	chunkBufs.Lock()
 	chunkBufs.free = append(chunkBufs.free, bufs...)
 	chunkBufs.Unlock()

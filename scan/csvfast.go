@@ -3,9 +3,11 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"unicode/utf8"
@@ -22,7 +24,9 @@ import (
 
 // chunkSize is how much input one chunk holds (more when a record is
 // longer). Tests lower it to exercise chunk boundaries.
-var chunkSize = 1 << 20
+var chunkSize = defaultChunkSize
+
+const defaultChunkSize = 1 << 20
 
 // A sink receives parsed records; *classify.Scanner is one.
 type sink interface {
@@ -82,7 +86,6 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 	for _, b := range bufs {
 		free <- b
 	}
-	work := make(chan chunk, workers)
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -166,6 +169,95 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 	_, workersCheck := sinks[0].(checkingSink)
 	workersCheck = workersCheck && sample <= 0
 	counts := make([]int64, workers)
+	// next cuts the next chunk of whole records from the input; it
+	// reports false at the end of the input or once the scan stops.
+	eof := false
+	next := func() (chunk, bool, error) {
+		for !eof && ctx.Err() == nil {
+			var buf []byte
+			k := 0
+			if carry != nil {
+				buf, k, carry = carry[:chunkSize], len(carry), nil
+			} else {
+				select {
+				case buf = <-free:
+				case <-ctx.Done():
+					return chunk{}, false, nil
+				}
+				if len(pending) > len(buf)/2 {
+					free <- buf
+					buf = make([]byte, 2*len(pending)+chunkSize)
+				}
+				k = copy(buf, pending)
+			}
+			n, e, err := fill(r, buf, k, read)
+			if err != nil {
+				return chunk{}, false, err
+			}
+			eof = e
+			data := buf[:n]
+			cut := len(data)
+			if !eof {
+				cut = lastBoundary(data, sep)
+				if cut < 0 {
+					if len(data) > limits.MaxRecordBytes {
+						return chunk{}, false, &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Msg: "record is over the limit of " + formatBytes(limits.MaxRecordBytes)}
+					}
+					pending = append(pending[:0:0], data...) // keep reading: the record goes on
+					if cap(buf) == chunkSize {
+						free <- buf
+					}
+					continue
+				}
+			}
+			pending = append(pending[:0], data[cut:]...)
+			c := chunk{buf: buf, data: data[:cut], line: line, bad: -1}
+			c.noQuotes = sep == '\t' || bytes.IndexByte(c.data, '"') < 0
+			if !workersCheck {
+				c.bad, c.textErr = checkText(c.data, line, names, sep)
+			}
+			line += bytes.Count(c.data, nl)
+			return c, true, nil
+		}
+		return chunk{}, false, nil
+	}
+	// take hands a worker its next chunk. Where the workers leave a core
+	// free, a reader goroutine cuts the chunks ahead of them; where they
+	// take every core, a reader would only take turns with them on it, so
+	// the workers cut the chunks themselves, one worker at a time, each
+	// into a buffer its own core then reads from its cache.
+	var (
+		take    func() (chunk, bool)
+		work    chan chunk
+		readErr error // under readMu where the workers cut
+		readMu  sync.Mutex
+	)
+	if !workersCut(workers) || sample > 0 {
+		work = make(chan chunk, workers)
+		take = func() (chunk, bool) { c, ok := <-work; return c, ok }
+	} else {
+		take = func() (chunk, bool) {
+			readMu.Lock()
+			defer readMu.Unlock()
+			if readErr != nil {
+				return chunk{}, false // the chunks before it are parsed still
+			}
+			c, ok, err := next()
+			readErr = err
+			return c, ok
+		}
+	}
+	// stopped reports whether a worker is to skip chunk c: the scan has
+	// stopped, unless for an error on a later line than c's first (c may
+	// hold an earlier one, which is the one to report).
+	stopped := func(c chunk) bool {
+		if ctx.Err() == nil {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr == nil || parent.Err() != nil || c.line >= errLine
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -181,8 +273,8 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 			if bs, ok := sc.(batchSink); ok && workersCheck {
 				p.batch = func(vals []string) bool { return bs.AddRecords(names, vals) }
 			}
-			for c := range work {
-				if ctx.Err() == nil {
+			for c, ok := take(); ok; c, ok = take() {
+				if !stopped(c) {
 					p.noQuotes = c.noQuotes
 					n, line, err := p.parseChunk(c.data, c.line, c.bad, c.textErr, sample-counts[w], emit)
 					counts[w] += n
@@ -199,65 +291,27 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 		}(w)
 	}
 
-	// Reader: cut the input into chunks of whole records.
-	readErr := func() error {
-		defer close(work)
-		eof := false
-		for !eof {
-			var buf []byte
-			k := 0
-			if carry != nil {
-				buf, k, carry = carry[:chunkSize], len(carry), nil
-			} else {
+	if work != nil {
+		// The reader: cut the input into chunks of whole records.
+		readErr = func() error {
+			defer close(work)
+			for {
+				c, ok, err := next()
+				if !ok {
+					return err
+				}
 				select {
-				case buf = <-free:
+				case work <- c:
 				case <-ctx.Done():
 					return nil
 				}
-				if len(pending) > len(buf)/2 {
-					free <- buf
-					buf = make([]byte, 2*len(pending)+chunkSize)
-				}
-				k = copy(buf, pending)
 			}
-			n, e, err := fill(r, buf, k, read)
-			if err != nil {
-				return err
-			}
-			eof = e
-			data := buf[:n]
-			cut := len(data)
-			if !eof {
-				cut = lastBoundary(data, sep)
-				if cut < 0 {
-					if len(data) > limits.MaxRecordBytes {
-						return &recordio.Error{Kind: recordio.KindTooLarge, Line: line, Msg: "record is over the limit of " + formatBytes(limits.MaxRecordBytes)}
-					}
-					pending = append(pending[:0:0], data...) // keep reading: the record goes on
-					if cap(buf) == chunkSize {
-						free <- buf
-					}
-					continue
-				}
-			}
-			pending = append(pending[:0], data[cut:]...)
-			c := chunk{buf: buf, data: data[:cut], line: line, bad: -1}
-			c.noQuotes = sep == '\t' || bytes.IndexByte(c.data, '"') < 0
-			if !workersCheck {
-				c.bad, c.textErr = checkText(c.data, line, names, sep)
-			}
-			line += bytes.Count(c.data, nl)
-			select {
-			case work <- c:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		return nil
-	}()
+		}()
+	}
 	wg.Wait()
-	if readErr != nil {
-		return nil, readErr
+	var re *recordio.Error
+	if readErr != nil && !(errors.As(readErr, &re) && firstErr != nil && errLine < re.Line) {
+		return nil, readErr // unless a worker found an error on an earlier line
 	}
 	if firstErr != nil {
 		return nil, firstErr
@@ -276,6 +330,11 @@ func fastScan(ctx context.Context, r io.Reader, sep byte, newSink func() sink, w
 }
 
 var nl = []byte{'\n'}
+
+// workersCut reports whether the workers cut the chunks themselves rather
+// than a reader goroutine (see take in fastScan): when they take every
+// core. Tests set it to try both.
+var workersCut = func(workers int) bool { return workers >= runtime.GOMAXPROCS(0) }
 
 // fill reads into buf[k:] until it is full or the input ends.
 func fill(r io.Reader, buf []byte, k int, read *atomic.Int64) (int, bool, error) {

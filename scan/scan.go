@@ -8,10 +8,13 @@
 // UTF-8 CSV and TSV (the common case, and the large one) take a fast path:
 // the input is cut into chunks of whole records, which several goroutines
 // parse and classify at once ([Options].Workers), each with its own
-// [classify.Scanner], merged at the end. The reader only cuts: each worker
+// [classify.Scanner], merged at the end. Cutting is cheap: each worker
 // checks its chunk's text (valid UTF-8, no NUL bytes) in the pass that
-// classifies it, so the workers share no lock and the reader does not
-// become the bottleneck as workers are added. A worker hands its records
+// classifies it, so the cutter does not become the bottleneck as workers
+// are added. Where the workers leave a core free, a reader goroutine cuts
+// ahead of them; where they take every core, they cut their chunks
+// themselves, one at a time, each reading its chunk into a buffer that
+// its own core's cache then holds. A worker hands its records
 // to the scanner a few thousand values at a time
 // ([classify.Scanner.AddRecords]), which classifies them field by field.
 // The fast path accepts the same input as recordio's CSV and TSV readers

@@ -112,7 +112,9 @@ func recordioRecords(data []byte, format recordio.Format, limits recordio.Option
 	}
 }
 
-// compareReaders checks that the fast path and recordio agree on data.
+// compareReaders checks that the fast path and recordio agree on data,
+// with one worker and with several, the chunks cut by a reader goroutine
+// and by the workers.
 func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options) {
 	t.Helper()
 	format := recordio.FormatCSV
@@ -122,6 +124,24 @@ func compareReaders(t *testing.T, data []byte, sep byte, limits recordio.Options
 		limits.Delimiter = sep
 	}
 	_, want, werr := recordioRecords(data, format, limits)
+	defer func(old func(int) bool) { workersCut = old }(workersCut)
+	for _, cut := range []bool{false, true} {
+		workersCut = func(int) bool { return cut }
+		newSink := func() sink {
+			return &batchCollector{checkingCollector{sc: classify.DefaultCatalog().NewScanner()}}
+		}
+		fr, gerr := fastScan(context.Background(), bytes.NewReader(data), sep, newSink, 3, 0, limits, nil)
+		var we, ge *recordio.Error
+		switch {
+		case (werr == nil) != (gerr == nil):
+			t.Fatalf("%q (3 workers, workers cut %v): recordio error %v, fast path error %v", data, cut, werr, gerr)
+		case werr != nil && errors.As(werr, &we) && errors.As(gerr, &ge) && (we.Line != ge.Line || we.Kind != ge.Kind):
+			t.Fatalf("%q (3 workers, workers cut %v): recordio error %v (kind %v), fast path error %v (kind %v)", data, cut, werr, we.Kind, gerr, ge.Kind)
+		case werr == nil && fr.records != int64(len(want)):
+			t.Fatalf("%q (3 workers, workers cut %v): %d records, recordio %d", data, cut, fr.records, len(want))
+		}
+	}
+	workersCut = func(int) bool { return false } // one worker: a reader cuts, as before
 	var readerErr error
 	for _, checking := range []int{readerChecks, recordChecks, batchesChecks} {
 		_, got, gerr := fastRecords(data, sep, limits, checking)
