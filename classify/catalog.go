@@ -230,6 +230,10 @@ type headerHint struct {
 	cat  int
 	word string // lower-cased; English words joined by single spaces
 	zh   bool
+	// padded is an English word between spaces, as headerHints matches
+	// it; joined is the word without its spaces, for hints of five
+	// letters or more, which also match a header written as one word.
+	padded, joined string
 }
 
 // Validators are the named validators a user category may attach to its
@@ -684,7 +688,11 @@ func (c *Catalog) compile(i int) error {
 	}
 	for _, h := range cat.Hints.EN {
 		if w := strings.Join(headerWords(h), " "); w != "" {
-			c.hints = append(c.hints, headerHint{cat: i, word: w})
+			hh := headerHint{cat: i, word: w, padded: " " + w + " "}
+			if len(w) >= 5 {
+				hh.joined = strings.ReplaceAll(w, " ", "")
+			}
+			c.hints = append(c.hints, hh)
 		}
 	}
 	return nil
@@ -737,9 +745,9 @@ func (c *Catalog) headerHints(header string) uint64 {
 			if strings.Contains(lower, h.word) {
 				m |= 1 << h.cat
 			}
-		case strings.Contains(padded, " "+h.word+" "):
+		case strings.Contains(padded, h.padded):
 			m |= 1 << h.cat
-		case len(h.word) >= 5 && strings.Contains(joined, strings.ReplaceAll(h.word, " ", "")):
+		case h.joined != "" && strings.Contains(joined, h.joined):
 			m |= 1 << h.cat
 		}
 	}
