@@ -325,14 +325,30 @@ type loadedFile struct {
 
 // lineAt returns the 1-based line of the first significant byte at or after
 // off.
-func lineAt(data []byte, off int64) int {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	for off < int64(len(data)) && strings.IndexByte(" \t\r\n,:", data[off]) >= 0 {
+func lineAt(data []byte, off int64) int { return (&lineCounter{data: data}).at(off) }
+
+// A lineCounter finds the lines of offsets in data, counting the newlines
+// from the last offset asked for when they come in order, as a decoder's
+// entries do: a file's entries cost one pass over it, not one each.
+type lineCounter struct {
+	data []byte
+	off  int64 // newlines are counted up to here
+	n    int   // newlines before off
+}
+
+// at returns the 1-based line of the first significant byte at or after
+// off.
+func (l *lineCounter) at(off int64) int {
+	off = min(off, int64(len(l.data)))
+	for off < int64(len(l.data)) && strings.IndexByte(" \t\r\n,:", l.data[off]) >= 0 {
 		off++
 	}
-	return 1 + bytes.Count(data[:off], []byte{'\n'})
+	if off < l.off {
+		l.off, l.n = 0, 0
+	}
+	l.n += bytes.Count(l.data[l.off:off], []byte{'\n'})
+	l.off = off
+	return 1 + l.n
 }
 
 func catalogError(name string, line int, format string, args ...any) error {
@@ -344,6 +360,7 @@ func catalogError(name string, line int, format string, args ...any) error {
 // parseCatalogFile decodes a catalog file, recording the line of each entry.
 func parseCatalogFile(name string, data []byte) (loadedFile, error) {
 	out := loadedFile{name: name}
+	lines := lineCounter{data: data}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	fail := func(err error) (loadedFile, error) {
@@ -381,7 +398,7 @@ func parseCatalogFile(name string, data []byte) (loadedFile, error) {
 				return out, catalogError(name, lineAt(data, dec.InputOffset()-1), "%q must be an array", key)
 			}
 			for dec.More() {
-				line := lineAt(data, dec.InputOffset())
+				line := lines.at(dec.InputOffset())
 				if key == "categories" {
 					var c Category
 					if err := dec.Decode(&c); err != nil {

@@ -109,7 +109,8 @@ func parseSectors(name string, data []byte, dec *json.Decoder) ([]Sector, error)
 }
 
 func parseSector(name string, data, raw []byte, start int64) (Sector, error) {
-	s := Sector{Source: name, Line: lineAt(data, start)}
+	lines := lineCounter{data: data}
+	s := Sector{Source: name, Line: lines.at(start)}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	fail := func(err error) (Sector, error) {
@@ -140,7 +141,7 @@ func parseSector(name string, data, raw []byte, start int64) (Sector, error) {
 				return s, catalogError(name, lineAt(data, start+dec.InputOffset()-1), "sector %q: \"entries\" must be an array", s.Sector)
 			}
 			for dec.More() {
-				line := lineAt(data, start+dec.InputOffset())
+				line := lines.at(start + dec.InputOffset())
 				var e SectorEntry
 				if err := dec.Decode(&e); err != nil {
 					return fail(err)
