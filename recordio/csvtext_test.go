@@ -50,26 +50,16 @@ func TestCSVReader_ValuesKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReader(&pieceReader{data: in.Bytes(), rng: rng}, Options{Format: FormatCSV})
+	got, _, err := readAllFrom(&pieceReader{data: in.Bytes(), rng: rng}, Options{Format: FormatCSV})
 	if err != nil {
 		t.Fatal(err)
-	}
-	var got [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, slices.Clone(rec.Values))
 	}
 	if len(got) != len(want)-1 {
 		t.Fatalf("%d records, want %d", len(got), len(want)-1)
 	}
 	for i := range got {
-		if !slices.Equal(got[i], want[i+1]) {
-			t.Fatalf("record %d: %q, want %q", i+1, got[i], want[i+1])
+		if !slices.Equal(got[i].Values, want[i+1]) {
+			t.Fatalf("record %d: %q, want %q", i+1, got[i].Values, want[i+1])
 		}
 	}
 }
