@@ -82,6 +82,24 @@ func (s *EventService) ReadEvents(ctx context.Context, start, n int64) ([][]byte
 	return readColumn(ctx, s.db.Read, `SELECT COALESCE(event, data) FROM events WHERE idx >= $1 AND idx < $2 ORDER BY idx`, start, start+n)
 }
 
+// readIDs returns the one integer column of a query's rows.
+func readIDs(ctx context.Context, q Querier, query string, args ...any) ([]int64, error) {
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // readColumn returns the one column of a query's rows.
 func readColumn(ctx context.Context, q Querier, query string, args ...any) ([][]byte, error) {
 	rows, err := q.Query(ctx, query, args...)

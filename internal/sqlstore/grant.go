@@ -258,21 +258,8 @@ func (s *GrantService) RevokeGrant(ctx context.Context, id int64, reason string)
 // ExpireGrants records the expiry of approved grants past their expiry.
 func (s *GrantService) ExpireGrants(ctx context.Context) ([]*sluice.Grant, error) {
 	ctx = sluice.NewContextWithActor(ctx, nil)
-	rows, err := s.db.Read.Query(ctx, `SELECT id FROM grants WHERE status = 'approved' AND expires_at <= $1 ORDER BY id`, s.db.Dialect.Time(s.db.Now()))
+	ids, err := readIDs(ctx, s.db.Read, `SELECT id FROM grants WHERE status = 'approved' AND expires_at <= $1 ORDER BY id`, s.db.Dialect.Time(s.db.Now()))
 	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var out []*sluice.Grant

@@ -25,20 +25,7 @@ func (s *RecordStore) Region() sluice.Region { return s.region }
 
 // PendingIngests lists ingests neither committed nor aborted.
 func (s *RecordStore) PendingIngests(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.Read.Query(ctx, `SELECT id FROM record_ingests WHERE state = $1 ORDER BY id`, sluice.IngestPending)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return readIDs(ctx, s.db.Read, `SELECT id FROM record_ingests WHERE state = $1 ORDER BY id`, sluice.IngestPending)
 }
 
 // FindRecords returns visible records of a dataset in ID order.

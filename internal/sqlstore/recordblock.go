@@ -163,54 +163,30 @@ func datasetsIn(first int, ds []int64) (string, []any) {
 // first: a change to another of its records waits, then finds the block
 // gone and its record a row of its own.
 func splitBlocks(ctx context.Context, tx *Tx, ds []int64, id int64) error {
-	if !tx.Dialect().RecordBlocks {
+	d := tx.Dialect()
+	if !d.RecordBlocks {
 		return nil
 	}
 	in, dargs := datasetsIn(3, ds)
-	d := tx.Dialect()
-	rows, err := tx.Query(ctx, `
-		SELECT `+recordColumns(d)+` FROM records r
-		WHERE r.dataset_id IN (`+in+`) AND r.id <= $1 AND r.id > $2 AND r.id + r.n > $1 AND r.n > 1`+d.ForUpdate("FOR UPDATE"),
-		append([]any{id, id - MaxBlock}, dargs...)...)
+	blocks := `records r WHERE r.dataset_id IN (` + in + `) AND r.id <= $1 AND r.id > $2 AND r.id + r.n > $1 AND r.n > 1`
+	args := append([]any{id, id - MaxBlock}, dargs...)
+	rows, err := tx.Query(ctx, `SELECT `+recordColumns(d)+` FROM `+blocks+d.ForUpdate("FOR UPDATE"), args...)
 	if err != nil {
 		return err
 	}
-	type block struct {
-		first, dataset, ingest int64
-		keys                   []string
-		data                   [][]byte
-	}
-	var blocks []block
-	for rows.Next() {
-		var b block
-		var keys string
-		var data []byte
-		var n int
-		if err := rows.Scan(&b.first, &b.dataset, &b.ingest, &keys, &data, &n); err != nil {
-			rows.Close()
-			return err
-		}
-		if b.keys, b.data, err = splitBlock(keys, data, n); err != nil {
-			rows.Close()
-			return err
-		}
-		blocks = append(blocks, b)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	recs, _, err := scanBlockRecords(rows, 0, 0, 0) // the one block's records
+	if err != nil || len(recs) == 0 {
 		return err
 	}
-	for _, b := range blocks {
-		if _, err := tx.Exec(ctx, `DELETE FROM records WHERE dataset_id = $1 AND id = $2`, b.dataset, b.first); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM `+blocks, args...); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO records (id, dataset_id, ingest_id, subject_key, data, n)`+d.InsertRecordIDs+`
+			VALUES ($1, $2, $3, `+d.KeyIn("$4")+`, $5, 1)`,
+			r.ID, r.DatasetID, r.IngestID, r.SubjectKey, r.Data); err != nil {
 			return err
-		}
-		for i := range b.keys {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO records (id, dataset_id, ingest_id, subject_key, data, n)`+d.InsertRecordIDs+`
-				VALUES ($1, $2, $3, `+d.KeyIn("$4")+`, $5, 1)`,
-				b.first+int64(i), b.dataset, b.ingest, b.keys[i], b.data[i]); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
@@ -223,23 +199,10 @@ func splitSubjectBlocks(ctx context.Context, tx *Tx, datasetID int64, key string
 	if !d.RecordBlocks {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `
+	ids, err := readIDs(ctx, tx, `
 		SELECT DISTINCT r.id FROM records r`+d.EachRecord("r")+`
 		WHERE r.dataset_id = $1 AND r.n > 1 AND `+d.KeyAt("r")+` = `+d.KeyIn("$2"), datasetID, key)
 	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range ids {
