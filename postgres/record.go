@@ -255,7 +255,7 @@ func (r *copyReader) row() bool {
 		r.fail(err)
 		return false
 	}
-	key, n := rec.Key, 1
+	key, n, data := rec.Key, 1, rec.Data
 	if blockable(rec) {
 		// The ids of a block are consecutive: it ends with the block of
 		// ids it started in.
@@ -277,8 +277,7 @@ func (r *copyReader) row() bool {
 			r.data = append(r.data, next.Data...)
 			n++
 		}
-	} else {
-		r.data = append(r.data[:0], rec.Data...)
+		data = r.data
 	}
 	b := binary.BigEndian.AppendUint16(r.buf, 7)
 	b = appendInt8(b, r.next)
@@ -286,8 +285,8 @@ func (r *copyReader) row() bool {
 	b = appendInt8(b, r.ingestID)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(r.keys)))
 	b = append(b, r.keys...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(r.data)))
-	b = append(b, r.data...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
 	if key == "" {
 		b = binary.BigEndian.AppendUint32(b, 0xffffffff) // NULL
 	} else {
