@@ -20,22 +20,14 @@ import (
 // keeps some fields of a stored record.
 
 // AppendStored appends the stored form of a record with fields names and
-// values to dst.
+// values to dst. A writer of many records of the same fields encodes the
+// names once with a [StoredEncoder].
 func AppendStored(dst []byte, names, values []string) []byte {
-	dst = append(dst, '{')
-	for i, name := range names {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = jsontext.AppendString(dst, name)
-		dst = append(dst, ':')
-		dst = jsontext.AppendString(dst, values[i])
-	}
-	return append(dst, '}')
+	return NewStoredEncoder(names).Append(dst, values)
 }
 
 // A StoredEncoder appends records of one list of fields in the stored
-// form, as AppendStored does, with the field names encoded once.
+// form, with the field names encoded once.
 type StoredEncoder struct {
 	names []string
 	keys  [][]byte // per name: ,"name": (no comma for the first)
@@ -59,7 +51,7 @@ func NewStoredEncoder(names []string) *StoredEncoder {
 func (e *StoredEncoder) Encodes(names []string) bool { return slices.Equal(e.names, names) }
 
 // Append appends the stored form of a record with the encoder's fields
-// and values to dst: AppendStored(dst, names, values).
+// and values to dst.
 func (e *StoredEncoder) Append(dst []byte, values []string) []byte {
 	dst = append(dst, '{')
 	for i, k := range e.keys {
