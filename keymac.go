@@ -42,10 +42,13 @@ const oneBlock = sha256.BlockSize - 9
 func newKeyMAC(key []byte) *keyMAC {
 	// In FIPS 140-3 mode the HMAC is the validated module's own.
 	if fips140.Enabled() || !fastMACWorks() {
-		return &keyMAC{std: hmac.New(sha256.New, key)}
+		return stdMAC(key)
 	}
 	return newFastMAC(key)
 }
+
+// stdMAC returns crypto/hmac's HMAC-SHA-256 under key.
+func stdMAC(key []byte) *keyMAC { return &keyMAC{std: hmac.New(sha256.New, key)} }
 
 func newFastMAC(key []byte) *keyMAC {
 	if len(key) > sha256.BlockSize {
@@ -63,10 +66,10 @@ func newFastMAC(key []byte) *keyMAC {
 	m := &keyMAC{d: d}
 	var ok bool
 	if m.state, ok = d.(encoding.BinaryUnmarshaler); !ok {
-		return &keyMAC{std: hmac.New(sha256.New, key)}
+		return stdMAC(key)
 	}
 	if m.read, ok = d.(encoding.BinaryAppender); !ok {
-		return &keyMAC{std: hmac.New(sha256.New, key)}
+		return stdMAC(key)
 	}
 	d.Write(ipad[:])
 	m.inner, _ = m.read.AppendBinary(nil)
@@ -74,7 +77,7 @@ func newFastMAC(key []byte) *keyMAC {
 	d.Write(opad[:])
 	m.outer, _ = m.read.AppendBinary(nil)
 	if len(m.inner) != stateSize || len(m.outer) != stateSize {
-		return &keyMAC{std: hmac.New(sha256.New, key)}
+		return stdMAC(key)
 	}
 	return m
 }
