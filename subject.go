@@ -98,7 +98,7 @@ func AppendNormalizedIdentifier(dst []byte, s string) []byte {
 		case r < utf8.RuneSelf:
 			dst = append(dst, byte(r))
 		default:
-			dst = append(dst, string(unicode.ToLower(r))...)
+			dst = utf8.AppendRune(dst, unicode.ToLower(r))
 		}
 	}
 	if !phoneLike || digits == 0 {
